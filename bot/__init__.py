@@ -1,0 +1,1 @@
+"""Wiring, configuration, command line and Telegram transport of Duban."""

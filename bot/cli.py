@@ -1,0 +1,349 @@
+"""The `duban` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tqdm import tqdm
+
+from bot.config import Settings, SettingsError, load_settings
+from bot.demo import run_demo
+from bot.wiring import Services, build_services
+from ledger.columns import LEDGER_COLUMNS
+from ledger.importer import parse_ledger_file
+from ledger.model import ItemSpec, LedgerRow, Measure, Role, Target
+from ledger.roster import parse_role, parse_roster
+from ledger.xlsx import write_ledger, write_template
+from messages.render import Renderer, build_environment
+from services.errors import DubanError
+from services.ledger import ChangeKind, ImportOutcome, spec_record
+from storage.db import DatabaseNotMigratedError, create_db_engine, upgrade
+
+CLI_ACTOR = "cli"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="duban", description="Duban (督办): the rectification ledger bot")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    db = commands.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="create or migrate the database")
+
+    imp = commands.add_parser("import", help="import a plan (.txt/.docx) or a ledger (.xlsx/.csv)")
+    imp.add_argument("path", type=Path)
+    imp.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
+    imp.add_argument("--json", action="store_true", help="print one JSON document")
+    imp.add_argument("--start", type=date.fromisoformat, help="start date when the file gives none")
+
+    exp = commands.add_parser("export", help="write the ledger workbook (.xlsx)")
+    exp.add_argument("path", type=Path)
+    exp.add_argument("--template", action="store_true", help="write the blank import template instead")
+
+    items = commands.add_parser("items", help="list items")
+    items.add_argument("--json", action="store_true")
+    items.add_argument("--unit")
+    items.add_argument("--overdue", action="store_true")
+
+    units = commands.add_parser("units", help="list units, or add one")
+    units_sub = units.add_subparsers(dest="units_command")
+    units_sub.add_parser("add", help="add a unit").add_argument("name")
+
+    people = commands.add_parser("people", help="the roster").add_subparsers(
+        dest="people_command", required=True
+    )
+    people_list = people.add_parser("list", help="list people")
+    people_list.add_argument("--json", action="store_true")
+    add = people.add_parser("add", help="add a person; prints their one-time invite code")
+    add.add_argument("name")
+    add.add_argument("--unit")
+    add.add_argument("--role", required=True)
+    add.add_argument("--telegram-id", type=int)
+    add.add_argument("--phone")
+    add.add_argument("--json", action="store_true")
+    roster = people.add_parser("import", help="import a roster (.csv/.xlsx)")
+    roster.add_argument("path", type=Path)
+    roster.add_argument("--dry-run", action="store_true")
+    demo = commands.add_parser("demo", help="show the whole job offline, in a folder of its own")
+    demo.add_argument("--out", type=Path, default=None, help="folder for the demo (default DATA_DIR/demo)")
+    return parser
+
+
+@contextmanager
+def _progress(total: int, enabled: bool) -> Iterator[Callable[[int], None]]:
+    """A progress bar on a terminal, nothing when piped."""
+    with tqdm(total=total, disable=not (enabled and sys.stderr.isatty()), unit="项", leave=False) as bar:
+
+        def advance(done: int) -> None:
+            bar.update(done)
+
+        yield advance
+
+
+class Cli:
+    def __init__(self, settings: Settings, out: Callable[[str], None]) -> None:
+        self.settings = settings
+        self.locale = settings.locale
+        self.renderer = Renderer(build_environment(), settings.tz)
+        self._out = out
+
+    def say(self, key: str, **params: Any) -> None:
+        self._out(self.renderer.render(self.locale, key, params))
+
+    def services(self) -> Services:
+        return build_services(self.settings)
+
+    def run(self, args: argparse.Namespace) -> int:
+        handler = getattr(self, f"cmd_{args.command}")
+        result: int = handler(args)
+        return result
+
+    def cmd_demo(self, args: argparse.Namespace) -> int:
+        folder = args.out or self.settings.data_dir / "demo"
+        run_demo(self.settings, folder, lambda key, params: self.say(key, **params))
+        return 0
+
+    def cmd_db(self, args: argparse.Namespace) -> int:
+        engine = create_db_engine(self.settings.effective_database_url)
+        try:
+            before, after = upgrade(engine)
+        finally:
+            engine.dispose()
+        self.say("cli/db_upgraded", before=before, after=after)
+        return 0
+
+    def cmd_import(self, args: argparse.Namespace) -> int:
+        services = self.services()
+        try:
+            default_start = args.start or services.clock.now().astimezone(self.settings.tz).date()
+            parsed = parse_ledger_file(args.path, default_start=default_start)
+            with _progress(len(parsed.items), not args.json) as progress:
+                outcome = services.ledger.import_ledger(
+                    parsed, actor=CLI_ACTOR, dry_run=args.dry_run, progress=progress
+                )
+        finally:
+            services.close()
+        if args.json:
+            self._out(json.dumps(self._import_json(parsed.items, outcome), ensure_ascii=False, indent=2))
+        else:
+            self._import_text(args.path, outcome, dry_run=args.dry_run)
+        return 1 if outcome.errors else 0
+
+    def _import_json(self, specs: Sequence[Any], outcome: ImportOutcome) -> dict[str, Any]:
+        keys = (
+            "number", "title", "problem", "start", "deadline", "continuing", "targets", "lead_units",
+            "responsible_units", "supervising_units", "responsible_leader", "responsible_person", "measures",
+        )  # fmt: skip
+        items = []
+        for spec in specs:
+            record = spec_record(spec)
+            items.append({key: record[key] for key in keys})
+        return {
+            "items": items,
+            "warnings": [self.renderer.note(self.locale, n) for n in outcome.warnings],
+            "errors": [self.renderer.note(self.locale, n) for n in outcome.errors],
+        }
+
+    def _import_text(self, path: Path, outcome: ImportOutcome, *, dry_run: bool) -> None:
+        self.say(
+            "cli/import_summary",
+            path=str(path),
+            dry_run=dry_run,
+            applied=outcome.applied,
+            new=outcome.count(ChangeKind.NEW),
+            changed=[
+                (c.number, [self.renderer.label(self.locale, "field", f) for f in c.fields])
+                for c in outcome.changes
+                if c.kind == ChangeKind.CHANGED
+            ],
+            unchanged=outcome.count(ChangeKind.UNCHANGED),
+            new_units=outcome.new_units,
+            not_in_file=outcome.not_in_file,
+            warnings=[self.renderer.note(self.locale, n) for n in outcome.warnings],
+            errors=[self.renderer.note(self.locale, n) for n in outcome.errors],
+        )
+
+    def cmd_export(self, args: argparse.Namespace) -> int:
+        if args.template:
+            write_template(
+                args.path,
+                sheet_title=self.renderer.render(self.locale, "cli/ledger_sheet_title"),
+                example=_template_example(),
+                notes=_template_notes(self.renderer),
+            )
+            self.say("cli/template_written", path=str(args.path))
+            return 0
+        services = self.services()
+        try:
+            rows = services.ledger.rows()
+        finally:
+            services.close()
+        with _progress(len(rows), True) as progress:
+            count = write_ledger(
+                args.path,
+                rows,
+                sheet_title=self.renderer.render("zh_CN", "cli/ledger_sheet_title"),
+                status_label=lambda status: self.renderer.label("zh_CN", "status", status.value),
+                progress=progress,
+            )
+        self.say("cli/export_written", path=str(args.path), count=count)
+        return 0
+
+    def cmd_items(self, args: argparse.Namespace) -> int:
+        services = self.services()
+        try:
+            rows = services.ledger.rows(unit_name=args.unit, overdue_only=args.overdue)
+        finally:
+            services.close()
+        if args.json:
+            self._out(json.dumps([_row_json(row) for row in rows], ensure_ascii=False, indent=2))
+        else:
+            self.say(
+                "cli/items_table",
+                rows=[(row, self.renderer.label(self.locale, "status", row.status.value)) for row in rows],
+            )
+        return 0
+
+    def cmd_units(self, args: argparse.Namespace) -> int:
+        services = self.services()
+        try:
+            if args.units_command == "add":
+                unit = services.roster.add_unit(args.name, actor=CLI_ACTOR)
+                self.say("cli/unit_added", name=unit.name)
+            else:
+                self.say("cli/units_table", units=services.roster.units())
+        finally:
+            services.close()
+        return 0
+
+    def cmd_people(self, args: argparse.Namespace) -> int:
+        services = self.services()
+        try:
+            return int(getattr(self, f"_people_{args.people_command}")(services, args))
+        finally:
+            services.close()
+
+    def _people_list(self, services: Services, args: argparse.Namespace) -> int:
+        people = services.roster.people()
+        if args.json:
+            data = [
+                {
+                    "id": p.id,
+                    "name": p.name,
+                    "telegram_user_id": p.telegram_user_id,
+                    "active": p.active,
+                    "invite_code": p.invite_code,
+                    "roles": [{"role": r.role.value, "unit": r.unit} for r in p.roles],
+                }
+                for p in people
+            ]
+            self._out(json.dumps(data, ensure_ascii=False, indent=2))
+        else:
+            self.say("cli/people_table", people=people, role_label=self._role_label)
+        return 0
+
+    def _role_label(self, role: Role) -> str:
+        return self.renderer.label(self.locale, "role", role.value)
+
+    def _people_add(self, services: Services, args: argparse.Namespace) -> int:
+        role = parse_role(args.role)
+        if role is None:
+            raise DubanError("unknown_role", role=args.role)
+        person = services.roster.add_person(
+            args.name,
+            unit=args.unit,
+            role=role,
+            actor=CLI_ACTOR,
+            telegram_user_id=args.telegram_id,
+            phone=args.phone,
+        )
+        if args.json:
+            self._out(json.dumps({"id": person.id, "invite_code": person.invite_code}, ensure_ascii=False))
+        else:
+            self.say("cli/person_added", person=person, role=self._role_label(role), unit=args.unit)
+        return 0
+
+    def _people_import(self, services: Services, args: argparse.Namespace) -> int:
+        outcome = services.roster.import_roster(
+            parse_roster(args.path), actor=CLI_ACTOR, dry_run=args.dry_run
+        )
+        self.say(
+            "cli/roster_summary",
+            outcome=outcome,
+            dry_run=args.dry_run,
+            errors=[self.renderer.note(self.locale, n) for n in outcome.errors],
+        )
+        return 1 if outcome.errors else 0
+
+
+def _row_json(row: LedgerRow) -> dict[str, Any]:
+    record = spec_record(row.spec)
+    record.update(
+        status=row.status.value,
+        percent=row.percent,
+        days_overdue=row.days_overdue,
+        last_report=row.last_report.isoformat() if row.last_report else None,
+        evidence_count=row.evidence_count,
+    )
+    return record
+
+
+def _template_example() -> ItemSpec:
+    return ItemSpec(
+        number="1",
+        title="示例：污水处理厂提标改造进展缓慢",
+        problem="示例：全市污水处理厂提标改造进展缓慢，出水水质未达到一级A标准。",
+        start=date(2026, 1, 1),
+        category="第一类例行督察指出问题",
+        targets=[Target("完成污水处理厂提标改造", date(2026, 12, 31))],
+        deadline_text="2026年12月底前",
+        responsible_units=["市住建局", "市生态环境局"],
+        responsible_leader="市住建局主要领导",
+        responsible_person="市住建局分管领导",
+        supervising_units=["市生态环境保护督察整改办公室"],
+        measures=[
+            Measure("倒排工期，按节点推进项目建设", date(2026, 6, 30)),
+            Measure("开展出水水质监测评估"),
+        ],
+    )
+
+
+def _template_notes(renderer: Renderer) -> list[tuple[str, str]]:
+    return [
+        (
+            f"{c.zh} / {c.en}",
+            f"{renderer.label('zh_CN', 'column_help', c.key)}\n{renderer.label('en', 'column_help', c.key)}",
+        )
+        for c in LEDGER_COLUMNS
+        if c.importable
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        # The locale setting itself may be what is wrong, so this one line is in the default language.
+        renderer = Renderer(build_environment(), ZoneInfo("Asia/Shanghai"))
+        print(renderer.render("zh_CN", "cli/settings_error", line=str(exc)), file=sys.stderr)
+        return 2
+    cli = Cli(settings, print)
+    try:
+        return cli.run(args)
+    except DatabaseNotMigratedError as exc:
+        print(
+            cli.renderer.render(cli.locale, "cli/not_migrated", current=exc.current, head=exc.head),
+            file=sys.stderr,
+        )
+        return 2
+    except DubanError as exc:
+        print(cli.renderer.render(cli.locale, f"errors/{exc.code}", exc.params), file=sys.stderr)
+        return 1

@@ -1,0 +1,75 @@
+"""Settings, read once from the environment and an optional `.env` file, then passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_API_URL = "https://api.telegram.org"
+
+
+class Settings(BaseSettings):
+    """Duban's configuration; every name is read as `DUBAN_<NAME>`."""
+
+    model_config = SettingsConfigDict(env_prefix="DUBAN_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = DEFAULT_API_URL
+    admins: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
+    timezone: str = "Asia/Shanghai"
+    locale: Literal["zh_CN", "en"] = "zh_CN"
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _split_admins(cls, value: object) -> object:
+        # Operators write "123,456" or "123 456"; pydantic would expect JSON.
+        if isinstance(value, str):
+            return frozenset(int(part) for part in value.replace(",", " ").split())
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured URL, or the default SQLite file in the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'duban.db').resolve()}"
+
+
+class SettingsError(Exception):
+    """A setting has a wrong value; the message is one line naming it."""
+
+
+def load_settings() -> Settings:
+    """Build the settings once; a wrong value becomes one clear line naming the setting."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "DUBAN_" + str(first["loc"][0]).upper() if first["loc"] else "DUBAN_*"
+        raise SettingsError(f"{name}: {first['msg']}") from exc

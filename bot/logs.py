@@ -1,0 +1,48 @@
+"""Logging set-up that never lets the bot token reach a log line."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+REDACTED = "<token>"
+
+
+class RedactingFilter(logging.Filter):
+    """Replaces secrets in the message and the traceback of every record a handler emits.
+
+    httpx logs each request URL at INFO, and Telegram URLs carry the token (`/bot<token>/sendMessage`).
+    """
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self._secrets = [s for s in secrets if s]
+
+    def redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = self.redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info:
+            text = logging.Formatter().formatException(record.exc_info)
+            record.exc_text, record.exc_info = self.redact(text), None
+        return True
+
+
+def configure_logging(secrets: Iterable[str], level: int = logging.INFO) -> RedactingFilter:
+    """Log to stderr with the secrets redacted; request-by-request httpx lines are silenced."""
+    redactor = RedactingFilter(secrets)
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(redactor)
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    return redactor

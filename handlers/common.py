@@ -1,0 +1,105 @@
+"""What every handler shares: who is writing, role checks, and answers rendered from templates."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable, Coroutine
+from typing import Any, Concatenate
+
+from telegram import InlineKeyboardMarkup, Message, Update
+
+from bot.context import BotContext
+from ledger.access import Viewer
+from ledger.model import Role
+from messages.split import split_message
+from services.accounts import TelegramUser
+from services.errors import DubanError
+
+Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
+ViewerHandler = Callable[Concatenate[Update, BotContext, Viewer, ...], Coroutine[Any, Any, None]]
+
+
+def telegram_user(update: Update) -> TelegramUser | None:
+    user = update.effective_user
+    if user is None:
+        return None
+    return TelegramUser(user.id, user.first_name, user.language_code)
+
+
+async def run(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a (blocking, database-bound) service call off the event loop so other chats go on."""
+    return await asyncio.to_thread(functools.partial(function, *args, **kwargs))
+
+
+async def viewer_of(update: Update, context: BotContext) -> Viewer | None:
+    user = telegram_user(update)
+    if user is None:
+        return None
+    viewer: Viewer = await run(context.services.accounts.viewer, user)
+    return viewer
+
+
+async def answer(
+    update: Update,
+    context: BotContext,
+    locale: str,
+    key: str,
+    params: dict[str, Any] | None = None,
+    *,
+    keyboard: InlineKeyboardMarkup | None = None,
+) -> Message | None:
+    """Render a template in the user's language and send it back, split under Telegram's limit.
+
+    Buttons go with the last piece, so they stay under the text they act on.
+    """
+    message = update.effective_message
+    if message is None:
+        return None
+    text = context.services.renderer.render(locale, key, params or {})
+    pieces = split_message(text)
+    sent: Message | None = None
+    for index, piece in enumerate(pieces):
+        sent = await message.reply_text(piece, reply_markup=keyboard if index == len(pieces) - 1 else None)
+    return sent
+
+
+async def refuse_stranger(update: Update, context: BotContext, viewer: Viewer) -> None:
+    user = telegram_user(update)
+    message = update.effective_message
+    what = (message.text or message.caption or "[media]") if message else "[callback]"
+    if user is not None:
+        await run(context.services.accounts.record_stranger, user, what)
+    if update.callback_query is not None:
+        await update.callback_query.answer(
+            context.services.renderer.render(viewer.locale, "chat/stranger"), show_alert=True
+        )
+        return
+    await answer(update, context, viewer.locale, "chat/stranger")
+
+
+def requires(*roles: Role) -> Callable[[ViewerHandler], Handler]:
+    """Resolve the viewer, refuse strangers and people without one of `roles` (none: any bound person),
+    and turn a service's `DubanError` into a message in the user's language."""
+
+    def decorate(function: ViewerHandler) -> Handler:
+        @functools.wraps(function)
+        async def wrapper(update: Update, context: BotContext) -> None:
+            viewer = await viewer_of(update, context)
+            if viewer is None:
+                return
+            if viewer.is_stranger:
+                await refuse_stranger(update, context, viewer)
+                return
+            if roles and not viewer.has(*roles):
+                labels = [context.services.renderer.label(viewer.locale, "role", r.value) for r in roles]
+                await answer(update, context, viewer.locale, "chat/needs_role", {"roles": labels})
+                return
+            try:
+                await function(update, context, viewer)
+            except DubanError as error:
+                await answer(update, context, viewer.locale, f"errors/{error.code}", error.params)
+
+        return wrapper
+
+    return decorate

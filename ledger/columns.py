@@ -1,0 +1,91 @@
+"""The columns of the ledger spreadsheet: one definition shared by the export, the template and the import."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from ledger.model import Measure, Target
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    zh: str
+    en: str
+    width: int
+    importable: bool = True
+    aliases: tuple[str, ...] = ()
+
+    def headers(self) -> tuple[str, ...]:
+        return (self.zh, self.en, *self.aliases)
+
+
+LEDGER_COLUMNS: tuple[Column, ...] = (
+    Column("number", "编号", "Number", 8, aliases=("序号", "问题编号", "No.")),
+    Column("category", "类别", "Category", 16, aliases=("督察类别",)),
+    Column("title", "标题", "Title", 28, aliases=("问题",)),
+    Column("problem", "问题描述", "Problem", 60, aliases=("反馈问题", "存在问题")),
+    Column("cause", "原因分析", "Cause", 30),
+    Column("targets", "整改目标", "Targets", 50, aliases=("整改任务",)),
+    Column("deadline_text", "整改时限", "Deadline as written", 20, aliases=("完成时限",)),
+    Column("deadline", "截止日期", "Deadline", 12),
+    Column("continuing", "长期坚持", "Continuing", 10),
+    Column("start", "开始日期", "Start", 12),
+    Column("lead_units", "牵头单位", "Lead units", 20),
+    Column("responsible_units", "责任单位", "Responsible units", 30),
+    Column("responsible_leader", "责任领导", "Responsible leader", 20),
+    Column("responsible_person", "责任人员", "Responsible person", 20, aliases=("责任人",)),
+    Column("supervising_units", "督导单位", "Supervising units", 24),
+    Column("measures", "整改措施", "Measures", 60),
+    Column("status", "整改状态", "Status", 12, importable=False),
+    Column("percent", "完成进度(%)", "Percent done", 10, importable=False),
+    Column("days_overdue", "逾期天数", "Days overdue", 10, importable=False),
+    Column("last_report", "最近报告日期", "Last report", 14, importable=False),
+    Column("evidence_count", "佐证材料数", "Evidence files", 10, importable=False),
+)
+
+UNIT_SEPARATOR = "、"
+YES = "是"
+NO = "否"
+
+_NUMBERED_LINE = re.compile(r"^\s*(\d+)\s*[.．、]\s*")
+_DUE_SUFFIX = re.compile(r"（时限：(\d{4}-\d{2}-\d{2})）\s*$")
+
+
+def format_numbered(entries: list[tuple[str, date | None]]) -> str:
+    """Targets or measures as one cell: `1. text（时限：2020-12-31）`, one per line."""
+    lines = []
+    for index, (text, due) in enumerate(entries, start=1):
+        suffix = f"（时限：{due.isoformat()}）" if due else ""
+        lines.append(f"{index}. {text}{suffix}")
+    return "\n".join(lines)
+
+
+def parse_numbered(cell: str) -> list[tuple[str, date | None]]:
+    """The inverse of `format_numbered`; a cell without numbers is one entry."""
+    entries: list[tuple[str, date | None]] = []
+    for raw in cell.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        numbered = _NUMBERED_LINE.match(line)
+        if numbered is None and entries:
+            # A line break inside one entry: it continues the previous one.
+            text, due = entries[-1]
+            entries[-1] = (text + line, due)
+            continue
+        body = line[numbered.end() :] if numbered else line
+        due_match = _DUE_SUFFIX.search(body)
+        due = date.fromisoformat(due_match.group(1)) if due_match else None
+        entries.append((body[: due_match.start()] if due_match else body, due))
+    return entries
+
+
+def targets_cell(targets: list[Target]) -> str:
+    return format_numbered([(t.text, t.deadline) for t in targets])
+
+
+def measures_cell(measures: list[Measure]) -> str:
+    return format_numbered([(m.text, m.due) for m in measures])

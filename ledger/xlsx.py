@@ -1,0 +1,110 @@
+"""Writing the ledger workbook (台账) and its blank template, as officials keep them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ledger.columns import LEDGER_COLUMNS, NO, UNIT_SEPARATOR, YES, measures_cell, targets_cell
+from ledger.model import ItemSpec, ItemStatus, LedgerRow
+
+CellValue = str | int | date | None
+
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def spec_cells(spec: ItemSpec) -> dict[str, CellValue]:
+    """The importable cells of one item."""
+    return {
+        "number": spec.number,
+        "category": spec.category or "",
+        "title": spec.title,
+        "problem": spec.problem,
+        "cause": spec.cause or "",
+        "targets": targets_cell(spec.targets),
+        "deadline_text": spec.deadline_text or "",
+        "deadline": spec.deadline,
+        "continuing": YES if spec.continuing else NO,
+        "start": spec.start,
+        "lead_units": UNIT_SEPARATOR.join(spec.lead_units),
+        "responsible_units": UNIT_SEPARATOR.join(spec.responsible_units),
+        "responsible_leader": spec.responsible_leader or "",
+        "responsible_person": spec.responsible_person or "",
+        "supervising_units": UNIT_SEPARATOR.join(spec.supervising_units),
+        "measures": measures_cell(spec.measures),
+    }
+
+
+def _sheet(workbook: Workbook, title: str) -> Worksheet:
+    sheet = workbook.active
+    assert isinstance(sheet, Worksheet)
+    sheet.title = title
+    for index, column in enumerate(LEDGER_COLUMNS, start=1):
+        cell = sheet.cell(row=1, column=index, value=column.zh)
+        cell.font = Font(bold=True)
+        cell.fill = _HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    sheet.freeze_panes = "B2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(LEDGER_COLUMNS))}1"
+    return sheet
+
+
+def _write_row(sheet: Worksheet, row: int, cells: dict[str, CellValue]) -> None:
+    for index, column in enumerate(LEDGER_COLUMNS, start=1):
+        value = cells.get(column.key)
+        cell = sheet.cell(row=row, column=index, value=value if value != "" else None)
+        cell.alignment = _WRAP
+        if column.key in ("deadline", "start", "last_report"):
+            cell.number_format = "yyyy-mm-dd"
+
+
+def write_ledger(
+    path: Path,
+    rows: Iterable[LedgerRow],
+    *,
+    sheet_title: str,
+    status_label: Callable[[ItemStatus], str],
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write the ledger workbook; returns the number of rows written."""
+    workbook = Workbook()
+    sheet = _sheet(workbook, sheet_title)
+    count = 0
+    for count, entry in enumerate(rows, start=1):
+        cells = spec_cells(entry.spec)
+        cells.update(
+            status=status_label(entry.status),
+            percent=entry.percent,
+            days_overdue=entry.days_overdue or None,
+            last_report=entry.last_report,
+            evidence_count=entry.evidence_count,
+        )
+        _write_row(sheet, count + 1, cells)
+        if progress is not None:
+            progress(1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
+    return count
+
+
+def write_template(path: Path, *, sheet_title: str, example: ItemSpec, notes: list[tuple[str, str]]) -> None:
+    """A blank ledger with one example row, and a second sheet that explains each column."""
+    workbook = Workbook()
+    sheet = _sheet(workbook, sheet_title)
+    _write_row(sheet, 2, spec_cells(example))
+    help_sheet = workbook.create_sheet("说明 Notes")
+    help_sheet.append(["列 Column", "说明 Notes"])
+    help_sheet.column_dimensions["A"].width = 30
+    help_sheet.column_dimensions["B"].width = 100
+    for row in notes:
+        help_sheet.append(list(row))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)

@@ -1,0 +1,1 @@
+"""Reminder, dispatch and escalation rules, the work calendar, the tick and the outbox sender."""

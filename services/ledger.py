@@ -1,0 +1,212 @@
+"""Importing a parsed ledger (one transaction, audited, idempotent), listing and exporting items."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from ledger.clock import Clock
+from ledger.model import ImportNote, ItemSpec, ItemStatus, LedgerRow, ParsedLedger
+from services import audit
+from storage import queries
+from storage.models import Item, Unit
+
+
+class ChangeKind(enum.StrEnum):
+    NEW = "new"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    number: str
+    kind: ChangeKind
+    fields: tuple[str, ...]
+    before: dict[str, Any] | None
+    after: dict[str, Any]
+
+
+@dataclass
+class ImportOutcome:
+    """What an import did, or would do with `--dry-run`."""
+
+    changes: list[ItemChange] = field(default_factory=list)
+    new_units: list[str] = field(default_factory=list)
+    not_in_file: list[str] = field(default_factory=list)
+    warnings: list[ImportNote] = field(default_factory=list)
+    errors: list[ImportNote] = field(default_factory=list)
+    applied: bool = False
+
+    def count(self, kind: ChangeKind) -> int:
+        return sum(1 for change in self.changes if change.kind == kind)
+
+
+def spec_record(spec: ItemSpec) -> dict[str, Any]:
+    """The comparable, JSON-ready form of an item: what the audit log stores as before / after."""
+    return {
+        "number": spec.number,
+        "title": spec.title,
+        "category": spec.category,
+        "problem": spec.problem,
+        "cause": spec.cause,
+        "start": spec.start.isoformat(),
+        "deadline": spec.deadline.isoformat() if spec.deadline else None,
+        "deadline_text": spec.deadline_text,
+        "continuing": spec.continuing,
+        "targets": [{"text": t.text, "deadline": _iso(t.deadline)} for t in spec.targets],
+        "lead_units": list(spec.lead_units),
+        "responsible_units": list(spec.responsible_units),
+        "supervising_units": list(spec.supervising_units),
+        "responsible_leader": spec.responsible_leader,
+        "responsible_person": spec.responsible_person,
+        "measures": [{"text": m.text, "due": _iso(m.due)} for m in spec.measures],
+    }
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _duplicate_numbers(parsed: ParsedLedger) -> list[ImportNote]:
+    seen: set[str] = set()
+    notes = []
+    for spec in parsed.items:
+        if spec.number in seen:
+            notes.append(ImportNote("duplicate_number", spec.location, item=spec.number, field="number"))
+        seen.add(spec.number)
+    return notes
+
+
+class LedgerService:
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock, tz: ZoneInfo) -> None:
+        self._sessions = session_factory
+        self._clock = clock
+        self._tz = tz
+
+    def import_ledger(
+        self,
+        parsed: ParsedLedger,
+        *,
+        actor: str,
+        dry_run: bool,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportOutcome:
+        """Compare the parsed ledger with the store; unless `dry_run` or in error, apply it all at once."""
+        outcome = ImportOutcome(
+            warnings=list(parsed.warnings), errors=[*parsed.errors, *_duplicate_numbers(parsed)]
+        )
+        if outcome.errors:
+            return outcome
+        now = self._clock.now()
+        with self._sessions() as session, session.begin():
+            existing = queries.items_by_number(session, [spec.number for spec in parsed.items])
+            file_numbers = {spec.number for spec in parsed.items}
+            outcome.not_in_file = [n for n in queries.all_item_numbers(session) if n not in file_numbers]
+            unit_names = [
+                name
+                for spec in parsed.items
+                for name in (*spec.lead_units, *spec.responsible_units, *spec.supervising_units)
+            ]
+            units, outcome.new_units = queries.ensure_units(session, unit_names, now)
+            for spec in parsed.items:
+                outcome.changes.append(
+                    self._apply_one(session, spec, existing.get(spec.number), units, now, actor)
+                )
+                if progress is not None:
+                    progress(1)
+            if dry_run:
+                session.rollback()
+                return outcome
+            for name in outcome.new_units:
+                audit.record(
+                    session,
+                    at=now,
+                    actor=actor,
+                    action="create",
+                    entity="unit",
+                    entity_id=units[name].id,
+                    after={"name": name},
+                )
+            outcome.applied = True
+        return outcome
+
+    def _apply_one(
+        self,
+        session: Session,
+        spec: ItemSpec,
+        item: Item | None,
+        units: dict[str, Unit],
+        now: datetime,
+        actor: str,
+    ) -> ItemChange:
+        after = spec_record(spec)
+        if item is None:
+            item = Item(status=ItemStatus.NOT_STARTED, percent=0, created_at=now, updated_at=now)
+            queries.write_spec(item, spec, units)
+            session.add(item)
+            audit.record(
+                session,
+                at=now,
+                actor=actor,
+                action="create",
+                entity="item",
+                entity_id=spec.number,
+                after=after,
+            )
+            return ItemChange(spec.number, ChangeKind.NEW, (), None, after)
+        before = spec_record(queries.item_to_spec(item))
+        changed = tuple(key for key in after if before[key] != after[key])
+        if not changed:
+            return ItemChange(spec.number, ChangeKind.UNCHANGED, (), before, after)
+        queries.write_spec(item, spec, units)
+        item.updated_at = now
+        audit.record(
+            session,
+            at=now,
+            actor=actor,
+            action="update",
+            entity="item",
+            entity_id=spec.number,
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+        )
+        return ItemChange(spec.number, ChangeKind.CHANGED, changed, before, after)
+
+    def rows(self, *, unit_name: str | None = None, overdue_only: bool = False) -> list[LedgerRow]:
+        """The ledger in plan order, as of today in the office's time zone."""
+        today = self._today()
+        with self._sessions() as session:
+            items = queries.list_items(
+                session, unit_name=unit_name, overdue_on=today if overdue_only else None
+            )
+            ids = [item.id for item in items]
+            reports = queries.last_report_dates(session, ids)
+            evidence = queries.evidence_counts(session, ids)
+            return [
+                LedgerRow(
+                    spec=queries.item_to_spec(item),
+                    status=item.status,
+                    percent=item.percent,
+                    days_overdue=days_overdue(item.deadline, item.status, today),
+                    last_report=reports[item.id].astimezone(self._tz).date() if item.id in reports else None,
+                    evidence_count=evidence.get(item.id, 0),
+                )
+                for item in items
+            ]
+
+    def _today(self) -> date:
+        return self._clock.now().astimezone(self._tz).date()
+
+
+def days_overdue(deadline: date | None, status: ItemStatus, today: date) -> int:
+    """Calendar days past the deadline of an open item; 0 when not overdue."""
+    if deadline is None or status in queries.CLOSED_STATUSES or today <= deadline:
+        return 0
+    return (today - deadline).days

@@ -1,0 +1,1 @@
+"""The store: SQLAlchemy models, Alembic migrations, the engine and the queries."""

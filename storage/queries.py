@@ -1,0 +1,200 @@
+"""The queries of the ledger and the roster, and the mapping between ORM rows and ledger dataclasses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from ledger.model import ItemSpec, ItemStatus, Measure, Role, Target, UnitRole
+from storage.models import (
+    EvidenceFile,
+    Item,
+    ItemMeasure,
+    ItemTarget,
+    ItemUnit,
+    Person,
+    ProgressReport,
+    RoleAssignment,
+    Unit,
+)
+
+CLOSED_STATUSES = (ItemStatus.DONE, ItemStatus.SIGNED_OFF)
+
+
+def sort_key(number: str) -> str:
+    """`24.1` → `00024.00001`, so that item numbers sort as numbers in SQL."""
+    parts = number.split(".")
+    return ".".join(part.zfill(5) if part.isdigit() else part for part in parts)
+
+
+def units_by_name(session: Session, names: Iterable[str]) -> dict[str, Unit]:
+    wanted = set(names)
+    if not wanted:
+        return {}
+    return {u.name: u for u in session.scalars(select(Unit).where(Unit.name.in_(wanted)))}
+
+
+def ensure_units(session: Session, names: Iterable[str], now: datetime) -> tuple[dict[str, Unit], list[str]]:
+    """The units of these names, creating the unknown ones; returns them and the names created."""
+    wanted = list(dict.fromkeys(names))
+    found = units_by_name(session, wanted)
+    created = [name for name in wanted if name not in found]
+    for name in created:
+        unit = Unit(name=name, created_at=now)
+        session.add(unit)
+        found[name] = unit
+    if created:
+        session.flush()
+    return found, created
+
+
+def _with_children(statement: Select[Item]) -> Select[Item]:
+    return statement.options(
+        selectinload(Item.targets), selectinload(Item.measures), selectinload(Item.unit_links)
+    )
+
+
+def items_by_number(session: Session, numbers: Iterable[str]) -> dict[str, Item]:
+    wanted = list(numbers)
+    found: dict[str, Item] = {}
+    # Chunks keep the IN list under the parameter limits of both databases.
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        statement = _with_children(select(Item).where(Item.number.in_(chunk)))
+        found.update((item.number, item) for item in session.scalars(statement))
+    return found
+
+
+def all_item_numbers(session: Session) -> list[str]:
+    return list(session.scalars(select(Item.number).order_by(Item.sort_key)))
+
+
+def item_to_spec(item: Item) -> ItemSpec:
+    def names(role: UnitRole) -> list[str]:
+        return [link.unit.name for link in item.unit_links if link.role == role]
+
+    return ItemSpec(
+        number=item.number,
+        title=item.title,
+        problem=item.problem,
+        start=item.start_date,
+        continuing=item.continuing,
+        category=item.category,
+        cause=item.cause,
+        targets=[Target(t.text, t.deadline) for t in item.targets],
+        deadline_text=item.deadline_text,
+        lead_units=names(UnitRole.LEAD),
+        responsible_units=names(UnitRole.RESPONSIBLE),
+        supervising_units=names(UnitRole.SUPERVISING),
+        responsible_leader=item.responsible_leader,
+        responsible_person=item.responsible_person,
+        measures=[Measure(m.text, m.due) for m in item.measures],
+    )
+
+
+def write_spec(item: Item, spec: ItemSpec, units: dict[str, Unit]) -> None:
+    """Set every planned field of the item from the spec (progress fields are left alone)."""
+    item.number = spec.number
+    item.sort_key = sort_key(spec.number)
+    item.title = spec.title
+    item.problem = spec.problem
+    item.category = spec.category
+    item.cause = spec.cause
+    item.start_date = spec.start
+    item.deadline = spec.deadline
+    item.deadline_text = spec.deadline_text
+    item.continuing = spec.continuing
+    item.responsible_leader = spec.responsible_leader
+    item.responsible_person = spec.responsible_person
+    item.targets = [
+        ItemTarget(position=i, text=t.text, deadline=t.deadline) for i, t in enumerate(spec.targets)
+    ]
+    item.measures = [ItemMeasure(position=i, text=m.text, due=m.due) for i, m in enumerate(spec.measures)]
+    links: list[ItemUnit] = []
+    for role, names in (
+        (UnitRole.LEAD, spec.lead_units),
+        (UnitRole.RESPONSIBLE, spec.responsible_units),
+        (UnitRole.SUPERVISING, spec.supervising_units),
+    ):
+        links.extend(
+            ItemUnit(unit=units[name], role=role, position=i) for i, name in enumerate(dict.fromkeys(names))
+        )
+    item.unit_links = links
+
+
+def list_items(
+    session: Session, *, unit_name: str | None = None, overdue_on: date | None = None
+) -> Sequence[Item]:
+    """Items in plan order, optionally those of one unit (any role) or those overdue on a day."""
+    statement = _with_children(select(Item)).order_by(Item.sort_key)
+    if unit_name is not None:
+        statement = statement.where(
+            Item.id.in_(select(ItemUnit.item_id).join(Unit).where(Unit.name == unit_name))
+        )
+    if overdue_on is not None:
+        statement = statement.where(Item.deadline < overdue_on, Item.status.not_in(CLOSED_STATUSES))
+    return session.scalars(statement).all()
+
+
+def last_report_dates(session: Session, item_ids: Sequence[int]) -> dict[int, datetime]:
+    statement = (
+        select(ProgressReport.item_id, func.max(ProgressReport.created_at))
+        .where(ProgressReport.item_id.in_(item_ids))
+        .group_by(ProgressReport.item_id)
+    )
+    return {item_id: at for item_id, at in session.execute(statement) if at is not None}
+
+
+def evidence_counts(session: Session, item_ids: Sequence[int]) -> dict[int, int]:
+    statement = (
+        select(EvidenceFile.item_id, func.count(EvidenceFile.id))
+        .where(EvidenceFile.item_id.in_(item_ids))
+        .group_by(EvidenceFile.item_id)
+    )
+    return dict(session.execute(statement).all())
+
+
+def all_units(session: Session) -> Sequence[Unit]:
+    return session.scalars(select(Unit).order_by(Unit.name)).all()
+
+
+def unit_item_counts(session: Session) -> dict[int, int]:
+    statement = (
+        select(ItemUnit.unit_id, func.count(func.distinct(ItemUnit.item_id)))
+        .where(ItemUnit.role == UnitRole.RESPONSIBLE)
+        .group_by(ItemUnit.unit_id)
+    )
+    return dict(session.execute(statement).all())
+
+
+def all_people(session: Session) -> Sequence[Person]:
+    statement = (
+        select(Person)
+        .options(selectinload(Person.roles).selectinload(RoleAssignment.unit))
+        .order_by(Person.name, Person.id)
+    )
+    return session.scalars(statement).all()
+
+
+def person_by_telegram_id(session: Session, telegram_user_id: int) -> Person | None:
+    return session.scalars(select(Person).where(Person.telegram_user_id == telegram_user_id)).first()
+
+
+def person_by_invite(session: Session, code: str) -> Person | None:
+    return session.scalars(select(Person).where(Person.invite_code == code)).first()
+
+
+def person_by_used_invite(session: Session, code: str) -> Person | None:
+    return session.scalars(select(Person).where(Person.used_invite_code == code)).first()
+
+
+def people_named(session: Session, name: str) -> Sequence[Person]:
+    statement = select(Person).options(selectinload(Person.roles)).where(Person.name == name)
+    return session.scalars(statement).all()
+
+
+def has_role(person: Person, role: Role, unit_id: int | None) -> bool:
+    return any(r.role == role and r.unit_id == unit_id for r in person.roles)

@@ -1,0 +1,110 @@
+"""Shared fixtures: a migrated store on SQLite or PostgreSQL, a manual clock, the CLI run in-process."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.cli import main
+from bot.config import Settings
+from bot.wiring import Services, build_services
+from ledger.clock import ManualClock
+from storage.db import create_db_engine, upgrade
+
+SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+JIAYUGUAN = SAMPLES / "jiayuguan-2020-rectification-plan.txt"
+POSTGRES_URL = os.environ.get("DUBAN_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a schema of its own on the test PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'duban.db'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("DUBAN_TEST_POSTGRES_URL is not set: PostgreSQL tests skipped")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    try:
+        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'duban.db'}"
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime(2026, 11, 20, 2, 0, tzinfo=UTC))
+
+
+def migrated(url: str) -> None:
+    engine = create_db_engine(url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def services(db_url: str, tmp_path: Path, clock: ManualClock) -> Iterator[Services]:
+    migrated(db_url)
+    settings = Settings(database_url=db_url, data_dir=tmp_path / "data")
+    built = build_services(settings, clock=clock)
+    yield built
+    built.close()
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+class CliRunner:
+    """Runs `duban …` in-process with the given environment, capturing what a terminal would show."""
+
+    def __init__(self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        self._capsys = capsys
+        self._monkeypatch = monkeypatch
+
+    def env(self, **values: str) -> None:
+        for key, value in values.items():
+            self._monkeypatch.setenv(key, value)
+
+    def __call__(self, *argv: str) -> CliResult:
+        self._capsys.readouterr()
+        code = main(list(argv))
+        captured = self._capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+
+@pytest.fixture
+def cli(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sqlite_url: str
+) -> CliRunner:
+    """The CLI on an empty SQLite database in a temporary data folder (run `db upgrade` first)."""
+    monkeypatch.chdir(tmp_path)
+    for key in list(os.environ):
+        if key.startswith("DUBAN_") and key != "DUBAN_TEST_POSTGRES_URL":
+            monkeypatch.delenv(key)
+    runner = CliRunner(capsys, monkeypatch)
+    runner.env(DUBAN_DATA_DIR=str(tmp_path / "data"), DUBAN_DATABASE_URL=sqlite_url)
+    return runner

@@ -1,0 +1,59 @@
+"""Every message exists in both locales and renders with StrictUndefined; long texts split under 4,096."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from messages.render import LOCALES, Renderer, build_environment, template_keys
+from messages.split import split_message
+from tests.message_samples import IMPORT_PARAMS, SAMPLES
+
+RENDERER = Renderer(build_environment(), ZoneInfo("Asia/Shanghai"))
+KEYS = sorted(template_keys("zh_CN"))
+
+
+def test_both_locales_have_the_same_keys() -> None:
+    assert template_keys("zh_CN") == template_keys("en")
+
+
+def test_every_template_has_a_sample() -> None:
+    missing = [key for key in KEYS if not key.startswith("import/") and key not in SAMPLES]
+    assert missing == []
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("key", KEYS)
+def test_template_renders(locale: str, key: str) -> None:
+    params = IMPORT_PARAMS if key.startswith("import/") else SAMPLES[key]
+    text = RENDERER.render(locale, key, params)
+    assert text.strip()
+    assert "{{" not in text
+    if locale == "en":
+        # English texts may quote Chinese terms, but must not be Chinese sentences.
+        assert sum("\u4e00" <= ch <= "\u9fff" for ch in text) < len(text) / 3, text
+
+
+def test_menu_lines_are_command_and_description() -> None:
+    for locale in LOCALES:
+        for line in RENDERER.render(locale, "chat/menu").splitlines():
+            command, separator, description = line.partition(" - ")
+            assert separator
+            assert command.isascii()
+            assert command.islower()
+            assert description
+
+
+@pytest.mark.parametrize("length", [1, 4096, 4097, 10_000])
+def test_split_keeps_everything_under_the_limit(length: int) -> None:
+    lines = [f"{i:04d} " + "字" * 95 for i in range(length // 100 + 1)]
+    text = "\n".join(lines)[:length]
+    pieces = split_message(text)
+    assert all(len(piece) <= 4096 for piece in pieces)
+    assert "\n".join(pieces) == text
+
+
+def test_split_cuts_a_single_overlong_line() -> None:
+    pieces = split_message("甲" * 9000)
+    assert [len(p) for p in pieces] == [4096, 4096, 808]

@@ -1,0 +1,116 @@
+"""Spreadsheet ledgers (.xlsx, .csv) with Chinese or English headers, and their bad input."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from ledger.columns import format_numbered, parse_numbered
+from ledger.importer import parse_ledger_file
+from ledger.model import Location
+
+START = date(2026, 3, 1)
+
+
+def _xlsx(path: Path, rows: list[list[object]]) -> Path:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    workbook.save(path)
+    return path
+
+
+def test_english_headers_csv(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.csv"
+    path.write_text(
+        "Number,Problem,Targets,Deadline,Responsible units,Measures\n"
+        '7,"Sewage plant upgrade is slow.","1. Finish upgrade（时限：2026-06-30）\n2. Test water",2026-12-31,'
+        '"市住建局、城管局","1. Build\n2. Inspect（时限：2026-09-30）"\n',
+        encoding="utf-8",
+    )
+    parsed = parse_ledger_file(path, default_start=START)
+    assert parsed.errors == []
+    (item,) = parsed.items
+    assert item.number == "7"
+    assert item.title == "Sewage plant upgrade is slow"
+    assert [(t.text, t.deadline) for t in item.targets] == [
+        ("Finish upgrade", date(2026, 6, 30)),
+        ("Test water", date(2026, 12, 31)),
+    ]
+    assert item.deadline == date(2026, 12, 31)
+    assert item.responsible_units == ["市住建局", "城管局"]
+    assert item.measures[1].due == date(2026, 9, 30)
+    assert item.start == START
+    assert item.location == Location(row=2)
+
+
+def test_gb18030_csv_with_chinese_headers_and_deadline_text(tmp_path: Path) -> None:
+    path = tmp_path / "台账.csv"
+    text = (
+        "序号,问题描述,整改时限,责任单位,开始日期\n3,扬尘管控不到位。,2026年9月底前,市住建局,2026年1月5日\n"
+    )
+    path.write_bytes(text.encode("gb18030"))
+    parsed = parse_ledger_file(path, default_start=START)
+    assert parsed.errors == []
+    (item,) = parsed.items
+    assert item.deadline == date(2026, 9, 30)
+    assert item.start == date(2026, 1, 5)
+    assert item.deadline_text == "2026年9月底前"
+
+
+def test_continuing_item_from_deadline_text(tmp_path: Path) -> None:
+    path = _xlsx(
+        tmp_path / "l.xlsx",
+        [["编号", "问题描述", "整改时限"], ["1", "绿色发展理念不牢。", "立行立改、长期坚持"]],
+    )
+    (item,) = parse_ledger_file(path, default_start=START).items
+    assert item.continuing
+    assert item.deadline is None
+
+
+def test_unknown_column_is_reported_not_dropped_silently(tmp_path: Path) -> None:
+    path = _xlsx(tmp_path / "l.xlsx", [["编号", "问题描述", "备注"], ["1", "问题。", "重要"]])
+    parsed = parse_ledger_file(path, default_start=START)
+    assert [n.code for n in parsed.warnings] == ["unknown_column"]
+    assert dict(parsed.warnings[0].params) == {"column": "备注"}
+
+
+def test_bad_cells_are_errors_with_their_row_and_field(tmp_path: Path) -> None:
+    path = _xlsx(
+        tmp_path / "l.xlsx",
+        [
+            ["编号", "问题描述", "截止日期", "长期坚持"],
+            ["1", "好的问题。", "2026-12-31", "否"],
+            ["2", "坏日期。", "明年", "否"],
+            ["", "没有编号。", "", ""],
+            ["4", "", "", ""],
+            ["5", "坏标志。", "", "也许"],
+        ],
+    )
+    parsed = parse_ledger_file(path, default_start=START)
+    found = {(n.code, n.location.row, n.field) for n in parsed.errors}
+    assert found == {
+        ("bad_date", 3, "deadline"),
+        ("missing_value", 4, "number"),
+        ("missing_value", 5, "problem"),
+        ("bad_flag", 6, "continuing"),
+    }
+
+
+def test_header_not_in_first_row(tmp_path: Path) -> None:
+    path = _xlsx(tmp_path / "l.xlsx", [["嘉峪关市整改台账"], [], ["编号", "问题描述"], ["9", "问题。"]])
+    parsed = parse_ledger_file(path, default_start=START)
+    assert [i.number for i in parsed.items] == ["9"]
+    assert parsed.items[0].location.row == 4
+
+
+def test_numbered_cell_round_trip() -> None:
+    entries = [("第一条", date(2026, 1, 31)), ("第二条\n续行", None)]
+    cell = format_numbered([("第一条", date(2026, 1, 31)), ("第二条", None)])
+    assert parse_numbered(cell) == [entries[0], ("第二条", None)]
+    assert parse_numbered("1. 甲\n接着写\n2. 乙") == [("甲接着写", None), ("乙", None)]
+    assert parse_numbered("只有一段") == [("只有一段", None)]

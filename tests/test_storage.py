@@ -1,0 +1,84 @@
+"""The store on SQLite and PostgreSQL: migrations, the refusal of an unmigrated database, UTC instants,
+the append-only audit log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+
+from bot.config import Settings
+from bot.wiring import Services, build_services
+from storage.db import DatabaseNotMigratedError, create_db_engine, current_revision, head_revision, upgrade
+from storage.models import AuditEntry, Person
+
+
+def test_unmigrated_database_is_refused(db_url: str) -> None:
+    with pytest.raises(DatabaseNotMigratedError) as caught:
+        build_services(Settings(database_url=db_url))
+    assert caught.value.current is None
+    assert caught.value.head == head_revision()
+
+
+def test_upgrade_creates_the_schema_once(db_url: str) -> None:
+    engine = create_db_engine(db_url)
+    try:
+        assert upgrade(engine) == (None, head_revision())
+        assert upgrade(engine) == (head_revision(), head_revision())
+        assert current_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_runs_in_wal_mode(sqlite_url: str) -> None:
+    engine = create_db_engine(sqlite_url)
+    try:
+        upgrade(engine)
+        with engine.connect() as connection:
+            assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_instants_are_stored_in_utc_and_come_back_aware(services: Services) -> None:
+    shanghai = timezone(timedelta(hours=8))
+    bound = datetime(2026, 10, 1, 9, 30, tzinfo=shanghai)
+    with services.sessions() as session, session.begin():
+        session.add(
+            Person(
+                name="王五",
+                telegram_user_id=7_000_000_000,
+                locale="zh_CN",
+                active=True,
+                bound_at=bound,
+                created_at=bound,
+            )
+        )
+    with services.sessions() as session:
+        person = session.scalars(select(Person)).one()
+    assert person.bound_at == bound
+    assert person.bound_at is not None
+    assert person.bound_at.utcoffset() == timedelta(0)
+    assert person.bound_at.hour == 1
+    assert person.telegram_user_id == 7_000_000_000
+
+
+def test_naive_instants_are_refused(services: Services) -> None:
+    with services.sessions() as session:
+        session.add(Person(name="x", locale="zh_CN", active=True, created_at=datetime(2026, 1, 1)))  # noqa: DTZ001
+        with pytest.raises(Exception, match="naive"):
+            session.flush()
+
+
+def test_audit_log_is_append_only_even_for_raw_sql(services: Services) -> None:
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    with services.sessions() as session, session.begin():
+        session.add(AuditEntry(at=now, actor="test", action="create", entity="unit", entity_id="1"))
+    for statement in ("UPDATE audit_log SET actor = 'forged'", "DELETE FROM audit_log"):
+        with services.engine.connect() as connection, pytest.raises(DBAPIError, match="append-only"):
+            connection.execute(text(statement))
+    with services.sessions() as session:
+        assert [e.actor for e in session.scalars(select(AuditEntry))] == ["test"]
