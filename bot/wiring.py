@@ -11,6 +11,7 @@ from bot.config import Settings
 from ledger.clock import Clock, SystemClock
 from messages.render import Renderer, build_environment
 from services.accounts import AccountService
+from services.items import ItemService
 from services.ledger import LedgerService
 from services.roster import RosterService
 from storage.db import create_db_engine, create_session_factory, ensure_migrated
@@ -28,6 +29,7 @@ class Services:
     ledger: LedgerService
     roster: RosterService
     accounts: AccountService
+    items: ItemService
 
     def close(self) -> None:
         self.engine.dispose()
@@ -53,4 +55,5 @@ def build_services(settings: Settings, *, clock: Clock | None = None, check_sche
         ledger=LedgerService(sessions, clock, settings.tz),
         roster=RosterService(sessions, clock),
         accounts=AccountService(sessions, clock, settings.admins),
+        items=ItemService(sessions),
     )

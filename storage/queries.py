@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
+from ledger.access import Viewer
 from ledger.model import ItemSpec, ItemStatus, Measure, Role, Target, UnitRole
 from storage.models import (
     EvidenceFile,
@@ -198,3 +199,28 @@ def people_named(session: Session, name: str) -> Sequence[Person]:
 
 def has_role(person: Person, role: Role, unit_id: int | None) -> bool:
     return any(r.role == role and r.unit_id == unit_id for r in person.roles)
+
+
+def visible_items_filter(viewer: Viewer) -> ColumnElement[bool]:
+    """The SQL condition matching `ledger.access.can_see_item` for this viewer."""
+    if viewer.sees_everything:
+        return true()
+    own = viewer.unit_ids(Role.OFFICER, Role.LEADER)
+    supervised = viewer.unit_ids(Role.SUPERVISOR)
+    linked = select(ItemUnit.item_id).where(
+        or_(
+            and_(ItemUnit.unit_id.in_(own), ItemUnit.role.in_((UnitRole.RESPONSIBLE, UnitRole.LEAD))),
+            and_(ItemUnit.unit_id.in_(supervised), ItemUnit.role == UnitRole.SUPERVISING),
+        )
+    )
+    return Item.id.in_(linked)
+
+
+def item_by_number(session: Session, number: str) -> Item | None:
+    statement = _with_children(select(Item).where(Item.number == number))
+    return session.scalars(statement).first()
+
+
+def visible_items(session: Session, viewer: Viewer) -> Sequence[Item]:
+    statement = _with_children(select(Item).where(visible_items_filter(viewer))).order_by(Item.sort_key)
+    return session.scalars(statement).all()

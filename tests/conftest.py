@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.wiring import Services, build_services
 from ledger.clock import ManualClock
 from storage.db import create_db_engine, upgrade
+from tests.harness import BotHarness, running_bot
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 JIAYUGUAN = SAMPLES / "jiayuguan-2020-rectification-plan.txt"
@@ -108,3 +109,10 @@ def cli(
     runner = CliRunner(capsys, monkeypatch)
     runner.env(DUBAN_DATA_DIR=str(tmp_path / "data"), DUBAN_DATABASE_URL=sqlite_url)
     return runner
+
+
+@pytest.fixture
+async def bot(tmp_path: Path, clock: ManualClock) -> AsyncIterator[BotHarness]:
+    """The real application polling a loopback Bot API server, on a fresh SQLite store."""
+    async with running_bot(tmp_path, clock) as harness:
+        yield harness

@@ -71,4 +71,6 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "errors/role_needs_unit": {"role": "officer"},
     "errors/unknown_unit": {"unit": "市住建局"},
     "errors/unknown_role": {"role": "boss"},
+    "errors/bad_item_number": {"text": "abc"},
+    "errors/unknown_item": {"number": "24.1"},
 }

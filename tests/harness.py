@@ -1,0 +1,75 @@
+"""End-to-end harness: the real application, polling a loopback Bot API server, and a user's view of it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from bot.app import build_application, polling
+from bot.config import Settings
+from bot.context import DubanApp
+from bot.loopback_api import LoopbackBotApi, SentMessage
+from bot.wiring import Services, build_services
+from ledger.clock import ManualClock
+from storage.db import create_db_engine, upgrade
+
+ADMIN_ID = 900_001
+
+
+@dataclass
+class BotHarness:
+    """A running bot and what a test needs around it: the API server, a second handle on the store."""
+
+    api: LoopbackBotApi
+    app: DubanApp
+    services: Services
+    clock: ManualClock
+
+    async def send(self, user_id: int, text: str, *, replies: int = 1, **kwargs: object) -> list[SentMessage]:
+        """A user writes `text`; returns the `replies` new messages the bot sent back to that chat."""
+        before = len(self.api.sent(user_id))
+        self.api.push_text(user_id, text, **kwargs)  # type: ignore[arg-type]
+        return await self.replies(user_id, before, replies)
+
+    async def replies(self, chat_id: int, before: int, count: int = 1) -> list[SentMessage]:
+        sent = await self.api.wait_sent(chat_id, before + count)
+        return sent[before:]
+
+    async def idle(self) -> None:
+        """Wait until the bot took every queued update and finished handling it."""
+        await self.api.wait_updates_consumed()
+        await self.api.wait_for(lambda: self.app.update_processor.current_concurrent_updates == 0 or None)
+
+
+@asynccontextmanager
+async def running_bot(
+    tmp_path: Path,
+    clock: ManualClock,
+    *,
+    admins: frozenset[int] = frozenset({ADMIN_ID}),
+    **api_options: object,
+) -> AsyncIterator[BotHarness]:
+    url = f"sqlite:///{tmp_path / 'duban.db'}"
+    engine = create_db_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    async with LoopbackBotApi(**api_options) as api:  # type: ignore[arg-type]
+        settings = Settings(
+            database_url=url,
+            data_dir=tmp_path / "data",
+            telegram_token=SecretStr(api.token),
+            telegram_api_url=api.base_url,
+            admins=admins,
+        )
+        app = build_application(settings, clock=clock)
+        services = build_services(settings, clock=clock)
+        try:
+            async with polling(app, poll_timeout=1):
+                await api.wait_polling()
+                yield BotHarness(api, app, services, clock)
+        finally:
+            services.close()
