@@ -1,5 +1,6 @@
 """Run every benchmark and print its figures."""
 
-from bench import import_ledger
+from bench import chat_load, import_ledger
 
 import_ledger.main()
+chat_load.main()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
-from telegram import BotCommand
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
+from telegram import BotCommand, Update
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Updater
 
 from bot.config import Settings
 from bot.context import BotContext, BotData, DubanApp
@@ -15,7 +18,10 @@ from bot.processing import PerChatUpdateProcessor
 from bot.wiring import build_services
 from handlers import register_all
 from ledger.clock import Clock
-from messages.render import LOCALES, Renderer
+from messages.render import LOCALES, Renderer, normalize_locale
+from scheduler import jobs
+
+_LOGGER = logging.getLogger(__name__)
 
 
 def menu(renderer: Renderer, locale: str) -> list[BotCommand]:
@@ -27,8 +33,15 @@ def menu(renderer: Renderer, locale: str) -> list[BotCommand]:
     return commands
 
 
-def build_application(settings: Settings, *, clock: Clock | None = None) -> DubanApp:
-    """The bot for `duban run`: Bot API root from the settings, rate limits, per-chat ordering."""
+def build_application(
+    settings: Settings, *, clock: Clock | None = None, rate_limited: bool = True, scheduled: bool = True
+) -> DubanApp:
+    """The bot for `duban run`: Bot API root from the settings, rate limits, per-chat ordering.
+
+    `rate_limited=False` drops Telegram's limits (30 messages a second overall): only for measuring the
+    bot's own capacity against the loopback server, which Telegram would not let through.
+    `scheduled=False` leaves the tick and the outbox sender off: tests that drive them by hand.
+    """
     if settings.telegram_token is None:
         raise ValueError("DUBAN_TELEGRAM_TOKEN is not set")
 
@@ -39,8 +52,11 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Duba
             await application.bot.set_my_commands(
                 menu(services.renderer, locale), language_code=None if locale == "zh_CN" else "en"
             )
+        if scheduled:
+            await jobs.start(application)
 
     async def post_shutdown(application: DubanApp) -> None:
+        await jobs.stop(application)
         services = application.bot_data.detach()
         if services is not None:
             services.close()
@@ -52,14 +68,71 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Duba
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
         .context_types(context_types)
-        .rate_limiter(AIORateLimiter(max_retries=3))
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
+    if rate_limited:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     application: DubanApp = builder.build()
     register_all(application)
+    application.add_error_handler(report_error)
     return application
+
+
+async def report_error(update: object, context: BotContext) -> None:
+    """Log what a handler raised (through the redacting log handler), and tell the user it failed.
+
+    A user who blocked the bot (403) is no fault of ours and gets one line without a traceback; when
+    Telegram cannot be reached the user cannot be told either.
+    """
+    error = context.error
+    known = update if isinstance(update, Update) else None  # None for a failed job
+    chat = known.effective_chat if known else None
+    chat_id = chat.id if chat else None
+    if isinstance(error, Forbidden):
+        _LOGGER.info("chat %s refused a message: %s", chat_id, error)
+        return
+    _LOGGER.error("update %s in chat %s failed", known.update_id if known else None, chat_id, exc_info=error)
+    message = known.effective_message if known else None
+    if message is None or (isinstance(error, NetworkError) and not isinstance(error, BadRequest)):
+        return
+    user = known.effective_user if known else None
+    try:
+        await message.reply_text(
+            context.services.renderer.render(
+                normalize_locale(user.language_code if user else None), "chat/failed"
+            )
+        )
+    except TelegramError as failure:
+        _LOGGER.warning("could not tell chat %s that handling failed: %s", chat_id, failure)
+
+
+@asynccontextmanager
+async def _running(
+    application: DubanApp,
+    start: Callable[[Updater], Awaitable[object]],
+    stop: Callable[[Updater], Awaitable[None]],
+) -> AsyncIterator[DubanApp]:
+    """Initialize, attach the services, start receiving updates; on leaving, stop receiving, let the
+    updates in hand finish, and close the resources."""
+    await application.initialize()
+    try:
+        if application.post_init is not None:
+            await application.post_init(application)
+        updater = application.updater
+        assert updater is not None
+        await start(updater)
+        await application.start()
+        try:
+            yield application
+        finally:
+            await stop(updater)
+            await application.stop()
+    finally:
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
 
 
 @asynccontextmanager
@@ -69,20 +142,45 @@ async def polling(application: DubanApp, *, poll_timeout: int = 10) -> AsyncIter
     `duban run` and the end-to-end tests both use this, so the tests drive the very code that runs.
     Stopping lets the updates in hand finish before resources close.
     """
-    await application.initialize()
-    try:
-        if application.post_init is not None:
-            await application.post_init(application)
-        updater = application.updater
-        assert updater is not None
+
+    async def start(updater: Updater) -> None:
         await updater.start_polling(timeout=poll_timeout, drop_pending_updates=False)
-        await application.start()
+
+    async def stop(updater: Updater) -> None:
+        await updater.stop()
+
+    async with _running(application, start, stop):
+        yield application
+
+
+@asynccontextmanager
+async def webhook(
+    application: DubanApp, *, url: str, host: str, port: int, secret: str
+) -> AsyncIterator[DubanApp]:
+    """Run the application behind a webhook: Telegram posts updates to `url` (usually a reverse proxy in
+    front of `host:port`); a request without the header `X-Telegram-Bot-Api-Secret-Token: <secret>` is
+    refused with 403.
+
+    On leaving, the webhook is deleted: Telegram then keeps the updates (for up to 24 hours) until the
+    bot starts again, polling or behind a webhook, instead of retrying deliveries to a dead address.
+    """
+
+    async def start(updater: Updater) -> None:
+        await updater.start_webhook(
+            listen=host,
+            port=port,
+            url_path=urlsplit(url).path,
+            webhook_url=url,
+            secret_token=secret,
+            drop_pending_updates=False,
+        )
+
+    async def stop(updater: Updater) -> None:
+        await updater.stop()
         try:
-            yield application
-        finally:
-            await updater.stop()
-            await application.stop()
-    finally:
-        await application.shutdown()
-        if application.post_shutdown is not None:
-            await application.post_shutdown(application)
+            await updater.bot.delete_webhook(drop_pending_updates=False)
+        except TelegramError as error:
+            _LOGGER.warning("could not delete the webhook: %s", error)
+
+    async with _running(application, start, stop):
+        yield application

@@ -16,15 +16,18 @@ from tqdm import tqdm
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.demo import run_demo
+from bot.run import DEFAULT_LISTEN, parse_listen, serve
 from bot.wiring import Services, build_services
 from ledger.columns import LEDGER_COLUMNS
 from ledger.importer import parse_ledger_file
 from ledger.model import ItemSpec, LedgerRow, Measure, Role, Target
 from ledger.roster import parse_role, parse_roster
 from ledger.xlsx import write_ledger, write_template
+from messages.outcome import import_summary_params
 from messages.render import Renderer, build_environment
 from services.errors import DubanError
-from services.ledger import ChangeKind, ImportOutcome, spec_record
+from services.invites import invite_row, write_invites_workbook
+from services.ledger import ImportOutcome, spec_record
 from storage.db import DatabaseNotMigratedError, create_db_engine, upgrade
 
 CLI_ACTOR = "cli"
@@ -71,6 +74,20 @@ def _parser() -> argparse.ArgumentParser:
     roster = people.add_parser("import", help="import a roster (.csv/.xlsx)")
     roster.add_argument("path", type=Path)
     roster.add_argument("--dry-run", action="store_true")
+    invites = people.add_parser(
+        "invites", help="write the invites (code, link, QR code) of people not yet bound"
+    )
+    invites.add_argument("path", type=Path)
+    run = commands.add_parser(
+        "run", help="run the bot (long polling, or behind a webhook) until SIGTERM/SIGINT"
+    )
+    run.add_argument("--webhook", metavar="URL", help="public HTTPS URL Telegram posts updates to")
+    run.add_argument(
+        "--listen",
+        metavar="HOST:PORT",
+        type=parse_listen,
+        help="where the webhook server listens (127.0.0.1:8443)",
+    )
     demo = commands.add_parser("demo", help="show the whole job offline, in a folder of its own")
     demo.add_argument("--out", type=Path, default=None, help="folder for the demo (default DATA_DIR/demo)")
     return parser
@@ -104,6 +121,19 @@ class Cli:
         handler = getattr(self, f"cmd_{args.command}")
         result: int = handler(args)
         return result
+
+    def cmd_run(self, args: argparse.Namespace) -> int:
+        if args.listen is not None and args.webhook is None:
+            raise DubanError("listen_needs_webhook")
+        return serve(
+            self.settings,
+            webhook_url=args.webhook,
+            listen=args.listen or DEFAULT_LISTEN,
+            say=lambda key, params: self.say(key, **params),
+            complain=lambda key, params: print(
+                self.renderer.render(self.locale, key, params), file=sys.stderr
+            ),
+        )
 
     def cmd_demo(self, args: argparse.Namespace) -> int:
         folder = args.out or self.settings.data_dir / "demo"
@@ -156,18 +186,7 @@ class Cli:
             "cli/import_summary",
             path=str(path),
             dry_run=dry_run,
-            applied=outcome.applied,
-            new=outcome.count(ChangeKind.NEW),
-            changed=[
-                (c.number, [self.renderer.label(self.locale, "field", f) for f in c.fields])
-                for c in outcome.changes
-                if c.kind == ChangeKind.CHANGED
-            ],
-            unchanged=outcome.count(ChangeKind.UNCHANGED),
-            new_units=outcome.new_units,
-            not_in_file=outcome.not_in_file,
-            warnings=[self.renderer.note(self.locale, n) for n in outcome.warnings],
-            errors=[self.renderer.note(self.locale, n) for n in outcome.errors],
+            **import_summary_params(self.renderer, self.locale, outcome),
         )
 
     def cmd_export(self, args: argparse.Namespace) -> int:
@@ -281,6 +300,16 @@ class Cli:
             errors=[self.renderer.note(self.locale, n) for n in outcome.errors],
         )
         return 1 if outcome.errors else 0
+
+    def _people_invites(self, services: Services, args: argparse.Namespace) -> int:
+        username = self.settings.bot_username
+        if not username:
+            raise DubanError("bot_username_needed")
+        title, *headers = self.renderer.render(self.locale, "cli/invites_sheet").splitlines()
+        rows = [invite_row(p, username, self._role_label) for p in services.roster.unbound_people()]
+        count = write_invites_workbook(args.path, rows, title=title, headers=headers)
+        self.say("cli/invites_written", path=str(args.path), count=count)
+        return 0
 
 
 def _row_json(row: LedgerRow) -> dict[str, Any]:

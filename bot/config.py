@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,6 +22,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     telegram_token: SecretStr | None = None
     telegram_api_url: str = DEFAULT_API_URL
+    bot_username: str | None = None
+    webhook_secret: SecretStr | None = None
     admins: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     timezone: str = "Asia/Shanghai"
     locale: Literal["zh_CN", "en"] = "zh_CN"
@@ -48,6 +51,14 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_token_chars(cls, value: SecretStr | None) -> SecretStr | None:
+        # What Telegram accepts as a webhook's secret_token.
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("1 to 256 characters A-Z, a-z, 0-9, _ and -")
+        return value
 
     @property
     def tz(self) -> ZoneInfo:

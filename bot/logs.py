@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import TextIO
 
 REDACTED = "<token>"
 
@@ -31,18 +32,25 @@ class RedactingFilter(logging.Filter):
         if record.exc_info:
             text = logging.Formatter().formatException(record.exc_info)
             record.exc_text, record.exc_info = self.redact(text), None
+        elif record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
         return True
 
 
-def configure_logging(secrets: Iterable[str], level: int = logging.INFO) -> RedactingFilter:
-    """Log to stderr with the secrets redacted; request-by-request httpx lines are silenced."""
+def configure_logging(
+    secrets: Iterable[str], level: int = logging.INFO, stream: TextIO | None = None
+) -> RedactingFilter:
+    """Log to `stream` (stderr) with the secrets redacted; request-by-request httpx lines and
+    alembic's schema check are silenced."""
     redactor = RedactingFilter(secrets)
-    handler = logging.StreamHandler()
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(redactor)
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    for chatty in ("httpx", "httpcore", "alembic"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     return redactor

@@ -9,16 +9,29 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+# The base class takes one of its slots for every update before it reaches `do_process_update`. Were those
+# slots the limit, a burst from ONE chat (waiting on that chat's lock, each holding a slot) could take them
+# all and stall every other chat. So the base class only counts the updates in hand (PTB creates a task per
+# fetched update anyway), and the real limit is a semaphore taken *after* the chat's lock.
+_IN_HAND = 1 << 30
+# Handlers mostly wait on the store's worker threads (asyncio's default pool: a few threads) and on
+# Telegram, which takes about 30 messages a second; more running at once only queues elsewhere, and
+# widens httpx's connection pool, whose cost per request grows with its size (bench/chat_load.py).
+DEFAULT_MAX_RUNNING = 16
+
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Updates of different chats run concurrently; those of one chat run one after another.
 
     One slow user never holds up the others, and a user's `/report` and the photo after it are not
-    handled out of order.
+    handled out of order. At most `max_running` handlers run at once; updates waiting for their chat's
+    earlier ones take no running slot. `current_concurrent_updates` counts the updates in hand (waiting
+    or running), so it is 0 exactly when everything fetched has been handled.
     """
 
-    def __init__(self, max_concurrent_updates: int = 64) -> None:
-        super().__init__(max_concurrent_updates)
+    def __init__(self, max_running: int = DEFAULT_MAX_RUNNING) -> None:
+        super().__init__(_IN_HAND)
+        self._running = asyncio.BoundedSemaphore(max_running)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
 
@@ -27,7 +40,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
-            async with lock:
+            # asyncio.Lock hands over in arrival order, and updates arrive here in the order fetched.
+            async with lock, self._running:
                 await coroutine
         finally:
             self._waiting[key] -= 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -10,10 +11,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from ledger.clock import Clock, SystemClock
 from messages.render import Renderer, build_environment
+from scheduler.engine import SchedulerEngine
+from scheduler.limits import RateLimiter
+from scheduler.sender import OutboxSender
 from services.accounts import AccountService
+from services.evidence import EvidenceStore
 from services.items import ItemService
 from services.ledger import LedgerService
+from services.ledger_files import LedgerFileService
+from services.reports import ReportService
 from services.roster import RosterService
+from services.views import ItemViews
 from storage.db import create_db_engine, create_session_factory, ensure_migrated
 
 
@@ -30,6 +38,12 @@ class Services:
     roster: RosterService
     accounts: AccountService
     items: ItemService
+    ledger_files: LedgerFileService
+    views: ItemViews
+    evidence: EvidenceStore
+    reports: ReportService
+    scheduler: SchedulerEngine
+    sender: OutboxSender
 
     def close(self) -> None:
         self.engine.dispose()
@@ -46,14 +60,33 @@ def build_services(settings: Settings, *, clock: Clock | None = None, check_sche
             raise
     sessions = create_session_factory(engine)
     clock = clock or SystemClock()
+    renderer = Renderer(build_environment(), settings.tz)
+    ledger = LedgerService(sessions, clock, settings.tz)
+    evidence = EvidenceStore(settings.data_dir)
+    items = ItemService(sessions)
+    scheduler = SchedulerEngine(sessions, clock, renderer, settings.tz)
+    sender = OutboxSender(
+        sessions,
+        clock,
+        renderer,
+        settings.tz,
+        RateLimiter(clock=time.monotonic),
+        lambda: scheduler.current_rules(),
+    )
     return Services(
         settings=settings,
         engine=engine,
         sessions=sessions,
-        renderer=Renderer(build_environment(), settings.tz),
+        renderer=renderer,
         clock=clock,
-        ledger=LedgerService(sessions, clock, settings.tz),
+        ledger=ledger,
         roster=RosterService(sessions, clock),
         accounts=AccountService(sessions, clock, settings.admins),
-        items=ItemService(sessions),
+        items=items,
+        ledger_files=LedgerFileService(ledger, renderer, clock, settings.tz, settings.data_dir),
+        views=ItemViews(sessions, clock, settings.tz, items),
+        evidence=evidence,
+        reports=ReportService(sessions, clock, items, evidence, scheduler.on_report),
+        scheduler=scheduler,
+        sender=sender,
     )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from bot.context import DubanApp
-from handlers import account, fallback
+from handlers import account, admin, evidence, fallback, items, ledger_files, report
 
-# The fallback answers what nobody else took, so it is registered last.
-FEATURES = (account, fallback)
+# The fallback answers what nobody else took, so it is registered last. `ledger_files` comes before any
+# handler of documents: a file captioned /import is an import, not evidence.
+FEATURES = (account, admin, ledger_files, items, report, evidence, fallback)
 
 
 def register_all(app: DubanApp) -> None:

@@ -58,6 +58,26 @@ class RosterOutcome:
     applied: bool = False
 
 
+def _find_person(session: Session, ref: str) -> Person:
+    """A person by id (digits) or by a name that only one person has."""
+    ref = ref.strip()
+    if ref.isascii() and ref.isdigit() and len(ref) <= 9:
+        person = session.get(Person, int(ref))
+        if person is None:
+            raise DubanError("unknown_person", person=ref)
+        return person
+    people = queries.people_named(session, ref)
+    if not people:
+        raise DubanError("unknown_person", person=ref)
+    if len(people) > 1:
+        raise DubanError("ambiguous_person", person=ref, candidates=[person_view(p) for p in people])
+    return people[0]
+
+
+def _roles_record(person: Person) -> list[dict[str, str | None]]:
+    return [{"role": r.role.value, "unit": r.unit.name if r.unit else None} for r in person.roles]
+
+
 def person_view(person: Person) -> PersonView:
     return PersonView(
         id=person.id,
@@ -105,9 +125,75 @@ class RosterService:
             )
             return UnitSummary(unit.id, name, 0)
 
-    def people(self) -> list[PersonView]:
+    def people(self, unit: str | None = None) -> list[PersonView]:
+        """Everyone on the roster, or those holding a role in `unit`: bound or not, active or not."""
         with self._sessions() as session:
-            return [person_view(p) for p in queries.all_people(session)]
+            people = queries.all_people(session)
+            if unit is not None:
+                if unit not in queries.units_by_name(session, [unit]):
+                    raise DubanError("unknown_unit", unit=unit)
+                people = [
+                    p for p in people if any(r.unit is not None and r.unit.name == unit for r in p.roles)
+                ]
+            return [person_view(p) for p in people]
+
+    def grant_role(self, person_ref: str, role: Role, unit: str | None, *, actor: str) -> PersonView:
+        """Give a person one more role; a role they already hold is refused and nothing changes."""
+        now = self._clock.now()
+        with self._sessions() as session, session.begin():
+            person = _find_person(session, person_ref)
+            unit_row = self._unit_for_role(session, unit, role)
+            if queries.has_role(person, role, unit_row.id if unit_row else None):
+                raise DubanError("role_already_held", person=person.name, role=role.value, unit=unit)
+            before = _roles_record(person)
+            person.roles.append(RoleAssignment(role=role, unit=unit_row))
+            session.flush()
+            audit.record(
+                session, at=now, actor=actor, action="grant_role", entity="person", entity_id=person.id,
+                before={"roles": before}, after={"roles": _roles_record(person)},
+            )  # fmt: skip
+            return person_view(person)
+
+    def deactivate(self, person_ref: str, *, actor: str, actor_person_id: int | None) -> PersonView:
+        """The person can no longer use the bot; their Telegram binding stays for the history, and an
+        invite code not yet redeemed stops working."""
+        now = self._clock.now()
+        with self._sessions() as session, session.begin():
+            person = _find_person(session, person_ref)
+            if person.id == actor_person_id:
+                raise DubanError("cannot_deactivate_self")
+            if not person.active:
+                raise DubanError("person_inactive", person=person.name)
+            before = {"active": True, "invite_code": person.invite_code}
+            person.active = False
+            person.invite_code = None
+            audit.record(
+                session, at=now, actor=actor, action="deactivate", entity="person", entity_id=person.id,
+                before=before, after={"active": False, "invite_code": None},
+            )  # fmt: skip
+            return person_view(person)
+
+    def invite(self, person_ref: str, *, renew: bool, actor: str) -> PersonView:
+        """The invite code of a person not yet bound; with `renew` a new code replaces the old one,
+        which stops working (for a person who lost theirs)."""
+        with self._sessions() as session, session.begin():
+            person = _find_person(session, person_ref)
+            if person.telegram_user_id is not None:
+                raise DubanError("person_already_bound", person=person.name)
+            if not person.active:
+                raise DubanError("person_inactive", person=person.name)
+            if renew or person.invite_code is None:
+                before = person.invite_code
+                person.invite_code = new_invite_code()
+                audit.record(
+                    session, at=self._clock.now(), actor=actor, action="new_invite", entity="person",
+                    entity_id=person.id, before={"invite_code": before}, after={"invite_code": person.invite_code},
+                )  # fmt: skip
+            return person_view(person)
+
+    def unbound_people(self) -> list[PersonView]:
+        """Active people who have not redeemed their invite code yet, with their codes."""
+        return [p for p in self.people() if p.active and p.invite_code is not None]
 
     def add_person(
         self,

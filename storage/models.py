@@ -10,7 +10,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -22,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from ledger.model import ItemStatus, Role, UnitRole
-from storage.types import UTCDateTime
+from storage.types import UTCDateTime, enum_column
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -35,11 +34,6 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-
-
-def _enum(cls: type[Any], name: str) -> Enum:
-    # Stored as text with a CHECK constraint: the same on SQLite and PostgreSQL, and readable in a dump.
-    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e], length=20)
 
 
 class Unit(Base):
@@ -66,6 +60,7 @@ class Person(Base):
     invite_code: Mapped[str | None] = mapped_column(String(32), unique=True)
     used_invite_code: Mapped[str | None] = mapped_column(String(32), unique=True)
     bound_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # blocked the bot (403)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     roles: Mapped[list[RoleAssignment]] = relationship(
@@ -81,7 +76,7 @@ class RoleAssignment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
 
     person: Mapped[Person] = relationship(back_populates="roles")
@@ -106,7 +101,7 @@ class Item(Base):
     continuing: Mapped[bool] = mapped_column(Boolean, default=False)
     responsible_leader: Mapped[str | None] = mapped_column(Text)
     responsible_person: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[ItemStatus] = mapped_column(_enum(ItemStatus, "item_status"), index=True)
+    status: Mapped[ItemStatus] = mapped_column(enum_column(ItemStatus, "item_status"), index=True)
     percent: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -154,7 +149,7 @@ class ItemUnit(Base):
 
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
-    role: Mapped[UnitRole] = mapped_column(_enum(UnitRole, "unit_role"), primary_key=True)
+    role: Mapped[UnitRole] = mapped_column(enum_column(UnitRole, "unit_role"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer)
 
     unit: Mapped[Unit] = relationship(lazy="joined")
@@ -172,6 +167,8 @@ class ProgressReport(Base):
     percent: Mapped[int | None] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # An album (several photos sent together) is one report: its later messages find it by this key.
+    media_group_id: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
 
 class EvidenceFile(Base):
@@ -188,6 +185,19 @@ class EvidenceFile(Base):
     media_type: Mapped[str] = mapped_column(String(100))
     original_name: Mapped[str | None] = mapped_column(String(300))
     uploader_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class BotMessage(Base):
+    """A message the bot sent about an item (its card, a reminder, a report receipt): a reply to it is a
+    progress report on that item."""
+
+    __tablename__ = "bot_messages"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

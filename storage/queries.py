@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from ledger.access import Viewer
 from ledger.model import ItemSpec, ItemStatus, Measure, Role, Target, UnitRole
 from storage.models import (
+    BotMessage,
     EvidenceFile,
     Item,
     ItemMeasure,
@@ -224,3 +225,66 @@ def item_by_number(session: Session, number: str) -> Item | None:
 def visible_items(session: Session, viewer: Viewer) -> Sequence[Item]:
     statement = _with_children(select(Item).where(visible_items_filter(viewer))).order_by(Item.sort_key)
     return session.scalars(statement).all()
+
+
+def items_linked_to(
+    session: Session, unit_ids: Iterable[int], roles: Iterable[UnitRole], where: ColumnElement[bool]
+) -> Sequence[Item]:
+    """Items attached to one of these units in one of these roles and matching `where`, in plan order."""
+    linked = select(ItemUnit.item_id).where(
+        ItemUnit.unit_id.in_(list(unit_ids)), ItemUnit.role.in_(list(roles))
+    )
+    statement = _with_children(select(Item).where(Item.id.in_(linked), where)).order_by(Item.sort_key)
+    return session.scalars(statement).all()
+
+
+def units_linked_to_items(
+    session: Session, where: ColumnElement[bool], roles: Iterable[UnitRole]
+) -> Sequence[Unit]:
+    """The units attached in one of `roles` to the items matching `where`, by name."""
+    linked = (
+        select(ItemUnit.unit_id)
+        .join(Item, Item.id == ItemUnit.item_id)
+        .where(where, ItemUnit.role.in_(list(roles)))
+    )
+    return session.scalars(select(Unit).where(Unit.id.in_(linked)).order_by(Unit.name)).all()
+
+
+def units_by_id(session: Session, unit_ids: Iterable[int]) -> Sequence[Unit]:
+    return session.scalars(select(Unit).where(Unit.id.in_(list(unit_ids))).order_by(Unit.name)).all()
+
+
+def recent_reports(session: Session, item_id: int, limit: int) -> Sequence[tuple[ProgressReport, str | None]]:
+    """The item's latest progress reports, newest first, each with its reporter's name."""
+    statement = (
+        select(ProgressReport, Person.name)
+        .outerjoin(Person, Person.id == ProgressReport.person_id)
+        .where(ProgressReport.item_id == item_id)
+        .order_by(ProgressReport.created_at.desc(), ProgressReport.id.desc())
+        .limit(limit)
+    )
+    return session.execute(statement).all()
+
+
+def report_by_media_group(session: Session, media_group_id: str) -> ProgressReport | None:
+    return session.scalars(
+        select(ProgressReport).where(ProgressReport.media_group_id == media_group_id)
+    ).first()
+
+
+def remember_bot_message(
+    session: Session, chat_id: int, message_id: int, item_id: int, kind: str, now: datetime
+) -> None:
+    """Record (or re-point) a message of the bot as being about an item."""
+    session.merge(
+        BotMessage(chat_id=chat_id, message_id=message_id, item_id=item_id, kind=kind, created_at=now)
+    )
+
+
+def item_number_of_bot_message(session: Session, chat_id: int, message_id: int) -> str | None:
+    statement = (
+        select(Item.number)
+        .join(BotMessage, BotMessage.item_id == Item.id)
+        .where(BotMessage.chat_id == chat_id, BotMessage.message_id == message_id)
+    )
+    return session.scalars(statement).first()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import SecretStr
+from telegram.ext import ExtBot
 
 from bot.app import build_application, polling
 from bot.config import Settings
@@ -15,6 +16,8 @@ from bot.context import DubanApp
 from bot.loopback_api import LoopbackBotApi, SentMessage
 from bot.wiring import Services, build_services
 from ledger.clock import ManualClock
+from scheduler import jobs
+from scheduler.sender import DrainResult
 from storage.db import create_db_engine, upgrade
 
 ADMIN_ID = 900_001
@@ -28,6 +31,11 @@ class BotHarness:
     app: DubanApp
     services: Services
     clock: ManualClock
+    outbox_bot: ExtBot[None]
+
+    async def deliver(self) -> DrainResult:
+        """Drain the outbox now, as the sender job would."""
+        return await self.services.sender.drain(self.outbox_bot)
 
     async def send(self, user_id: int, text: str, *, replies: int = 1, **kwargs: object) -> list[SentMessage]:
         """A user writes `text`; returns the `replies` new messages the bot sent back to that chat."""
@@ -51,8 +59,11 @@ async def running_bot(
     clock: ManualClock,
     *,
     admins: frozenset[int] = frozenset({ADMIN_ID}),
+    scheduled: bool = False,
     **api_options: object,
 ) -> AsyncIterator[BotHarness]:
+    """The application polling a fresh loopback server; the scheduler's jobs run only when `scheduled`
+    (most tests tick and deliver by hand, on the manual clock)."""
     url = f"sqlite:///{tmp_path / 'duban.db'}"
     engine = create_db_engine(url)
     upgrade(engine)
@@ -65,11 +76,15 @@ async def running_bot(
             telegram_api_url=api.base_url,
             admins=admins,
         )
-        app = build_application(settings, clock=clock)
+        app = build_application(settings, clock=clock, scheduled=scheduled)
         services = build_services(settings, clock=clock)
         try:
             async with polling(app, poll_timeout=1):
                 await api.wait_polling()
-                yield BotHarness(api, app, services, clock)
+                outbox_bot = await jobs.open_outbox_bot(settings)
+                try:
+                    yield BotHarness(api, app, services, clock, outbox_bot)
+                finally:
+                    await outbox_bot.shutdown()
         finally:
             services.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine
 
+import storage.scheduling  # noqa: F401 - registers the scheduler's tables on Base.metadata
 from storage.models import Base
 
 target_metadata = Base.metadata

@@ -1,0 +1,143 @@
+"""Progress reports as plain rules: reading `/report` arguments, who may report, what a report does to
+an item's percent and status, and the guided report's draft. No Telegram, no session, no clock."""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledger.access import Viewer
+from ledger.evidence import IncomingFile
+from ledger.model import ItemStatus, Role, UnitRole
+
+PERCENT_CHOICES = tuple(range(0, 101, 10))
+
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９．％＋－", "0123456789.%+-")
+# The token after the item number is a percent when it looks like a number: `60`, `60%`, `60 ％`, `-5`.
+_PERCENT_TOKEN = re.compile(r"([+-]?\d+(?:\.\d+)?)\s*%?(?=\s|$)")
+_PERCENT_IN_TEXT = re.compile(r"([+-]?\d+(?:\.\d+)?)\s*%")
+# Items a report may no longer change: sign-off owns them.
+_FROZEN_STATUSES = (ItemStatus.SIGNED_OFF,)
+# Statuses a report moves on to "in progress" (a first report; a lowered percent after "basically done").
+_RESTARTED_STATUSES = (ItemStatus.NOT_STARTED, ItemStatus.BASICALLY_DONE)
+
+
+class ProgressInputError(ValueError):
+    """Input a report cannot take; `code` names the message (`errors/<code>`), `params` fill it."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    """What `/report N 60% text` (or a caption `N`, `/report N …`) says; percent None keeps the current one."""
+
+    number: str
+    percent: int | None
+    text: str
+
+
+def _percent(value: str) -> int:
+    try:
+        percent = int(value)
+    except ValueError:
+        raise ProgressInputError("report/bad_percent", value=value) from None
+    if not 0 <= percent <= 100:
+        raise ProgressInputError("report/bad_percent", value=value)
+    return percent
+
+
+def parse_report_line(arguments: str) -> ReportLine:
+    """`N [P[%]] [text]`: the item number, then an optional percent (0–100; full-width digits and ％
+    accepted), then free text (which may span lines). Empty arguments or a bad percent are refused."""
+    folded = arguments.translate(_FULL_WIDTH).strip()
+    if not folded:
+        raise ProgressInputError("report/usage")
+    number, *others = folded.split(maxsplit=1)
+    rest = others[0] if others else ""
+    match = _PERCENT_TOKEN.match(rest)
+    if match is None:
+        return ReportLine(number, None, _original_text(arguments, rest))
+    return ReportLine(
+        number, _percent(match.group(1)), _original_text(arguments, rest[match.end() :].strip())
+    )
+
+
+def _original_text(arguments: str, folded_text: str) -> str:
+    # Folding full-width characters is for reading numbers; the text is kept as the person wrote it.
+    if not folded_text:
+        return ""
+    original = arguments.strip()
+    return original[len(original) - len(folded_text) :]
+
+
+def percent_in_text(text: str) -> int | None:
+    """The first `60%` (or `６０％`) inside free text, as in a reply to a reminder; None when there is none."""
+    match = _PERCENT_IN_TEXT.search(text.translate(_FULL_WIDTH))
+    return None if match is None else _percent(match.group(1))
+
+
+def check_report(current_percent: int, percent: int | None, text: str, *, evidence: int) -> None:
+    """A report says something: text, or at least one piece of evidence. A percent lower than the
+    current one is allowed (a correction) but must say why, in text."""
+    if not text.strip() and not evidence:
+        raise ProgressInputError("report/needs_text")
+    if percent is not None and percent < current_percent and not text.strip():
+        raise ProgressInputError("report/lower_needs_text", current=current_percent, percent=percent)
+
+
+def can_report(viewer: Viewer, links: Iterable[tuple[int, UnitRole]]) -> bool:
+    """Officers and leaders of a responsible or lead unit of the item report on it, and admins."""
+    if viewer.has(Role.ADMIN):
+        return True
+    own = viewer.unit_ids(Role.OFFICER, Role.LEADER)
+    return any(role in (UnitRole.RESPONSIBLE, UnitRole.LEAD) and unit in own for unit, role in links)
+
+
+def accepts_reports(status: ItemStatus) -> bool:
+    return status not in _FROZEN_STATUSES
+
+
+def status_after_report(status: ItemStatus, percent: int) -> ItemStatus:
+    """The item's status after a report leaves it at `percent`.
+
+    100% → basically done (基本完成); "done" and "signed off" come only through sign-off, so an item
+    already done keeps its status. A first report starts the item; a percent lowered below 100 on a
+    basically done item puts it back in progress. On schedule / behind / reopened are kept otherwise.
+    """
+    if status == ItemStatus.DONE:
+        return status
+    if percent == 100:
+        return ItemStatus.BASICALLY_DONE
+    if status in _RESTARTED_STATUSES:
+        return ItemStatus.IN_PROGRESS
+    return status
+
+
+class Step(enum.StrEnum):
+    """Where a guided report stands: what it waits for."""
+
+    PERCENT = "percent"
+    TEXT = "text"
+    EVIDENCE = "evidence"
+    CONFIRM = "confirm"
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A guided report being written: nothing is stored until it is confirmed."""
+
+    number: str
+    title: str
+    current_percent: int
+    step: Step = Step.PERCENT
+    percent: int | None = None
+    text: str = ""
+    files: tuple[IncomingFile, ...] = field(default_factory=tuple)
+    last_media_group: str | None = None

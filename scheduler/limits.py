@@ -1,0 +1,67 @@
+"""Telegram's sending limits, kept by the sender so that it does not collect 429s in the first place."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Window:
+    count: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Limits:
+    """About 30 messages a second overall, one a second to a chat, twenty a minute to a group."""
+
+    overall: Window = Window(30, 1.0)
+    private_chat: Window = Window(1, 1.0)
+    group_chat: Window = Window(20, 60.0)
+
+
+class RateLimiter:
+    """Sliding windows per chat and overall; the clock and the sleep are injected so tests never wait."""
+
+    def __init__(
+        self,
+        limits: Limits | None = None,
+        *,
+        clock: Callable[[], float],
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._limits = limits or Limits()
+        self._clock = clock
+        self._sleep = sleep
+        self._sent: defaultdict[object, deque[float]] = defaultdict(deque)
+
+    def _windows(self, chat_id: int) -> list[tuple[object, Window]]:
+        chat = self._limits.group_chat if chat_id < 0 else self._limits.private_chat
+        return [("*", self._limits.overall), (chat_id, chat)]
+
+    def wait_time(self, chat_id: int) -> float:
+        """Seconds until a message to `chat_id` keeps every window."""
+        now = self._clock()
+        wait = 0.0
+        for key, window in self._windows(chat_id):
+            times = self._sent[key]
+            while times and times[0] <= now - window.seconds:
+                times.popleft()
+            if len(times) >= window.count:
+                wait = max(wait, times[0] + window.seconds - now)
+        return wait
+
+    async def acquire(self, chat_id: int) -> None:
+        """Wait until a message to `chat_id` may go, and count it."""
+        while (wait := self.wait_time(chat_id)) > 0:
+            await self._sleep(wait)
+        now = self._clock()
+        for key, _ in self._windows(chat_id):
+            self._sent[key].append(now)
+        if len(self._sent) > 10_000:
+            # Forget chats idle for a minute so the table does not grow with every chat ever written to.
+            for key in [k for k, v in self._sent.items() if k != "*" and (not v or v[-1] < now - 60)]:
+                del self._sent[key]

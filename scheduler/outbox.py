@@ -1,0 +1,74 @@
+"""Writing the outbox: every message the bot starts is rendered and stored before it is sent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from messages.render import Renderer
+from scheduler.rules import Rules, next_send_time
+from storage import scheduler_queries as sq
+from storage.models import Item
+from storage.scheduling import OutboxMessage, OutboxStatus
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str
+
+
+class Outbox:
+    """Collects the messages of one run and writes them at once, skipping keys already written."""
+
+    def __init__(
+        self, session: Session, renderer: Renderer, now: datetime, tz: ZoneInfo, rules: Rules
+    ) -> None:
+        self._session = session
+        self._renderer = renderer
+        self._now = now
+        self._tz = tz
+        self._rules = rules
+        self._rows: dict[str, tuple[OutboxMessage, Callable[[int], list[Button]]]] = {}
+
+    def add(
+        self,
+        key: str,
+        to: sq.Recipient,
+        kind: str,
+        params: dict[str, Any],
+        *,
+        item: Item | None = None,
+        level: int | None = None,
+        buttons: Callable[[int], list[Button]] | None = None,
+        urgent: bool = False,
+    ) -> None:
+        """Queue `notify/<kind>` for one person; `buttons(outbox_id)` builds the buttons once the id is known."""
+        full_key = f"{key}:p{to.person_id}"
+        if full_key in self._rows:
+            return
+        local = self._now.astimezone(self._tz)
+        send_at = local if urgent else next_send_time(local, self._rules)
+        text = self._renderer.render(to.locale, f"notify/{kind}", params)
+        row = OutboxMessage(
+            key=full_key, chat_id=to.chat_id, person_id=to.person_id, item_id=item.id if item else None,
+            kind=kind, level=level, text=text, urgent=urgent, not_before=send_at.astimezone(UTC),
+            status=OutboxStatus.PENDING, attempts=0, created_at=self._now, resent_after_crash=False,
+        )  # fmt: skip
+        self._rows[full_key] = (row, buttons or (lambda _id: []))
+
+    def write(self) -> int:
+        existing = sq.outbox_keys(self._session, list(self._rows))
+        fresh = [(row, make) for key, (row, make) in self._rows.items() if key not in existing]
+        self._session.add_all(row for row, _ in fresh)
+        self._session.flush()
+        for row, make in fresh:
+            buttons = [{"text": b.label, "data": b.data} for b in make(row.id)]
+            row.buttons = [buttons] if buttons else None
+        self._rows.clear()
+        return len(fresh)

@@ -1,0 +1,219 @@
+"""What is due, given an item, its history and a day: reminders, dispatches, schedule status, the ladder.
+
+Pure functions over plain data: no Telegram, no database session, no clock. The tick asks them with the
+day (and instant) it is running for.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from ledger.model import ItemStatus
+from scheduler.calendar import WorkCalendar
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The office's reminder and escalation rules; every number is editable (`/rules`, rules file)."""
+
+    reminder_offsets: tuple[int, ...] = (30, 14, 7, 3, 1, 0)  # working days before a deadline
+    dispatch_days: tuple[int, ...] = (1, 16)  # days of the month; moved to the next working day
+    answer_within: int = 3  # working days to answer a dispatch
+    blue_unanswered_after: int = 3  # working days after the answer was due
+    blue_deadline_within: int = 7  # working days
+    blue_percent_below: int = 50
+    yellow_unanswered_in_row: int = 2
+    red_overdue: int = 10  # working days past the deadline
+    red_yellow_count: int = 2
+    summons_after: int = 10  # working days at red without a report
+    referral_after: int = 10  # working days after a summons without progress
+    schedule_tolerance: int = 10  # percentage points
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(8, 0)
+    snooze_max: int = 2
+
+
+class Level(enum.IntEnum):
+    """The escalation ladder (督办提醒 → 预警 → 通报 → 约谈 → 问责)."""
+
+    NONE = 0
+    BLUE = 1  # 督办提醒, to the officer
+    YELLOW = 2  # 预警, to the officer and the responsible leader
+    RED = 3  # 通报, to the supervising unit and the leaders of every responsible unit
+    SUMMONS = 4  # 约谈 proposal, to the supervisors
+    REFERRAL = 5  # 问责 referral proposal, to the supervisors
+
+
+CLOSED = (ItemStatus.DONE, ItemStatus.SIGNED_OFF)
+
+
+def schedule_status(start: date, deadline: date, percent: int, today: date, tolerance: int) -> ItemStatus:
+    """序时进度: on schedule when the percent done is at least the share of time elapsed, less a tolerance."""
+    if today <= start:
+        return ItemStatus.ON_SCHEDULE
+    total = (deadline - start).days
+    elapsed = 1.0 if total <= 0 else min(1.0, (today - start).days / total)
+    return ItemStatus.ON_SCHEDULE if percent >= elapsed * 100 - tolerance else ItemStatus.BEHIND
+
+
+def reminder_day(deadline: date, offset: int, calendar: WorkCalendar) -> date:
+    """The day of the reminder `offset` working days before a deadline (0: the deadline itself)."""
+    return calendar.add_working_days(deadline, -offset) if offset else deadline
+
+
+def reminder_due(
+    deadline: date, after: date, upto: date, offsets: Iterable[int], calendar: WorkCalendar
+) -> int | None:
+    """The offset of the reminder that fell due in (after, upto].
+
+    After downtime several may have fallen due: only the one nearest the deadline is sent, once.
+    """
+    due = [offset for offset in offsets if after < reminder_day(deadline, offset, calendar) <= upto]
+    return min(due) if due else None
+
+
+def dispatch_days_between(after: date, upto: date, days: Iterable[int], calendar: WorkCalendar) -> list[date]:
+    """Dispatch dates (the 1st and 16th, or the next working day) in (after, upto], oldest first."""
+    found: set[date] = set()
+    month = date(after.year, after.month, 1)
+    while month <= upto:
+        for day in days:
+            moved = calendar.next_working_day(month.replace(day=day))
+            if after < moved <= upto:
+                found.add(moved)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return sorted(found)
+
+
+def latest_dispatch(today: date, days: Iterable[int], calendar: WorkCalendar) -> date:
+    """The dispatch date of the period `today` falls in."""
+    return dispatch_days_between(today - timedelta(days=40), today, days, calendar)[-1]
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """One progress dispatch (调度) of an item: when it was asked, by when to answer, whether answered."""
+
+    asked: date
+    due: date
+    answered: bool
+
+
+@dataclass(frozen=True)
+class LadderState:
+    """Where an item stands on the ladder, and what the ladder needs to know of its history."""
+
+    status: ItemStatus
+    deadline: date | None
+    percent: int
+    level: Level
+    level_since: date | None
+    yellow_count: int
+    dispatches: tuple[Dispatch, ...]  # oldest first
+    last_report: date | None
+    last_progress: date | None  # the last day the percent went up
+    behind_schedule: bool
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """A level the item should climb to today, and why (`reason` names a message template)."""
+
+    level: Level
+    reason: str
+
+
+def unanswered_in_row(dispatches: tuple[Dispatch, ...], today: date) -> int:
+    """How many of the latest dispatches, counted back from the newest whose answer is overdue, went
+    unanswered in a row."""
+    count = 0
+    for dispatch in reversed(dispatches):
+        if dispatch.due >= today:
+            continue
+        if dispatch.answered:
+            break
+        count += 1
+    return count
+
+
+def next_escalation(
+    state: LadderState, today: date, calendar: WorkCalendar, rules: Rules
+) -> Escalation | None:
+    """The highest level whose trigger holds today and that is above the item's level; None otherwise."""
+    if state.status in CLOSED:
+        return None
+    for level, reason in _triggers(state, today, calendar, rules):
+        if level > state.level:
+            return Escalation(level, reason)
+    return None
+
+
+def _triggers(
+    state: LadderState, today: date, calendar: WorkCalendar, rules: Rules
+) -> list[tuple[Level, str]]:
+    """Every trigger that holds today, highest level first."""
+    held: list[tuple[Level, str]] = []
+    since = state.level_since
+    at_level_days = calendar.working_days_between(since, today) if since else 0
+    progressed = since is not None and state.last_progress is not None and state.last_progress >= since
+    reported = since is not None and state.last_report is not None and state.last_report >= since
+    if state.level == Level.SUMMONS and at_level_days >= rules.referral_after and not progressed:
+        held.append((Level.REFERRAL, "no_progress_after_summons"))
+    if state.level == Level.RED and at_level_days >= rules.summons_after and not reported:
+        held.append((Level.SUMMONS, "no_report_at_red"))
+    overdue = calendar.working_days_between(state.deadline, today) if state.deadline else 0
+    if state.deadline is not None and overdue >= rules.red_overdue:
+        held.append((Level.RED, "long_overdue"))
+    if state.yellow_count >= rules.red_yellow_count:
+        held.append((Level.RED, "repeated_warnings"))
+    unanswered = unanswered_in_row(state.dispatches, today)
+    if state.behind_schedule:
+        # Behind schedule counts like one more unanswered dispatch.
+        unanswered += 1
+    if unanswered >= rules.yellow_unanswered_in_row:
+        held.append((Level.YELLOW, "unanswered_dispatches"))
+    if state.deadline is not None and today > state.deadline:
+        held.append((Level.YELLOW, "deadline_passed"))
+    late = [
+        d
+        for d in state.dispatches
+        if not d.answered and calendar.working_days_between(d.due, today) >= rules.blue_unanswered_after
+    ]
+    if late:
+        held.append((Level.BLUE, "dispatch_unanswered"))
+    if state.behind_schedule:
+        held.append((Level.BLUE, "behind_schedule"))
+    if (
+        state.deadline is not None
+        and today <= state.deadline
+        and calendar.working_days_between(today, state.deadline) <= rules.blue_deadline_within
+        and state.percent < rules.blue_percent_below
+    ):
+        held.append((Level.BLUE, "deadline_near_low_progress"))
+    return sorted(held, key=lambda pair: -pair[0])
+
+
+def level_after_report(level: Level, percent_before: int, percent_after: int) -> Level:
+    """A report that moves the percent up lowers the item one level; other reports keep it."""
+    if percent_after > percent_before and level > Level.NONE:
+        return Level(level - 1)
+    return level
+
+
+def in_quiet_hours(local: datetime, rules: Rules) -> bool:
+    """Whether a local time falls in the quiet hours (which may span midnight)."""
+    moment = local.time()
+    if rules.quiet_start <= rules.quiet_end:
+        return rules.quiet_start <= moment < rules.quiet_end
+    return moment >= rules.quiet_start or moment < rules.quiet_end
+
+
+def next_send_time(local: datetime, rules: Rules) -> datetime:
+    """`local` itself outside the quiet hours, else the end of the quiet hours (the next morning)."""
+    if not in_quiet_hours(local, rules):
+        return local
+    morning = local.replace(hour=rules.quiet_end.hour, minute=rules.quiet_end.minute, second=0, microsecond=0)
+    return morning if morning > local else morning + timedelta(days=1)

@@ -1,0 +1,117 @@
+"""Ledger files sent through the chat: an upload is staged and previewed, then applied or cancelled;
+the ledger workbook is written for sending back.
+
+A staged upload lives under `DATA_DIR/imports/` as `<token>.pending<suffix>`; applying or cancelling it
+renames it (`.applied`, `.cancelled`), so that exactly one press of a button acts on it and the file
+stays as the record of what was imported.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from ledger.clock import Clock
+from ledger.importer import parse_ledger_file
+from ledger.xlsx import write_ledger
+from messages.render import Renderer
+from services.ledger import ChangeKind, ImportOutcome, LedgerService
+
+TOKEN_PATTERN = r"[A-Za-z0-9_-]{8}"
+_PENDING, _APPLIED, _CANCELLED = "pending", "applied", "cancelled"
+
+
+@dataclass(frozen=True)
+class StagedImport:
+    """The dry run of an upload; `token` is None when there is nothing to apply (errors, or no change)."""
+
+    token: str | None
+    outcome: ImportOutcome
+
+
+def _suffix(file_name: str) -> str:
+    """The file's extension when it looks like one (the parser needs `.csv`), else none."""
+    suffix = Path(file_name).suffix.lower()
+    return suffix if re.fullmatch(r"\.[a-z0-9]{1,8}", suffix) else ""
+
+
+def would_change(outcome: ImportOutcome) -> bool:
+    return any(change.kind != ChangeKind.UNCHANGED for change in outcome.changes)
+
+
+class LedgerFileService:
+    def __init__(
+        self, ledger: LedgerService, renderer: Renderer, clock: Clock, tz: ZoneInfo, data_dir: Path
+    ) -> None:
+        self._ledger = ledger
+        self._renderer = renderer
+        self._clock = clock
+        self._tz = tz
+        self._folder = data_dir / "imports"
+
+    def stage(self, data: bytes, file_name: str, *, actor: str) -> StagedImport:
+        """Keep the upload and dry-run it; it stays pending only if applying it would change something."""
+        self._folder.mkdir(parents=True, exist_ok=True)
+        token = secrets.token_urlsafe(6)
+        path = self._folder / f"{token}.{_PENDING}{_suffix(file_name)}"
+        path.write_bytes(data)
+        outcome = self._import(path, actor=actor, dry_run=True)
+        if outcome.errors or not would_change(outcome):
+            path.unlink()
+            return StagedImport(None, outcome)
+        return StagedImport(token, outcome)
+
+    def apply(self, token: str, *, actor: str) -> ImportOutcome | None:
+        """Import a pending upload for real; None when it is not pending (applied, cancelled, unknown)."""
+        claimed = self._claim(token, _APPLIED)
+        if claimed is None:
+            return None
+        try:
+            return self._import(claimed, actor=actor, dry_run=False)
+        except BaseException:
+            claimed.rename(self._renamed(claimed, _APPLIED, _PENDING))
+            raise
+
+    def cancel(self, token: str) -> bool:
+        """Drop a pending upload; False when it was not pending."""
+        return self._claim(token, _CANCELLED) is not None
+
+    def export(self) -> tuple[bytes, int]:
+        """The ledger workbook (as `duban export` writes it) and its number of items."""
+        rows = self._ledger.rows()
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "ledger.xlsx"
+            count = write_ledger(
+                path,
+                rows,
+                sheet_title=self._renderer.render("zh_CN", "cli/ledger_sheet_title"),
+                status_label=lambda status: self._renderer.label("zh_CN", "status", status.value),
+            )
+            return path.read_bytes(), count
+
+    def _import(self, path: Path, *, actor: str, dry_run: bool) -> ImportOutcome:
+        today = self._clock.now().astimezone(self._tz).date()
+        return self._ledger.import_ledger(
+            parse_ledger_file(path, default_start=today), actor=actor, dry_run=dry_run
+        )
+
+    def _claim(self, token: str, state: str) -> Path | None:
+        """Rename the pending file of `token` to `state`; the rename is atomic, so one caller wins."""
+        if not re.fullmatch(TOKEN_PATTERN, token):
+            return None
+        for pending in self._folder.glob(f"{token}.{_PENDING}*"):
+            target = self._renamed(pending, _PENDING, state)
+            try:
+                pending.rename(target)
+            except FileNotFoundError:
+                return None
+            return target
+        return None
+
+    @staticmethod
+    def _renamed(path: Path, old: str, new: str) -> Path:
+        return path.with_name(path.name.replace(f".{old}", f".{new}", 1))

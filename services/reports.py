@@ -1,0 +1,216 @@
+"""Progress reports and their evidence: one transaction per report, the item's percent and status
+updated, everything audited; and the bot's messages about items, so that a reply to one is a report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from ledger.access import Viewer
+from ledger.clock import Clock
+from ledger.evidence import IncomingFile
+from ledger.model import ItemStatus
+from ledger.progress import (
+    ProgressInputError,
+    ReportLine,
+    accepts_reports,
+    can_report,
+    check_report,
+    parse_report_line,
+    percent_in_text,
+    status_after_report,
+)
+from services import audit
+from services.errors import DubanError
+from services.evidence import EvidenceStore
+from services.items import ItemService
+from storage import queries
+from storage.models import EvidenceFile, Item, ProgressReport
+
+
+def read_report_line(arguments: str) -> ReportLine:
+    """`N [P%] [text]` read, or the reason why not as a `DubanError` (rendered in the user's language)."""
+    try:
+        return parse_report_line(arguments)
+    except ProgressInputError as error:
+        raise DubanError(error.code, **error.params) from None
+
+
+def read_percent_in_text(text: str) -> int | None:
+    try:
+        return percent_in_text(text)
+    except ProgressInputError as error:
+        raise DubanError(error.code, **error.params) from None
+
+
+@dataclass(frozen=True)
+class ItemBrief:
+    """An item as a report needs it: what to show while the report is written."""
+
+    number: str
+    title: str
+    percent: int
+    status: ItemStatus
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A downloaded file waiting in the store's staging area, and what Telegram said about it."""
+
+    staged: Path
+    file: IncomingFile
+
+
+@dataclass(frozen=True)
+class ReportReceipt:
+    """What a stored report did."""
+
+    report_id: int
+    item_id: int
+    number: str
+    title: str
+    percent_before: int
+    percent_after: int
+    status_before: ItemStatus
+    status_after: ItemStatus
+    files: int
+
+
+ReportListener = Callable[[Session, Item, int, int], None]
+"""Called inside the report's transaction with the item and its percent before and after (the ladder)."""
+
+
+class ReportService:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        clock: Clock,
+        items: ItemService,
+        store: EvidenceStore,
+        on_report: ReportListener,
+    ) -> None:
+        self._sessions = session_factory
+        self._clock = clock
+        self._items = items
+        self._store = store
+        self._on_report = on_report
+
+    def _reportable(self, session: Session, viewer: Viewer, number: str) -> Item:
+        item = self._items.find(session, viewer, number)
+        if not can_report(viewer, [(link.unit_id, link.role) for link in item.unit_links]):
+            raise DubanError("report/not_yours", number=item.number)
+        if not accepts_reports(item.status):
+            raise DubanError("report/signed_off", number=item.number)
+        return item
+
+    def brief(self, viewer: Viewer, number: str) -> ItemBrief:
+        """The item if this viewer may report on it; a `DubanError` saying why not otherwise."""
+        with self._sessions() as session:
+            item = self._reportable(session, viewer, number)
+            return ItemBrief(item.number, item.title, item.percent, item.status)
+
+    def submit(
+        self,
+        viewer: Viewer,
+        number: str,
+        percent: int | None,
+        text: str,
+        evidence: Sequence[Evidence] = (),
+        *,
+        media_group_id: str | None = None,
+    ) -> ReportReceipt:
+        """Store a report (percent None keeps the current one) with its evidence, in one transaction.
+
+        The staged files are moved into the store only once the report is known to be valid.
+        """
+        now = self._clock.now()
+        text = text.strip()
+        with self._sessions() as session, session.begin():
+            item = self._reportable(session, viewer, number)
+            try:
+                check_report(item.percent, percent, text, evidence=len(evidence))
+            except ProgressInputError as error:
+                raise DubanError(error.code, **error.params) from None
+            self._refuse_programs(evidence)
+            before = (item.percent, item.status)
+            item.percent = item.percent if percent is None else percent
+            item.status = status_after_report(item.status, item.percent)
+            item.updated_at = now
+            report = ProgressReport(
+                item_id=item.id, person_id=viewer.person_id, percent=percent, text=text, created_at=now,
+                media_group_id=media_group_id,
+            )  # fmt: skip
+            session.add(report)
+            session.flush()
+            audit.record(
+                session, at=now, actor=_actor(viewer), action="report", entity="item", entity_id=item.id,
+                before={"percent": before[0], "status": before[1].value},
+                after={"percent": item.percent, "status": item.status.value, "report_id": report.id},
+            )  # fmt: skip
+            self._add_evidence(session, viewer, item, report, evidence)
+            self._on_report(session, item, before[0], item.percent)
+            return ReportReceipt(
+                report.id, item.id, item.number, item.title, before[0], item.percent, before[1], item.status,
+                len(evidence),
+            )  # fmt: skip
+
+    def attach_to_album(self, viewer: Viewer, media_group_id: str, evidence: Sequence[Evidence]) -> bool:
+        """Add later files of an album to the album's report; False when the album has no report yet."""
+        with self._sessions() as session, session.begin():
+            report = queries.report_by_media_group(session, media_group_id)
+            if report is None:
+                return False
+            item = session.get(Item, report.item_id)
+            assert item is not None
+            self._reportable(session, viewer, item.number)
+            self._refuse_programs(evidence)
+            self._add_evidence(session, viewer, item, report, evidence)
+            return True
+
+    def _refuse_programs(self, evidence: Sequence[Evidence]) -> None:
+        for piece in evidence:
+            if self._store.is_executable(piece.staged):
+                raise DubanError("evidence/unsupported", name=piece.file.name or "")
+
+    def _add_evidence(
+        self,
+        session: Session,
+        viewer: Viewer,
+        item: Item,
+        report: ProgressReport,
+        evidence: Sequence[Evidence],
+    ) -> None:
+        now = self._clock.now()
+        for piece in evidence:
+            blob = self._store.put(piece.staged)
+            row = EvidenceFile(
+                item_id=item.id, report_id=report.id, path=blob.path, sha256=blob.sha256, size=blob.size,
+                media_type=piece.file.media_type, original_name=piece.file.name, uploader_id=viewer.person_id,
+                created_at=now,
+            )  # fmt: skip
+            session.add(row)
+            session.flush()
+            audit.record(
+                session, at=now, actor=_actor(viewer), action="add_evidence", entity="evidence_file",
+                entity_id=row.id,
+                after={"item": item.number, "report_id": report.id, "sha256": blob.sha256, "size": blob.size,
+                       "media_type": row.media_type, "name": row.original_name},
+            )  # fmt: skip
+
+    def remember_message(self, chat_id: int, message_id: int, item_id: int, kind: str) -> None:
+        """Note that the bot's message `message_id` in `chat_id` is about an item (`kind`: "item",
+        "reminder", "report", …): a reply to it will be a progress report on that item."""
+        with self._sessions() as session, session.begin():
+            queries.remember_bot_message(session, chat_id, message_id, item_id, kind, self._clock.now())
+
+    def item_of_message(self, chat_id: int, message_id: int) -> str | None:
+        """The number of the item a message of the bot is about, if it is about one."""
+        with self._sessions() as session:
+            return queries.item_number_of_bot_message(session, chat_id, message_id)
+
+
+def _actor(viewer: Viewer) -> str:
+    return f"tg:{viewer.telegram_user_id}"

@@ -1,0 +1,227 @@
+"""What officers, leaders and supervisors see about items: their lines, one item in full, a unit's
+items, the overdue and the stalled ones. Read only; every answer is plain data, as of today in the
+office's time zone."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from ledger.access import Viewer
+from ledger.clock import Clock
+from ledger.model import ItemSpec, ItemStatus, Role, UnitRole
+from ledger.schedule import DeadlineState, Timing, deadline_state, is_stalled, period_start, urgency_key
+from services.errors import DubanError
+from services.items import ItemService
+from storage import queries
+from storage.models import Item, Unit
+
+RECENT_REPORTS = 3
+_OWN_ITEM_ROLES = (UnitRole.RESPONSIBLE, UnitRole.LEAD)
+
+
+@dataclass(frozen=True)
+class ItemLine:
+    """One item in a list: what it is, where it stands, how urgent it is."""
+
+    number: str
+    title: str
+    status: ItemStatus
+    percent: int
+    deadline: date | None
+    state: DeadlineState
+    last_report: date | None
+
+
+@dataclass(frozen=True)
+class ReportView:
+    at: datetime
+    who: str | None
+    percent: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class ItemDetail:
+    """One item in full: the plan's fields, its standing, its latest reports and its evidence count."""
+
+    line: ItemLine
+    spec: ItemSpec
+    reports: tuple[ReportView, ...]
+    evidence: int
+
+
+@dataclass(frozen=True)
+class UnitView:
+    """A unit's items, most urgent first, with how many there are of each status."""
+
+    name: str
+    counts: tuple[tuple[ItemStatus, int], ...]
+    lines: tuple[ItemLine, ...]
+
+
+@dataclass(frozen=True)
+class UnitGroup:
+    """Items under one responsible unit (`name` None: items without one), most urgent first."""
+
+    name: str | None
+    lines: tuple[ItemLine, ...]
+
+
+@dataclass(frozen=True)
+class StalledView:
+    """Items with no report since `since`, the start of the current dispatch period."""
+
+    since: date
+    groups: tuple[UnitGroup, ...]
+
+
+class ItemViews:
+    def __init__(
+        self, session_factory: sessionmaker[Session], clock: Clock, tz: ZoneInfo, items: ItemService
+    ) -> None:
+        self._sessions = session_factory
+        self._clock = clock
+        self._tz = tz
+        self._items = items
+
+    def mine(self, viewer: Viewer) -> list[ItemLine]:
+        """The items of the units the viewer is officer or leader of, most urgent first."""
+        own = viewer.unit_ids(Role.OFFICER, Role.LEADER)
+        with self._sessions() as session:
+            items = queries.items_linked_to(
+                session, own, _OWN_ITEM_ROLES, queries.visible_items_filter(viewer)
+            )
+            return [line for _, line in self._lines(session, items)]
+
+    def detail(self, viewer: Viewer, text: str) -> ItemDetail:
+        """The item numbered `text` in full, if the viewer may see it (else the same refusal as unknown)."""
+        with self._sessions() as session:
+            item = self._items.find(session, viewer, text)
+            reports = tuple(
+                ReportView(report.created_at, who, report.percent, report.text)
+                for report, who in queries.recent_reports(session, item.id, RECENT_REPORTS)
+            )
+            last = self._local_date(reports[0].at) if reports else None
+            return ItemDetail(
+                line=self._line(item, last, self._today()),
+                spec=queries.item_to_spec(item),
+                reports=reports,
+                evidence=queries.evidence_counts(session, [item.id]).get(item.id, 0),
+            )
+
+    def units(self, viewer: Viewer, name: str | None) -> list[UnitView]:
+        """The items of the unit named `name` (None: of the viewer's own units) that the viewer may see.
+
+        A unit the viewer may not ask for is refused like an unknown one, listing those they may ask for.
+        """
+        where = queries.visible_items_filter(viewer)
+        with self._sessions() as session:
+            allowed = self._askable_units(session, viewer)
+            names = [unit.name for unit in allowed]
+            if name is None:
+                own = {unit for _, unit in viewer.roles if unit is not None}
+                chosen = [unit for unit in allowed if unit.id in own]
+                if not chosen:
+                    raise DubanError("unit_name_needed", units=names)
+            else:
+                chosen = _match_unit(allowed, name)
+                if not chosen:
+                    raise DubanError("unit_not_visible", unit=name[:50], units=names)
+            views = []
+            for unit in chosen:
+                items = queries.items_linked_to(session, [unit.id], UnitRole, where)
+                lines = tuple(line for _, line in self._lines(session, items))
+                counts = Counter(line.status for line in lines)
+                views.append(
+                    UnitView(unit.name, tuple((s, counts[s]) for s in ItemStatus if counts[s]), lines)
+                )
+            return views
+
+    def overdue(self, viewer: Viewer) -> list[UnitGroup]:
+        """Open items past their deadline, by responsible unit, most days overdue first."""
+        with self._sessions() as session:
+            lines = self._lines(session, queries.visible_items(session, viewer))
+            return _by_responsible_unit(
+                (item, line) for item, line in lines if line.state.timing == Timing.OVERDUE
+            )
+
+    def stalled(self, viewer: Viewer) -> StalledView:
+        """Items not signed off with no progress report in the current dispatch period, by unit."""
+        today = self._today()
+        with self._sessions() as session:
+            lines = self._lines(session, queries.visible_items(session, viewer))
+            stalled = (
+                (item, line)
+                for item, line in lines
+                if is_stalled(line.last_report, signed_off=line.status == ItemStatus.SIGNED_OFF, today=today)
+            )
+            return StalledView(period_start(today), tuple(_by_responsible_unit(stalled)))
+
+    def _askable_units(self, session: Session, viewer: Viewer) -> Sequence[Unit]:
+        """Every unit for admins and leadership; else the viewer's own units and the units whose items
+        they may see."""
+        if viewer.sees_everything:
+            units = queries.all_units(session)
+        else:
+            own = queries.units_by_id(session, {unit for _, unit in viewer.roles if unit is not None})
+            linked = queries.units_linked_to_items(
+                session, queries.visible_items_filter(viewer), _OWN_ITEM_ROLES
+            )
+            units = list({unit.id: unit for unit in (*own, *linked)}.values())
+        # Sorted here, not in SQL, so that the order does not depend on the database's collation.
+        return sorted(units, key=lambda unit: unit.name)
+
+    def _lines(self, session: Session, items: Sequence[Item]) -> list[tuple[Item, ItemLine]]:
+        """Each item with its line, most urgent first."""
+        today = self._today()
+        reports = queries.last_report_dates(session, [item.id for item in items])
+        lines = [(item, self._line(item, self._local_date(reports.get(item.id)), today)) for item in items]
+        return sorted(lines, key=lambda pair: urgency_key(pair[1].state, pair[0].sort_key))
+
+    @staticmethod
+    def _line(item: Item, last_report: date | None, today: date) -> ItemLine:
+        closed = item.status in queries.CLOSED_STATUSES
+        return ItemLine(
+            number=item.number,
+            title=item.title,
+            status=item.status,
+            percent=item.percent,
+            deadline=item.deadline,
+            state=deadline_state(item.deadline, closed=closed, today=today),
+            last_report=last_report,
+        )
+
+    def _local_date(self, instant: datetime | None) -> date | None:
+        return instant.astimezone(self._tz).date() if instant is not None else None
+
+    def _today(self) -> date:
+        return self._clock.now().astimezone(self._tz).date()
+
+
+def _match_unit(units: Sequence[Unit], name: str) -> list[Unit]:
+    """The unit of exactly this name, else the only one whose name contains it; none otherwise."""
+    wanted = name.strip()
+    exact = [unit for unit in units if unit.name == wanted]
+    if exact:
+        return exact
+    partial = [unit for unit in units if wanted and wanted in unit.name]
+    return partial if len(partial) == 1 else []
+
+
+def _by_responsible_unit(lines: Iterable[tuple[Item, ItemLine]]) -> list[UnitGroup]:
+    """Lines grouped under each of their responsible units; the groups ordered by their most urgent
+    line (the lines come most urgent first), an item with several responsible units under each."""
+    groups: dict[str | None, list[ItemLine]] = {}
+    for item, line in lines:
+        names: list[str | None] = [
+            link.unit.name for link in item.unit_links if link.role == UnitRole.RESPONSIBLE
+        ]
+        for name in names or [None]:
+            groups.setdefault(name, []).append(line)
+    return [UnitGroup(name, tuple(group)) for name, group in groups.items()]

@@ -1,0 +1,208 @@
+"""The scheduler's queries: each asks only for what can be due, through indexed columns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from ledger.model import ItemStatus, Role, UnitRole
+from storage.models import Item, ItemMeasure, ItemTarget, ItemUnit, Person, RoleAssignment
+from storage.scheduling import (
+    DispatchRequest,
+    Escalation,
+    ItemLadder,
+    OutboxMessage,
+    OutboxStatus,
+    SchedulerSetting,
+)
+
+CLOSED = (ItemStatus.DONE, ItemStatus.SIGNED_OFF)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    person_id: int
+    chat_id: int
+    locale: str
+    name: str
+
+
+def setting(session: Session, key: str) -> Any:
+    row = session.get(SchedulerSetting, key)
+    return None if row is None else row.value
+
+
+def set_setting(session: Session, key: str, value: Any) -> None:
+    row = session.get(SchedulerSetting, key)
+    if row is None:
+        session.add(SchedulerSetting(key=key, value=value))
+    else:
+        row.value = value
+
+
+def deadlines_between(session: Session, first: date, last: date) -> list[tuple[Item, str, date]]:
+    """Open items with a target, measure or item deadline in [first, last]: (item, ref, deadline)."""
+    found: list[tuple[Item, str, date]] = []
+    open_item = Item.status.not_in(CLOSED)
+    targets = (
+        select(Item, ItemTarget).join(ItemTarget).where(open_item, ItemTarget.deadline.between(first, last))
+    )
+    found += [(item, f"t{t.id}", t.deadline) for item, t in session.execute(targets) if t.deadline]
+    measures = (
+        select(Item, ItemMeasure).join(ItemMeasure).where(open_item, ItemMeasure.due.between(first, last))
+    )
+    found += [(item, f"m{m.id}", m.due) for item, m in session.execute(measures) if m.due]
+    without_targets = select(Item).where(
+        open_item,
+        Item.deadline.between(first, last),
+        ~Item.targets.any(ItemTarget.deadline.is_not(None)),
+    )
+    found += [(item, "item", item.deadline) for item in session.scalars(without_targets) if item.deadline]
+    return found
+
+
+def open_items(session: Session) -> Sequence[Item]:
+    return session.scalars(select(Item).where(Item.status.not_in(CLOSED)).order_by(Item.sort_key)).all()
+
+
+def ladder_candidates(session: Session, deadline_before: date, dispatch_due_before: date) -> Sequence[Item]:
+    """Open items that may climb today: deadline near or past, a dispatch unanswered past its due day,
+    behind schedule, or already high on the ladder (summons and referral need time at a level)."""
+    unanswered = select(DispatchRequest.item_id).where(
+        DispatchRequest.answered_at.is_(None), DispatchRequest.due_on <= dispatch_due_before
+    )
+    climbing = select(ItemLadder.item_id).where(ItemLadder.level > 0)
+    statement = select(Item).where(
+        Item.status.not_in(CLOSED),
+        or_(
+            Item.deadline <= deadline_before,
+            Item.id.in_(unanswered),
+            Item.id.in_(climbing),
+            Item.status == ItemStatus.BEHIND,
+        ),
+    )
+    return session.scalars(statement).all()
+
+
+def dispatches_of(session: Session, item_ids: Sequence[int]) -> dict[int, list[DispatchRequest]]:
+    result: dict[int, list[DispatchRequest]] = {}
+    statement = (
+        select(DispatchRequest)
+        .where(DispatchRequest.item_id.in_(item_ids))
+        .order_by(DispatchRequest.asked_on)
+    )
+    for row in session.scalars(statement):
+        result.setdefault(row.item_id, []).append(row)
+    return result
+
+
+def ladders_of(session: Session, item_ids: Sequence[int]) -> dict[int, ItemLadder]:
+    return {
+        row.item_id: row
+        for row in session.scalars(select(ItemLadder).where(ItemLadder.item_id.in_(item_ids)))
+    }
+
+
+def recipients(
+    session: Session, item_ids: Iterable[int], unit_role: UnitRole, roles: Iterable[Role]
+) -> dict[int, list[Recipient]]:
+    """For each item, the bound and active people holding one of `roles` in its units of `unit_role`."""
+    statement = (
+        select(ItemUnit.item_id, Person)
+        .join(RoleAssignment, RoleAssignment.unit_id == ItemUnit.unit_id)
+        .join(Person, Person.id == RoleAssignment.person_id)
+        .where(
+            ItemUnit.item_id.in_(list(item_ids)),
+            ItemUnit.role == unit_role,
+            RoleAssignment.role.in_(list(roles)),
+            Person.active.is_(True),
+            Person.telegram_user_id.is_not(None),
+        )
+        .order_by(Person.id)
+    )
+    result: dict[int, list[Recipient]] = {}
+    for item_id, person in session.execute(statement):
+        assert person.telegram_user_id is not None
+        entry = Recipient(person.id, person.telegram_user_id, person.locale, person.name)
+        if entry not in result.setdefault(item_id, []):
+            result[item_id].append(entry)
+    return result
+
+
+def people_with_role(
+    session: Session, role: Role, unit_ids: Iterable[int] | None = None, *, exclude: int | None = None
+) -> list[Recipient]:
+    """Bound, active people holding `role` (in one of `unit_ids`, when given)."""
+    statement = (
+        select(Person)
+        .join(RoleAssignment)
+        .where(RoleAssignment.role == role, Person.active.is_(True), Person.telegram_user_id.is_not(None))
+        .order_by(Person.id)
+        .distinct()
+    )
+    if unit_ids is not None:
+        statement = statement.where(RoleAssignment.unit_id.in_(list(unit_ids)))
+    if exclude is not None:
+        statement = statement.where(Person.id != exclude)
+    return [
+        Recipient(p.id, p.telegram_user_id, p.locale, p.name)
+        for p in session.scalars(statement)
+        if p.telegram_user_id
+    ]
+
+
+def admins(session: Session) -> list[Recipient]:
+    return people_with_role(session, Role.ADMIN)
+
+
+def outbox_keys(session: Session, keys: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        found.update(session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_(chunk))))
+    return found
+
+
+def due_messages(session: Session, now: datetime, urgent_only: bool, limit: int) -> Sequence[OutboxMessage]:
+    statement = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= now)
+        .order_by(OutboxMessage.chat_id, OutboxMessage.id)
+        .limit(limit)
+    )
+    if urgent_only:
+        statement = statement.where(OutboxMessage.urgent.is_(True))
+    return session.scalars(statement).all()
+
+
+def stale_claims(session: Session) -> Sequence[OutboxMessage]:
+    return session.scalars(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.CLAIMED)).all()
+
+
+def release_claims(session: Session, ids: Sequence[int]) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids))
+        .values(status=OutboxStatus.PENDING, resent_after_crash=True)
+    )
+
+
+def persons(session: Session, ids: Iterable[int]) -> dict[int, Person]:
+    return {
+        p.id: p
+        for p in session.scalars(
+            select(Person).where(Person.id.in_(list(ids))).options(selectinload(Person.roles))
+        )
+    }
+
+
+def escalations_of(session: Session, item_id: int) -> Sequence[Escalation]:
+    statement = (
+        select(Escalation).where(Escalation.item_id == item_id).order_by(Escalation.issued_at, Escalation.id)
+    )
+    return session.scalars(statement).all()

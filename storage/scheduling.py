@@ -1,0 +1,129 @@
+"""Typed ORM models of the scheduler: the outbox, dispatches, escalations, the ladder, the calendar."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models import Base
+from storage.types import UTCDateTime, enum_column
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"  # written, waiting for its time
+    CLAIMED = "claimed"  # taken by the sender; may be on its way to Telegram
+    SENT = "sent"
+    MERGED = "merged"  # went out inside another row's message to the same chat
+    UNREACHABLE = "unreachable"  # 403: the person blocked the bot
+    FAILED = "failed"  # refused for good (400)
+
+
+class OutboxMessage(Base):
+    """A message the bot starts (reminder, dispatch, warning, notice, digest): written first, sent later.
+
+    `key` makes writing idempotent: the same (item, kind, level, period) is never queued twice.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    level: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list[list[dict[str, str]]] | None] = mapped_column(JSON)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[OutboxStatus] = mapped_column(
+        enum_column(OutboxStatus, "outbox_status"), default="pending"
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    telegram_message_id: Mapped[int | None] = mapped_column(Integer)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    resent_after_crash: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DispatchRequest(Base):
+    """A progress dispatch (调度) of one item: asked on a day, to be answered by a day."""
+
+    __tablename__ = "dispatch_requests"
+    __table_args__ = (
+        UniqueConstraint("item_id", "asked_on", name="item_asked_on"),
+        Index("ix_dispatch_requests_open", "answered_at", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    asked_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    missed: Mapped[bool] = mapped_column(Boolean, default=False)  # fell due while Duban was down
+
+
+class Escalation(Base):
+    """One step of the ladder on an item (督办提醒, 预警, 通报, 约谈, 问责), with its reason."""
+
+    __tablename__ = "escalations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    level: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(50))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    issued_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))  # None: by the rules
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class ItemLadder(Base):
+    """Where an item stands on the ladder now; one row per item that ever climbed."""
+
+    __tablename__ = "item_ladders"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    since: Mapped[date | None] = mapped_column(Date)
+    yellow_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_progress: Mapped[date | None] = mapped_column(Date)
+
+
+class CalendarOverride(Base):
+    """An admin's correction of the work calendar: a day declared working or not."""
+
+    __tablename__ = "calendar_overrides"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    working: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(String(200))
+
+
+class SchedulerSetting(Base):
+    """Key-value state of the scheduler: the last day the rules ran, the rules as edited, warnings given."""
+
+    __tablename__ = "scheduler_settings"
+
+    key: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)

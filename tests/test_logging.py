@@ -1,0 +1,91 @@
+"""The bot token never reaches a log line or a traceback, even with every library logging at DEBUG."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+
+import pytest
+from telegram import Update
+from telegram.ext import CommandHandler
+
+from bot.context import BotContext
+from bot.logs import REDACTED, RedactingFilter, configure_logging
+from bot.loopback_api import DEFAULT_TOKEN
+from tests.harness import BotHarness
+
+USER, BLOCKED = 820_001, 820_002
+NOISY = ("httpx", "httpcore", "telegram", "telegram.ext", "alembic")
+
+
+@pytest.fixture
+def log() -> Iterator[io.StringIO]:
+    """What `duban run` sets up, but at DEBUG for every library, written to a buffer."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level, {name: logging.getLogger(name).level for name in NOISY}
+    buffer = io.StringIO()
+    configure_logging([DEFAULT_TOKEN], logging.DEBUG, stream=buffer)
+    for name in NOISY:
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    yield buffer
+    root.handlers, root.level = saved[0], saved[1]
+    for name, level in saved[2].items():
+        logging.getLogger(name).setLevel(level)
+
+
+async def leak(update: Update, context: BotContext) -> None:
+    """A handler failing with the token in its message, as an HTTP library's error might."""
+    raise RuntimeError(f"request to /bot{context.bot.token}/sendMessage failed")
+
+
+async def test_token_is_redacted_from_requests_errors_and_tracebacks(
+    bot: BotHarness, log: io.StringIO
+) -> None:
+    assert bot.api.token == DEFAULT_TOKEN
+    bot.app.add_handler(CommandHandler("leak", leak), group=-1)
+
+    await bot.send(USER, "/help")  # plain requests: httpx logs each URL, which holds the token
+
+    bot.api.block(BLOCKED)  # 403 Forbidden on the reply
+    bot.api.push_text(BLOCKED, "/help")
+    await bot.idle()
+
+    bot.api.inject_429(retry_after=1)  # the rate limiter waits and retries
+    await bot.send(USER, "/help")
+
+    bot.api.inject_5xx(status=502)  # a server error: the reply is lost, the error logged
+    bot.api.push_text(USER, "/help")
+    await bot.idle()
+    bot.api.inject_5xx(status=502, methods=["getUpdates"])  # polling itself fails once, then recovers
+    await bot.send(USER, "/help")
+
+    (failed,) = await bot.send(USER, "/leak")
+    assert failed.text.startswith("抱歉，处理您的消息时出错")
+
+    text = log.getvalue()
+    assert DEFAULT_TOKEN not in text
+    assert DEFAULT_TOKEN.split(":")[1] not in text
+    assert f"/bot{REDACTED}/sendMessage" in text  # the filter did work on the request lines
+    assert f"chat {BLOCKED} refused a message: Forbidden: bot was blocked by the user" in text
+    assert "telegram.error.NetworkError: Bad Gateway" in text
+    assert f"RuntimeError: request to /bot{REDACTED}/sendMessage failed" in text
+    assert text.count("Traceback (most recent call last)") >= 2
+    assert [m.text for m in bot.api.sent(BLOCKED)] == []
+
+
+def test_filter_redacts_arguments_tracebacks_and_stacks() -> None:
+    secret = "123:SECRET-token_value"
+    redactor = RedactingFilter([secret, ""])
+    try:
+        raise ValueError(f"bad {secret}")
+    except ValueError as error:
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "url %s", (f"/bot{secret}/x",), None)
+        record.exc_info = (type(error), error, error.__traceback__)
+    record.stack_info = f"stack {secret}"
+    assert redactor.filter(record)
+    formatted = logging.Formatter().format(record)
+    assert secret not in formatted
+    assert "url /bot<token>/x" in formatted
+    assert "ValueError: bad <token>" in formatted
+    assert "stack <token>" in formatted

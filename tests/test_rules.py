@@ -1,0 +1,181 @@
+"""The reminder, dispatch, schedule and escalation rules at chosen dates, with no clock and no sleeping."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+import pytest
+
+from ledger.model import ItemStatus
+from scheduler.calendar import WorkCalendar
+from scheduler.rules import (
+    Dispatch,
+    LadderState,
+    Level,
+    Rules,
+    dispatch_days_between,
+    in_quiet_hours,
+    latest_dispatch,
+    level_after_report,
+    next_escalation,
+    next_send_time,
+    reminder_day,
+    reminder_due,
+    schedule_status,
+)
+
+CAL = WorkCalendar()
+RULES = Rules()
+
+
+def state(**changes: object) -> LadderState:
+    base: dict[str, object] = {
+        "status": ItemStatus.IN_PROGRESS, "deadline": date(2026, 12, 31), "percent": 60, "level": Level.NONE,
+        "level_since": None, "yellow_count": 0, "dispatches": (), "last_report": None, "last_progress": None,
+        "behind_schedule": False,
+    }  # fmt: skip
+    base.update(changes)
+    return LadderState(**base)  # type: ignore[arg-type]
+
+
+def test_reminder_days_for_a_deadline_the_day_after_national_day() -> None:
+    deadline = date(2026, 10, 8)  # the first working day after 国庆
+    assert reminder_day(deadline, 1, CAL) == date(2026, 9, 30)
+    assert reminder_day(deadline, 3, CAL) == date(2026, 9, 28)
+    assert reminder_day(deadline, 0, CAL) == deadline
+    assert reminder_due(deadline, date(2026, 9, 29), date(2026, 9, 30), RULES.reminder_offsets, CAL) == 1
+    assert reminder_due(deadline, date(2026, 9, 30), date(2026, 10, 7), RULES.reminder_offsets, CAL) is None
+    assert reminder_due(deadline, date(2026, 10, 7), date(2026, 10, 8), RULES.reminder_offsets, CAL) == 0
+
+
+def test_make_up_saturday_counts_as_a_working_day_before_a_deadline() -> None:
+    # Monday 12 October 2026: one working day before it is the make-up Saturday 10 October.
+    assert reminder_day(date(2026, 10, 12), 1, CAL) == date(2026, 10, 10)
+
+
+def test_catch_up_after_downtime_sends_only_the_nearest_reminder() -> None:
+    deadline = date(2026, 12, 31)
+    # Down from 1 November to 28 December: the 30-, 14-, 7- and 3-day reminders all fell due.
+    assert reminder_due(deadline, date(2026, 11, 1), date(2026, 12, 28), RULES.reminder_offsets, CAL) == 3
+
+
+def test_dispatch_dates_move_to_the_next_working_day() -> None:
+    days = dispatch_days_between(date(2026, 9, 30), date(2026, 11, 30), RULES.dispatch_days, CAL)
+    # 1 October is 国庆 → 8 October; 16 October a Friday; 1 November a Sunday → 2 November; 16 November a Monday.
+    assert days == [date(2026, 10, 8), date(2026, 10, 16), date(2026, 11, 2), date(2026, 11, 16)]
+    assert latest_dispatch(date(2026, 11, 22), RULES.dispatch_days, CAL) == date(2026, 11, 16)
+    assert latest_dispatch(date(2026, 10, 5), RULES.dispatch_days, CAL) == date(2026, 9, 16)
+
+
+@pytest.mark.parametrize(
+    ("today", "percent", "expected"),
+    [
+        (date(2026, 1, 1), 0, ItemStatus.ON_SCHEDULE),
+        (date(2026, 7, 2), 45, ItemStatus.ON_SCHEDULE),  # half the time gone, 45 ≥ 50 - 10
+        (date(2026, 7, 2), 39, ItemStatus.BEHIND),
+        (date(2027, 3, 1), 95, ItemStatus.ON_SCHEDULE),  # past the deadline: 100 % of the time
+        (date(2027, 3, 1), 89, ItemStatus.BEHIND),
+    ],
+)
+def test_schedule_status(today: date, percent: int, expected: ItemStatus) -> None:
+    assert schedule_status(date(2026, 1, 1), date(2026, 12, 31), percent, today, 10) == expected
+
+
+def test_blue_for_a_dispatch_unanswered_three_working_days_after_its_due_time() -> None:
+    dispatch = Dispatch(asked=date(2026, 11, 2), due=date(2026, 11, 5), answered=False)
+    item = state(dispatches=(dispatch,))
+    assert next_escalation(item, date(2026, 11, 9), CAL, RULES) is None
+    escalation = next_escalation(item, date(2026, 11, 10), CAL, RULES)
+    assert escalation is not None
+    assert (escalation.level, escalation.reason) == (Level.BLUE, "dispatch_unanswered")
+
+
+def test_blue_for_a_near_deadline_with_low_progress_and_not_for_continuing_items() -> None:
+    near = state(deadline=date(2026, 12, 31), percent=40)
+    escalation = next_escalation(near, date(2026, 12, 22), CAL, RULES)
+    assert escalation is not None
+    assert escalation.reason == "deadline_near_low_progress"
+    assert (
+        next_escalation(state(deadline=date(2026, 12, 31), percent=60), date(2026, 12, 22), CAL, RULES)
+        is None
+    )
+    assert next_escalation(state(deadline=None, percent=0), date(2026, 12, 22), CAL, RULES) is None
+
+
+def test_yellow_for_two_unanswered_dispatches_or_a_passed_deadline() -> None:
+    dispatches = (
+        Dispatch(date(2026, 10, 16), date(2026, 10, 21), False),
+        Dispatch(date(2026, 11, 2), date(2026, 11, 5), False),
+    )
+    escalation = next_escalation(
+        state(dispatches=dispatches, level=Level.BLUE), date(2026, 11, 6), CAL, RULES
+    )
+    assert escalation is not None
+    assert (escalation.level, escalation.reason) == (Level.YELLOW, "unanswered_dispatches")
+    passed = next_escalation(state(deadline=date(2026, 11, 20)), date(2026, 11, 23), CAL, RULES)
+    assert passed is not None
+    assert (passed.level, passed.reason) == (Level.YELLOW, "deadline_passed")
+
+
+def test_behind_schedule_counts_like_an_unanswered_dispatch() -> None:
+    one = (Dispatch(date(2026, 11, 2), date(2026, 11, 5), False),)
+    escalation = next_escalation(state(dispatches=one, behind_schedule=True), date(2026, 11, 6), CAL, RULES)
+    assert escalation is not None
+    assert escalation.level == Level.YELLOW
+
+
+def test_red_after_ten_working_days_overdue_or_two_yellows() -> None:
+    overdue = state(deadline=date(2026, 9, 28), level=Level.YELLOW)
+    # 10 working days after Monday 28 September: 29, 30 Sep, (国庆 skipped) 8, 9, Saturday 10 (调休), 12–16 Oct.
+    assert next_escalation(overdue, date(2026, 10, 15), CAL, RULES) is None
+    red = next_escalation(overdue, date(2026, 10, 16), CAL, RULES)
+    assert red is not None
+    assert (red.level, red.reason) == (Level.RED, "long_overdue")
+    twice = next_escalation(state(yellow_count=2, level=Level.YELLOW), date(2026, 11, 2), CAL, RULES)
+    assert twice is not None
+    assert twice.reason == "repeated_warnings"
+
+
+def test_summons_then_referral_without_reports() -> None:
+    red = state(level=Level.RED, level_since=date(2026, 11, 2), deadline=date(2026, 10, 1))
+    assert next_escalation(red, date(2026, 11, 13), CAL, RULES) is None
+    summons = next_escalation(red, date(2026, 11, 16), CAL, RULES)
+    assert summons is not None
+    assert summons.level == Level.SUMMONS
+    reported = state(level=Level.RED, level_since=date(2026, 11, 2), last_report=date(2026, 11, 10))
+    assert next_escalation(reported, date(2026, 11, 16), CAL, RULES) is None
+    summoned = state(level=Level.SUMMONS, level_since=date(2026, 11, 16), deadline=date(2026, 10, 1))
+    referral = next_escalation(summoned, date(2026, 11, 30), CAL, RULES)
+    assert referral is not None
+    assert referral.level == Level.REFERRAL
+    progressed = state(level=Level.SUMMONS, level_since=date(2026, 11, 16), last_progress=date(2026, 11, 20))
+    assert next_escalation(progressed, date(2026, 11, 30), CAL, RULES) is None
+
+
+def test_sign_off_ends_the_ladder() -> None:
+    closed = state(status=ItemStatus.SIGNED_OFF, deadline=date(2020, 1, 1), level=Level.RED)
+    assert next_escalation(closed, date(2026, 11, 2), CAL, RULES) is None
+
+
+def test_a_report_that_moves_the_percent_up_lowers_one_level() -> None:
+    assert level_after_report(Level.YELLOW, 40, 60) == Level.BLUE
+    assert level_after_report(Level.YELLOW, 40, 40) == Level.YELLOW
+    assert level_after_report(Level.NONE, 40, 60) == Level.NONE
+
+
+@pytest.mark.parametrize(
+    ("clock", "quiet", "send_at"),
+    [
+        (time(20, 59), False, time(20, 59)),
+        (time(21, 0), True, time(8, 0)),
+        (time(23, 30), True, time(8, 0)),
+        (time(7, 59), True, time(8, 0)),
+        (time(8, 0), False, time(8, 0)),
+    ],
+)
+def test_quiet_hours(clock: time, quiet: bool, send_at: time) -> None:
+    local = datetime.combine(date(2026, 11, 20), clock)
+    assert in_quiet_hours(local, RULES) is quiet
+    result = next_send_time(local, RULES)
+    assert result.time() == send_at
+    assert result >= local

@@ -1,0 +1,220 @@
+"""The scheduler end to end: the tick writes the outbox, the sender delivers through the loopback Bot API.
+
+Time moves only on the injected clock; the sender's sleeps are recorded, never slept.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from ledger.model import ItemSpec, ParsedLedger, Role, Target
+from scheduler.rules import Level
+from storage.models import AuditEntry, Item, Person
+from storage.scheduling import DispatchRequest, Escalation, ItemLadder, OutboxMessage, OutboxStatus
+from tests.harness import ADMIN_ID, BotHarness
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+OFFICER = 700_101
+LEADER = 700_102
+SUPERVISOR = 700_103
+
+
+def at(day: date, hour: int = 0, minute: int = 5) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+async def setup_ledger(bot: BotHarness, *deadlines: date | None, percent: int = 95) -> None:
+    """Items of 市住建局 supervised by 整改办, `percent` done (95: on schedule, so no ladder unless asked)."""
+    roster = bot.services.roster
+    roster.add_unit("市住建局", actor="test")
+    roster.add_unit("整改办", actor="test")
+    specs = [
+        ItemSpec(
+            number=str(n), title=f"事项{n}", problem=f"问题{n}。", start=date(2026, 1, 1),
+            continuing=deadline is None, targets=[Target(f"目标{n}", deadline)] if deadline else [],
+            responsible_units=["市住建局"], supervising_units=["整改办"],
+        )
+        for n, deadline in enumerate(deadlines, start=1)
+    ]  # fmt: skip
+    bot.services.ledger.import_ledger(ParsedLedger(items=specs), actor="test", dry_run=False)
+    with bot.services.sessions() as session, session.begin():
+        for item in session.scalars(select(Item)):
+            item.percent = percent
+    for user, name, role, unit in (
+        (OFFICER, "张伟", Role.OFFICER, "市住建局"),
+        (LEADER, "李局长", Role.LEADER, "市住建局"),
+        (SUPERVISOR, "王督导", Role.SUPERVISOR, "整改办"),
+    ):
+        roster.add_person(name, unit=unit, role=role, actor="test", telegram_user_id=user)
+        bot.api.add_user(user, name)
+    bot.api.add_user(ADMIN_ID, "管理员")
+    await bot.send(ADMIN_ID, "/whoami")
+
+
+def outbox(bot: BotHarness) -> list[OutboxMessage]:
+    with bot.services.sessions() as session:
+        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+class RecordedSleeps:
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+
+
+async def test_a_reminder_is_written_at_midnight_and_delivered_after_the_quiet_hours(bot: BotHarness) -> None:
+    await setup_ledger(bot, date(2026, 12, 31))
+    day = date(2026, 12, 11)  # 14 working days before 31 December
+    bot.clock.set(at(day, 0, 5))
+    result = bot.services.scheduler.tick()
+    assert result.ran_days
+    rows = [r for r in outbox(bot) if r.kind == "reminder"]
+    assert [r.chat_id for r in rows] == [OFFICER]
+    assert rows[0].not_before == at(day, 8, 0)
+    drained = await bot.deliver()
+    assert drained.sent == 0
+    assert bot.api.sent(OFFICER) == []
+
+    bot.clock.set(at(day, 8, 0))
+    drained = await bot.deliver()
+    assert drained.sent == 1
+    (message,) = bot.api.sent(OFFICER)
+    assert message.text.startswith("【整改时限提醒】第1项 事项1")
+    assert "还有 14 个工作日" in message.text
+    assert message.button_data() == [f"nr:{rows[0].item_id}", f"na:{rows[0].id}", f"ns:{rows[0].id}"]
+    assert outbox(bot)[0].telegram_message_id == message.message_id
+
+    assert not bot.services.scheduler.tick().ran_days
+    assert (await bot.deliver()).sent == 0
+    assert len(bot.api.sent(OFFICER)) == 1
+
+
+async def test_messages_due_together_to_one_person_are_merged(bot: BotHarness) -> None:
+    await setup_ledger(bot, date(2026, 12, 31), date(2026, 12, 31), None)
+    day = date(2026, 12, 16)  # a dispatch day and the 11th working day before 31 December
+    bot.clock.set(at(day, 9, 0))
+    bot.services.scheduler.tick()
+    assert (await bot.deliver()).sent == 1
+    (message,) = bot.api.sent(OFFICER)
+    for number in ("1", "2", "3"):
+        assert f"【进展调度】第{number}项" in message.text
+    statuses = sorted(r.status for r in outbox(bot) if r.chat_id == OFFICER)
+    assert statuses == [OutboxStatus.MERGED, OutboxStatus.MERGED, OutboxStatus.SENT]
+
+
+async def test_catch_up_after_downtime_sends_once_and_marks_old_dispatches_missed(bot: BotHarness) -> None:
+    await setup_ledger(bot, date(2026, 12, 31))
+    bot.clock.set(at(date(2026, 10, 20), 9))
+    bot.services.scheduler.tick()
+    bot.clock.set(at(date(2026, 12, 22), 9))  # down since 20 October
+    result = bot.services.scheduler.tick()
+    assert result.missed_dispatch_days == [date(2026, 11, 2), date(2026, 11, 16), date(2026, 12, 1)]
+    kinds = sorted(r.kind for r in outbox(bot) if r.created_at == bot.clock.now())
+    assert kinds.count("dispatch") == 1
+    assert kinds.count("reminder") == 1
+    with bot.services.sessions() as session:
+        missed = session.scalar(select(func.count()).where(DispatchRequest.missed.is_(True)))
+        assert missed == 3
+
+
+async def test_a_429_storm_delays_but_loses_nothing(bot: BotHarness) -> None:
+    await setup_ledger(bot, date(2026, 12, 31))
+    sleeps = RecordedSleeps()
+    bot.services.sender._sleep = sleeps  # the sender's sleep is injected; record instead of waiting
+    bot.clock.set(at(date(2026, 12, 16), 9))
+    bot.services.scheduler.tick()
+    bot.api.inject_429(times=4, retry_after=3)
+    result = await bot.deliver()
+    assert result.too_many_requests == 4
+    assert 3.0 in sleeps.calls
+    assert result.sent == 1
+    assert len(bot.api.sent(OFFICER)) == 1
+
+
+async def test_a_blocked_officer_is_marked_unreachable_and_the_admin_and_leader_are_told(
+    bot: BotHarness,
+) -> None:
+    await setup_ledger(bot, date(2026, 12, 31))
+    bot.api.block(OFFICER)
+    bot.clock.set(at(date(2026, 12, 16), 9))
+    bot.services.scheduler.tick()
+    result = await bot.deliver()
+    assert result.unreachable == 1
+    with bot.services.sessions() as session:
+        officer = session.scalars(select(Person).where(Person.telegram_user_id == OFFICER)).one()
+        assert officer.unreachable_at == bot.clock.now()
+    for chat in (ADMIN_ID, LEADER):
+        texts = [m.text for m in bot.api.sent(chat)]
+        assert any(t.startswith("张伟 已屏蔽督办机器人") for t in texts), texts
+
+
+async def test_a_crash_between_claim_and_send_resends_once_on_record(bot: BotHarness) -> None:
+    await setup_ledger(bot, date(2026, 12, 31))
+    bot.clock.set(at(date(2026, 12, 16), 9))
+    bot.services.scheduler.tick()
+    claimed = bot.services.sender._claim()  # claimed and committed, then the process dies
+    assert claimed
+    assert bot.api.sent(OFFICER) == []
+    assert bot.services.sender.recover() == 1
+    assert (await bot.deliver()).sent == 1
+    assert (await bot.deliver()).sent == 0
+    assert len(bot.api.sent(OFFICER)) == 1
+    (row,) = [r for r in outbox(bot) if r.chat_id == OFFICER]
+    assert row.resent_after_crash
+    with bot.services.sessions() as session:
+        actions = list(session.scalars(select(AuditEntry.action)))
+        assert "resend_after_crash" in actions
+
+
+async def test_sent_rows_are_never_sent_again_after_a_restart(bot: BotHarness) -> None:
+    await setup_ledger(bot, date(2026, 12, 31))
+    bot.clock.set(at(date(2026, 12, 16), 9))
+    bot.services.scheduler.tick()
+    await bot.deliver()
+    assert bot.services.sender.recover() == 0
+    assert (await bot.deliver()).sent == 0
+    assert len(bot.api.sent(OFFICER)) == 1
+
+
+async def test_unanswered_dispatch_climbs_to_blue_and_a_report_lowers_it(bot: BotHarness) -> None:
+    await setup_ledger(bot, date(2027, 6, 30), percent=60)
+    bot.clock.set(at(date(2026, 11, 16), 9))  # dispatch day; answer due 19 November
+    bot.services.scheduler.tick()
+    for day in (date(2026, 11, 17), date(2026, 11, 23), date(2026, 11, 24)):
+        bot.clock.set(at(day, 9))
+        bot.services.scheduler.tick()
+    with bot.services.sessions() as session:
+        (escalation,) = session.scalars(select(Escalation))
+        assert (escalation.level, escalation.reason) == (Level.BLUE, "dispatch_unanswered")
+        assert escalation.issued_at == at(date(2026, 11, 24), 9)
+    await bot.deliver()
+    texts = [m.text for m in bot.api.sent(OFFICER)]
+    assert any("【督办提醒】第1项" in t for t in texts), texts
+
+    (receipt,) = await bot.send(OFFICER, "/report 1 70% 已完成方案编制")
+    assert "70%" in receipt.text
+    with bot.services.sessions() as session:
+        ladder = session.get(ItemLadder, 1)
+        assert ladder is not None
+        assert ladder.level == Level.NONE
+        dispatch = session.scalars(select(DispatchRequest)).one()
+        assert dispatch.answered_at is not None
+
+
+@pytest.mark.parametrize("hour", [21, 23, 7])
+async def test_nothing_but_urgent_messages_go_out_in_quiet_hours(bot: BotHarness, hour: int) -> None:
+    await setup_ledger(bot, date(2026, 12, 31))
+    bot.clock.set(at(date(2026, 12, 16), 9))
+    bot.services.scheduler.tick()
+    day = date(2026, 12, 16) if hour >= 21 else date(2026, 12, 17)
+    bot.clock.set(at(day, hour, 0))
+    with bot.services.sessions() as session, session.begin():
+        for row in session.scalars(select(OutboxMessage)):
+            row.not_before = bot.clock.now() - timedelta(minutes=1)
+    assert (await bot.deliver()).sent == 0
