@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from ledger.clock import Clock, SystemClock
 from messages.render import Renderer, build_environment
-from scheduler.engine import SchedulerEngine
+from scheduler.engine import ReminderActions, SchedulerEngine
 from scheduler.limits import RateLimiter
 from scheduler.sender import OutboxSender
 from services.accounts import AccountService
+from services.escalations import EscalationService
 from services.evidence import EvidenceStore
 from services.items import ItemService
 from services.ledger import LedgerService
@@ -44,6 +45,8 @@ class Services:
     reports: ReportService
     scheduler: SchedulerEngine
     sender: OutboxSender
+    reminders: ReminderActions
+    escalations: EscalationService
 
     def close(self) -> None:
         self.engine.dispose()
@@ -89,4 +92,6 @@ def build_services(settings: Settings, *, clock: Clock | None = None, check_sche
         reports=ReportService(sessions, clock, items, evidence, scheduler.on_report),
         scheduler=scheduler,
         sender=sender,
+        reminders=ReminderActions(sessions, scheduler, clock, settings.tz),
+        escalations=EscalationService(sessions, items, scheduler),
     )

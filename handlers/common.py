@@ -8,6 +8,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any, Concatenate
 
 from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
 
 from bot.context import BotContext
 from ledger.access import Viewer
@@ -64,18 +65,30 @@ async def answer(
     return sent
 
 
+async def refuse(
+    update: Update, context: BotContext, locale: str, key: str, params: dict[str, Any] | None = None
+) -> None:
+    """A refusal: an alert on the pressed button (so it stops spinning), else a message."""
+    query = update.callback_query
+    if query is not None:
+        text = context.services.renderer.render(locale, key, params or {})
+        try:
+            await query.answer(text[:200], show_alert=True)
+            return
+        except BadRequest:
+            pass  # already answered by the handler: say it in the chat instead
+    await answer(update, context, locale, key, params)
+
+
 async def refuse_stranger(update: Update, context: BotContext, viewer: Viewer) -> None:
     user = telegram_user(update)
     message = update.effective_message
     what = (message.text or message.caption or "[media]") if message else "[callback]"
+    if update.callback_query is not None:
+        what = "[button]"
     if user is not None:
         await run(context.services.accounts.record_stranger, user, what)
-    if update.callback_query is not None:
-        await update.callback_query.answer(
-            context.services.renderer.render(viewer.locale, "chat/stranger"), show_alert=True
-        )
-        return
-    await answer(update, context, viewer.locale, "chat/stranger")
+    await refuse(update, context, viewer.locale, "chat/stranger")
 
 
 def requires(*roles: Role) -> Callable[[ViewerHandler], Handler]:
@@ -93,12 +106,12 @@ def requires(*roles: Role) -> Callable[[ViewerHandler], Handler]:
                 return
             if roles and not viewer.has(*roles):
                 labels = [context.services.renderer.label(viewer.locale, "role", r.value) for r in roles]
-                await answer(update, context, viewer.locale, "chat/needs_role", {"roles": labels})
+                await refuse(update, context, viewer.locale, "chat/needs_role", {"roles": labels})
                 return
             try:
                 await function(update, context, viewer)
             except DubanError as error:
-                await answer(update, context, viewer.locale, f"errors/{error.code}", error.params)
+                await refuse(update, context, viewer.locale, f"errors/{error.code}", error.params)
 
         return wrapper
 

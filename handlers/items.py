@@ -30,7 +30,12 @@ async def item(update: Update, context: BotContext, viewer: Viewer) -> None:
         await answer(update, context, viewer.locale, "chat/items/item_usage")
         return
     detail = await run(context.services.views.detail, viewer, number)
-    await answer(update, context, viewer.locale, "chat/items/detail", {"item": detail})
+    sent = await answer(update, context, viewer.locale, "chat/items/detail", {"item": detail})
+    if sent is not None:
+        # A reply to the item card is a progress report on the item.
+        await run(
+            context.services.reports.remember_item_message, sent.chat_id, sent.message_id, detail.line.number
+        )
 
 
 @requires(*OVERSEERS)

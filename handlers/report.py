@@ -138,7 +138,12 @@ async def report_command(update: Update, context: BotContext, viewer: Viewer) ->
     if line.percent is not None or line.text:
         await submit_report(update, context, viewer, line)
         return
-    brief: ItemBrief = await run(context.services.reports.brief, viewer, line.number)
+    await start_guided_report(update, context, viewer, line.number)
+
+
+async def start_guided_report(update: Update, context: BotContext, viewer: Viewer, number: str) -> None:
+    """Open a guided report on item `number` (also from a reminder's "Report now" button)."""
+    brief: ItemBrief = await run(context.services.reports.brief, viewer, number)
     draft = _keep(update, context, Draft(brief.number, brief.title, brief.percent))
     await _ask_percent(update, context, viewer, draft)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,10 +34,11 @@ from scheduler.rules import (
 )
 from scheduler.rules import Escalation as Step
 from services import audit
+from services.errors import DubanError
 from storage import queries
 from storage import scheduler_queries as sq
 from storage.models import Item
-from storage.scheduling import CalendarOverride, DispatchRequest, Escalation, ItemLadder
+from storage.scheduling import CalendarOverride, DispatchRequest, Escalation, ItemLadder, OutboxMessage
 
 LAST_DAY = "last_rules_day"
 RULES = "rules"
@@ -105,7 +106,7 @@ class SchedulerEngine:
     ) -> None:
         self._sessions = session_factory
         self._clock = clock
-        self._renderer = renderer
+        self.renderer = renderer
         self._tz = tz
         self._calendar_source = calendar_source
 
@@ -134,7 +135,7 @@ class SchedulerEngine:
             after = date.fromisoformat(last) if last is not None else today - timedelta(days=1)
             calendar = self.calendar(session)
             rules = self.rules(session)
-            outbox = Outbox(session, self._renderer, now, self._tz, rules)
+            outbox = Outbox(session, self.renderer, now, self._tz, rules)
             result = TickResult(ran_days=True)
             self._update_schedule_status(session, today, rules)
             result.reminders = self._reminders(session, outbox, after, today, calendar, rules)
@@ -173,7 +174,7 @@ class SchedulerEngine:
                 outbox.add(
                     f"rem:{item.id}:{ref}:{deadline.isoformat()}:{offset}", person, "reminder",
                     {**self._item_params(item), "deadline": deadline, "days": offset, "ref": ref},
-                    item=item, buttons=self._buttons(person, item, snooze=True, deadline=deadline),
+                    item=item, buttons=self.buttons(person, item, snooze=True), due_date=deadline,
                 )  # fmt: skip
         return len(due)
 
@@ -203,7 +204,7 @@ class SchedulerEngine:
             for person in officers.get(item.id, []):
                 outbox.add(
                     f"dsp:{item.id}:{latest.isoformat()}", person, "dispatch",
-                    {**self._item_params(item), "due": due}, item=item, buttons=self._buttons(person, item),
+                    {**self._item_params(item), "due": due}, item=item, buttons=self.buttons(person, item),
                 )  # fmt: skip
         result.dispatches = len(items)
 
@@ -279,7 +280,7 @@ class SchedulerEngine:
         for person in self._escalation_recipients(session, item, step.level):
             outbox.add(
                 f"esc:{item.id}:{int(step.level)}:{today.isoformat()}", person, kind, params, item=item,
-                level=int(step.level), buttons=self._buttons(person, item) if step.level <= Level.YELLOW else None,
+                level=int(step.level), buttons=self.buttons(person, item) if step.level <= Level.YELLOW else None,
             )  # fmt: skip
         return escalation
 
@@ -325,14 +326,14 @@ class SchedulerEngine:
             "deadline": item.deadline,
         }
 
-    def _buttons(
-        self, person: sq.Recipient, item: Item, *, snooze: bool = False, deadline: date | None = None
+    def buttons(
+        self, person: sq.Recipient, item: Item, *, snooze: bool = False
     ) -> Callable[[int], list[Button]]:
-        label = self._renderer.label
+        label = self.renderer.label
 
         def make(outbox_id: int) -> list[Button]:
             buttons = [
-                Button(label(person.locale, "button", "report"), f"nr:{item.id}"),
+                Button(label(person.locale, "button", "report"), f"nr:{item.number}"),
                 Button(label(person.locale, "button", "ack"), f"na:{outbox_id}"),
             ]
             if snooze:
@@ -383,7 +384,7 @@ class SchedulerEngine:
         now = self._clock.now()
         today = now.astimezone(self._tz).date()
         rules = self.rules(session)
-        outbox = Outbox(session, self._renderer, now, self._tz, rules)
+        outbox = Outbox(session, self.renderer, now, self._tz, rules)
         ladder = session.get(ItemLadder, item.id) or ItemLadder(
             item_id=item.id, level=0, since=None, yellow_count=0
         )
@@ -397,3 +398,94 @@ class SchedulerEngine:
 
 def ladder_levels(session: Session, item_ids: Sequence[int]) -> dict[int, int]:
     return {item_id: ladder.level for item_id, ladder in sq.ladders_of(session, item_ids).items()}
+
+
+@dataclass(frozen=True)
+class Snoozed:
+    number: str
+    until: datetime
+
+
+class ReminderActions:
+    """The buttons under a reminder or warning: Acknowledge and Snooze (Report now opens a report)."""
+
+    def __init__(
+        self, session_factory: sessionmaker[Session], engine: SchedulerEngine, clock: Clock, tz: ZoneInfo
+    ) -> None:
+        self._sessions = session_factory
+        self._engine = engine
+        self._clock = clock
+        self._tz = tz
+
+    def _own_row(self, session: Session, person_id: int | None, outbox_id: int) -> OutboxMessage:
+        row = session.get(OutboxMessage, outbox_id)
+        if row is None or row.person_id is None or row.person_id != person_id:
+            raise DubanError("reminder/not_yours")
+        return row
+
+    def acknowledge(self, person_id: int | None, outbox_id: int) -> str | None:
+        """Record that the recipient saw it; the item's open escalations count as acknowledged.
+
+        Returns the item number, if the message was about one.
+        """
+        now = self._clock.now()
+        with self._sessions() as session, session.begin():
+            row = self._own_row(session, person_id, outbox_id)
+            if row.acknowledged_at is None:
+                row.acknowledged_at = now
+                audit.record(
+                    session, at=now, actor=f"person:{person_id}", action="acknowledge", entity="outbox",
+                    entity_id=row.id, after={"kind": row.kind, "item_id": row.item_id},
+                )  # fmt: skip
+            if row.item_id is None:
+                return None
+            for escalation in sq.escalations_of(session, row.item_id):
+                if (
+                    escalation.acknowledged_at is None
+                    and row.level is not None
+                    and escalation.level <= row.level
+                ):
+                    escalation.acknowledged_at = now
+            item = session.get(Item, row.item_id)
+            return item.number if item else None
+
+    def snooze(self, person_id: int | None, outbox_id: int) -> Snoozed:
+        """Send the reminder again one working day later: at most `snooze_max` times, never past its deadline."""
+        now = self._clock.now()
+        with self._sessions() as session, session.begin():
+            row = self._own_row(session, person_id, outbox_id)
+            original = session.get(OutboxMessage, row.snooze_of_id) if row.snooze_of_id else row
+            assert original is not None
+            rules = self._engine.rules(session)
+            if row.kind != "reminder" or row.due_date is None or row.item_id is None:
+                raise DubanError("reminder/not_snoozable")
+            done = sq.snoozes_of(session, original.id)
+            if done >= rules.snooze_max:
+                raise DubanError("reminder/snooze_limit", limit=rules.snooze_max)
+            local = now.astimezone(self._tz)
+            next_day = self._engine.calendar(session).add_working_days(local.date(), 1)
+            if next_day > row.due_date:
+                raise DubanError("reminder/snooze_past_deadline", deadline=row.due_date)
+            until = datetime.combine(next_day, local.time(), tzinfo=self._tz)
+            item = session.get(Item, row.item_id)
+            assert item is not None
+            assert row.person_id is not None
+            person = sq.persons(session, [row.person_id])[row.person_id]
+            assert person.telegram_user_id is not None
+            recipient = sq.Recipient(person.id, person.telegram_user_id, person.locale, person.name)
+            outbox = Outbox(session, self._engine.renderer, now, self._tz, rules)
+            params = {
+                "number": item.number, "title": item.title, "percent": item.percent, "deadline": row.due_date,
+                "days": self._engine.calendar(session).working_days_between(next_day, row.due_date), "ref": "item",
+            }  # fmt: skip
+            outbox.add(
+                f"snz:{original.id}:{done + 1}", recipient, "reminder", params,
+                item=item, buttons=self._engine.buttons(recipient, item, snooze=True), due_date=row.due_date,
+                not_before=until, snooze_of=original.id,
+            )  # fmt: skip
+            outbox.write()
+            audit.record(
+                session, at=now, actor=f"person:{person_id}", action="snooze", entity="outbox", entity_id=row.id,
+                after={"until": until.isoformat()},
+            )  # fmt: skip
+            return Snoozed(item.number, until)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -47,18 +47,22 @@ class Outbox:
         level: int | None = None,
         buttons: Callable[[int], list[Button]] | None = None,
         urgent: bool = False,
+        due_date: date | None = None,
+        not_before: datetime | None = None,
+        snooze_of: int | None = None,
     ) -> None:
         """Queue `notify/<kind>` for one person; `buttons(outbox_id)` builds the buttons once the id is known."""
         full_key = f"{key}:p{to.person_id}"
         if full_key in self._rows:
             return
-        local = self._now.astimezone(self._tz)
+        local = (not_before or self._now).astimezone(self._tz)
         send_at = local if urgent else next_send_time(local, self._rules)
         text = self._renderer.render(to.locale, f"notify/{kind}", params)
         row = OutboxMessage(
             key=full_key, chat_id=to.chat_id, person_id=to.person_id, item_id=item.id if item else None,
             kind=kind, level=level, text=text, urgent=urgent, not_before=send_at.astimezone(UTC),
             status=OutboxStatus.PENDING, attempts=0, created_at=self._now, resent_after_crash=False,
+            due_date=due_date, snooze_of_id=snooze_of,
         )  # fmt: skip
         self._rows[full_key] = (row, buttons or (lambda _id: []))
 

@@ -27,6 +27,7 @@ from scheduler.limits import RateLimiter
 from scheduler.outbox import Outbox
 from scheduler.rules import Rules, in_quiet_hours
 from services import audit
+from storage import queries
 from storage import scheduler_queries as sq
 from storage.models import Person
 from storage.scheduling import OutboxMessage, OutboxStatus
@@ -179,6 +180,14 @@ class OutboxSender:
                 row.sent_at = now if status == OutboxStatus.SENT else None
                 row.telegram_message_id = message_id
                 row.error = error[:300] if error else None
+            items = {
+                row.item_id for row_id in batch.ids if (row := session.get(OutboxMessage, row_id)) is not None
+            }
+            if status == OutboxStatus.SENT and message_id is not None and len(items) == 1:
+                (item_id,) = items
+                if item_id is not None:
+                    # A reply to a message about one item is a progress report on it.
+                    queries.remember_bot_message(session, batch.chat_id, message_id, item_id, "reminder", now)
 
     def _back_off(self, batch: Batch, error: str) -> None:
         now = self._clock.now()

@@ -206,6 +206,13 @@ class ReportService:
         with self._sessions() as session, session.begin():
             queries.remember_bot_message(session, chat_id, message_id, item_id, kind, self._clock.now())
 
+    def remember_item_message(self, chat_id: int, message_id: int, number: str) -> None:
+        """`remember_message` for an item known by its number."""
+        with self._sessions() as session, session.begin():
+            item = queries.item_by_number(session, number)
+            if item is not None:
+                queries.remember_bot_message(session, chat_id, message_id, item.id, "item", self._clock.now())
+
     def item_of_message(self, chat_id: int, message_id: int) -> str | None:
         """The number of the item a message of the bot is about, if it is about one."""
         with self._sessions() as session:

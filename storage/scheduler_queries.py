@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from ledger.model import ItemStatus, Role, UnitRole
@@ -206,3 +206,8 @@ def escalations_of(session: Session, item_id: int) -> Sequence[Escalation]:
         select(Escalation).where(Escalation.item_id == item_id).order_by(Escalation.issued_at, Escalation.id)
     )
     return session.scalars(statement).all()
+
+
+def snoozes_of(session: Session, outbox_id: int) -> int:
+    statement = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.snooze_of_id == outbox_id)
+    return session.scalar(statement) or 0

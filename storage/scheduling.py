@@ -61,6 +61,9 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     telegram_message_id: Mapped[int | None] = mapped_column(Integer)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    due_date: Mapped[date | None] = mapped_column(Date)  # the deadline a reminder is about
+    snooze_of_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), index=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resent_after_crash: Mapped[bool] = mapped_column(Boolean, default=False)
     error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

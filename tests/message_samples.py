@@ -10,6 +10,7 @@ from typing import Any
 
 from ledger.model import ItemSpec, ItemStatus, LedgerRow, Role, Target
 from ledger.schedule import DeadlineState, Timing
+from services.escalations import IssuedEscalation
 from services.roster import PersonView, RoleView, RosterOutcome, UnitSummary
 from services.views import ItemDetail, ItemLine, ReportView, StalledView, UnitGroup, UnitView
 
@@ -126,6 +127,15 @@ NOTIFY_SAMPLES: dict[str, dict[str, Any]] = {
     },
     "notify/calendar_missing": {"years": [2027]},
     "notify/unreachable": {"name": "张伟"},
+    "chat/reminder/acknowledged": {"number": "24.1"},
+    "chat/reminder/snoozed": {"number": "24.1", "until": datetime(2026, 12, 14, 1, 0, tzinfo=UTC)},
+    "chat/reminder/issued": {"issued": IssuedEscalation("24.1", "铬污染场地修复", 3)},
+    "errors/reminder/not_yours": {},
+    "errors/reminder/not_snoozable": {},
+    "errors/reminder/snooze_limit": {"limit": 2},
+    "errors/reminder/snooze_past_deadline": {"deadline": date(2026, 12, 31)},
+    "errors/reminder/hand_usage": {"command": "warn"},
+    "errors/reminder/not_supervisor": {"number": "24.1"},
 }
 
 SAMPLES: dict[str, dict[str, Any]] = {

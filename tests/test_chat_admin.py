@@ -431,9 +431,14 @@ async def test_import_refusals(bot: BotHarness) -> None:
     # An officer pressing Apply under the admin's preview (as in a group) is refused; nothing changes.
     preview = await _upload(bot, ADMIN_ID, JIAYUGUAN.read_bytes(), JIAYUGUAN.name)
     before = len(bot.api.sent(ADMIN_ID))
-    bot.api.push_callback(OFFICER_ID, preview.message_id, preview.button_data()[0], chat_id=ADMIN_ID)
-    (denied,) = await bot.replies(ADMIN_ID, before)
+    pressed = bot.api.push_callback(
+        OFFICER_ID, preview.message_id, preview.button_data()[0], chat_id=ADMIN_ID
+    )
+    denied = await bot.api.wait_callback_answered(pressed["callback_query"]["id"])
+    # The refusal is an alert on the button itself, so the button stops spinning; nothing is posted.
     assert denied.text == "该操作需要以下角色之一：管理员。如有疑问请联系管理员。"
+    assert denied.show_alert
+    assert len(bot.api.sent(ADMIN_ID)) == before
     assert _item_count(bot) == 0
     assert preview.button_data()
     await _press(bot, ADMIN_ID, preview, preview.button_data()[0])

@@ -6,16 +6,25 @@ Time moves only on the injected clock; the sender's sleeps are recorded, never s
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
+from ledger.clock import ManualClock
 from ledger.model import ItemSpec, ParsedLedger, Role, Target
 from scheduler.rules import Level
 from storage.models import AuditEntry, Item, Person
-from storage.scheduling import DispatchRequest, Escalation, ItemLadder, OutboxMessage, OutboxStatus
-from tests.harness import ADMIN_ID, BotHarness
+from storage.scheduling import (
+    DispatchRequest,
+    Escalation,
+    ItemLadder,
+    OutboxMessage,
+    OutboxStatus,
+    SchedulerSetting,
+)
+from tests.harness import ADMIN_ID, BotHarness, running_bot
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 OFFICER = 700_101
@@ -218,3 +227,95 @@ async def test_nothing_but_urgent_messages_go_out_in_quiet_hours(bot: BotHarness
         for row in session.scalars(select(OutboxMessage)):
             row.not_before = bot.clock.now() - timedelta(minutes=1)
     assert (await bot.deliver()).sent == 0
+
+
+async def _reminded(bot: BotHarness) -> tuple[OutboxMessage, int]:
+    """A delivered 14-day reminder for item 1 (deadline 31 December); returns its row and message id."""
+    await setup_ledger(bot, date(2026, 12, 31))
+    bot.clock.set(at(date(2026, 12, 11), 9))
+    bot.services.scheduler.tick()
+    await bot.deliver()
+    (row,) = [r for r in outbox(bot) if r.kind == "reminder"]
+    assert row.telegram_message_id is not None
+    return row, row.telegram_message_id
+
+
+async def test_a_reply_to_a_reminder_is_a_report_on_its_item(bot: BotHarness) -> None:
+    _, message_id = await _reminded(bot)
+    (receipt,) = await bot.send(OFFICER, "98% 已全部完成，待验收", reply_to_message_id=message_id)
+    assert "98%" in receipt.text
+    with bot.services.sessions() as session:
+        item = session.scalars(select(Item).where(Item.number == "1")).one()
+        assert item.percent == 98
+
+
+async def test_acknowledge_and_snooze_buttons(bot: BotHarness) -> None:
+    row, message_id = await _reminded(bot)
+    pressed = bot.api.push_callback(OFFICER, message_id, f"na:{row.id}")
+    answered = await bot.api.wait_callback_answered(pressed["callback_query"]["id"])
+    assert answered.text == "已记录：已知悉第1项。"
+    pressed = bot.api.push_callback(OFFICER, message_id, f"ns:{row.id}")
+    answered = await bot.api.wait_callback_answered(pressed["callback_query"]["id"])
+    assert answered.text == "第1项的提醒已顺延至 2026-12-14 09:05。"
+    snoozed = [r for r in outbox(bot) if r.snooze_of_id == row.id]
+    assert [r.not_before for r in snoozed] == [at(date(2026, 12, 14), 9, 5)]
+    bot.clock.set(at(date(2026, 12, 14), 9, 5))
+    await bot.deliver()
+    again = bot.api.sent(OFFICER)[-1]
+    assert again.text.startswith("【整改时限提醒】第1项")
+    pressed = bot.api.push_callback(OFFICER, again.message_id, again.button_data()[2])
+    await bot.api.wait_callback_answered(pressed["callback_query"]["id"])
+    pressed = bot.api.push_callback(OFFICER, again.message_id, again.button_data()[2])
+    answered = await bot.api.wait_callback_answered(pressed["callback_query"]["id"])
+    assert answered.text == "每条提醒最多顺延 2 次。"
+    with bot.services.sessions() as session:
+        actions = [a for a in session.scalars(select(AuditEntry.action)) if a in ("acknowledge", "snooze")]
+        assert actions == ["acknowledge", "snooze", "snooze"]
+
+
+async def test_someone_else_pressing_a_reminder_button_is_refused(bot: BotHarness) -> None:
+    row, message_id = await _reminded(bot)
+    pressed = bot.api.push_callback(LEADER, message_id, f"ns:{row.id}", chat_id=OFFICER, check_button=False)
+    answered = await bot.api.wait_callback_answered(pressed["callback_query"]["id"])
+    assert answered.text == "该按钮不是发给您的，或已失效。"
+    assert [r for r in outbox(bot) if r.snooze_of_id == row.id] == []
+
+
+async def test_report_now_opens_the_guided_report(bot: BotHarness) -> None:
+    _, message_id = await _reminded(bot)
+    before = len(bot.api.sent(OFFICER))
+    bot.api.push_callback(OFFICER, message_id, "nr:1")
+    (question,) = await bot.replies(OFFICER, before)
+    assert "第1项" in question.text
+    assert "rp:1:50" in question.button_data()
+
+
+async def test_supervisor_issues_a_warning_by_hand_and_an_officer_may_not(bot: BotHarness) -> None:
+    await setup_ledger(bot, date(2026, 12, 31))
+    (refused,) = await bot.send(OFFICER, "/warn 1 进度太慢")
+    assert refused.text.startswith("该操作需要以下角色之一：督导")
+    (issued,) = await bot.send(SUPERVISOR, "/warn 1 进度太慢")
+    assert issued.text == "已对第1项 事项1 发出预警，并已通知相关人员。"
+    with bot.services.sessions() as session:
+        escalation = session.scalars(select(Escalation)).one()
+        assert (escalation.level, escalation.reason, escalation.note) == (Level.YELLOW, "by_hand", "进度太慢")
+    await bot.deliver()
+    for chat in (OFFICER, LEADER):
+        assert any("【预警】第1项" in m.text for m in bot.api.sent(chat))
+    (usage,) = await bot.send(SUPERVISOR, "/notice")
+    assert usage.text == "用法：/notice 编号 [说明]"
+
+
+async def test_the_job_queue_runs_the_tick_and_the_sender(tmp_path: Path, clock: ManualClock) -> None:
+    clock.set(at(date(2026, 12, 11), 9))
+    async with running_bot(tmp_path, clock, scheduled=True) as bot:
+        queue = bot.app.job_queue
+        assert queue is not None
+        assert {job.name for job in queue.jobs()} == {"tick", "drain"}
+        await setup_ledger(bot, date(2026, 12, 31))
+        with bot.services.sessions() as session, session.begin():
+            session.execute(delete(SchedulerSetting))  # the tick at start saw an empty ledger
+        (tick,) = queue.get_jobs_by_name("tick")
+        await tick.run(bot.app)
+        (message,) = await bot.api.wait_sent(OFFICER)
+        assert message.text.startswith("【整改时限提醒】第1项")

@@ -6,13 +6,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
+import storage.scheduling  # noqa: F401 - registers the scheduler's tables on Base.metadata
 from bot.config import Settings
 from bot.wiring import Services, build_services
 from storage.db import DatabaseNotMigratedError, create_db_engine, current_revision, head_revision, upgrade
-from storage.models import AuditEntry, Person
+from storage.models import AuditEntry, Base, Person
 
 
 def test_unmigrated_database_is_refused(db_url: str) -> None:
@@ -82,3 +85,15 @@ def test_audit_log_is_append_only_even_for_raw_sql(services: Services) -> None:
             connection.execute(text(statement))
     with services.sessions() as session:
         assert [e.actor for e in session.scalars(select(AuditEntry))] == ["test"]
+
+
+def test_migrations_create_exactly_the_models(db_url: str) -> None:
+    """The schema comes only from migrations; they must say what the models say, on both databases."""
+    engine = create_db_engine(db_url)
+    try:
+        upgrade(engine)
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+    finally:
+        engine.dispose()

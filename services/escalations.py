@@ -1,0 +1,42 @@
+"""Levels of the ladder issued by hand (/warn, /notice, /summon) by the item's supervisors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from ledger.access import Viewer
+from ledger.model import Role, UnitRole
+from scheduler.engine import SchedulerEngine
+from scheduler.rules import Level
+from services.errors import DubanError
+from services.items import ItemService
+
+
+@dataclass(frozen=True)
+class IssuedEscalation:
+    number: str
+    title: str
+    level: int
+
+
+class EscalationService:
+    def __init__(
+        self, session_factory: sessionmaker[Session], items: ItemService, engine: SchedulerEngine
+    ) -> None:
+        self._sessions = session_factory
+        self._items = items
+        self._engine = engine
+
+    def issue(self, viewer: Viewer, number: str, level: Level, note: str | None) -> IssuedEscalation:
+        """Issue `level` on an item the viewer supervises (leadership and admins: any item)."""
+        with self._sessions() as session, session.begin():
+            item = self._items.find(session, viewer, number)
+            supervised = {link.unit_id for link in item.unit_links if link.role == UnitRole.SUPERVISING}
+            if not viewer.sees_everything and not supervised & viewer.unit_ids(Role.SUPERVISOR):
+                raise DubanError("reminder/not_supervisor", number=item.number)
+            if viewer.person_id is None:
+                raise DubanError("reminder/not_supervisor", number=item.number)
+            self._engine.escalate_by_hand(session, item, level, viewer.person_id, note)
+            return IssuedEscalation(item.number, item.title, int(level))
