@@ -868,6 +868,9 @@ class LoopbackBotApi:
         self._windows: defaultdict[tuple[Any, ...], deque[float]] = defaultdict(deque)
         self.stats = LoopbackStats()
         self._changed = asyncio.Event()
+        # Called with every message the server accepted, once recorded and before the bot gets the
+        # answer: a test hook for the moment between "Telegram has it" and "the bot knows it".
+        self.on_send: Callable[[SentMessage], None] | None = None
 
         self._handlers: dict[str, _Handler] = {
             "getme": self._get_me,
@@ -2006,6 +2009,8 @@ class LoopbackBotApi:
         self._sent.append(record)
         self._sent_by_key[(chat_id, record.message_id)] = record
         self.stats.sends_accepted += 1
+        if self.on_send is not None:
+            self.on_send(record)
         return dict(message)
 
     def _editable(self, bot: _BotState, params: _Params) -> SentMessage:

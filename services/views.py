@@ -18,7 +18,7 @@ from ledger.model import ItemSpec, ItemStatus, Role, UnitRole
 from ledger.schedule import DeadlineState, Timing, deadline_state, is_stalled, period_start, urgency_key
 from services.errors import DubanError
 from services.items import ItemService
-from storage import queries
+from storage import queries, scheduler_queries
 from storage.models import Item, Unit
 
 RECENT_REPORTS = 3
@@ -47,6 +47,17 @@ class ReportView:
 
 
 @dataclass(frozen=True)
+class EscalationView:
+    """One step of the ladder on the item: when, which level, why, and whether it was acknowledged."""
+
+    at: datetime
+    level: int
+    reason: str
+    note: str | None
+    acknowledged: bool
+
+
+@dataclass(frozen=True)
 class ItemDetail:
     """One item in full: the plan's fields, its standing, its latest reports and its evidence count."""
 
@@ -54,6 +65,7 @@ class ItemDetail:
     spec: ItemSpec
     reports: tuple[ReportView, ...]
     evidence: int
+    escalations: tuple[EscalationView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,6 +125,10 @@ class ItemViews:
                 spec=queries.item_to_spec(item),
                 reports=reports,
                 evidence=queries.evidence_counts(session, [item.id]).get(item.id, 0),
+                escalations=tuple(
+                    EscalationView(e.issued_at, e.level, e.reason, e.note, e.acknowledged_at is not None)
+                    for e in scheduler_queries.escalations_of(session, item.id)
+                ),
             )
 
     def units(self, viewer: Viewer, name: str | None) -> list[UnitView]:

@@ -12,7 +12,7 @@ from ledger.model import ItemSpec, ItemStatus, LedgerRow, Role, Target
 from ledger.schedule import DeadlineState, Timing
 from services.escalations import IssuedEscalation
 from services.roster import PersonView, RoleView, RosterOutcome, UnitSummary
-from services.views import ItemDetail, ItemLine, ReportView, StalledView, UnitGroup, UnitView
+from services.views import EscalationView, ItemDetail, ItemLine, ReportView, StalledView, UnitGroup, UnitView
 
 _SPEC = ItemSpec(
     number="24.1", title="铬污染场地修复推进缓慢", problem="……", start=date(2020, 12, 16),
@@ -28,7 +28,14 @@ _LINES = (
     ItemLine("2", "水源地保护", ItemStatus.SIGNED_OFF, 100, date(2020, 6, 30), DeadlineState(Timing.CLOSED), None),
 )  # fmt: skip
 _DETAIL = ItemDetail(
-    _LINES[0], _SPEC, (ReportView(datetime(2021, 1, 3, 2, 0, tzinfo=UTC), "张伟", 40, "完成方案编制"),), 2
+    _LINES[0],
+    _SPEC,
+    (ReportView(datetime(2021, 1, 3, 2, 0, tzinfo=UTC), "张伟", 40, "完成方案编制"),),
+    2,
+    (
+        EscalationView(datetime(2021, 1, 5, 2, 0, tzinfo=UTC), 2, "deadline_passed", None, True),
+        EscalationView(datetime(2021, 1, 20, 2, 0, tzinfo=UTC), 3, "by_hand", "约谈前通报", False),
+    ),
 )
 
 # Every import note gets all parameters any note uses; each template picks its own.

@@ -304,6 +304,8 @@ async def test_supervisor_issues_a_warning_by_hand_and_an_officer_may_not(bot: B
         assert any("【预警】第1项" in m.text for m in bot.api.sent(chat))
     (usage,) = await bot.send(SUPERVISOR, "/notice")
     assert usage.text == "用法：/notice 编号 [说明]"
+    (card,) = await bot.send(OFFICER, "/item 1")
+    assert "督办记录：\n· 2026-11-20 10:00 预警：督导单位决定（进度太慢）" in card.text
 
 
 async def test_the_job_queue_runs_the_tick_and_the_sender(tmp_path: Path, clock: ManualClock) -> None:
