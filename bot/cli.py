@@ -19,12 +19,14 @@ from bot.demo import run_demo
 from bot.run import DEFAULT_LISTEN, parse_listen, serve
 from bot.wiring import Services, build_services
 from ledger.columns import LEDGER_COLUMNS
+from ledger.complaints import parse_complaint_file
 from ledger.importer import parse_ledger_file
 from ledger.model import ItemSpec, LedgerRow, Measure, Role, Target
 from ledger.roster import parse_role, parse_roster
 from ledger.xlsx import write_ledger, write_template
 from messages.outcome import import_summary_params
 from messages.render import Renderer, build_environment
+from scheduler.simulate import EmptyLedgerError, SimulationInputError, read_options, simulate
 from services.errors import DubanError
 from services.invites import invite_row, write_invites_workbook
 from services.ledger import ImportOutcome, spec_record
@@ -90,6 +92,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo = commands.add_parser("demo", help="show the whole job offline, in a folder of its own")
     demo.add_argument("--out", type=Path, default=None, help="folder for the demo (default DATA_DIR/demo)")
+    sim = commands.add_parser(
+        "simulate", help="run the rules over virtual days on a copy of the store; print the timeline"
+    )
+    sim.add_argument("--start", required=True, metavar="YYYY-MM-DD", help="first simulated day")
+    sim.add_argument("--days", required=True, metavar="N", help="how many days to simulate")
+    sim.add_argument("--json", action="store_true", help="one JSON object per line, the summary last")
+    sim.add_argument("--answer-rate", default="0.5", metavar="R", help="chance an officer answers (0..1)")
+    sim.add_argument("--seed", default="0", metavar="S", help="seed of the simulated officers' chance")
+    complaints = commands.add_parser("complaints", help="public complaints (群众举报件)").add_subparsers(
+        dest="complaints_command", required=True
+    )
+    complaints_import = complaints.add_parser("import", help="import complaints (.xlsx/.csv)")
+    complaints_import.add_argument("path", type=Path)
+    complaints_import.add_argument(
+        "--dry-run", action="store_true", help="show what would change, change nothing"
+    )
     return parser
 
 
@@ -138,6 +156,26 @@ class Cli:
     def cmd_demo(self, args: argparse.Namespace) -> int:
         folder = args.out or self.settings.data_dir / "demo"
         run_demo(self.settings, folder, lambda key, params: self.say(key, **params))
+        return 0
+
+    def cmd_simulate(self, args: argparse.Namespace) -> int:
+        try:
+            options = read_options(args.start, args.days, args.answer_rate, args.seed)
+        except SimulationInputError as error:
+            params = {"option": error.option, "value": error.value}
+            print(self.renderer.render(self.locale, "cli/simulate_bad_argument", params), file=sys.stderr)
+            return 2
+        try:
+            timeline = simulate(self.settings, options)
+        except EmptyLedgerError:
+            print(self.renderer.render(self.locale, "cli/simulate_empty"), file=sys.stderr)
+            return 1
+        if args.json:
+            for event in timeline.events:
+                self._out(json.dumps(event.as_json(), ensure_ascii=False))
+            self._out(json.dumps({"summary": timeline.summary()}, ensure_ascii=False))
+        else:
+            self.say("cli/simulate_timeline", events=timeline.events, summary=timeline.summary())
         return 0
 
     def cmd_db(self, args: argparse.Namespace) -> int:
@@ -241,6 +279,24 @@ class Cli:
         finally:
             services.close()
         return 0
+
+    def cmd_complaints(self, args: argparse.Namespace) -> int:
+        """`duban complaints import PATH [--dry-run]` (the only subcommand)."""
+        services = self.services()
+        try:
+            today = services.clock.now().astimezone(self.settings.tz).date()
+            parsed = parse_complaint_file(args.path, default_received=today)
+            outcome = services.complaints.import_complaints(parsed, actor=CLI_ACTOR, dry_run=args.dry_run)
+        finally:
+            services.close()
+        self.say(
+            "cli/complaints_summary",
+            outcome=outcome,
+            dry_run=args.dry_run,
+            errors=[self.renderer.note(self.locale, n) for n in outcome.errors],
+            warnings=[self.renderer.note(self.locale, n) for n in outcome.warnings],
+        )
+        return 1 if outcome.errors else 0
 
     def cmd_people(self, args: argparse.Namespace) -> int:
         services = self.services()

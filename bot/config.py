@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from scheduler.rule_values import load_rules_file
+
 DEFAULT_API_URL = "https://api.telegram.org"
 
 
@@ -27,6 +29,7 @@ class Settings(BaseSettings):
     admins: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     timezone: str = "Asia/Shanghai"
     locale: Literal["zh_CN", "en"] = "zh_CN"
+    rules_file: Path | None = None  # TOML: the office's default rules; /rules edits win over it
 
     @field_validator("admins", mode="before")
     @classmethod
@@ -34,6 +37,14 @@ class Settings(BaseSettings):
         # Operators write "123,456" or "123 456"; pydantic would expect JSON.
         if isinstance(value, str):
             return frozenset(int(part) for part in value.replace(",", " ").split())
+        return value
+
+    @field_validator("rules_file")
+    @classmethod
+    def _readable_rules(cls, value: Path | None) -> Path | None:
+        # Read once here so a wrong key stops start-up with one line; the engine reads it again.
+        if value is not None:
+            load_rules_file(value)
         return value
 
     @field_validator("timezone")

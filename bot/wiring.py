@@ -13,15 +13,22 @@ from ledger.clock import Clock, SystemClock
 from messages.render import Renderer, build_environment
 from scheduler.engine import ReminderActions, SchedulerEngine
 from scheduler.limits import RateLimiter
+from scheduler.rule_values import office_rules
 from scheduler.sender import OutboxSender
 from services.accounts import AccountService
+from services.complaints import ComplaintService
 from services.escalations import EscalationService
 from services.evidence import EvidenceStore
+from services.extensions import ExtensionService
+from services.history import HistoryService
 from services.items import ItemService
 from services.ledger import LedgerService
 from services.ledger_files import LedgerFileService
 from services.reports import ReportService
 from services.roster import RosterService
+from services.settings import SettingsService
+from services.signoff import SignOffService
+from services.spotchecks import SpotCheckService
 from services.views import ItemViews
 from storage.db import create_db_engine, create_session_factory, ensure_migrated
 
@@ -47,6 +54,12 @@ class Services:
     sender: OutboxSender
     reminders: ReminderActions
     escalations: EscalationService
+    office_settings: SettingsService
+    complaints: ComplaintService
+    signoff: SignOffService
+    extensions: ExtensionService
+    spotchecks: SpotCheckService
+    history: HistoryService
 
     def close(self) -> None:
         self.engine.dispose()
@@ -67,7 +80,9 @@ def build_services(settings: Settings, *, clock: Clock | None = None, check_sche
     ledger = LedgerService(sessions, clock, settings.tz)
     evidence = EvidenceStore(settings.data_dir)
     items = ItemService(sessions)
-    scheduler = SchedulerEngine(sessions, clock, renderer, settings.tz)
+    scheduler = SchedulerEngine(
+        sessions, clock, renderer, settings.tz, base_rules=office_rules(settings.rules_file)
+    )
     sender = OutboxSender(
         sessions,
         clock,
@@ -76,6 +91,12 @@ def build_services(settings: Settings, *, clock: Clock | None = None, check_sche
         RateLimiter(clock=time.monotonic),
         lambda: scheduler.current_rules(),
     )
+    complaints = ComplaintService(sessions, clock, settings.tz, scheduler)
+    scheduler.daily_rules.append(complaints.assign_leaders)
+    signoff = SignOffService(sessions, clock, settings.tz, items, scheduler, settings.data_dir)
+    scheduler.daily_rules.append(signoff.inspection_reminders)
+    spotchecks = SpotCheckService(sessions, clock, settings.tz, items, scheduler)
+    scheduler.daily_rules.append(spotchecks.ask_due)
     return Services(
         settings=settings,
         engine=engine,
@@ -94,4 +115,10 @@ def build_services(settings: Settings, *, clock: Clock | None = None, check_sche
         sender=sender,
         reminders=ReminderActions(sessions, scheduler, clock, settings.tz),
         escalations=EscalationService(sessions, items, scheduler),
+        office_settings=SettingsService(sessions, clock, scheduler),
+        complaints=complaints,
+        signoff=signoff,
+        extensions=ExtensionService(sessions, clock, settings.tz, items, scheduler),
+        spotchecks=spotchecks,
+        history=HistoryService(sessions, items),
     )

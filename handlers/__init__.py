@@ -3,11 +3,41 @@
 from __future__ import annotations
 
 from bot.context import DubanApp
-from handlers import account, admin, evidence, fallback, items, ledger_files, reminders, report
+from handlers import (
+    account,
+    admin,
+    complaints,
+    evidence,
+    extensions,
+    fallback,
+    history,
+    items,
+    ledger_files,
+    reminders,
+    report,
+    settings,
+    signoff,
+    spotchecks,
+)
 
 # The fallback answers what nobody else took, so it is registered last. `ledger_files` comes before any
 # handler of documents: a file captioned /import is an import, not evidence.
-FEATURES = (account, admin, ledger_files, items, report, reminders, evidence, fallback)
+FEATURES = (
+    account,
+    admin,
+    ledger_files,
+    items,
+    report,
+    reminders,
+    settings,
+    complaints,
+    signoff,
+    extensions,
+    spotchecks,
+    history,
+    evidence,
+    fallback,
+)
 
 
 def register_all(app: DubanApp) -> None:

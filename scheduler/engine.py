@@ -8,9 +8,9 @@ its work grows with what is due, not with the size of the ledger.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -35,6 +35,7 @@ from scheduler.rules import (
 from scheduler.rules import Escalation as Step
 from services import audit
 from services.errors import DubanError
+from storage import complaint_queries as cq
 from storage import queries
 from storage import scheduler_queries as sq
 from storage.models import Item
@@ -43,6 +44,7 @@ from storage.scheduling import CalendarOverride, DispatchRequest, Escalation, It
 LAST_DAY = "last_rules_day"
 RULES = "rules"
 WARNED_YEARS = "calendar_warned_years"
+DEFAULT_RULES = Rules()
 # Deadlines further away than this cannot have a reminder due (30 working days, holidays included).
 REMINDER_HORIZON = timedelta(days=60)
 SCHEDULED_STATUSES = (
@@ -60,10 +62,10 @@ LEVEL_KIND = {
 }
 
 
-def rules_from(value: dict[str, Any] | None) -> Rules:
-    """The rules as edited (a JSON object of the fields that differ from the defaults)."""
+def rules_from(value: dict[str, Any] | None, base: Rules = DEFAULT_RULES) -> Rules:
+    """The rules as edited (a JSON object of the fields that differ from `base`, the defaults)."""
     if not value:
-        return Rules()
+        return base
     known = {f.name: f.type for f in fields(Rules)}
     changes: dict[str, Any] = {}
     for name, raw in value.items():
@@ -75,7 +77,7 @@ def rules_from(value: dict[str, Any] | None) -> Rules:
             changes[name] = tuple(int(v) for v in raw)
         else:
             changes[name] = int(raw)
-    return Rules(**changes)
+    return replace(base, **changes)
 
 
 def rules_to(rules: Rules) -> dict[str, Any]:
@@ -95,6 +97,14 @@ class TickResult:
     missed_dispatch_days: list[date] = field(default_factory=list)
 
 
+class DailyRule(Protocol):
+    """Further work of the day's run (spot-checks due, digests, …): queue messages, return how many."""
+
+    def __call__(
+        self, session: Session, outbox: Outbox, today: date, calendar: WorkCalendar, rules: Rules
+    ) -> int: ...
+
+
 class SchedulerEngine:
     def __init__(
         self,
@@ -103,22 +113,25 @@ class SchedulerEngine:
         renderer: Renderer,
         tz: ZoneInfo,
         calendar_source: Callable[[date], bool | None] = package_working_day,
+        base_rules: Rules = DEFAULT_RULES,
     ) -> None:
         self._sessions = session_factory
         self._clock = clock
         self.renderer = renderer
+        self.daily_rules: list[DailyRule] = []
         self._tz = tz
-        self._calendar_source = calendar_source
+        self.calendar_source = calendar_source
+        self.base_rules = base_rules  # the rules file's values, or the built-in ones; /rules edits win
 
     def today(self) -> date:
         return self._clock.now().astimezone(self._tz).date()
 
     def calendar(self, session: Session) -> WorkCalendar:
         overrides = {row.day: row.working for row in session.scalars(select(CalendarOverride))}
-        return WorkCalendar(overrides, self._calendar_source)
+        return WorkCalendar(overrides, self.calendar_source)
 
     def rules(self, session: Session) -> Rules:
-        return rules_from(sq.setting(session, RULES))
+        return rules_from(sq.setting(session, RULES), self.base_rules)
 
     def current_rules(self) -> Rules:
         with self._sessions() as session:
@@ -141,8 +154,10 @@ class SchedulerEngine:
             result.reminders = self._reminders(session, outbox, after, today, calendar, rules)
             self._dispatches(session, outbox, after, today, calendar, rules, result)
             result.escalations = self._ladder(session, outbox, today, calendar, rules)
+            for rule in self.daily_rules:
+                result.queued += rule(session, outbox, today, calendar, rules)
             self._warn_missing_calendar(session, outbox, calendar)
-            result.queued = outbox.write()
+            result.queued += outbox.write()
             sq.set_setting(session, LAST_DAY, today.isoformat())
             return result
 
@@ -169,8 +184,9 @@ class SchedulerEngine:
         officers = sq.recipients(
             session, {item.id for item, *_ in due}, UnitRole.RESPONSIBLE, (Role.OFFICER,)
         )
+        leaders = cq.complaint_leaders(session, {item.id for item, *_ in due})  # 领导包案: theirs too
         for item, ref, deadline, offset in due:
-            for person in officers.get(item.id, []):
+            for person in officers.get(item.id, []) + leaders.get(item.id, []):
                 outbox.add(
                     f"rem:{item.id}:{ref}:{deadline.isoformat()}:{offset}", person, "reminder",
                     {**self._item_params(item), "deadline": deadline, "days": offset, "ref": ref},
@@ -299,6 +315,8 @@ class SchedulerEngine:
             for person in sq.recipients(session, [item.id], unit_role, roles).get(item.id, []):
                 if person not in found:
                     found.append(person)
+        # The leader who took a complaint on personally (领导包案) hears of every level.
+        found += [p for p in cq.complaint_leaders(session, [item.id]).get(item.id, []) if p not in found]
         return found
 
     def _warn_missing_calendar(self, session: Session, outbox: Outbox, calendar: WorkCalendar) -> None:
@@ -381,17 +399,28 @@ class SchedulerEngine:
         self, session: Session, item: Item, level: Level, person_id: int, note: str | None
     ) -> Escalation:
         """A supervisor issues a level by hand (/warn, /notice, /summon)."""
+        escalation = self._issue_now(session, item, lambda _current: Step(level, "by_hand"), person_id)
+        escalation.note = note
+        return escalation
+
+    def raise_one_level(self, session: Session, item: Item, reason: str, issued_by: int | None) -> Escalation:
+        """Move the item one level up the ladder now, e.g. a repeated complaint (重复举报) raises the one it
+        repeats: 0 → 督办提醒, 督办提醒 → 预警, …; at 问责 it stays and the level is issued again."""
+        return self._issue_now(
+            session, item, lambda current: Step(Level(min(current + 1, Level.REFERRAL)), reason), issued_by
+        )
+
+    def _issue_now(
+        self, session: Session, item: Item, step_from: Callable[[int], Step], issued_by: int | None
+    ) -> Escalation:
         now = self._clock.now()
-        today = now.astimezone(self._tz).date()
         rules = self.rules(session)
         outbox = Outbox(session, self.renderer, now, self._tz, rules)
         ladder = session.get(ItemLadder, item.id) or ItemLadder(
             item_id=item.id, level=0, since=None, yellow_count=0
         )
-        escalation = self._climb(
-            session, outbox, item, ladder, Step(level, "by_hand"), today, issued_by=person_id
-        )
-        escalation.note = note
+        today = now.astimezone(self._tz).date()
+        escalation = self._climb(session, outbox, item, ladder, step_from(ladder.level), today, issued_by)
         outbox.write()
         return escalation
 

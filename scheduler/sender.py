@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
@@ -88,7 +89,8 @@ class OutboxSender:
         rules: Callable[[], Rules],
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        batch_size: int = 200,
+        # About one second of sending: after a crash, only that many rows can be on record as possible repeats.
+        batch_size: int = 30,
     ) -> None:
         self._sessions = session_factory
         self._clock = clock
@@ -116,11 +118,19 @@ class OutboxSender:
         quiet = in_quiet_hours(now.astimezone(self._tz), self._rules())
         with self._sessions() as session, session.begin():
             rows = sq.due_messages(session, now, urgent_only=quiet, limit=self._batch_size)
-            for row in rows:
-                row.status = OutboxStatus.CLAIMED
-                row.claimed_at = now
-                row.attempts += 1
-            return merge(rows)
+            # Take only rows still pending: another drain (the tick's, the drain job's, another
+            # process's) may have claimed some since the select, and must not send them twice.
+            taken = set(
+                session.scalars(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_([row.id for row in rows]))
+                    .where(OutboxMessage.status == OutboxStatus.PENDING)
+                    .values(status=OutboxStatus.CLAIMED, claimed_at=now, attempts=OutboxMessage.attempts + 1)
+                    .returning(OutboxMessage.id)
+                    .execution_options(synchronize_session=False)
+                )
+            )
+            return merge([row for row in rows if row.id in taken])
 
     async def drain(self, bot: ExtBot[None]) -> DrainResult:
         """Send everything due now; returns what happened. Call it again to send what became due."""

@@ -18,6 +18,7 @@ from ledger.model import ItemSpec, ItemStatus, Role, UnitRole
 from ledger.schedule import DeadlineState, Timing, deadline_state, is_stalled, period_start, urgency_key
 from services.errors import DubanError
 from services.items import ItemService
+from services.signoff import SignOffView, signoff_view
 from storage import queries, scheduler_queries
 from storage.models import Item, Unit
 
@@ -66,6 +67,7 @@ class ItemDetail:
     reports: tuple[ReportView, ...]
     evidence: int
     escalations: tuple[EscalationView, ...] = ()
+    signoff: SignOffView | None = None  # the open or last sign-off request
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,7 @@ class ItemViews:
                     EscalationView(e.issued_at, e.level, e.reason, e.note, e.acknowledged_at is not None)
                     for e in scheduler_queries.escalations_of(session, item.id)
                 ),
+                signoff=signoff_view(session, item.id),
             )
 
     def units(self, viewer: Viewer, name: str | None) -> list[UnitView]:

@@ -101,8 +101,12 @@ class Item(Base):
     continuing: Mapped[bool] = mapped_column(Boolean, default=False)
     responsible_leader: Mapped[str | None] = mapped_column(Text)
     responsible_person: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(
+        String(20), default="finding", server_default="finding"
+    )  # or "complaint"
     status: Mapped[ItemStatus] = mapped_column(enum_column(ItemStatus, "item_status"), index=True)
     percent: Mapped[int] = mapped_column(Integer, default=0)
+    signed_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -179,6 +183,7 @@ class EvidenceFile(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
     report_id: Mapped[int | None] = mapped_column(ForeignKey("progress_reports.id"), index=True)
+    measure_id: Mapped[int | None] = mapped_column(ForeignKey("item_measures.id"), index=True)
     path: Mapped[str] = mapped_column(String(300))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(Integer)

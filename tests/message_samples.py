@@ -8,11 +8,30 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from ledger.closing import HistoryEntry
 from ledger.model import ItemSpec, ItemStatus, LedgerRow, Role, Target
 from ledger.schedule import DeadlineState, Timing
+from ledger.signoff import EvidenceRule, coverage
+from scheduler.simulate import Event
+from services.complaints import ComplaintAdded, ComplaintImportOutcome, ComplaintView, RepeatLink
 from services.escalations import IssuedEscalation
+from services.extensions import ExtensionView
+from services.history import ItemHistory
 from services.roster import PersonView, RoleView, RosterOutcome, UnitSummary
+from services.settings import CalendarView, DayChange, DayOverride, RuleChange, RuleView
+from services.signoff import (
+    Decision,
+    Filed,
+    Linked,
+    Packet,
+    PendingRequest,
+    PendingView,
+    Preview,
+    SignOffView,
+)
+from services.spotchecks import SpotCheckView
 from services.views import EscalationView, ItemDetail, ItemLine, ReportView, StalledView, UnitGroup, UnitView
+from storage.review import ExtensionStatus, SignOffStatus, SpotCheckStatus
 
 _SPEC = ItemSpec(
     number="24.1", title="铬污染场地修复推进缓慢", problem="……", start=date(2020, 12, 16),
@@ -35,6 +54,15 @@ _DETAIL = ItemDetail(
     (
         EscalationView(datetime(2021, 1, 5, 2, 0, tzinfo=UTC), 2, "deadline_passed", None, True),
         EscalationView(datetime(2021, 1, 20, 2, 0, tzinfo=UTC), 3, "by_hand", "约谈前通报", False),
+    ),
+    signoff=SignOffView(
+        SignOffStatus.RETURNED,
+        "已完成修复并通过验收",
+        "张伟",
+        datetime(2021, 2, 1, 2, 0, tzinfo=UTC),
+        "缺少第三方检测报告",
+        ("整改办",),
+        date(2021, 2, 10),
     ),
 )
 
@@ -145,6 +173,193 @@ NOTIFY_SAMPLES: dict[str, dict[str, Any]] = {
     "errors/reminder/not_supervisor": {"number": "24.1"},
 }
 
+_RULE = RuleView("reminder_offsets", "list", 0, 30, "30,14,7", "30,14,7,3,1,0", "30,14,7,3,1,0")
+_DAY = DayOverride(date(2026, 10, 10), True, "国庆调休上班")
+SETTINGS_SAMPLES: dict[str, dict[str, Any]] = {
+    "chat/settings/rules": {
+        "rules": [_RULE, RuleView("quiet_start", "time", 0, 0, "22:00", "22:00", "21:00")]
+    },
+    "chat/settings/rule_set": {"change": RuleChange(_RULE, "30,14,7,3,1,0")},
+    "chat/settings/rule_reset": {"change": RuleChange(_RULE, "30,14,7")},
+    "chat/settings/calendar": {"calendar": CalendarView([_DAY], [(2026, True), (2027, False)])},
+    "chat/settings/day_set": {"change": DayChange(_DAY, DayOverride(_DAY.day, False, None))},
+    "chat/settings/day_cleared": {"override": _DAY},
+    "chat/settings/usage": {"command": "rules", "names": ["reminder_offsets", "snooze_max"]},
+    "errors/settings/unknown_rule": {"name": "reminder", "names": ["reminder_offsets", "snooze_max"]},
+    "errors/settings/bad_value": {
+        "name": "snooze_max",
+        "value": "99",
+        "kind": "number",
+        "low": 0,
+        "high": 10,
+    },
+    "errors/settings/bad_date": {"text": "2026-13-01"},
+    "errors/settings/no_override": {"day": date(2026, 10, 10)},
+    "errors/settings/note_too_long": {"limit": 200},
+}
+
+_COVERAGE = coverage(["完成修复"], [(1, "编制方案"), (2, "开展修复")], [1, None])
+_PENDING = PendingRequest(
+    7,
+    "24.1",
+    "铬污染场地修复推进缓慢",
+    SignOffStatus.UNDER_REVIEW,
+    "张伟",
+    datetime(2021, 2, 1, 2, 0, tzinfo=UTC),
+)
+_SIGNOFF_ITEM = {
+    "number": "24.1",
+    "title": "铬污染场地修复推进缓慢",
+    "statement": "已完成修复",
+    "requester": "张伟",
+}
+SIGNOFF_SAMPLES: dict[str, dict[str, Any]] = {
+    "chat/signoff/buttons": {},
+    "chat/signoff/ask_statement": {"preview": Preview("24.1", "铬污染场地修复推进缓慢", _COVERAGE, EvidenceRule.MEASURE)},
+    "chat/signoff/filed": {"filed": Filed(7, "24.1", "铬污染场地修复推进缓慢", _COVERAGE, EvidenceRule.ITEM, ("李局长",))},
+    "chat/signoff/confirmed": {"packet": Packet(7, "24.1", ((42, "zh_CN"),), ())},
+    "chat/signoff/decided": {"decision": Decision("24.1", "铬污染场地修复推进缓慢", "open", waiting=("市纪委",))},
+    "chat/signoff/ask_reason": {"number": "24.1"},
+    "chat/signoff/ask_date": {"number": "24.1"},
+    "chat/signoff/cancelled": {},
+    "chat/signoff/no_files": {"number": "24.1"},
+    "chat/signoff/evidence_caption": {"number": "24.1"},
+    "chat/signoff/pending": {"view": PendingView((_PENDING,), (_PENDING,))},
+    "chat/signoff/rule": {"rule": "measure"},
+    "chat/signoff/rule_set": {"before": "measure", "after": "item"},
+    "chat/signoff/linked": {"linked": Linked("24.1", 2, "开展修复", 3)},
+    "notify/signoff_confirm": {**_SIGNOFF_ITEM, "coverage": _COVERAGE},
+    "notify/signoff_review": {**_SIGNOFF_ITEM, "coverage": _COVERAGE, "leader": "李局长"},
+    "notify/signoff_decision": {**_SIGNOFF_ITEM, "status": "returned", "reason": "缺少检测报告"},
+    "notify/signoff_inspect": {**_SIGNOFF_ITEM, "inspect_on": date(2021, 2, 10)},
+    "errors/signoff/usage": {},
+    "errors/signoff/rule_usage": {"value": "all"},
+    "errors/signoff/link_usage": {},
+    "errors/signoff/not_officer": {"number": "24.1"},
+    "errors/signoff/already_signed_off": {"number": "24.1"},
+    "errors/signoff/already_open": {"number": "24.1"},
+    "errors/signoff/missing_evidence": {"number": "24.1", "coverage": _COVERAGE, "rule": "measure"},
+    "errors/signoff/empty_statement": {},
+    "errors/signoff/no_supervising_unit": {"number": "24.1"},
+    "errors/signoff/no_reviewer": {"units": ["整改办"]},
+    "errors/signoff/no_leader": {"number": "24.1"},
+    "errors/signoff/not_awaiting_leader": {"number": "24.1"},
+    "errors/signoff/not_leader": {"number": "24.1"},
+    "errors/signoff/own_request": {"number": "24.1"},
+    "errors/signoff/not_under_review": {"number": "24.1"},
+    "errors/signoff/already_decided": {"number": "24.1"},
+    "errors/signoff/not_reviewer": {"number": "24.1"},
+    "errors/signoff/unknown_request": {},
+    "errors/signoff/empty_reason": {},
+    "errors/signoff/bad_date": {"text": "明天"},
+    "errors/signoff/past_date": {"day": date(2021, 1, 1)},
+    "errors/signoff/bad_measure": {"number": "24.1", "count": 2},
+    "errors/signoff/no_files": {"number": "24.1"},
+}  # fmt: skip
+
+_EXTENSION = ExtensionView(
+    7,
+    "24.1",
+    "铬污染场地修复",
+    date(2026, 12, 31),
+    date(2027, 6, 30),
+    "汛期无法施工",
+    ExtensionStatus.APPROVED,
+    2,
+)
+_CHECK = SpotCheckView(
+    3, "24.1", "铬污染场地修复", date(2027, 3, 31), SpotCheckStatus.REOPENED, date(2027, 9, 30), "问题反弹"
+)
+_AT = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+_ENTRIES = (
+    HistoryEntry(_AT, "created", None),
+    HistoryEntry(_AT, "updated", "管理员", {"fields": ["deadline", "targets"]}),
+    HistoryEntry(_AT, "report", "张伟", {"percent": 60, "text": "完成方案", "files": ["scan.pdf", "image/jpeg"]}),
+    HistoryEntry(_AT, "evidence", "张伟", {"file": "photo.jpg"}),
+    HistoryEntry(
+        _AT, "escalation", None, {"level": "2", "reason": "deadline_passed", "note": "尽快", "acknowledged_at": _AT}
+    ),
+    HistoryEntry(_AT, "signoff_request", "张伟", {"statement": "已完成全部措施"}),
+    HistoryEntry(_AT, "signoff_leader", "李局长"),
+    HistoryEntry(_AT, "signoff_review", "王督导", {"decision": "inspect", "reason": "现场看", "inspect_on": date(2026, 12, 5)}),
+    HistoryEntry(_AT, "signoff_decided", None, {"status": "returned", "reason": "证据不足"}),
+    HistoryEntry(_AT, "extension_request", "张伟", {"old": date(2026, 12, 31), "new": date(2027, 6, 30), "reason": "汛期", "status": "approved"}),
+    HistoryEntry(_AT, "extension_decided", "王督导", {"old": date(2026, 12, 31), "new": date(2027, 6, 30), "reason": "汛期", "status": "approved"}),
+    HistoryEntry(_AT, "spotcheck", "王督导", {"due_on": date(2027, 3, 31)}),
+    HistoryEntry(_AT, "reopened", "王督导", {"reason": "问题反弹", "deadline": "2027-09-30"}),
+)  # fmt: skip
+_EXTENSION_PARAMS: dict[str, Any] = {
+    **_NOTIFY_ITEM, "old_deadline": date(2026, 12, 31), "new_deadline": date(2027, 6, 30), "reason": "汛期无法施工",
+    "status": "approved", "requester": "张伟", "decider": "王督导",
+}  # fmt: skip
+# Deadline extensions, spot-checks and reopening, history (handlers/extensions.py, spotchecks.py, history.py).
+CLOSING_SAMPLES: dict[str, dict[str, Any]] = {
+    "chat/extension/buttons": {},
+    "chat/extension/requested": {"extension": _EXTENSION},
+    "chat/extension/decided": {"extension": _EXTENSION},
+    "chat/spotcheck/buttons": {},
+    "chat/spotcheck/confirmed": {"check": _CHECK},
+    "chat/spotcheck/ask_reopen": {"check": _CHECK},
+    "chat/spotcheck/reopened": {"check": _CHECK},
+    "chat/history/usage": {},
+    "chat/history/story": {"history": ItemHistory("24.1", "铬污染场地修复", _ENTRIES)},
+    "notify/extension_request": _EXTENSION_PARAMS,
+    "notify/extension_decided": _EXTENSION_PARAMS,
+    "notify/spotcheck_due": {**_NOTIFY_ITEM, "due_on": date(2027, 3, 31), "signed_off_at": _AT},
+    "notify/reopened": {**_NOTIFY_ITEM, "reason": "问题反弹", "decider": "王督导"},
+    **{
+        f"errors/{command}/{code}": {
+            "text": "2027-13-01", "number": "24.1", "status": "approved" if command == "extension" else "confirmed",
+            "deadline": date(2026, 12, 31), "new_deadline": date(2026, 12, 1),
+        }
+        for command, codes in (
+            ("extension", ("usage", "bad_date", "needs_reason", "not_responsible", "already_pending", "no_deadline",
+                           "deadline_passed", "not_later", "gone", "not_supervisor", "decided")),
+            ("spotcheck", ("usage", "bad_date", "needs_reason", "gone", "not_supervisor", "decided", "not_signed_off",
+                           "deadline_not_ahead")),
+        )
+        for code in codes
+    },
+}  # fmt: skip
+
+_REPEAT = RepeatLink("J2024-031", "J2024-017", 2)
+_COMPLAINT_NOTICE: dict[str, Any] = {
+    "number": "J2024-017", "title": "砂石厂夜间生产噪声扰民", "unit": "市住建局", "received": date(2026, 9, 1),
+    "days": 61, "deadline": date(2026, 12, 31), "repeats": 2, "leader": "李局长",
+}  # fmt: skip
+COMPLAINT_SAMPLES: dict[str, dict[str, Any]] = {
+    "chat/complaints/list": {
+        "complaints": [
+            ComplaintView("J2024-017", "砂石厂夜间生产噪声扰民", "市住建局", date(2026, 9, 1), date(2026, 10, 31),
+                          DeadlineState(Timing.OVERDUE, 20), 2, None, "李局长"),
+            ComplaintView("J2024-031", "砂石厂噪声", "市住建局", date(2026, 11, 2), date(2026, 12, 31),
+                          DeadlineState(Timing.DUE, 41), 0, "J2024-017", None),
+            ComplaintView("J2024-040", "河道垃圾", "", date(2026, 11, 20), date(2026, 11, 20),
+                          DeadlineState(Timing.DUE, 0), 0, None, None),
+        ]
+    },
+    "chat/complaints/add_usage": {},
+    "chat/complaints/added": {
+        "added": ComplaintAdded("J2024-031", "砂石厂噪声", "市住建局", date(2026, 12, 31), _REPEAT)
+    },
+    "errors/complaints/bad_number": {"text": "2024/017"},
+    "errors/complaints/bad_deadline": {"text": "年底"},
+    "errors/complaints/deadline_past": {"deadline": date(2026, 1, 1), "today": date(2026, 11, 20)},
+    "errors/complaints/exists": {"number": "J2024-017"},
+    "errors/complaints/not_a_complaint": {"number": "J2024-017"},
+    "notify/complaint_repeat": {
+        "number": "J2024-017", "title": "砂石厂夜间生产噪声扰民", "repeat": "J2024-031", "reported": "砂石厂噪声",
+        "repeats": 2, "closed": False,
+    },
+    "notify/complaint_leader": _COMPLAINT_NOTICE,
+    "notify/complaint_leader_assigned": _COMPLAINT_NOTICE,
+    "notify/complaint_no_leader": _COMPLAINT_NOTICE,
+    "cli/complaints_summary": {
+        "outcome": ComplaintImportOutcome(created=["J2024-031"], repeats=[_REPEAT], new_units=["市水务局"]),
+        "dry_run": False, "errors": [], "warnings": ["第1行（表头）：无法识别的列“备注”"],
+    },
+}  # fmt: skip
+
 SAMPLES: dict[str, dict[str, Any]] = {
     "cli/settings_error": {"line": "DUBAN_TIMEZONE: unknown"},
     "cli/not_migrated": {"current": None, "head": "0001"},
@@ -177,6 +392,24 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "cli/telegram_failed": {"error": "Bad webhook: an HTTPS URL must be provided for webhook"},
     "cli/running": {"webhook": "https://duban.example/hook"},
     "cli/stopped": {},
+    "cli/simulate_bad_argument": {"option": "--days", "value": "-1"},
+    "cli/simulate_empty": {},
+    "cli/simulate_report_text": {"percent": 40},
+    "cli/simulate_timeline": {
+        "events": [
+            Event(datetime(2026, 12, 1, 0, 0, tzinfo=UTC), "张伟", "市住建局", "dispatch", "24.1"),
+            Event(datetime(2026, 12, 5, 0, 0, tzinfo=UTC), "王督导", None, "digest", None),
+        ],
+        "summary": {
+            "start": "2026-12-01",
+            "end": "2027-01-29",
+            "answer_rate": 0.5,
+            "seed": 1,
+            "events": 2,
+            "by_kind": {"dispatch": 1, "digest": 1},
+            "reports": 1,
+        },
+    },
     "errors/listen_needs_webhook": {},
     "chat/menu": {},
     "chat/stranger": {},
@@ -213,4 +446,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
     **ADMIN_SAMPLES,
     **REPORT_SAMPLES,
     **NOTIFY_SAMPLES,
+    **COMPLAINT_SAMPLES,
+    **SETTINGS_SAMPLES,
+    **CLOSING_SAMPLES,
+    **SIGNOFF_SAMPLES,
 }

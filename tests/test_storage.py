@@ -11,11 +11,11 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-import storage.scheduling  # noqa: F401 - registers the scheduler's tables on Base.metadata
 from bot.config import Settings
 from bot.wiring import Services, build_services
 from storage.db import DatabaseNotMigratedError, create_db_engine, current_revision, head_revision, upgrade
-from storage.models import AuditEntry, Base, Person
+from storage.models import AuditEntry, Person
+from storage.schema import metadata
 
 
 def test_unmigrated_database_is_refused(db_url: str) -> None:
@@ -94,6 +94,6 @@ def test_migrations_create_exactly_the_models(db_url: str) -> None:
         upgrade(engine)
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
-            assert compare_metadata(context, Base.metadata) == []
+            assert compare_metadata(context, metadata) == []
     finally:
         engine.dispose()

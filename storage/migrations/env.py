@@ -5,10 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine
 
-import storage.scheduling  # noqa: F401 - registers the scheduler's tables on Base.metadata
-from storage.models import Base
+from storage.schema import metadata
 
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def run_migrations_online() -> None:

@@ -1,0 +1,137 @@
+"""The closing loop's plain rules: reading `/extend N DATE reason…` and `/reopen N DATE reason…`, when a
+deadline may be extended, when an item may be reopened, who decides, what an extension does to the ladder,
+and the order of an item's history. No Telegram, no session, no clock: callers pass `today`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from ledger.access import Viewer
+from ledger.dates import parse_chinese_date
+from ledger.model import ItemStatus, Role, UnitRole
+
+# The reasons of a ladder level that the deadline alone brought about: moving the deadline undoes them.
+DEADLINE_REASONS = frozenset({"deadline_passed", "long_overdue", "deadline_near_low_progress"})
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９．－／", "0123456789.-/")
+_LINE = re.compile(r"^\s*(\S+)\s+(\S+)(?:\s+(.*))?$", re.DOTALL)
+
+
+class ClosingInputError(ValueError):
+    """Input or a state the closing loop refuses; `code` names the message (`errors/<code>`)."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+@dataclass(frozen=True)
+class DateLine:
+    """What `/extend N DATE reason…` or `/reopen N DATE reason…` says."""
+
+    number: str
+    day: date
+    reason: str
+
+
+def parse_day(text: str) -> date | None:
+    """`2027-06-30`, `2027/6/30`, `2027年6月30日`, `２０２７－０６－３０` → the date; None otherwise."""
+    return parse_chinese_date(text.translate(_FULL_WIDTH))
+
+
+def parse_date_line(arguments: str, command: str) -> DateLine:
+    """Read `N DATE reason…`; refusals are the messages `errors/<command>/…`."""
+    match = _LINE.match(arguments)
+    if match is None:
+        raise ClosingInputError(f"{command}/usage")
+    day, reason = parse_reason_line(f"{match.group(2)} {match.group(3) or ''}", command)
+    return DateLine(match.group(1), day, reason)
+
+
+def parse_reason_line(text: str, command: str) -> tuple[date, str]:
+    """Read `DATE reason…` (also the answer to the bot's question after Reopen)."""
+    day_text, *rest = text.split(maxsplit=1) or [""]
+    reason = rest[0] if rest else ""
+    day = parse_day(day_text)
+    if day is None:
+        raise ClosingInputError(f"{command}/bad_date", text=day_text[:20])
+    if not reason.strip():
+        raise ClosingInputError(f"{command}/needs_reason")
+    return day, reason.strip()
+
+
+def is_responsible(viewer: Viewer, links: Iterable[tuple[int, UnitRole]]) -> bool:
+    """The officers and leaders of a responsible or lead unit of the item."""
+    own = viewer.unit_ids(Role.OFFICER, Role.LEADER)
+    return any(role in (UnitRole.RESPONSIBLE, UnitRole.LEAD) and unit in own for unit, role in links)
+
+
+def is_supervisor(viewer: Viewer, links: Iterable[tuple[int, UnitRole]]) -> bool:
+    """The supervisors (督导) of a supervising unit of the item."""
+    supervised = viewer.unit_ids(Role.SUPERVISOR)
+    return any(role == UnitRole.SUPERVISING and unit in supervised for unit, role in links)
+
+
+def check_extension(deadline: date | None, new_deadline: date, today: date) -> None:
+    """An extension is asked before the deadline passes (today ≤ deadline) and only to a later date."""
+    if deadline is None:
+        raise ClosingInputError("extension/no_deadline")
+    if today > deadline:
+        raise ClosingInputError("extension/deadline_passed", deadline=deadline)
+    if new_deadline <= deadline:
+        raise ClosingInputError("extension/not_later", deadline=deadline, new_deadline=new_deadline)
+
+
+def check_reopen(status: ItemStatus, new_deadline: date, today: date) -> None:
+    """Only a signed-off item is reopened, and with a deadline still ahead."""
+    if status != ItemStatus.SIGNED_OFF:
+        raise ClosingInputError("spotcheck/not_signed_off")
+    if new_deadline <= today:
+        raise ClosingInputError("spotcheck/deadline_not_ahead", new_deadline=new_deadline)
+
+
+def level_after_extension(level: int, reason: str | None) -> int:
+    """An approved extension takes the item off a level the old deadline put it on; other levels stay."""
+    return 0 if level > 0 and reason in DEADLINE_REASONS else level
+
+
+def moved_deadlines(deadlines: Iterable[date | None], old: date, new: date) -> list[date | None]:
+    """Target deadlines after an extension: those equal to the old deadline move with it."""
+    return [new if deadline == old else deadline for deadline in deadlines]
+
+
+# The order of entries of one instant: what happened first in a flow comes first.
+HISTORY_KINDS = (
+    "created",
+    "updated",
+    "report",
+    "evidence",
+    "escalation",
+    "signoff_request",
+    "signoff_leader",
+    "signoff_review",
+    "signoff_decided",
+    "extension_request",
+    "extension_decided",
+    "spotcheck",
+    "reopened",
+)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One event in an item's story: when, what kind (a template macro), who, and what it says."""
+
+    at: datetime
+    kind: str
+    who: str | None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def in_story_order(entries: Iterable[HistoryEntry]) -> list[HistoryEntry]:
+    """Oldest first; entries of one instant in the order of a flow (a report before its evidence)."""
+    return sorted(entries, key=lambda e: (e.at, HISTORY_KINDS.index(e.kind)))

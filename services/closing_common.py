@@ -1,0 +1,112 @@
+"""What the extension and spot-check services share: today in the office's zone, the outbox of one
+transaction, the people to tell, two-button decisions, and the closing rules' refusals as `DubanError`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from ledger.access import Viewer
+from ledger.clock import Clock
+from ledger.closing import ClosingInputError
+from ledger.model import Role, UnitRole
+from messages.render import Renderer
+from scheduler.engine import SchedulerEngine
+from scheduler.outbox import Button, Outbox
+from services.errors import DubanError
+from services.items import ItemService
+from storage import scheduler_queries as sq
+from storage.models import Item
+
+ButtonsFor = Callable[[sq.Recipient], Callable[[int], list[Button]]]
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """A closing rule's refusal becomes a message for the user."""
+    try:
+        yield
+    except ClosingInputError as error:
+        raise DubanError(error.code, **error.params) from None
+
+
+def button_labels(renderer: Renderer, locale: str, key: str) -> dict[str, str]:
+    """Button labels of the locale from a template of `name=label` lines."""
+    text = renderer.render(locale, key, {})
+    return dict(line.split("=", 1) for line in text.splitlines())
+
+
+def two_buttons(renderer: Renderer, key: str, yes: tuple[str, str], no: tuple[str, str]) -> ButtonsFor:
+    """Buttons `yes` and `no` ((label name, callback data)) for each recipient, in their language."""
+
+    def of(person: sq.Recipient) -> Callable[[int], list[Button]]:
+        labels = button_labels(renderer, person.locale, key)
+        buttons = [Button(labels[yes[0]], yes[1]), Button(labels[no[0]], no[1])]
+        return lambda _outbox_id: buttons
+
+    return of
+
+
+def supervisors_of(session: Session, item: Item) -> list[sq.Recipient]:
+    return sq.recipients(session, [item.id], UnitRole.SUPERVISING, (Role.SUPERVISOR,)).get(item.id, [])
+
+
+def responsible_of(session: Session, item: Item) -> list[sq.Recipient]:
+    """The officers and leaders of the item's responsible units."""
+    return sq.recipients(session, [item.id], UnitRole.RESPONSIBLE, (Role.OFFICER, Role.LEADER)).get(
+        item.id, []
+    )
+
+
+def item_params(item: Item) -> dict[str, object]:
+    return {"number": item.number, "title": item.title, "deadline": item.deadline}
+
+
+def actor_of(viewer: Viewer) -> str:
+    """How the audit log names a person acting through Telegram."""
+    return f"tg:{viewer.telegram_user_id}"
+
+
+def unit_links(item: Item) -> list[tuple[int, UnitRole]]:
+    return [(link.unit_id, link.role) for link in item.unit_links]
+
+
+class ClosingService:
+    """The base of the closing loop's services: sessions, the clock in the office's zone, the outbox."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        clock: Clock,
+        tz: ZoneInfo,
+        items: ItemService,
+        engine: SchedulerEngine,
+    ) -> None:
+        self._sessions = session_factory
+        self._clock = clock
+        self._tz = tz
+        self._items = items
+        self._engine = engine
+
+    def _today(self, now: datetime) -> date:
+        return now.astimezone(self._tz).date()
+
+    def _outbox(self, session: Session, now: datetime) -> Outbox:
+        return Outbox(session, self._engine.renderer, now, self._tz, self._engine.rules(session))
+
+    def _notify(
+        self,
+        outbox: Outbox,
+        key: str,
+        people: list[sq.Recipient],
+        kind: str,
+        params: dict[str, object],
+        item: Item,
+        buttons: ButtonsFor | None = None,
+    ) -> None:
+        for person in people:
+            outbox.add(key, person, kind, params, item=item, buttons=buttons(person) if buttons else None)

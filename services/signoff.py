@@ -1,0 +1,721 @@
+"""Sign-off (验收销号): the officer's request with its completion statement and evidence, the leader's
+confirmation, each supervising unit's review (approve, return with a reason, inspect on site), and the
+sign-off itself: the item closed, its ladder ended, its spot-checks scheduled. One transaction per step,
+every change audited, every message to another person written to the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ledger.access import Viewer, can_see_item
+from ledger.clock import Clock
+from ledger.evidence import PHOTO_MEDIA_TYPE
+from ledger.model import ItemStatus, Role, UnitRole
+from ledger.progress import can_report
+from ledger.signoff import (
+    DEFAULT_EVIDENCE_RULE,
+    DEFAULT_SPOT_CHECK_MONTHS,
+    OWN_UNIT_ROLES,
+    Coverage,
+    EvidenceRule,
+    Outcome,
+    can_confirm,
+    can_request,
+    coverage,
+    outcome,
+    parse_rule,
+    reviewing_units,
+    spot_check_days,
+)
+from messages.render import Renderer
+from scheduler.calendar import WorkCalendar
+from scheduler.engine import SchedulerEngine
+from scheduler.outbox import Button, Outbox
+from scheduler.rules import Rules
+from services import audit
+from services.errors import DubanError
+from services.items import ItemService
+from storage import queries
+from storage import scheduler_queries as sq
+from storage.models import EvidenceFile, Item, Person
+from storage.review import (
+    ReviewDecision,
+    SignOffRequest,
+    SignOffReview,
+    SignOffStatus,
+    SpotCheck,
+    SpotCheckStatus,
+)
+
+EVIDENCE_RULE = "signoff_evidence"
+SPOT_CHECK_MONTHS = "spot_check_months"
+OPEN_STATUSES = (SignOffStatus.AWAITING_LEADER, SignOffStatus.UNDER_REVIEW)
+FINAL_DECISIONS = (ReviewDecision.APPROVE, ReviewDecision.RETURN)
+# Callback data of the sign-off buttons: `so:<action>:<request id>` (well under Telegram's 64 bytes).
+CONFIRM, APPROVE, RETURN, INSPECT, FILES = "c", "a", "r", "i", "f"
+
+
+def button_data(action: str, request_id: int) -> str:
+    return f"so:{action}:{request_id}"
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a request would carry: shown while the officer writes the completion statement."""
+
+    number: str
+    title: str
+    coverage: Coverage
+    rule: EvidenceRule
+
+
+@dataclass(frozen=True)
+class Filed:
+    request_id: int
+    number: str
+    title: str
+    coverage: Coverage
+    rule: EvidenceRule
+    leaders: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EvidenceCopy:
+    """A stored evidence file to send to a reviewer: photos go as an album, the rest as documents."""
+
+    path: Path
+    name: str | None
+    photo: bool
+
+
+@dataclass(frozen=True)
+class Packet:
+    """The evidence of a request and the chats to send it to, each with its language."""
+
+    request_id: int
+    number: str
+    chats: tuple[tuple[int, str], ...]
+    files: tuple[EvidenceCopy, ...]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a reviewer's tap did: `outcome` approved / returned / open (others still to decide) / inspect."""
+
+    number: str
+    title: str
+    outcome: str
+    waiting: tuple[str, ...] = ()
+    inspect_on: date | None = None
+    spot_checks: tuple[date, ...] = ()
+
+
+@dataclass(frozen=True)
+class PendingRequest:
+    request_id: int
+    number: str
+    title: str
+    status: SignOffStatus
+    requested_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class PendingView:
+    """For the viewer: requests waiting for their review, and (leaders) for their confirmation."""
+
+    to_review: tuple[PendingRequest, ...]
+    to_confirm: tuple[PendingRequest, ...]
+
+
+@dataclass(frozen=True)
+class SignOffView:
+    """The item's open or last sign-off request as `/item N` shows it."""
+
+    status: SignOffStatus
+    statement: str
+    requested_by: str
+    created_at: datetime
+    return_reason: str | None
+    approved_by: tuple[str, ...]  # supervising units that approved
+    inspect_on: date | None
+
+
+@dataclass(frozen=True)
+class RuleChange:
+    before: EvidenceRule
+    after: EvidenceRule
+
+
+@dataclass(frozen=True)
+class Linked:
+    number: str
+    position: int
+    measure: str
+    files: int
+
+
+def _actor(viewer: Viewer) -> str:
+    return f"tg:{viewer.telegram_user_id}"
+
+
+def _links(item: Item) -> list[tuple[int, UnitRole]]:
+    return [(link.unit_id, link.role) for link in item.unit_links]
+
+
+def _unit_ids(item: Item, *roles: UnitRole) -> list[int]:
+    return [link.unit_id for link in item.unit_links if link.role in roles]
+
+
+def _unit_names(session: Session, unit_ids: Iterable[int]) -> tuple[str, ...]:
+    return tuple(unit.name for unit in queries.units_by_id(session, unit_ids))
+
+
+def evidence_rule(session: Session) -> EvidenceRule:
+    return parse_rule(str(sq.setting(session, EVIDENCE_RULE) or "")) or DEFAULT_EVIDENCE_RULE
+
+
+def item_coverage(session: Session, item: Item) -> Coverage:
+    linked = session.scalars(
+        select(EvidenceFile.measure_id).where(EvidenceFile.item_id == item.id).order_by(EvidenceFile.id)
+    ).all()
+    return coverage(
+        [target.text for target in item.targets], [(m.id, m.text) for m in item.measures], list(linked)
+    )
+
+
+def signoff_view(session: Session, item_id: int) -> SignOffView | None:
+    """The item's latest sign-off request, for the item card."""
+    request = session.scalars(
+        select(SignOffRequest)
+        .where(SignOffRequest.item_id == item_id)
+        .order_by(SignOffRequest.created_at.desc(), SignOffRequest.id.desc())
+    ).first()
+    if request is None:
+        return None
+    reviews = _reviews(session, request.id)
+    who = session.get(Person, request.requested_by)
+    inspections = [r.inspect_on for r in reviews if r.decision == ReviewDecision.INSPECT and r.inspect_on]
+    return SignOffView(
+        status=request.status,
+        statement=request.statement,
+        requested_by=who.name if who else "—",
+        created_at=request.created_at,
+        return_reason=request.return_reason,
+        approved_by=_unit_names(
+            session, [r.unit_id for r in reviews if r.decision == ReviewDecision.APPROVE]
+        ),
+        inspect_on=max(inspections) if inspections else None,
+    )
+
+
+def _reviews(session: Session, request_id: int) -> Sequence[SignOffReview]:
+    return session.scalars(
+        select(SignOffReview).where(SignOffReview.request_id == request_id).order_by(SignOffReview.id)
+    ).all()
+
+
+def _decided_units(reviews: Iterable[SignOffReview]) -> set[int]:
+    return {review.unit_id for review in reviews if review.decision in FINAL_DECISIONS}
+
+
+def _recipient(person: Person | None) -> sq.Recipient | None:
+    if person is None or not person.active or person.telegram_user_id is None:
+        return None
+    return sq.Recipient(person.id, person.telegram_user_id, person.locale, person.name)
+
+
+class SignOffService:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        clock: Clock,
+        tz: ZoneInfo,
+        items: ItemService,
+        engine: SchedulerEngine,
+        data_dir: Path,
+    ) -> None:
+        self._sessions = session_factory
+        self._clock = clock
+        self._tz = tz
+        self._items = items
+        self._engine = engine
+        self._data_dir = data_dir
+
+    # --- the office's rule ------------------------------------------------------------------------
+
+    def rule(self) -> EvidenceRule:
+        with self._sessions() as session:
+            return evidence_rule(session)
+
+    def set_rule(self, text: str, *, actor: str) -> RuleChange:
+        after = parse_rule(text)
+        if after is None:
+            raise DubanError("signoff/rule_usage", value=text[:20])
+        with self._sessions() as session, session.begin():
+            before = evidence_rule(session)
+            if after != before:
+                sq.set_setting(session, EVIDENCE_RULE, after.value)
+                audit.record(
+                    session, at=self._clock.now(), actor=actor, action="set_signoff_rule",
+                    entity="scheduler_setting", entity_id=EVIDENCE_RULE, before={"rule": before.value},
+                    after={"rule": after.value},
+                )  # fmt: skip
+            return RuleChange(before, after)
+
+    # --- evidence linked to a measure -------------------------------------------------------------
+
+    def link(self, viewer: Viewer, number: str, position: int) -> Linked:
+        """Link the files of the viewer's last report with evidence on the item to measure `position`."""
+        now = self._clock.now()
+        with self._sessions() as session, session.begin():
+            item = self._items.find(session, viewer, number)
+            if not can_report(viewer, _links(item)):
+                raise DubanError("report/not_yours", number=item.number)
+            if item.status == ItemStatus.SIGNED_OFF:
+                raise DubanError("signoff/already_signed_off", number=item.number)
+            if not 1 <= position <= len(item.measures):
+                raise DubanError("signoff/bad_measure", number=item.number, count=len(item.measures))
+            measure = item.measures[position - 1]
+            last_report = (
+                select(EvidenceFile.report_id)
+                .where(EvidenceFile.item_id == item.id, EvidenceFile.uploader_id == viewer.person_id)
+                .order_by(EvidenceFile.id.desc())
+                .limit(1)
+                .scalar_subquery()
+            )
+            files = session.scalars(
+                select(EvidenceFile).where(
+                    EvidenceFile.item_id == item.id, EvidenceFile.report_id == last_report
+                )
+            ).all()
+            if not files:
+                raise DubanError("signoff/no_files", number=item.number)
+            for row in files:
+                if row.measure_id != measure.id:
+                    audit.record(
+                        session, at=now, actor=_actor(viewer), action="link_evidence", entity="evidence_file",
+                        entity_id=row.id, before={"measure_id": row.measure_id}, after={"measure_id": measure.id},
+                    )  # fmt: skip
+                    row.measure_id = measure.id
+            return Linked(item.number, position, measure.text, len(files))
+
+    # --- the officer's request --------------------------------------------------------------------
+
+    def _requestable(
+        self, session: Session, viewer: Viewer, number: str
+    ) -> tuple[Item, Coverage, EvidenceRule]:
+        item = self._items.find(session, viewer, number)
+        if not can_request(viewer, _links(item)):
+            raise DubanError("signoff/not_officer", number=item.number)
+        if item.status == ItemStatus.SIGNED_OFF:
+            raise DubanError("signoff/already_signed_off", number=item.number)
+        if self._open_request(session, item.id) is not None:
+            raise DubanError("signoff/already_open", number=item.number)
+        rule = evidence_rule(session)
+        covered = item_coverage(session, item)
+        if not covered.satisfies(rule):
+            raise DubanError(
+                "signoff/missing_evidence", number=item.number, coverage=covered, rule=rule.value
+            )
+        return item, covered, rule
+
+    @staticmethod
+    def _open_request(session: Session, item_id: int) -> SignOffRequest | None:
+        return session.scalars(
+            select(SignOffRequest).where(
+                SignOffRequest.item_id == item_id, SignOffRequest.status.in_(OPEN_STATUSES)
+            )
+        ).first()
+
+    def preview(self, viewer: Viewer, number: str) -> Preview:
+        """The request the viewer could file now; a `DubanError` saying why not otherwise."""
+        with self._sessions() as session:
+            item, covered, rule = self._requestable(session, viewer, number)
+            return Preview(item.number, item.title, covered, rule)
+
+    def request(self, viewer: Viewer, number: str, statement: str) -> Filed:
+        """File the request: the item goes to 已完成 and its leaders are asked to confirm."""
+        statement = statement.strip()
+        if not statement:
+            raise DubanError("signoff/empty_statement")
+        now = self._clock.now()
+        with self._sessions() as session, session.begin():
+            item, covered, rule = self._requestable(session, viewer, number)
+            assert viewer.person_id is not None  # a stranger never gets past `requires`
+            supervising = _unit_ids(item, UnitRole.SUPERVISING)
+            if not supervising:
+                raise DubanError("signoff/no_supervising_unit", number=item.number)
+            unreviewed = [u for u in supervising if not sq.people_with_role(session, Role.SUPERVISOR, [u])]
+            if unreviewed:
+                raise DubanError("signoff/no_reviewer", units=list(_unit_names(session, unreviewed)))
+            leaders = self._leaders(session, item)
+            if not leaders:
+                raise DubanError("signoff/no_leader", number=item.number)
+            request = SignOffRequest(
+                item_id=item.id, requested_by=viewer.person_id, statement=statement,
+                status=SignOffStatus.AWAITING_LEADER, created_at=now,
+            )  # fmt: skip
+            session.add(request)
+            session.flush()
+            self._set_status(session, item, ItemStatus.DONE, _actor(viewer), request.id)
+            audit.record(
+                session, at=now, actor=_actor(viewer), action="request_signoff", entity="signoff_request",
+                entity_id=request.id,
+                after={"item": item.number, "statement": statement, "status": request.status.value,
+                       "rule": rule.value, "files": covered.files},
+            )  # fmt: skip
+            outbox = self._outbox(session)
+            params = {**self._params(item, request, viewer.name), "coverage": covered}
+            for leader in leaders:
+                outbox.add(
+                    f"so:{request.id}:confirm", leader, "signoff_confirm", params, item=item,
+                    buttons=self._buttons(leader, request.id, (CONFIRM,)),
+                )  # fmt: skip
+            outbox.write()
+            return Filed(request.id, item.number, item.title, covered, rule, tuple(p.name for p in leaders))
+
+    def _leaders(self, session: Session, item: Item) -> list[sq.Recipient]:
+        found: list[sq.Recipient] = []
+        for unit_role in OWN_UNIT_ROLES:
+            for person in sq.recipients(session, [item.id], unit_role, (Role.LEADER,)).get(item.id, []):
+                if person not in found:
+                    found.append(person)
+        return found
+
+    # --- the leader's confirmation ----------------------------------------------------------------
+
+    def confirm(self, viewer: Viewer, request_id: int) -> Packet:
+        """The leader confirms: the request goes to the supervising units' reviewers (text by the outbox;
+        the evidence files, returned here, the handler sends at once)."""
+        now = self._clock.now()
+        with self._sessions() as session, session.begin():
+            request, item = self._request(session, request_id)
+            if request.status != SignOffStatus.AWAITING_LEADER:
+                raise DubanError("signoff/not_awaiting_leader", number=item.number)
+            if not can_confirm(viewer, _links(item)):
+                raise DubanError("signoff/not_leader", number=item.number)
+            if request.requested_by == viewer.person_id:
+                raise DubanError("signoff/own_request", number=item.number)
+            request.status = SignOffStatus.UNDER_REVIEW
+            request.leader_id = viewer.person_id
+            request.leader_confirmed_at = now
+            audit.record(
+                session, at=now, actor=_actor(viewer), action="confirm_signoff", entity="signoff_request",
+                entity_id=request.id, before={"status": SignOffStatus.AWAITING_LEADER.value},
+                after={"status": request.status.value, "leader_id": viewer.person_id},
+            )  # fmt: skip
+            reviewers = self._reviewers(session, item, request)
+            requester = session.get(Person, request.requested_by)
+            params = {
+                **self._params(item, request, requester.name if requester else "—"),
+                "leader": viewer.name, "coverage": item_coverage(session, item),
+            }  # fmt: skip
+            outbox = self._outbox(session)
+            for person in reviewers:
+                outbox.add(
+                    f"so:{request.id}:review", person, "signoff_review", params, item=item,
+                    buttons=self._buttons(person, request.id, (APPROVE, RETURN, INSPECT, FILES)),
+                )  # fmt: skip
+            outbox.write()
+            return self._packet(session, item, request, [(p.chat_id, p.locale) for p in reviewers])
+
+    def _reviewers(self, session: Session, item: Item, request: SignOffRequest) -> list[sq.Recipient]:
+        units = _unit_ids(item, UnitRole.SUPERVISING)
+        return sq.people_with_role(session, Role.SUPERVISOR, units, exclude=request.requested_by)
+
+    def _packet(
+        self, session: Session, item: Item, request: SignOffRequest, chats: Sequence[tuple[int, str]]
+    ) -> Packet:
+        rows = session.scalars(
+            select(EvidenceFile).where(EvidenceFile.item_id == item.id).order_by(EvidenceFile.id)
+        ).all()
+        files = tuple(
+            EvidenceCopy(self._data_dir / row.path, row.original_name, row.media_type == PHOTO_MEDIA_TYPE)
+            for row in rows
+        )
+        return Packet(request.id, item.number, tuple(chats), files)
+
+    def evidence(self, viewer: Viewer, request_id: int) -> Packet:
+        """The request's evidence again, for someone who may see the item (the reviewers' Evidence button)."""
+        with self._sessions() as session:
+            request, item = self._request(session, request_id)
+            if not can_see_item(viewer, _links(item)):
+                raise DubanError("signoff/unknown_request")
+            return self._packet(session, item, request, [(viewer.telegram_user_id, viewer.locale)])
+
+    # --- the supervising units' review ------------------------------------------------------------
+
+    def check_reviewer(self, viewer: Viewer, request_id: int) -> str:
+        """Refuse now (before asking for a reason or a date) whoever may not review; the item number."""
+        with self._sessions() as session:
+            request, item = self._request(session, request_id)
+            self._units_to_decide(session, viewer, request, item)
+            return item.number
+
+    def _units_to_decide(
+        self, session: Session, viewer: Viewer, request: SignOffRequest, item: Item
+    ) -> tuple[frozenset[int], Sequence[SignOffReview]]:
+        if request.requested_by == viewer.person_id:
+            raise DubanError("signoff/own_request", number=item.number)
+        if request.status != SignOffStatus.UNDER_REVIEW:
+            raise DubanError("signoff/not_under_review", number=item.number)
+        reviews = _reviews(session, request.id)
+        units = reviewing_units(viewer, _links(item), _decided_units(reviews))
+        if not units:
+            mine = reviewing_units(viewer, _links(item), ())
+            raise DubanError(
+                "signoff/already_decided" if mine else "signoff/not_reviewer", number=item.number
+            )
+        return units, reviews
+
+    def approve(self, viewer: Viewer, request_id: int) -> Decision:
+        return self._decide(viewer, request_id, ReviewDecision.APPROVE)
+
+    def send_back(self, viewer: Viewer, request_id: int, reason: str) -> Decision:
+        reason = reason.strip()
+        if not reason:
+            raise DubanError("signoff/empty_reason")
+        return self._decide(viewer, request_id, ReviewDecision.RETURN, reason=reason)
+
+    def inspect(self, viewer: Viewer, request_id: int, text: str) -> Decision:
+        try:
+            day = date.fromisoformat(text.strip())
+        except ValueError:
+            raise DubanError("signoff/bad_date", text=text[:20]) from None
+        if day < self._clock.now().astimezone(self._tz).date():
+            raise DubanError("signoff/past_date", day=day)
+        return self._decide(viewer, request_id, ReviewDecision.INSPECT, inspect_on=day)
+
+    def _decide(
+        self,
+        viewer: Viewer,
+        request_id: int,
+        decision: ReviewDecision,
+        *,
+        reason: str | None = None,
+        inspect_on: date | None = None,
+    ) -> Decision:
+        now = self._clock.now()
+        with self._sessions() as session, session.begin():
+            request, item = self._request(session, request_id)
+            units, reviews = self._units_to_decide(session, viewer, request, item)
+            assert viewer.person_id is not None
+            for unit_id in sorted(units):
+                review = SignOffReview(
+                    request_id=request.id, unit_id=unit_id, reviewer_id=viewer.person_id, decision=decision,
+                    reason=reason, inspect_on=inspect_on, decided_at=now,
+                )  # fmt: skip
+                session.add(review)
+                session.flush()
+                audit.record(
+                    session, at=now, actor=_actor(viewer), action="review_signoff", entity="signoff_review",
+                    entity_id=review.id,
+                    after={"request_id": request.id, "unit_id": unit_id, "decision": decision.value,
+                           "reason": reason, "inspect_on": inspect_on.isoformat() if inspect_on else None},
+                )  # fmt: skip
+            if decision == ReviewDecision.INSPECT:
+                return Decision(item.number, item.title, "inspect", inspect_on=inspect_on)
+            reviews = _reviews(session, request.id)
+            supervising = _unit_ids(item, UnitRole.SUPERVISING)
+            result = outcome(
+                supervising,
+                [r.unit_id for r in reviews if r.decision == ReviewDecision.APPROVE],
+                [r.unit_id for r in reviews if r.decision == ReviewDecision.RETURN],
+            )
+            if result == Outcome.OPEN:
+                waiting = [u for u in supervising if u not in _decided_units(reviews)]
+                return Decision(item.number, item.title, "open", waiting=_unit_names(session, waiting))
+            checks: tuple[date, ...] = ()
+            if result == Outcome.APPROVED:
+                checks = self._sign_off(session, viewer, item, request)
+            else:
+                self._return(session, viewer, item, request, reason or "")
+            self._tell_decision(session, item, request)
+            return Decision(item.number, item.title, result.value, spot_checks=checks)
+
+    def _sign_off(
+        self, session: Session, viewer: Viewer, item: Item, request: SignOffRequest
+    ) -> tuple[date, ...]:
+        now = self._clock.now()
+        self._close_request(session, viewer, request, SignOffStatus.APPROVED, None)
+        self._set_status(session, item, ItemStatus.SIGNED_OFF, _actor(viewer), request.id)
+        item.signed_off_at = now
+        self._engine.end_ladder(session, item)
+        months = sq.setting(session, SPOT_CHECK_MONTHS) or list(DEFAULT_SPOT_CHECK_MONTHS)
+        days = spot_check_days(now.astimezone(self._tz).date(), [int(m) for m in months])
+        existing = set(
+            session.scalars(
+                select(SpotCheck.due_on).where(SpotCheck.item_id == item.id, SpotCheck.due_on.in_(days))
+            )
+        )
+        for day in days:
+            if day in existing:
+                continue
+            check = SpotCheck(item_id=item.id, due_on=day, status=SpotCheckStatus.DUE)
+            session.add(check)
+            session.flush()
+            audit.record(
+                session, at=now, actor=_actor(viewer), action="schedule_spot_check", entity="spot_check",
+                entity_id=check.id, after={"item": item.number, "due_on": day.isoformat()},
+            )  # fmt: skip
+        return tuple(days)
+
+    def _return(
+        self, session: Session, viewer: Viewer, item: Item, request: SignOffRequest, reason: str
+    ) -> None:
+        self._close_request(session, viewer, request, SignOffStatus.RETURNED, reason)
+        self._set_status(session, item, ItemStatus.IN_PROGRESS, _actor(viewer), request.id)
+
+    def _close_request(
+        self,
+        session: Session,
+        viewer: Viewer,
+        request: SignOffRequest,
+        status: SignOffStatus,
+        reason: str | None,
+    ) -> None:
+        now = self._clock.now()
+        before = request.status
+        request.status = status
+        request.decided_at = now
+        request.return_reason = reason
+        audit.record(
+            session, at=now, actor=_actor(viewer), action="decide_signoff", entity="signoff_request",
+            entity_id=request.id, before={"status": before.value},
+            after={"status": status.value, "reason": reason},
+        )  # fmt: skip
+
+    def _set_status(
+        self, session: Session, item: Item, status: ItemStatus, actor: str, request_id: int
+    ) -> None:
+        now = self._clock.now()
+        before = item.status
+        item.status = status
+        item.updated_at = now
+        audit.record(
+            session, at=now, actor=actor, action="signoff_status", entity="item", entity_id=item.id,
+            before={"status": before.value}, after={"status": status.value, "request_id": request_id},
+        )  # fmt: skip
+
+    def _tell_decision(self, session: Session, item: Item, request: SignOffRequest) -> None:
+        """The decision reaches the officer who asked and the leader who confirmed."""
+        outbox = self._outbox(session)
+        people = sq.persons(session, [p for p in (request.requested_by, request.leader_id) if p is not None])
+        params = {
+            **self._params(item, request, ""),
+            "status": request.status.value,
+            "reason": request.return_reason,
+        }
+        for person in people.values():
+            recipient = _recipient(person)
+            if recipient is not None:
+                outbox.add(f"so:{request.id}:decision", recipient, "signoff_decision", params, item=item)
+        outbox.write()
+
+    # --- what waits -------------------------------------------------------------------------------
+
+    def pending(self, viewer: Viewer) -> PendingView:
+        """Under review for the viewer's supervising units without their unit's decision; awaiting the
+        viewer's confirmation as a leader. Leadership and admins see every open request."""
+        with self._sessions() as session:
+            rows = session.execute(
+                select(SignOffRequest, Item, Person.name)
+                .join(Item, Item.id == SignOffRequest.item_id)
+                .join(Person, Person.id == SignOffRequest.requested_by)
+                .where(SignOffRequest.status.in_(OPEN_STATUSES))
+                .order_by(SignOffRequest.created_at, SignOffRequest.id)
+            ).all()
+            to_review: list[PendingRequest] = []
+            to_confirm: list[PendingRequest] = []
+            for request, item, name in rows:
+                entry = PendingRequest(
+                    request.id, item.number, item.title, request.status, name, request.created_at
+                )
+                links = _links(item)
+                own = request.requested_by == viewer.person_id
+                if own and not viewer.sees_everything:
+                    continue
+                if request.status == SignOffStatus.AWAITING_LEADER:
+                    if viewer.sees_everything or can_confirm(viewer, links):
+                        to_confirm.append(entry)
+                elif viewer.sees_everything or reviewing_units(
+                    viewer, links, _decided_units(_reviews(session, request.id))
+                ):
+                    to_review.append(entry)
+            return PendingView(tuple(to_review), tuple(to_confirm))
+
+    # --- the daily rule: inspections due ----------------------------------------------------------
+
+    def inspection_reminders(
+        self, session: Session, outbox: Outbox, today: date, calendar: WorkCalendar, rules: Rules
+    ) -> int:
+        """Remind each reviewer of an on-site inspection on its day (once), with the decision buttons."""
+        rows = session.execute(
+            select(SignOffReview, SignOffRequest, Item)
+            .join(SignOffRequest, SignOffRequest.id == SignOffReview.request_id)
+            .join(Item, Item.id == SignOffRequest.item_id)
+            .where(
+                SignOffReview.decision == ReviewDecision.INSPECT,
+                SignOffReview.inspect_on <= today,
+                SignOffRequest.status == SignOffStatus.UNDER_REVIEW,
+            )
+        ).all()
+        queued = 0
+        for review, request, item in rows:
+            if review.unit_id in _decided_units(_reviews(session, request.id)):
+                continue
+            recipient = _recipient(session.get(Person, review.reviewer_id))
+            if recipient is None:
+                continue
+            params = {**self._params(item, request, ""), "inspect_on": review.inspect_on}
+            outbox.add(
+                f"so:{request.id}:inspect:{review.id}", recipient, "signoff_inspect", params, item=item,
+                buttons=self._buttons(recipient, request.id, (APPROVE, RETURN, FILES)),
+            )  # fmt: skip
+            queued += 1
+        return queued
+
+    # --- shared -----------------------------------------------------------------------------------
+
+    def _request(self, session: Session, request_id: int) -> tuple[SignOffRequest, Item]:
+        request = session.get(SignOffRequest, request_id)
+        item = session.get(Item, request.item_id) if request is not None else None
+        if request is None or item is None:
+            raise DubanError("signoff/unknown_request")
+        return request, item
+
+    def _outbox(self, session: Session) -> Outbox:
+        return Outbox(
+            session, self._engine.renderer, self._clock.now(), self._tz, self._engine.rules(session)
+        )
+
+    @staticmethod
+    def _params(item: Item, request: SignOffRequest, requester: str) -> dict[str, Any]:
+        return {
+            "number": item.number,
+            "title": item.title,
+            "statement": request.statement,
+            "requester": requester,
+        }
+
+    def _buttons(
+        self, person: sq.Recipient, request_id: int, actions: Sequence[str]
+    ) -> Callable[[int], list[Button]]:
+        labels = button_labels(self._engine.renderer, person.locale)
+        buttons = [Button(labels[action], button_data(action, request_id)) for action in actions]
+        return lambda _outbox_id: buttons
+
+
+def button_labels(renderer: Renderer, locale: str) -> dict[str, str]:
+    """The sign-off buttons' labels in a locale, from `chat/signoff/buttons` (`action=label` lines)."""
+    text = renderer.render(locale, "chat/signoff/buttons")
+    return dict(line.split("=", 1) for line in text.splitlines())

@@ -1,0 +1,194 @@
+"""Spot-checks of signed-off items (回头看) and reopening (重新纳入整改): on a check's due day the
+supervisors are asked "no rebound?"; Confirm closes the check, Reopen (with a reason and a new deadline)
+puts the item back in the ledger's open work, on the ladder from its foot, and tells the responsible unit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from ledger.access import Viewer
+from ledger.closing import check_reopen, is_supervisor, parse_date_line, parse_reason_line
+from ledger.model import ItemStatus
+from scheduler.calendar import WorkCalendar
+from scheduler.outbox import Outbox
+from scheduler.rules import Rules
+from services import audit
+from services.closing_common import (
+    ClosingService,
+    actor_of,
+    item_params,
+    refusals,
+    responsible_of,
+    supervisors_of,
+    two_buttons,
+    unit_links,
+)
+from services.errors import DubanError
+from storage import closing_queries as cq
+from storage.models import Item
+from storage.review import SpotCheck, SpotCheckStatus
+from storage.scheduling import ItemLadder
+
+# Callback data of the buttons under the question: `<action><spot-check id>`.
+CONFIRM, REOPEN = "spot_ok:", "spot_re:"
+
+
+@dataclass(frozen=True)
+class SpotCheckView:
+    id: int | None  # None: a reopening by command without a check due
+    number: str
+    title: str
+    due_on: date | None
+    status: SpotCheckStatus
+    new_deadline: date | None = None
+    reason: str | None = None
+
+
+class SpotCheckService(ClosingService):
+    def ask_due(
+        self, session: Session, outbox: Outbox, today: date, calendar: WorkCalendar, rules: Rules
+    ) -> int:
+        """The daily rule: ask the supervisors about every check due (or missed while down) on a signed-off
+        item, once per check."""
+        asked = 0
+        for check, item in cq.spot_checks_due(session, today):
+            buttons = two_buttons(
+                self._engine.renderer, "chat/spotcheck/buttons",
+                ("confirm", f"{CONFIRM}{check.id}"), ("reopen", f"{REOPEN}{check.id}"),
+            )  # fmt: skip
+            params = {**item_params(item), "due_on": check.due_on, "signed_off_at": item.signed_off_at}
+            self._notify(
+                outbox,
+                f"spc:{check.id}",
+                supervisors_of(session, item),
+                "spotcheck_due",
+                params,
+                item,
+                buttons,
+            )
+            asked += 1
+        return asked
+
+    def confirm(self, viewer: Viewer, check_id: int) -> SpotCheckView:
+        """No rebound: the check is closed as confirmed."""
+        now = self._clock.now()
+        with self._sessions() as session, session.begin():
+            check, item = self._due_check(session, viewer, check_id)
+            check.status = SpotCheckStatus.CONFIRMED
+            check.decided_by = viewer.person_id
+            check.decided_at = now
+            audit.record(
+                session, at=now, actor=actor_of(viewer), action="spotcheck_confirm", entity="item",
+                entity_id=item.number, before={"status": SpotCheckStatus.DUE.value},
+                after={"spot_check_id": check.id, "status": check.status.value},
+            )  # fmt: skip
+            return _view(item, check)
+
+    def check_reopenable(self, viewer: Viewer, check_id: int) -> SpotCheckView:
+        """Reopen pressed: whether this viewer may reopen on this check (nothing changes yet)."""
+        with self._sessions() as session:
+            check, item = self._due_check(session, viewer, check_id)
+            return _view(item, check)
+
+    def reopen_on_check(self, viewer: Viewer, check_id: int, answer: str) -> SpotCheckView:
+        """The answer to the question after Reopen: `DATE reason…`."""
+        with refusals():
+            day, reason = parse_reason_line(answer, "spotcheck")
+        with self._sessions() as session, session.begin():
+            check, item = self._due_check(session, viewer, check_id)
+            return self._reopen(session, viewer, item, check, day, reason)
+
+    def reopen_by_command(self, viewer: Viewer, arguments: str) -> SpotCheckView:
+        """`/reopen N DATE reason…`: a supervisor reopens a signed-off item of theirs, check due or not."""
+        with refusals():
+            line = parse_date_line(arguments, "spotcheck")
+        with self._sessions() as session, session.begin():
+            item = self._items.find(session, viewer, line.number)
+            self._require_supervisor(viewer, item)
+            due = cq.first_check_due(session, item.id, self._today(self._clock.now()))
+            return self._reopen(session, viewer, item, due, line.day, line.reason)
+
+    def _reopen(
+        self, session: Session, viewer: Viewer, item: Item, check: SpotCheck | None, day: date, reason: str
+    ) -> SpotCheckView:
+        now = self._clock.now()
+        with refusals():
+            check_reopen(item.status, day, self._today(now))
+        actor = actor_of(viewer)
+        before = _item_record(item)
+        item.status = ItemStatus.REOPENED
+        item.deadline = day
+        for target in item.targets:
+            target.deadline = day
+        item.signed_off_at = None
+        item.updated_at = now
+        if check is not None:
+            check.status = SpotCheckStatus.REOPENED
+            check.decided_by = viewer.person_id
+            check.decided_at = now
+            check.reason = reason
+            check.new_deadline = day
+        self._fresh_ladder(session, item)
+        audit.record(
+            session, at=now, actor=actor, action="reopen", entity="item", entity_id=item.number, before=before,
+            after={**_item_record(item), "reason": reason, "spot_check_id": check.id if check else None},
+        )  # fmt: skip
+        outbox = self._outbox(session, now)
+        params = {**item_params(item), "reason": reason, "decider": viewer.name}
+        self._notify(
+            outbox,
+            f"reo:{item.id}:{now.isoformat()}",
+            responsible_of(session, item),
+            "reopened",
+            params,
+            item,
+        )
+        outbox.write()
+        if check is None:
+            return SpotCheckView(None, item.number, item.title, None, SpotCheckStatus.REOPENED, day, reason)
+        return _view(item, check)
+
+    @staticmethod
+    def _fresh_ladder(session: Session, item: Item) -> None:
+        ladder = session.get(ItemLadder, item.id)
+        if ladder is None:
+            session.add(ItemLadder(item_id=item.id, level=0, since=None, yellow_count=0, last_progress=None))
+            return
+        ladder.level = 0
+        ladder.since = None
+        ladder.yellow_count = 0
+        ladder.last_progress = None
+
+    def _due_check(self, session: Session, viewer: Viewer, check_id: int) -> tuple[SpotCheck, Item]:
+        check = session.get(SpotCheck, check_id)
+        item = session.get(Item, check.item_id) if check is not None else None
+        if check is None or item is None:
+            raise DubanError("spotcheck/gone")
+        self._require_supervisor(viewer, item)
+        if check.status != SpotCheckStatus.DUE:
+            raise DubanError("spotcheck/decided", number=item.number, status=check.status.value)
+        if item.status != ItemStatus.SIGNED_OFF:
+            raise DubanError("spotcheck/not_signed_off")
+        return check, item
+
+    @staticmethod
+    def _require_supervisor(viewer: Viewer, item: Item) -> None:
+        if not is_supervisor(viewer, unit_links(item)) or viewer.person_id is None:
+            raise DubanError("spotcheck/not_supervisor", number=item.number)
+
+
+def _item_record(item: Item) -> dict[str, object]:
+    return {
+        "status": item.status.value,
+        "deadline": item.deadline.isoformat() if item.deadline else None,
+        "signed_off_at": item.signed_off_at.isoformat() if item.signed_off_at else None,
+    }
+
+
+def _view(item: Item, check: SpotCheck) -> SpotCheckView:
+    return SpotCheckView(
+        check.id, item.number, item.title, check.due_on, check.status, check.new_deadline, check.reason
+    )

@@ -1,0 +1,10 @@
+"""Every table of the store on one metadata: what the migrations must create."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+from storage import models, review, scheduling
+
+MODEL_MODULES = (models, review, scheduling)
+metadata: MetaData = models.Base.metadata

@@ -1,0 +1,78 @@
+"""What the closing-loop tests share: a ledger with people of two units, button presses, store reads."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import TypeVar
+
+from sqlalchemy import inspect, select
+
+from bot.loopback_api import AnsweredCallback, SentMessage
+from ledger.model import ItemStatus, Role
+from storage.models import AuditEntry, Base, Item
+from tests.harness import BotHarness
+from tests.test_scheduler import LEADER, OFFICER, SUPERVISOR, at, setup_ledger
+
+OTHER_OFFICER = 700_201  # officer of 市水务局, which has no item here
+OTHER_SUPERVISOR = 700_203  # supervisor of 市生态环境局, which supervises nothing here
+STRANGER = 700_999
+Row = TypeVar("Row", bound=Base)
+
+__all__ = ["LEADER", "OFFICER", "SUPERVISOR", "at"]
+
+
+async def closing_ledger(bot: BotHarness, *deadlines: date | None) -> None:
+    """Items of 市住建局 supervised by 整改办 (see `setup_ledger`), plus people of two other units."""
+    await setup_ledger(bot, *deadlines)
+    roster = bot.services.roster
+    for user, name, role, unit in (
+        (OTHER_OFFICER, "赵六", Role.OFFICER, "市水务局"),
+        (OTHER_SUPERVISOR, "孙督导", Role.SUPERVISOR, "市生态环境局"),
+    ):
+        roster.add_unit(unit, actor="test")
+        roster.add_person(name, unit=unit, role=role, actor="test", telegram_user_id=user)
+        bot.api.add_user(user, name)
+
+
+def sign_off(bot: BotHarness, number: str, when: datetime) -> None:
+    """What the sign-off feature leaves behind: the item signed off at `when`, 100% done."""
+    with bot.services.sessions() as session, session.begin():
+        item = session.scalars(select(Item).where(Item.number == number)).one()
+        item.status = ItemStatus.SIGNED_OFF
+        item.percent = 100
+        item.signed_off_at = when
+
+
+async def press(bot: BotHarness, user: int, message: SentMessage, data: str) -> AnsweredCallback:
+    """`user` presses the button `data` under `message` (in whatever chat it is: old buttons too)."""
+    pressed = bot.api.push_callback(
+        user, message.message_id, data, chat_id=message.chat_id, check_button=False
+    )
+    return await bot.api.wait_callback_answered(pressed["callback_query"]["id"])
+
+
+async def delivered_to(bot: BotHarness, chat_id: int) -> SentMessage:
+    """Send the outbox; the last message `chat_id` got."""
+    await bot.deliver()
+    return bot.api.last_sent(chat_id)
+
+
+def rows(bot: BotHarness, model: type[Row]) -> list[Row]:
+    """Every row of `model`, in the order written."""
+    with bot.services.sessions() as session:
+        return list(session.scalars(select(model).order_by(*inspect(model).primary_key)))
+
+
+def item(bot: BotHarness, number: str = "1") -> Item:
+    with bot.services.sessions() as session:
+        found = session.scalars(select(Item).where(Item.number == number)).one()
+        _ = found.targets  # loaded before the session closes
+        return found
+
+
+def audit_actions(bot: BotHarness) -> list[str]:
+    return [entry.action for entry in rows(bot, AuditEntry)]
+
+
+def utc(day: date, hour: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)

@@ -1,0 +1,453 @@
+"""Sign-off (验收销号) end to end against the loopback Bot API: the officer's request with its statement and
+evidence coverage, the leader's confirmation, the supervising units' review (approve, return with a reason,
+inspect on site), the sign-off with its spot-checks, /pending, /item N; and every refusal, which changes
+nothing in the store."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from bot.loopback_api import AnsweredCallback, SentMessage
+from ledger.model import ItemSpec, ItemStatus, Measure, ParsedLedger, Role, Target
+from ledger.signoff import EvidenceRule, Outcome, add_months, coverage, outcome, parse_rule, spot_check_days
+from storage.models import AuditEntry, EvidenceFile, Item
+from storage.review import ReviewDecision, SignOffRequest, SignOffReview, SignOffStatus, SpotCheck
+from storage.scheduling import ItemLadder, SchedulerSetting
+from tests.harness import ADMIN_ID, BotHarness
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+OFFICER = 710_001
+LEADER = 710_002
+REVIEWER = 710_003
+REVIEWER_2 = 710_004
+OTHER_LEADER = 710_005
+OTHER_REVIEWER = 710_006
+STRANGER = 710_099
+PHOTO = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x04\x00\x00\x00\x03\x00" + b"site photo" * 100
+
+
+# ---- pure rules -----------------------------------------------------------------------------------
+
+
+def test_coverage_and_the_office_rule() -> None:
+    covered = coverage(["目标"], [(10, "措施一"), (11, "措施二")], [10, None])
+    assert [p.covered for p in covered.measures] == [True, False]
+    assert covered.unlinked == 1
+    assert [p.position for p in covered.missing(EvidenceRule.MEASURE)] == [2]
+    assert not covered.satisfies(EvidenceRule.MEASURE)
+    assert covered.satisfies(EvidenceRule.ITEM)
+    assert coverage([], [], []).satisfies(EvidenceRule.NONE)
+    assert not coverage([], [], []).satisfies(EvidenceRule.MEASURE)  # no measures: one file needed
+    assert parse_rule("每条措施") == EvidenceRule.MEASURE
+    assert parse_rule("all") is None
+
+
+def test_reviews_add_up_and_spot_checks_fall_on_month_ends() -> None:
+    assert outcome([1, 2], [1], []) == Outcome.OPEN
+    assert outcome([1, 2], [1, 2], []) == Outcome.APPROVED
+    assert outcome([1, 2], [1], [2]) == Outcome.RETURNED
+    assert add_months(date(2026, 8, 31), 6) == date(2027, 2, 28)
+    assert spot_check_days(date(2026, 11, 20), [3, 6]) == [date(2027, 2, 20), date(2027, 5, 20)]
+
+
+# ---- setting up -----------------------------------------------------------------------------------
+
+
+async def setup(bot: BotHarness) -> None:
+    """Item 1 (two measures) of 市住建局 supervised by 整改办; item 2 supervised by 整改办 and 市生态环境局."""
+    roster = bot.services.roster
+    for unit in ("市住建局", "整改办", "市生态环境局", "市水务局"):
+        roster.add_unit(unit, actor="test")
+    specs = [
+        ItemSpec(
+            number="1", title="事项1", problem="问题1。", start=date(2026, 1, 1),
+            targets=[Target("目标1", date(2026, 12, 31))], measures=[Measure("措施一"), Measure("措施二")],
+            responsible_units=["市住建局"], supervising_units=["整改办"],
+        ),
+        ItemSpec(
+            number="2", title="事项2", problem="问题2。", start=date(2026, 1, 1),
+            targets=[Target("目标2", date(2026, 12, 31))], responsible_units=["市住建局"],
+            supervising_units=["整改办", "市生态环境局"],
+        ),
+    ]  # fmt: skip
+    bot.services.ledger.import_ledger(ParsedLedger(items=specs), actor="test", dry_run=False)
+    for user, name, role, unit in (
+        (OFFICER, "张伟", Role.OFFICER, "市住建局"),
+        (LEADER, "李局长", Role.LEADER, "市住建局"),
+        (REVIEWER, "王督导", Role.SUPERVISOR, "整改办"),
+        (REVIEWER_2, "赵督导", Role.SUPERVISOR, "市生态环境局"),
+        (OTHER_LEADER, "钱局长", Role.LEADER, "市水务局"),
+        (OTHER_REVIEWER, "孙督导", Role.SUPERVISOR, "市水务局"),
+    ):
+        roster.add_person(name, unit=unit, role=role, actor="test", telegram_user_id=user)
+        bot.api.add_user(user, name)
+    bot.api.add_user(ADMIN_ID, "管理员")
+    bot.api.add_user(STRANGER, "路人")
+    for user in (OFFICER, LEADER, REVIEWER, REVIEWER_2, OTHER_LEADER, OTHER_REVIEWER, ADMIN_ID, STRANGER):
+        await bot.send(user, "/whoami")  # every chat has a message of the bot to press old buttons on
+
+
+async def text(bot: BotHarness, user: int, message: str) -> str:
+    (reply,) = await bot.send(user, message)
+    return reply.text or ""
+
+
+async def add_evidence(bot: BotHarness, number: str, measures: list[int]) -> None:
+    """The officer sends a photo captioned with the item and links it to each measure in turn."""
+    for position in measures or [0]:
+        before = len(bot.api.sent(OFFICER))
+        bot.api.push_photo(OFFICER, PHOTO + f"{number}-{position}".encode(), caption=number)
+        await bot.replies(OFFICER, before)
+        if position:
+            assert "已对应整改措施" in await text(bot, OFFICER, f"/evidence {number} {position}")
+
+
+async def add_document(bot: BotHarness, number: str, position: int) -> None:
+    before = len(bot.api.sent(OFFICER))
+    bot.api.push_document(OFFICER, b"%PDF-1.4 report", "检测报告.pdf", caption=number)
+    await bot.replies(OFFICER, before)
+    await text(bot, OFFICER, f"/evidence {number} {position}")
+
+
+def button_message(bot: BotHarness, user: int, data: str) -> SentMessage:
+    return next(m for m in reversed(bot.api.sent(user)) if data in m.button_data())
+
+
+async def tap(bot: BotHarness, user: int, data: str, *, message_id: int | None = None) -> AnsweredCallback:
+    """The user presses `data` under the bot's message (any message of the chat when `message_id` is given
+    without the button: an old or forged button)."""
+    if message_id is None:
+        update = bot.api.push_callback(user, button_message(bot, user, data).message_id, data)
+    else:
+        update = bot.api.push_callback(user, message_id, data, check_button=False)
+    answered = await bot.api.wait_callback_answered(update["callback_query"]["id"])
+    await bot.idle()
+    return answered
+
+
+async def tap_for_reply(bot: BotHarness, user: int, data: str) -> str:
+    before = len(bot.api.sent(user))
+    await tap(bot, user, data)
+    (reply,) = await bot.replies(user, before)
+    return reply.text or ""
+
+
+async def refused(bot: BotHarness, user: int, data: str) -> str:
+    """A press that must be refused with an alert; the alert's text."""
+    answered = await tap(bot, user, data, message_id=bot.api.sent(user)[0].message_id)
+    assert answered.show_alert
+    return answered.text or ""
+
+
+def requests(bot: BotHarness) -> list[SignOffRequest]:
+    with bot.services.sessions() as session:
+        return list(session.scalars(select(SignOffRequest).order_by(SignOffRequest.id)))
+
+
+def reviews(bot: BotHarness) -> list[SignOffReview]:
+    with bot.services.sessions() as session:
+        return list(session.scalars(select(SignOffReview).order_by(SignOffReview.id)))
+
+
+def item(bot: BotHarness, number: str) -> Item:
+    with bot.services.sessions() as session:
+        return session.scalars(select(Item).where(Item.number == number)).one()
+
+
+def state(bot: BotHarness) -> tuple[Any, ...]:
+    """Everything sign-off may change, to show that a refusal changed none of it."""
+    with bot.services.sessions() as session:
+        return (
+            [(r.status, r.leader_id, r.return_reason) for r in session.scalars(select(SignOffRequest))],
+            [(r.unit_id, r.decision) for r in session.scalars(select(SignOffReview))],
+            [(i.number, i.status, i.signed_off_at) for i in session.scalars(select(Item).order_by(Item.id))],
+            list(session.scalars(select(SpotCheck.due_on))),
+            list(session.scalars(select(EvidenceFile.measure_id).order_by(EvidenceFile.id))),
+            session.get(SchedulerSetting, "signoff_evidence") is not None,
+        )
+
+
+async def file_request(bot: BotHarness, number: str = "1") -> SignOffRequest:
+    reply = await text(bot, OFFICER, f"/signoff {number} 已完成整改，经第三方检测达标")
+    assert reply.startswith(f"已提交销号申请：第{number}项")
+    return requests(bot)[-1]
+
+
+async def confirm(bot: BotHarness, request: SignOffRequest) -> str:
+    await bot.deliver()
+    return await tap_for_reply(bot, LEADER, f"so:c:{request.id}")
+
+
+# ---- the flows ------------------------------------------------------------------------------------
+
+
+async def test_officer_asks_leader_confirms_reviewer_approves_and_the_item_is_signed_off(
+    bot: BotHarness,
+) -> None:
+    await setup(bot)
+    await add_evidence(bot, "1", [1])
+    await add_document(bot, "1", 2)
+    with bot.services.sessions() as session, session.begin():
+        session.add(ItemLadder(item_id=item(bot, "1").id, level=2, since=date(2026, 11, 1), yellow_count=1))
+
+    asked = await text(bot, OFFICER, "/signoff 1")
+    assert "请发送完成情况说明" in asked
+    assert "✔ 1. 措施一（1 份）" in asked
+    assert "✔ 2. 措施二（1 份）" in asked
+    assert requests(bot) == []
+    filed = await text(bot, OFFICER, "已完成整改，经第三方检测达标")
+    assert "已请责任领导确认：李局长" in filed
+    (request,) = requests(bot)
+    assert (request.status, request.statement) == (
+        SignOffStatus.AWAITING_LEADER,
+        "已完成整改，经第三方检测达标",
+    )
+    assert item(bot, "1").status == ItemStatus.DONE
+
+    await bot.deliver()
+    to_leader = button_message(bot, LEADER, f"so:c:{request.id}")
+    assert (to_leader.text or "").startswith("【销号申请待确认】第1项 事项1")
+    assert "完成情况：已完成整改" in (to_leader.text or "")
+    assert "待责任领导确认" in await text(bot, LEADER, "/pending")
+
+    confirmed = await tap_for_reply(bot, LEADER, f"so:c:{request.id}")
+    assert "已报督导单位审核（1 位审核人员，佐证材料 2 份）" in confirmed
+    (request,) = requests(bot)
+    assert request.status == SignOffStatus.UNDER_REVIEW
+    assert request.leader_confirmed_at == bot.clock.now()
+    files = [m for m in bot.api.sent(REVIEWER) if m.method in ("sendPhoto", "sendDocument", "sendMediaGroup")]
+    assert [m.method for m in files] == ["sendPhoto", "sendDocument"]
+    assert files[1].filename == "检测报告.pdf"
+    assert files[0].text == "第1项 销号佐证材料"
+
+    await bot.deliver()
+    review = button_message(bot, REVIEWER, f"so:a:{request.id}")
+    assert (review.text or "").startswith("【销号申请待审核】第1项 事项1")
+    assert review.button_data() == [f"so:{a}:{request.id}" for a in "arif"]
+    assert "第1项 事项1" in await text(bot, REVIEWER, "/pending")
+
+    decided = await tap_for_reply(bot, REVIEWER, f"so:a:{request.id}")
+    assert "已同意销号" in decided
+    assert "2027-02-20、2027-05-20" in decided
+    (request,) = requests(bot)
+    assert (request.status, request.decided_at) == (SignOffStatus.APPROVED, bot.clock.now())
+    signed = item(bot, "1")
+    assert (signed.status, signed.signed_off_at) == (ItemStatus.SIGNED_OFF, bot.clock.now())
+    with bot.services.sessions() as session:
+        checks = session.scalars(select(SpotCheck).order_by(SpotCheck.due_on)).all()
+        assert [(c.due_on, c.status.value) for c in checks] == [
+            (date(2027, 2, 20), "due"),
+            (date(2027, 5, 20), "due"),
+        ]
+        ladder = session.get(ItemLadder, signed.id)
+        assert ladder is not None
+        assert ladder.level == 0
+        actions = set(session.scalars(select(AuditEntry.action)))
+    assert {
+        "request_signoff",
+        "confirm_signoff",
+        "review_signoff",
+        "decide_signoff",
+        "signoff_status",
+    } <= actions
+    assert {"schedule_spot_check", "link_evidence"} <= actions
+
+    await bot.deliver()
+    for user in (OFFICER, LEADER):
+        assert (bot.api.last_sent(user).text or "").startswith("【已销号】第1项 事项1")
+    assert "暂无待处理的销号申请" in await text(bot, REVIEWER, "/pending")
+    assert "销号申请：已同意销号（张伟" in await text(bot, OFFICER, "/item 1")
+
+
+async def test_a_returned_request_puts_the_item_back_in_progress_with_the_reason(bot: BotHarness) -> None:
+    await setup(bot)
+    await add_evidence(bot, "1", [1, 2])
+    request = await file_request(bot)
+    await confirm(bot, request)
+    album = [m for m in bot.api.sent(REVIEWER) if m.method == "sendMediaGroup"]
+    assert len(album) == 2
+    assert album[0].media_group_id == album[1].media_group_id
+    await bot.deliver()
+    await tap(bot, REVIEWER, f"so:f:{request.id}")  # the evidence again, on request
+    assert len([m for m in bot.api.sent(REVIEWER) if m.method == "sendMediaGroup"]) == 4
+    assert "请发送退回" in await tap_for_reply(bot, REVIEWER, f"so:r:{request.id}")
+    assert reviews(bot) == []
+    assert "已退回" in await text(bot, REVIEWER, "缺少第三方检测报告")
+    (request,) = requests(bot)
+    assert (request.status, request.return_reason) == (SignOffStatus.RETURNED, "缺少第三方检测报告")
+    assert [(r.decision, r.reason) for r in reviews(bot)] == [(ReviewDecision.RETURN, "缺少第三方检测报告")]
+    assert item(bot, "1").status == ItemStatus.IN_PROGRESS
+
+    await bot.deliver()
+    for user in (OFFICER, LEADER):
+        assert "退回理由：缺少第三方检测报告" in (bot.api.last_sent(user).text or "")
+    card = await text(bot, OFFICER, "/item 1")
+    assert "销号申请：已退回" in card
+    assert "退回理由：缺少第三方检测报告" in card
+    await file_request(bot)  # a returned request is closed: the officer may ask again
+    assert [r.status for r in requests(bot)] == [SignOffStatus.RETURNED, SignOffStatus.AWAITING_LEADER]
+
+
+async def test_inspect_on_site_sets_a_date_and_reminds_the_reviewer_that_day(bot: BotHarness) -> None:
+    await setup(bot)
+    await add_evidence(bot, "1", [1, 2])
+    request = await file_request(bot)
+    await confirm(bot, request)
+    await bot.deliver()
+    assert "现场核查日期" in await tap_for_reply(bot, REVIEWER, f"so:i:{request.id}")
+    assert "不是日期" in await text(bot, REVIEWER, "明天")
+    assert reviews(bot) == []
+    await tap_for_reply(bot, REVIEWER, f"so:i:{request.id}")
+    assert "已过" in await text(bot, REVIEWER, "2026-11-01")
+    assert reviews(bot) == []
+    await tap_for_reply(bot, REVIEWER, f"so:i:{request.id}")
+    assert "2026-11-25" in await text(bot, REVIEWER, "2026-11-25")
+    assert [(r.decision, r.inspect_on) for r in reviews(bot)] == [
+        (ReviewDecision.INSPECT, date(2026, 11, 25))
+    ]
+    assert requests(bot)[0].status == SignOffStatus.UNDER_REVIEW
+    assert "现场核查：2026-11-25" in await text(bot, REVIEWER, "/item 1")
+
+    for day in (date(2026, 11, 24), date(2026, 11, 25), date(2026, 11, 26)):
+        bot.clock.set(datetime(day.year, day.month, day.day, 9, 0, tzinfo=SHANGHAI).astimezone(UTC))
+        bot.services.scheduler.tick()
+        await bot.deliver()
+    reminders = [m for m in bot.api.sent(REVIEWER) if (m.text or "").startswith("【现场核查提醒】第1项")]
+    assert len(reminders) == 1
+    assert reminders[0].button_data() == [f"so:{a}:{request.id}" for a in "arf"]
+    assert "已同意销号" in await tap_for_reply(bot, REVIEWER, f"so:a:{request.id}")
+    assert item(bot, "1").status == ItemStatus.SIGNED_OFF
+
+
+async def test_several_supervising_units_must_each_approve(bot: BotHarness) -> None:
+    await setup(bot)
+    await add_evidence(bot, "2", [])
+    request = await file_request(bot, "2")
+    await confirm(bot, request)
+    await bot.deliver()
+    assert button_message(bot, REVIEWER_2, f"so:a:{request.id}")
+    assert "仍待以下督导单位审核：市生态环境局" in await tap_for_reply(bot, REVIEWER, f"so:a:{request.id}")
+    assert item(bot, "2").status == ItemStatus.DONE
+    assert requests(bot)[0].status == SignOffStatus.UNDER_REVIEW
+    assert "暂无待处理" in await text(bot, REVIEWER, "/pending")
+    assert "第2项 事项2" in await text(bot, REVIEWER_2, "/pending")
+    assert "已审核" in await refused(bot, REVIEWER, f"so:a:{request.id}")
+    assert "已同意销号" in await tap_for_reply(bot, REVIEWER_2, f"so:a:{request.id}")
+    assert item(bot, "2").status == ItemStatus.SIGNED_OFF
+    assert sorted(r.unit_id for r in reviews(bot)) == sorted({r.unit_id for r in reviews(bot)})
+
+
+async def test_the_admin_sets_the_evidence_rule(bot: BotHarness) -> None:
+    await setup(bot)
+    assert "每条整改措施至少一份佐证材料" in await text(bot, ADMIN_ID, "/signoff_rule")
+    assert "无法识别" in await text(bot, ADMIN_ID, "/signoff_rule all")
+    assert "销号佐证要求" in await text(bot, ADMIN_ID, "/signoff_rule item")
+    with bot.services.sessions() as session:
+        assert session.get(SchedulerSetting, "signoff_evidence").value == "item"  # type: ignore[union-attr]
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "set_signoff_rule")).one()
+        assert (entry.before, entry.after) == ({"rule": "measure"}, {"rule": "item"})
+    assert "需要以下角色之一：管理员" in await text(bot, OFFICER, "/signoff_rule none")
+    await add_evidence(bot, "1", [])  # one file, linked to no measure: enough under "item"
+    await file_request(bot)
+    await text(bot, ADMIN_ID, "/signoff_rule none")
+    await file_request(bot, "2")  # no evidence at all: enough under "none"
+
+
+# ---- refusals: each changes nothing ----------------------------------------------------------------
+
+
+async def test_sign_off_without_the_required_evidence_is_refused(bot: BotHarness) -> None:
+    await setup(bot)
+    await add_evidence(bot, "1", [1])
+    before = state(bot)
+    for command in ("/signoff 1", "/signoff 1 已完成"):
+        reply = await text(bot, OFFICER, command)
+        assert "佐证材料不足" in reply
+        assert "✘ 2. 措施二（缺少佐证材料）" in reply
+    assert state(bot) == before
+    assert "只有 2 条整改措施" in await text(bot, OFFICER, "/evidence 1 3")
+    assert "用法" in await text(bot, OFFICER, "/evidence 1")
+    assert "用法" in await text(bot, OFFICER, "/signoff")
+    assert state(bot) == before
+
+
+async def test_a_second_request_and_a_signed_off_item_are_refused(bot: BotHarness) -> None:
+    await setup(bot)
+    await add_evidence(bot, "1", [1, 2])
+    request = await file_request(bot)
+    before = state(bot)
+    assert "已有未办结的销号申请" in await text(bot, OFFICER, "/signoff 1 再次申请")
+    assert state(bot) == before
+    await confirm(bot, request)
+    await bot.deliver()
+    await tap_for_reply(bot, REVIEWER, f"so:a:{request.id}")
+    before = state(bot)
+    assert "已销号" in await text(bot, OFFICER, "/signoff 1 再次申请")
+    assert "已销号" in await text(bot, OFFICER, "/evidence 1 1")
+    assert state(bot) == before
+
+
+async def test_wrong_people_pressing_sign_off_buttons_change_nothing(bot: BotHarness) -> None:
+    await setup(bot)
+    await add_evidence(bot, "1", [1, 2])
+    request = await file_request(bot)
+    await bot.deliver()
+    before = state(bot)
+    assert "只有第1项责任单位的责任领导" in await refused(bot, OTHER_LEADER, f"so:c:{request.id}")
+    assert "只有第1项责任单位的责任领导" in await refused(bot, OFFICER, f"so:c:{request.id}")
+    assert "不在审核中" in await refused(bot, REVIEWER, f"so:a:{request.id}")
+    assert "仅供已登记的整改工作人员使用" in await refused(bot, STRANGER, f"so:c:{request.id}")
+    assert "找不到" in await refused(bot, LEADER, "so:c:999")
+    assert state(bot) == before
+
+    await tap_for_reply(bot, LEADER, f"so:c:{request.id}")
+    before = state(bot)
+    assert "已不在待确认状态" in await refused(bot, LEADER, f"so:c:{request.id}")  # an old button
+    assert "只有第1项督导单位的督导人员" in await refused(bot, OTHER_REVIEWER, f"so:a:{request.id}")
+    assert "只有第1项督导单位的督导人员" in await refused(bot, OTHER_REVIEWER, f"so:r:{request.id}")
+    assert "只有第1项督导单位的督导人员" in await refused(bot, LEADER, f"so:a:{request.id}")
+    assert "仅供已登记的整改工作人员使用" in await refused(bot, STRANGER, f"so:a:{request.id}")
+    assert state(bot) == before
+    with bot.services.sessions() as session:
+        assert session.scalars(select(AuditEntry).where(AuditEntry.action == "review_signoff")).all() == []
+
+
+async def test_an_officer_cannot_approve_their_own_sign_off(bot: BotHarness) -> None:
+    await setup(bot)
+    bot.services.roster.grant_role("张伟", Role.SUPERVISOR, "整改办", actor="test")
+    await bot.send(OFFICER, "/whoami")
+    await add_evidence(bot, "1", [1, 2])
+    request = await file_request(bot)
+    await confirm(bot, request)
+    await bot.deliver()
+    assert not any(f"so:a:{request.id}" in m.button_data() for m in bot.api.sent(OFFICER))
+    before = state(bot)
+    for action in "ari":
+        assert "不能审核或确认本人提交" in await refused(bot, OFFICER, f"so:{action}:{request.id}")
+    assert state(bot) == before
+    assert "暂无待处理" in await text(bot, OFFICER, "/pending")  # not waiting for their own review
+
+
+@pytest.mark.parametrize(
+    ("user", "command", "refusal"),
+    [
+        (OFFICER, "/pending", "需要以下角色之一：责任领导、督导、领导小组、管理员"),
+        (STRANGER, "/pending", "仅供已登记的整改工作人员使用"),
+        (LEADER, "/signoff 1 已完成", "需要以下角色之一：责任人员"),
+        (STRANGER, "/signoff 1 已完成", "仅供已登记的整改工作人员使用"),
+        (REVIEWER, "/evidence 1 1", "需要以下角色之一"),
+    ],
+)
+async def test_commands_outside_ones_role_are_refused(
+    bot: BotHarness, user: int, command: str, refusal: str
+) -> None:
+    await setup(bot)
+    await add_evidence(bot, "1", [1, 2])
+    before = state(bot)
+    assert refusal in await text(bot, user, command)
+    assert state(bot) == before
