@@ -22,10 +22,11 @@ from ledger.columns import LEDGER_COLUMNS
 from ledger.complaints import parse_complaint_file
 from ledger.importer import parse_ledger_file
 from ledger.model import ItemSpec, LedgerRow, Measure, Role, Target
+from ledger.reporting import parse_month
 from ledger.roster import parse_role, parse_roster
 from ledger.xlsx import write_ledger, write_template
 from messages.outcome import import_summary_params
-from messages.render import Renderer, build_environment
+from messages.render import Renderer, build_environment, normalize_locale
 from scheduler.simulate import EmptyLedgerError, SimulationInputError, read_options, simulate
 from services.errors import DubanError
 from services.invites import invite_row, write_invites_workbook
@@ -92,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo = commands.add_parser("demo", help="show the whole job offline, in a folder of its own")
     demo.add_argument("--out", type=Path, default=None, help="folder for the demo (default DATA_DIR/demo)")
+    demo.add_argument("--lang", choices=("zh", "en"), default=None, help="language of the transcript")
     sim = commands.add_parser(
         "simulate", help="run the rules over virtual days on a copy of the store; print the timeline"
     )
@@ -108,6 +110,14 @@ def _parser() -> argparse.ArgumentParser:
     complaints_import.add_argument(
         "--dry-run", action="store_true", help="show what would change, change nothing"
     )
+    report = commands.add_parser("report", help="write a report").add_subparsers(
+        dest="report_command", required=True
+    )
+    report_month = report.add_parser("month", help="the month's dispatch notice (调度通报, .docx)")
+    report_month.add_argument("month", metavar="YYYY-MM")
+    report_month.add_argument("path", type=Path)
+    report_public = report.add_parser("public", help="the public disclosure page (信息公开, .html)")
+    report_public.add_argument("path", type=Path)
     return parser
 
 
@@ -125,7 +135,7 @@ def _progress(total: int, enabled: bool) -> Iterator[Callable[[int], None]]:
 class Cli:
     def __init__(self, settings: Settings, out: Callable[[str], None]) -> None:
         self.settings = settings
-        self.locale = settings.locale
+        self.locale: str = settings.locale
         self.renderer = Renderer(build_environment(), settings.tz)
         self._out = out
 
@@ -155,7 +165,9 @@ class Cli:
 
     def cmd_demo(self, args: argparse.Namespace) -> int:
         folder = args.out or self.settings.data_dir / "demo"
-        run_demo(self.settings, folder, lambda key, params: self.say(key, **params))
+        if args.lang is not None:
+            self.locale = normalize_locale(args.lang)
+        run_demo(self.settings, folder, lambda key, params: self.say(key, **params), self.locale)
         return 0
 
     def cmd_simulate(self, args: argparse.Namespace) -> int:
@@ -297,6 +309,28 @@ class Cli:
             warnings=[self.renderer.note(self.locale, n) for n in outcome.warnings],
         )
         return 1 if outcome.errors else 0
+
+    def cmd_report(self, args: argparse.Namespace) -> int:
+        """`duban report month YYYY-MM PATH.docx`, `duban report public PATH.html`."""
+        services = self.services()
+        try:
+            getattr(self, f"_report_{args.report_command}")(services, args)
+        finally:
+            services.close()
+        return 0
+
+    def _report_month(self, services: Services, args: argparse.Namespace) -> None:
+        month = parse_month(args.month)
+        if month is None:
+            raise DubanError("bad_month", value=args.month)
+        report, data = services.reporting.month_notice(month, self.locale)
+        args.path.write_bytes(data)
+        self.say("cli/report_month_written", path=str(args.path), report=report)
+
+    def _report_public(self, services: Services, args: argparse.Namespace) -> None:
+        report, page = services.reporting.public_page(self.locale)
+        args.path.write_text(page, encoding="utf-8")
+        self.say("cli/report_public_written", path=str(args.path), report=report)
 
     def cmd_people(self, args: argparse.Namespace) -> int:
         services = self.services()

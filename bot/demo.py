@@ -1,53 +1,360 @@
-"""`duban demo`: the whole job, offline, in a folder of its own (what `make run` shows without a token)."""
+"""`duban demo`: the whole job, offline, in a folder of its own (what `make run` shows without a token).
+
+The real application runs against the loopback Bot API server on a virtual clock: the Jiayuguan plan and a
+roster of its units are loaded, then 90 days are played in about a minute. Officers answer dispatches
+(one with photos), one officer never answers and climbs the ladder, a sign-off is approved, another is
+returned, and a spot-check reopens the item approved. Every message is printed as it reaches a chat; the
+ledger, the month's dispatch notice and the chart are written to the folder at the end.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from bot.app import build_application, polling
 from bot.config import Settings
-from bot.wiring import build_services
+from bot.context import DubanApp
+from bot.loopback_api import LoopbackBotApi, SentMessage
+from bot.processing import PerChatUpdateProcessor
+from ledger.clock import ManualClock
 from ledger.importer import parse_ledger_file
-from ledger.xlsx import write_ledger
+from ledger.model import Role
+from ledger.reporting import Month
+from reports.chart import progress_chart
+from scheduler import jobs
+from scheduler.limits import RateLimiter
+from scheduler.sender import OutboxSender
+from storage import scheduler_queries
 from storage.db import create_db_engine, upgrade
+from storage.models import Person
 
 SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "jiayuguan-2020-rectification-plan.txt"
+DEMO_DAYS = 90
+FIRST_DAY = date(2020, 12, 16)  # the plan's own date
+PHOTO = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+SUPERVISING_OFFICE = "市生态环境保护督察整改办公室"
+
+Say = Callable[[str, dict[str, Any]], None]
 
 
-def run_demo(settings: Settings, folder: Path, say: Callable[[str, dict[str, object]], None]) -> Path:
-    """Import the Jiayuguan plan into a fresh store in `folder` and export its ledger; returns the workbook."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob("demo.db*"):
-        stale.unlink()
-    demo_settings = settings.model_copy(
-        update={"database_url": f"sqlite:///{(folder / 'demo.db').resolve()}", "data_dir": folder}
-    )
-    engine = create_db_engine(demo_settings.effective_database_url)
-    upgrade(engine)
-    engine.dispose()
-    services = build_services(demo_settings)
-    try:
-        today = services.clock.now().astimezone(settings.tz).date()
-        parsed = parse_ledger_file(SAMPLE, default_start=today)
+@dataclass(frozen=True)
+class Actor:
+    """Someone in the demo: their Telegram id, name, unit and how they behave."""
+
+    user_id: int
+    name: str
+    unit: str | None
+    role: Role
+    answers: bool = True
+    photos: bool = False
+
+
+CAST = (
+    Actor(1001, "王芳", "市生态环境局", Role.OFFICER, photos=True),
+    Actor(1002, "李强", "市发展改革委", Role.OFFICER),
+    Actor(1003, "赵敏", "市工信局", Role.OFFICER),
+    Actor(1004, "陈静", "市市场监管局", Role.OFFICER, answers=False),
+    Actor(1005, "刘洋", "市住建局", Role.OFFICER),
+    Actor(1006, "周磊", "市农业农村局", Role.OFFICER),
+    Actor(2001, "孙局长", "市生态环境局", Role.LEADER),
+    Actor(2002, "吴主任", "市发展改革委", Role.LEADER),
+    Actor(2003, "郑局长", "市市场监管局", Role.LEADER),
+    Actor(3001, "马督导", SUPERVISING_OFFICE, Role.SUPERVISOR),
+    Actor(4001, "黄组长", None, Role.LEADERSHIP),
+)
+ADMIN = Actor(9001, "整改办管理员", None, Role.ADMIN)
+
+
+@dataclass
+class DemoResult:
+    folder: Path
+    files: list[Path] = field(default_factory=list)
+    messages: int = 0
+
+
+class VirtualTime:
+    """The demo's clock: Telegram's limits are kept in virtual seconds, and waiting advances the clock."""
+
+    def __init__(self, clock: ManualClock) -> None:
+        self.clock = clock
+
+    def monotonic(self) -> float:
+        return self.clock.now().timestamp()
+
+    async def sleep(self, seconds: float) -> None:
+        self.clock.advance(timedelta(seconds=seconds))
+
+
+class Demo:
+    def __init__(self, settings: Settings, folder: Path, say: Say, locale: str) -> None:
+        self._settings = settings
+        self._folder = folder
+        self._say = say
+        self._locale = locale
+        self._clock = ManualClock(self._at(FIRST_DAY, time(7, 30)))
+        self._names = {actor.user_id: actor for actor in (*CAST, ADMIN)}
+        self._percent: dict[str, int] = {}
+        self._result = DemoResult(folder)
+        self.tz = settings.tz
+        self.items_of: dict[int, list[str]] = {}
+
+    def _at(self, day: date, moment: time) -> datetime:
+        return datetime.combine(day, moment, tzinfo=self._settings.tz).astimezone(UTC)
+
+    def _prepare_store(self) -> Settings:
+        self._folder.mkdir(parents=True, exist_ok=True)
+        for stale in self._folder.glob("demo.db*"):
+            stale.unlink()
+        settings = self._settings.model_copy(
+            update={
+                "database_url": f"sqlite:///{(self._folder / 'demo.db').resolve()}",
+                "data_dir": self._folder,
+                "admins": frozenset({ADMIN.user_id}),
+                "locale": self._locale,
+            }
+        )
+        engine = create_db_engine(settings.effective_database_url)
+        upgrade(engine)
+        engine.dispose()
+        return settings
+
+    async def run(self) -> DemoResult:
+        settings = self._prepare_store()
+        # The server dates messages by the virtual clock, as Telegram would by the real one.
+        async with LoopbackBotApi(
+            strict_chats=False, wall_clock=lambda: self._clock.now().timestamp()
+        ) as api:
+            settings = settings.model_copy(
+                update={"telegram_token": SecretStr(api.token), "telegram_api_url": api.base_url}
+            )
+            app = build_application(settings, clock=self._clock, scheduled=False)
+            async with polling(app, poll_timeout=1):
+                await api.wait_polling()
+                outbox_bot = await jobs.open_outbox_bot(settings)
+                try:
+                    await self._play(api, app, outbox_bot)
+                finally:
+                    await outbox_bot.shutdown()
+                self._write_files(app)
+        return self._result
+
+    # ---- the play ------------------------------------------------------------------------------
+
+    async def _play(self, api: LoopbackBotApi, app: DubanApp, outbox_bot: Any) -> None:
+        services = app.bot_data.services
+        virtual = VirtualTime(self._clock)
+        sender = OutboxSender(
+            services.sessions, self._clock, services.renderer, self._settings.tz,
+            RateLimiter(clock=virtual.monotonic, sleep=virtual.sleep), services.scheduler.current_rules,
+            sleep=virtual.sleep,
+        )  # fmt: skip
+        api.on_send = lambda message: self._show(message)
+        for actor in (*CAST, ADMIN):
+            api.add_user(actor.user_id, actor.name)
+        self._setup(services)
+        user = _User(api, app, self)
+        await user.says(ADMIN, "/signoff_rule item")
+        for actor in CAST:
+            await user.says(actor, f"/start {self._codes[actor.user_id]}")
+        for offset in range(DEMO_DAYS):
+            day = FIRST_DAY + timedelta(days=offset)
+            self._clock.set(self._at(day, time(0, 5)))
+            await asyncio.to_thread(services.scheduler.tick)
+            # After the quiet hours (08:00) and the supervisors' digest (08:30).
+            self._clock.set(self._at(day, time(8, 30)))
+            await sender.drain(outbox_bot)
+            self._clock.set(self._at(day, time(10, 0)))
+            await self._act(user, day, offset)
+            self._clock.set(self._at(day, time(17, 0)))
+            await sender.drain(outbox_bot)
+
+    def _setup(self, services: Any) -> None:
+        parsed = parse_ledger_file(SAMPLE, default_start=FIRST_DAY)
         outcome = services.ledger.import_ledger(parsed, actor="demo", dry_run=False)
-        say(
-            "cli/demo_imported",
-            {"path": SAMPLE.name, "items": len(outcome.changes), "units": outcome.new_units},
+        self._say(
+            "cli/demo_imported", {"path": SAMPLE.name, "items": len(parsed.items), "units": outcome.new_units}
         )
-        rows = services.ledger.rows()
-        label = services.renderer.label
-        say(
-            "cli/items_table",
-            {"rows": [(row, label(settings.locale, "status", row.status.value)) for row in rows]},
+        self._codes: dict[int, str] = {}
+        for actor in CAST:
+            person = services.roster.add_person(actor.name, unit=actor.unit, role=actor.role, actor="demo")
+            assert person.invite_code is not None
+            self._codes[actor.user_id] = person.invite_code
+        with services.sessions() as session, session.begin():
+            # Spot-checks one month after sign-off, so that the 90 days show one.
+            scheduler_queries.set_setting(session, "spot_check_months", [1])
+            for person in session.scalars(select(Person)):
+                person.locale = self._locale
+        self.items_of = {
+            actor.user_id: [row.spec.number for row in services.ledger.rows(unit_name=actor.unit)]
+            for actor in CAST
+            if actor.role == Role.OFFICER
+        }
+
+    async def _act(self, user: _User, day: date, offset: int) -> None:
+        """What the people do at 10:00: answer what reached them today, and the scripted steps."""
+        silent = {n for actor in CAST if not actor.answers for n in self.items_of.get(actor.user_id, [])}
+        for actor in CAST:
+            if actor.role != Role.OFFICER or not actor.answers:
+                continue
+            # The silent officer's items are left to them, so the ladder has something to climb.
+            asked = [n for n in user.asked_today(actor, day) if n not in silent]
+            for number in asked[:2]:
+                await self._report(user, actor, number)
+        officer, leader, supervisor = CAST[0], CAST[6], CAST[9]
+        other, other_leader = CAST[1], CAST[7]
+        script: dict[int, list[tuple[Actor, str, str]]] = {
+            # (who, what, text): "say" a message, "photo" with a caption, "press" a button, "reply" to the last.
+            3: [(officer, "photo", "24.2")],
+            6: [
+                (officer, "say", "/report 24.2 100% 铬污染渣土已全部转移入库，苫盖完好"),
+                (officer, "photo", "24.2"),
+                (officer, "say", "/signoff 24.2 铬渣已规范贮存，整改资料齐全，申请销号"),
+            ],
+            7: [(leader, "press", "so:c:")],
+            8: [(supervisor, "press", "so:a:")],
+            20: [
+                (other, "say", "/report 31 100% 能耗指标已完成"),
+                (other, "photo", "31"),
+                (other, "say", "/signoff 31 已完成整改，申请销号"),
+            ],
+            21: [(other_leader, "press", "so:c:")],
+            22: [
+                (supervisor, "press", "so:r:"),
+                (supervisor, "say", "缺少2020年度能耗统计数据佐证，请补充后重新申请"),
+            ],
+        }
+        for actor, what, text in script.get(offset, []):
+            await user.act(actor, what, text)
+        if await user.press(supervisor, "spot_re:", required=False):
+            await user.reply_last(supervisor, "2021-04-30 回头看发现铬渣库苫盖破损，问题反弹")
+
+    async def _report(self, user: _User, actor: Actor, number: str) -> None:
+        percent = min(95, self._percent.get(number, 0) + 15)
+        self._percent[number] = percent
+        if actor.photos:
+            await user.photo(actor, f"/report {number} {percent}% 现场整改照片")
+        else:
+            await user.says(actor, f"/report {number} {percent}% 按计划推进，已完成阶段任务")
+
+    # ---- output --------------------------------------------------------------------------------
+
+    def _show(self, message: SentMessage) -> None:
+        actor = self._names.get(message.chat_id)
+        who = f"{actor.name}（{actor.unit or actor.role.value}）" if actor else str(message.chat_id)
+        text = (message.text or message.filename or "").strip()
+        first = text.splitlines()[0] if text else ""
+        more = len(text.splitlines()) - 1
+        self._result.messages += 1
+        self._say(
+            "cli/demo_message",
+            {"at": self._clock.now(), "to": who, "text": first[:60], "more": more, "kind": message.method},
         )
-        workbook = folder / "ledger.xlsx"
-        write_ledger(
-            workbook,
-            rows,
-            sheet_title=services.renderer.render("zh_CN", "cli/ledger_sheet_title"),
-            status_label=lambda status: label("zh_CN", "status", status.value),
+
+    def show_action(self, actor: Actor, text: str) -> None:
+        who = f"{actor.name}（{actor.unit or actor.role.value}）"
+        self._say("cli/demo_action", {"at": self._clock.now(), "who": who, "text": text})
+
+    def _write_files(self, app: DubanApp) -> None:
+        """The ledger, the dispatch notice of the last month played, and the chart of progress by unit."""
+        services = app.bot_data.services
+        month = Month.of(FIRST_DAY + timedelta(days=DEMO_DAYS - 1))
+        ledger = self._folder / "ledger.xlsx"
+        ledger.write_bytes(services.ledger_files.export()[0])
+        notice = self._folder / f"dispatch-{month.year}-{month.month:02d}.docx"
+        notice.write_bytes(services.reporting.month_notice(month, self._locale)[1])
+        chart = self._folder / "progress.png"
+        chart.write_bytes(progress_chart(services.reporting.unit_progress(), locale=self._locale))
+        self._result.files = [ledger, notice, chart]
+        self._say(
+            "cli/demo_done", {"folder": str(self._folder), "files": [str(p) for p in self._result.files]}
         )
-        say("cli/demo_done", {"folder": str(folder), "workbook": str(workbook)})
-        return workbook
-    finally:
-        services.close()
+
+
+class _User:
+    """The people of the demo acting through the loopback server, as Telegram users would."""
+
+    def __init__(self, api: LoopbackBotApi, app: DubanApp, demo: Demo) -> None:
+        self._api = api
+        self._app = app
+        self._demo = demo
+        self._pressed: set[tuple[int, str]] = set()
+
+    async def _idle(self) -> None:
+        """Wait until the bot took every update and finished handling it, so the clock may move on."""
+        await self._api.wait_updates_consumed(timeout=10)
+        processor = self._app.update_processor
+        assert isinstance(processor, PerChatUpdateProcessor)
+        async with asyncio.timeout(10):
+            await processor.wait_idle()
+
+    async def _settled(self, chat_id: int, before: int) -> None:
+        await self._idle()
+        await self._api.wait_for(lambda: len(self._api.sent(chat_id)) > before or None, timeout=10)
+
+    async def says(self, actor: Actor, text: str, reply_to: int | None = None) -> None:
+        self._demo.show_action(actor, text)
+        before = len(self._api.sent(actor.user_id))
+        self._api.push_text(actor.user_id, text, reply_to_message_id=reply_to)
+        await self._settled(actor.user_id, before)
+
+    async def photo(self, actor: Actor, caption: str) -> None:
+        self._demo.show_action(actor, f"[照片] {caption}")
+        before = len(self._api.sent(actor.user_id))
+        self._api.push_photo(actor.user_id, PHOTO + caption.encode(), caption=caption)
+        await self._settled(actor.user_id, before)
+
+    async def press(self, actor: Actor, prefix: str, *, required: bool = True) -> bool:
+        """Press the newest button starting with `prefix` in the actor's chat; False when there is none."""
+        for message in reversed(self._api.sent(actor.user_id)):
+            for data in message.button_data():
+                if data.startswith(prefix) and (message.message_id, data) not in self._pressed:
+                    self._pressed.add((message.message_id, data))
+                    label = next(b["text"] for b in message.buttons() if b.get("callback_data") == data)
+                    self._demo.show_action(actor, f"[按钮] {label}")
+                    pressed = self._api.push_callback(actor.user_id, message.message_id, data)
+                    await self._api.wait_callback_answered(pressed["callback_query"]["id"], timeout=10)
+                    await self._idle()
+                    return True
+        if required:
+            raise LookupError(f"no button {prefix} for {actor.name}")
+        return False
+
+    async def act(self, actor: Actor, what: str, text: str) -> None:
+        if what == "say":
+            await self.says(actor, text)
+        elif what == "photo":
+            await self.photo(actor, text)
+        else:
+            await self.press(actor, text)
+
+    async def reply_last(self, actor: Actor, text: str) -> None:
+        last = self._api.last_sent(actor.user_id)
+        await self.says(actor, text, reply_to=last.message_id)
+
+    def asked_today(self, actor: Actor, day: date) -> list[str]:
+        """Item numbers the bot asked this officer about today (dispatches, reminders, warnings)."""
+        numbers: list[str] = []
+        own = self._demo.items_of.get(actor.user_id, [])
+        for message in self._api.sent(actor.user_id):
+            sent_day = datetime.fromtimestamp(message.date, UTC).astimezone(self._demo.tz).date()
+            if sent_day != day:
+                continue
+            for data in message.button_data():
+                if data.startswith("nr:") and data[3:] in own and data[3:] not in numbers:
+                    numbers.append(data[3:])
+        return numbers
+
+
+def run_demo(settings: Settings, folder: Path, say: Say, locale: str) -> DemoResult:
+    return asyncio.run(Demo(settings, folder, say, locale).run())

@@ -11,12 +11,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from ledger.clock import Clock, SystemClock
 from messages.render import Renderer, build_environment
+from reports.chart import progress_chart
 from scheduler.engine import ReminderActions, SchedulerEngine
 from scheduler.limits import RateLimiter
 from scheduler.rule_values import office_rules
 from scheduler.sender import OutboxSender
 from services.accounts import AccountService
 from services.complaints import ComplaintService
+from services.digests import DIGEST_KIND, WEEKLY_KINDS, DigestService
 from services.escalations import EscalationService
 from services.evidence import EvidenceStore
 from services.extensions import ExtensionService
@@ -24,6 +26,7 @@ from services.history import HistoryService
 from services.items import ItemService
 from services.ledger import LedgerService
 from services.ledger_files import LedgerFileService
+from services.reporting import ReportingService
 from services.reports import ReportService
 from services.roster import RosterService
 from services.settings import SettingsService
@@ -60,6 +63,8 @@ class Services:
     extensions: ExtensionService
     spotchecks: SpotCheckService
     history: HistoryService
+    reporting: ReportingService
+    digests: DigestService
 
     def close(self) -> None:
         self.engine.dispose()
@@ -83,6 +88,10 @@ def build_services(settings: Settings, *, clock: Clock | None = None, check_sche
     scheduler = SchedulerEngine(
         sessions, clock, renderer, settings.tz, base_rules=office_rules(settings.rules_file)
     )
+    reporting = ReportingService(sessions, clock, settings.tz, ledger)
+    digests = DigestService(
+        sessions, clock, settings.tz, renderer, chart=lambda: progress_chart(reporting.unit_progress())
+    )
     sender = OutboxSender(
         sessions,
         clock,
@@ -90,6 +99,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None, check_sche
         settings.tz,
         RateLimiter(clock=time.monotonic),
         lambda: scheduler.current_rules(),
+        photos=dict.fromkeys(WEEKLY_KINDS, digests.weekly_chart),
+        standalone=(DIGEST_KIND,),
     )
     complaints = ComplaintService(sessions, clock, settings.tz, scheduler)
     scheduler.daily_rules.append(complaints.assign_leaders)
@@ -97,6 +108,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None, check_sche
     scheduler.daily_rules.append(signoff.inspection_reminders)
     spotchecks = SpotCheckService(sessions, clock, settings.tz, items, scheduler)
     scheduler.daily_rules.append(spotchecks.ask_due)
+    scheduler.daily_rules.append(digests.daily)  # last: in a merged message the digest comes last
     return Services(
         settings=settings,
         engine=engine,
@@ -121,4 +133,6 @@ def build_services(settings: Settings, *, clock: Clock | None = None, check_sche
         extensions=ExtensionService(sessions, clock, settings.tz, items, scheduler),
         spotchecks=spotchecks,
         history=HistoryService(sessions, items),
+        reporting=reporting,
+        digests=digests,
     )

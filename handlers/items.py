@@ -29,6 +29,11 @@ async def item(update: Update, context: BotContext, viewer: Viewer) -> None:
     if number is None:
         await answer(update, context, viewer.locale, "chat/items/item_usage")
         return
+    await show_item(update, context, viewer, number)
+
+
+async def show_item(update: Update, context: BotContext, viewer: Viewer, number: str) -> None:
+    """The item card (/item N, and the buttons of the digest)."""
     detail = await run(context.services.views.detail, viewer, number)
     sent = await answer(update, context, viewer.locale, "chat/items/detail", {"item": detail})
     if sent is not None:

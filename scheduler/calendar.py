@@ -7,6 +7,7 @@ announced it. For a year it does not know, weekdays are used and the year is rem
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 
@@ -15,8 +16,12 @@ import chinese_calendar
 WEEKEND = (5, 6)
 
 
+@functools.lru_cache(maxsize=4096)
 def package_working_day(day: date) -> bool | None:
-    """Whether the package says `day` is a working day; None for a year it has no data for."""
+    """Whether the package says `day` is a working day; None for a year it has no data for.
+
+    Cached: the package is slow, and counting working days asks it about the same days again and again.
+    """
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:

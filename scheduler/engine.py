@@ -153,7 +153,9 @@ class SchedulerEngine:
             self._update_schedule_status(session, today, rules)
             result.reminders = self._reminders(session, outbox, after, today, calendar, rules)
             self._dispatches(session, outbox, after, today, calendar, rules, result)
-            result.escalations = self._ladder(session, outbox, today, calendar, rules)
+            if calendar.is_working_day(today):
+                # Offices do not work at weekends and holidays: the ladder moves on working days only.
+                result.escalations = self._ladder(session, outbox, today, calendar, rules)
             for rule in self.daily_rules:
                 result.queued += rule(session, outbox, today, calendar, rules)
             self._warn_missing_calendar(session, outbox, calendar)
@@ -171,7 +173,9 @@ class SchedulerEngine:
             )
             if item.status == ItemStatus.NOT_STARTED and status == ItemStatus.ON_SCHEDULE:
                 continue
-            item.status = status
+            if item.status != status:
+                # Assigning an unchanged value would still mark the row dirty for every flush after it.
+                item.status = status
 
     def _reminders(
         self, session: Session, outbox: Outbox, after: date, today: date, calendar: WorkCalendar, rules: Rules
@@ -233,6 +237,7 @@ class SchedulerEngine:
         dispatches = sq.dispatches_of(session, ids)
         ladders = sq.ladders_of(session, ids)
         last_reports = queries.last_report_dates(session, ids)
+        issued = sq.escalations_by_item(session, ids)
         steps: list[tuple[Item, ItemLadder, Step]] = []
         for item in candidates:
             ladder = ladders.get(item.id) or ItemLadder(item_id=item.id, level=0, since=None, yellow_count=0)
@@ -252,6 +257,7 @@ class SchedulerEngine:
                 last_report=reported.astimezone(self._tz).date() if reported else None,
                 last_progress=ladder.last_progress,
                 behind_schedule=item.status == ItemStatus.BEHIND,
+                issued=frozenset((Level(e.level), e.reason) for e in issued.get(item.id, [])),
             )
             step = next_escalation(state, today, calendar, rules)
             if step is not None:
@@ -286,7 +292,10 @@ class SchedulerEngine:
             entity="item", entity_id=item.number, after={"level": int(step.level), "reason": step.reason},
         )  # fmt: skip
         kind = LEVEL_KIND[step.level]
-        params = {**self._item_params(item), "reason": step.reason, "level": int(step.level), "history": []}
+        params = {
+            **self._item_params(item), "reason": step.reason, "level": int(step.level), "history": [],
+            "rules": asdict(self.rules(session)),
+        }  # fmt: skip
         if step.level >= Level.SUMMONS:
             # The proposal carries the item's ladder so far: the draft of the referral text.
             params["history"] = [

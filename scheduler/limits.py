@@ -7,6 +7,8 @@ from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+MARGIN = 0.05  # seconds added to every window (see `RateLimiter.wait_time`)
+
 
 @dataclass(frozen=True)
 class Window:
@@ -43,15 +45,20 @@ class RateLimiter:
         return [("*", self._limits.overall), (chat_id, chat)]
 
     def wait_time(self, chat_id: int) -> float:
-        """Seconds until a message to `chat_id` keeps every window."""
+        """Seconds until a message to `chat_id` keeps every window.
+
+        Sends are counted when they leave; Telegram counts them when they arrive, and one request can
+        overtake another on the way, so each window is kept a little wider than Telegram's.
+        """
         now = self._clock()
         wait = 0.0
         for key, window in self._windows(chat_id):
+            span = window.seconds + MARGIN
             times = self._sent[key]
-            while times and times[0] <= now - window.seconds:
+            while times and times[0] <= now - span:
                 times.popleft()
             if len(times) >= window.count:
-                wait = max(wait, times[0] + window.seconds - now)
+                wait = max(wait, times[0] + span - now)
         return wait
 
     async def acquire(self, chat_id: int) -> None:

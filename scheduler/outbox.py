@@ -16,11 +16,21 @@ from storage import scheduler_queries as sq
 from storage.models import Item
 from storage.scheduling import OutboxMessage, OutboxStatus
 
+BUTTONS_PER_ROW = 5
+
 
 @dataclass(frozen=True)
 class Button:
     label: str
     data: str
+
+
+@dataclass(frozen=True)
+class GroupRecipient:
+    """A group chat (the office's work group): no person behind it, so no name and no person id."""
+
+    chat_id: int
+    locale: str
 
 
 class Outbox:
@@ -39,7 +49,7 @@ class Outbox:
     def add(
         self,
         key: str,
-        to: sq.Recipient,
+        to: sq.Recipient | GroupRecipient,
         kind: str,
         params: dict[str, Any],
         *,
@@ -52,14 +62,15 @@ class Outbox:
         snooze_of: int | None = None,
     ) -> None:
         """Queue `notify/<kind>` for one person; `buttons(outbox_id)` builds the buttons once the id is known."""
-        full_key = f"{key}:p{to.person_id}"
+        person_id = to.person_id if isinstance(to, sq.Recipient) else None
+        full_key = f"{key}:p{person_id}" if person_id is not None else f"{key}:c{to.chat_id}"
         if full_key in self._rows:
             return
         local = (not_before or self._now).astimezone(self._tz)
         send_at = local if urgent else next_send_time(local, self._rules)
         text = self._renderer.render(to.locale, f"notify/{kind}", params)
         row = OutboxMessage(
-            key=full_key, chat_id=to.chat_id, person_id=to.person_id, item_id=item.id if item else None,
+            key=full_key, chat_id=to.chat_id, person_id=person_id, item_id=item.id if item else None,
             kind=kind, level=level, text=text, urgent=urgent, not_before=send_at.astimezone(UTC),
             status=OutboxStatus.PENDING, attempts=0, created_at=self._now, resent_after_crash=False,
             due_date=due_date, snooze_of_id=snooze_of,
@@ -73,6 +84,7 @@ class Outbox:
         self._session.flush()
         for row, make in fresh:
             buttons = [{"text": b.label, "data": b.data} for b in make(row.id)]
-            row.buttons = [buttons] if buttons else None
+            rows = [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
+            row.buttons = rows or None
         self._rows.clear()
         return len(fresh)

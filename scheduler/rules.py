@@ -116,6 +116,7 @@ class LadderState:
     last_report: date | None
     last_progress: date | None  # the last day the percent went up
     behind_schedule: bool
+    issued: frozenset[tuple[Level, str]] = frozenset()  # (level, reason) already issued on the item
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,14 @@ def unanswered_in_row(dispatches: tuple[Dispatch, ...], today: date) -> int:
     return count
 
 
+# Conditions that stay true until the item changes (overdue, behind): once a level was issued for one of
+# them it is not issued again for the same reason, so an officer who keeps reporting on an overdue item is
+# not sent the same notice after every report (a report acknowledges the level: no repeats of it).
+PERSISTENT_REASONS = frozenset(
+    {"deadline_passed", "long_overdue", "deadline_near_low_progress", "behind_schedule", "repeated_warnings"}
+)
+
+
 def next_escalation(
     state: LadderState, today: date, calendar: WorkCalendar, rules: Rules
 ) -> Escalation | None:
@@ -146,6 +155,8 @@ def next_escalation(
     if state.status in CLOSED:
         return None
     for level, reason in _triggers(state, today, calendar, rules):
+        if reason in PERSISTENT_REASONS and (level, reason) in state.issued:
+            continue
         if level > state.level:
             return Escalation(level, reason)
     return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
 from ledger.clock import Clock
@@ -40,12 +40,13 @@ MAX_BACKOFF = timedelta(minutes=10)
 
 @dataclass(frozen=True)
 class Batch:
-    """Rows due to one chat, merged into one message."""
+    """Rows due to one chat, merged into one message; `kind` is the first row's."""
 
     chat_id: int
     ids: tuple[int, ...]
     text: str
     buttons: tuple[tuple[tuple[str, str], ...], ...]
+    kind: str = ""
 
 
 @dataclass
@@ -59,22 +60,26 @@ class DrainResult:
     message_ids: list[int] = field(default_factory=list)
 
 
-def merge(rows: Sequence[OutboxMessage], limit: int = TELEGRAM_LIMIT) -> list[Batch]:
-    """Rows to the same chat become one message, in order, as long as the text stays under the limit."""
+def merge(
+    rows: Sequence[OutboxMessage], limit: int = TELEGRAM_LIMIT, alone: Collection[str] = ()
+) -> list[Batch]:
+    """Rows to the same chat become one message, in order, as long as the text stays under the limit;
+    rows of a kind in `alone` (a photo follows them, or their buttons matter) are never merged."""
     batches: list[Batch] = []
     for row in rows:
         row_buttons = tuple(tuple((b["text"], b["data"]) for b in line) for line in (row.buttons or []))
         last = batches[-1] if batches else None
         joined = f"{last.text}\n\n{row.text}" if last else row.text
-        if last and last.chat_id == row.chat_id and len(joined) <= limit:
+        apart = row.kind in alone or (last is not None and last.kind in alone)
+        if last and last.chat_id == row.chat_id and len(joined) <= limit and not apart:
             seen = {data for line in last.buttons for _, data in line}
             fresh = tuple(
                 line for line in (tuple(b for b in line if b[1] not in seen) for line in row_buttons) if line
             )
             buttons = (last.buttons + fresh)[:MAX_BUTTON_ROWS]
-            batches[-1] = Batch(row.chat_id, (*last.ids, row.id), joined, buttons)
+            batches[-1] = Batch(row.chat_id, (*last.ids, row.id), joined, buttons, last.kind)
         else:
-            batches.append(Batch(row.chat_id, (row.id,), row.text[:limit], row_buttons))
+            batches.append(Batch(row.chat_id, (row.id,), row.text[:limit], row_buttons, row.kind))
     return batches
 
 
@@ -91,6 +96,8 @@ class OutboxSender:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         # About one second of sending: after a crash, only that many rows can be on record as possible repeats.
         batch_size: int = 30,
+        photos: Mapping[str, Callable[[], bytes | None]] | None = None,
+        standalone: Collection[str] = (),
     ) -> None:
         self._sessions = session_factory
         self._clock = clock
@@ -100,6 +107,10 @@ class OutboxSender:
         self._rules = rules
         self._sleep = sleep
         self._batch_size = batch_size
+        # A photo made at send time follows the message of these kinds (the weekly summary's chart).
+        self._photos = dict(photos or {})
+        # Rows of these kinds go out as messages of their own (the digest, with its buttons), never merged.
+        self._alone = {*self._photos, *standalone}
 
     def recover(self) -> int:
         """At start: rows left claimed by a crash go out again once, on record as possible repeats."""
@@ -130,7 +141,7 @@ class OutboxSender:
                     .execution_options(synchronize_session=False)
                 )
             )
-            return merge([row for row in rows if row.id in taken])
+            return merge([row for row in rows if row.id in taken], alone=self._alone)
 
     async def drain(self, bot: ExtBot[None]) -> DrainResult:
         """Send everything due now; returns what happened. Call it again to send what became due."""
@@ -174,6 +185,25 @@ class OutboxSender:
             result.sent += 1
             result.merged += len(batch.ids) - 1
             result.message_ids.append(message.message_id)
+            if batch.kind in self._photos:
+                await self._send_photo(bot, batch.chat_id, self._photos[batch.kind])
+            return
+
+    async def _send_photo(self, bot: ExtBot[None], chat_id: int, make: Callable[[], bytes | None]) -> None:
+        """The photo after a sent message: made now, sent once; a failure is logged, the message stands."""
+        photo = await asyncio.to_thread(make)
+        if photo is None:
+            return
+        while True:
+            await self._limiter.acquire(chat_id)
+            try:
+                await bot.send_photo(chat_id, photo)
+            except RetryAfter as error:
+                delay = error.retry_after
+                await self._sleep(delay.total_seconds() if isinstance(delay, timedelta) else float(delay))
+                continue
+            except TelegramError as error:
+                LOGGER.warning("photo to chat %s not sent: %s", chat_id, error)
             return
 
     def _finish(self, batch: Batch, status: OutboxStatus, message_id: int | None, error: str | None) -> None:

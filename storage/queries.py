@@ -288,3 +288,19 @@ def item_number_of_bot_message(session: Session, chat_id: int, message_id: int) 
         .where(BotMessage.chat_id == chat_id, BotMessage.message_id == message_id)
     )
     return session.scalars(statement).first()
+
+
+def reported_item_numbers(session: Session, start: datetime, end: datetime) -> set[str]:
+    """Numbers of the items with a progress report at or after `start` and before `end`."""
+    statement = (
+        select(Item.number)
+        .join(ProgressReport, ProgressReport.item_id == Item.id)
+        .where(ProgressReport.created_at >= start, ProgressReport.created_at < end)
+        .distinct()
+    )
+    return set(session.scalars(statement))
+
+
+def items_where(session: Session, where: ColumnElement[bool]) -> Sequence[Item]:
+    """The items matching `where`, with their targets, measures and units, in plan order."""
+    return session.scalars(_with_children(select(Item).where(where)).order_by(Item.sort_key)).all()

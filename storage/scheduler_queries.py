@@ -211,3 +211,12 @@ def escalations_of(session: Session, item_id: int) -> Sequence[Escalation]:
 def snoozes_of(session: Session, outbox_id: int) -> int:
     statement = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.snooze_of_id == outbox_id)
     return session.scalar(statement) or 0
+
+
+def escalations_by_item(session: Session, item_ids: Sequence[int]) -> dict[int, list[Escalation]]:
+    result: dict[int, list[Escalation]] = {}
+    for start in range(0, len(item_ids), 500):
+        statement = select(Escalation).where(Escalation.item_id.in_(item_ids[start : start + 500]))
+        for row in session.scalars(statement):
+            result.setdefault(row.item_id, []).append(row)
+    return result

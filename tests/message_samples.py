@@ -5,13 +5,17 @@ A new template without a sample here fails `test_every_template_has_a_sample`.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Any
 
 from ledger.closing import HistoryEntry
+from ledger.digest import Digest, UnitDigest, WeeklySummary
+from ledger.digest import Entry as DigestEntry
 from ledger.model import ItemSpec, ItemStatus, LedgerRow, Role, Target
 from ledger.schedule import DeadlineState, Timing
 from ledger.signoff import EvidenceRule, coverage
+from scheduler.rules import Rules
 from scheduler.simulate import Event
 from services.complaints import ComplaintAdded, ComplaintImportOutcome, ComplaintView, RepeatLink
 from services.escalations import IssuedEscalation
@@ -32,6 +36,7 @@ from services.signoff import (
 from services.spotchecks import SpotCheckView
 from services.views import EscalationView, ItemDetail, ItemLine, ReportView, StalledView, UnitGroup, UnitView
 from storage.review import ExtensionStatus, SignOffStatus, SpotCheckStatus
+from tests.report_samples import REPORT_DOC_SAMPLES
 
 _SPEC = ItemSpec(
     number="24.1", title="铬污染场地修复推进缓慢", problem="……", start=date(2020, 12, 16),
@@ -79,6 +84,49 @@ _BOUND = PersonView(
 _SUMMARY: dict[str, Any] = {
     "applied": False, "new": 1, "new_numbers": ["1"], "changed": [("16", ["截止日期"])], "unchanged": 2,
     "new_units": ["市住建局"], "not_in_file": ["99"], "warnings": ["w"], "errors": [],
+}  # fmt: skip
+# The digests (ledger/digest.py, services/digests.py, handlers/digests.py).
+_DIGEST = Digest(
+    date(2021, 1, 18),
+    date(2021, 1, 16),
+    (
+        UnitDigest(
+            "市住建局",
+            reports=(DigestEntry("24.1", "铬污染场地修复推进缓慢", 60, 2),),
+            evidence=(DigestEntry("24.1", "铬污染场地修复推进缓慢", 60, 3),),
+            waiting_review=(DigestEntry("25", "黑臭水体", 100),),
+            overdue=(DigestEntry("26", "扬尘", 40, 12),),
+            stalled=(DigestEntry("27", "垃圾填埋场渗滤液处理", 10),),
+            escalations=(DigestEntry("26", "扬尘", 40, 3),),
+            signed_off=(DigestEntry("28", "油烟", 100),),
+        ),
+        UnitDigest(None, overdue=(DigestEntry("29", "秸秆焚烧", 0, 1),)),
+    ),
+)
+_WEEKLY = WeeklySummary(
+    date(2021, 1, 18),
+    tuple((s, n) for n, s in enumerate(ItemStatus)),
+    60,
+    2,
+    49,
+    82,
+    (("市住建局", 3), ("市水务局", 1)),
+)
+_WEEKLY_EMPTY = WeeklySummary(date(2021, 1, 18), tuple((s, 0) for s in ItemStatus), 0, 0, 0, None, ())
+_GROUP_ITEM = {"number": "24.1", "title": "铬污染场地修复推进缓慢", "units": ("市住建局", "市水务局")}
+DIGEST_SAMPLES: dict[str, dict[str, Any]] = {
+    "notify/digest": {"digest": _DIGEST},
+    "notify/digest_weekly": {"summary": _WEEKLY},
+    "notify/digest_group_weekly": {"summary": _WEEKLY_EMPTY},
+    "notify/digest_group_red": _GROUP_ITEM,
+    "notify/digest_group_signoff": {**_GROUP_ITEM, "units": ()},
+    "chat/digest/button": {"number": "24.1"},
+    "chat/digest/nothing": {},
+    "chat/digest/group_on": {"title": "整改办工作群", "already": False},
+    "chat/digest/group_off": {"title": None},
+    "errors/digest/not_a_group": {},
+    "errors/digest/group_unknown": {},
+    "errors/digest/group_usage": {},
 }  # fmt: skip
 # The admin's chat commands (handlers/admin.py, handlers/ledger_files.py) and `duban people invites`.
 ADMIN_SAMPLES: dict[str, dict[str, Any]] = {
@@ -157,7 +205,13 @@ NOTIFY_SAMPLES: dict[str, dict[str, Any]] = {
     "notify/reminder": {**_NOTIFY_ITEM, "days": 7, "ref": "t12"},
     "notify/dispatch": {**_NOTIFY_ITEM, "due": date(2026, 11, 19)},
     **{
-        f"notify/{kind}": {**_NOTIFY_ITEM, "reason": "long_overdue", "level": level, "history": _HISTORY}
+        f"notify/{kind}": {
+            **_NOTIFY_ITEM,
+            "reason": "long_overdue",
+            "level": level,
+            "history": _HISTORY,
+            "rules": asdict(Rules()),
+        }
         for kind, level in (("blue", 1), ("yellow", 2), ("red", 3), ("summons", 4), ("referral", 5))
     },
     "notify/calendar_missing": {"years": [2027]},
@@ -386,7 +440,19 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "cli/person_added": {"person": _PERSON, "role": "责任人员", "unit": "市住建局"},
     "cli/roster_summary": {"outcome": RosterOutcome(created=["a"]), "dry_run": False, "errors": []},
     "cli/demo_imported": {"path": "plan.txt", "items": 18, "units": ["市住建局"]},
-    "cli/demo_done": {"folder": "data/demo", "workbook": "data/demo/ledger.xlsx"},
+    "cli/demo_done": {"folder": "data/demo", "files": ["data/demo/ledger.xlsx", "data/demo/progress.png"]},
+    "cli/demo_message": {
+        "at": datetime(2020, 12, 16, 0, 0, tzinfo=UTC),
+        "to": "王芳（市生态环境局）",
+        "text": "【进展调度】第24.1项",
+        "more": 2,
+        "kind": "sendMessage",
+    },
+    "cli/demo_action": {
+        "at": datetime(2020, 12, 16, 2, 0, tzinfo=UTC),
+        "who": "王芳（市生态环境局）",
+        "text": "/report 24.1 30%",
+    },
     "cli/no_token": {},
     "cli/bad_token": {},
     "cli/telegram_failed": {"error": "Bad webhook: an HTTPS URL must be provided for webhook"},
@@ -450,4 +516,6 @@ SAMPLES: dict[str, dict[str, Any]] = {
     **SETTINGS_SAMPLES,
     **CLOSING_SAMPLES,
     **SIGNOFF_SAMPLES,
+    **REPORT_DOC_SAMPLES,
+    **DIGEST_SAMPLES,
 }

@@ -179,3 +179,22 @@ def test_quiet_hours(clock: time, quiet: bool, send_at: time) -> None:
     result = next_send_time(local, RULES)
     assert result.time() == send_at
     assert result >= local
+
+
+def test_a_persistent_condition_does_not_repeat_a_level_already_issued_for_it() -> None:
+    # Red for being long overdue, then a report lowered the item to yellow: it stays overdue, but the same
+    # notice is not sent again after every report.
+    lowered = state(
+        deadline=date(2026, 9, 28), level=Level.YELLOW, issued=frozenset({(Level.RED, "long_overdue")})
+    )
+    assert next_escalation(lowered, date(2026, 11, 2), CAL, RULES) is None
+    # A different reason still climbs.
+    twice = state(
+        deadline=date(2026, 9, 28),
+        level=Level.YELLOW,
+        yellow_count=2,
+        issued=frozenset({(Level.RED, "long_overdue")}),
+    )
+    escalation = next_escalation(twice, date(2026, 11, 6), CAL, RULES)
+    assert escalation is not None
+    assert (escalation.level, escalation.reason) == (Level.RED, "repeated_warnings")

@@ -109,7 +109,7 @@ async def test_messages_due_together_to_one_person_are_merged(bot: BotHarness) -
     day = date(2026, 12, 16)  # a dispatch day and the 11th working day before 31 December
     bot.clock.set(at(day, 9, 0))
     bot.services.scheduler.tick()
-    assert (await bot.deliver()).sent == 1
+    assert (await bot.deliver()).sent == 2  # the officer's merged dispatches and the supervisor's digest
     (message,) = bot.api.sent(OFFICER)
     for number in ("1", "2", "3"):
         assert f"【进展调度】第{number}项" in message.text
@@ -142,7 +142,7 @@ async def test_a_429_storm_delays_but_loses_nothing(bot: BotHarness) -> None:
     result = await bot.deliver()
     assert result.too_many_requests == 4
     assert 3.0 in sleeps.calls
-    assert result.sent == 1
+    assert result.sent == 2  # the officer's dispatch and the supervisor's digest
     assert len(bot.api.sent(OFFICER)) == 1
 
 
@@ -170,8 +170,8 @@ async def test_a_crash_between_claim_and_send_resends_once_on_record(bot: BotHar
     claimed = bot.services.sender._claim()  # claimed and committed, then the process dies
     assert claimed
     assert bot.api.sent(OFFICER) == []
-    assert bot.services.sender.recover() == 1
-    assert (await bot.deliver()).sent == 1
+    assert bot.services.sender.recover() == 2  # the officer's dispatch and the supervisor's digest
+    assert (await bot.deliver()).sent == 2
     assert (await bot.deliver()).sent == 0
     assert len(bot.api.sent(OFFICER)) == 1
     (row,) = [r for r in outbox(bot) if r.chat_id == OFFICER]
@@ -321,3 +321,16 @@ async def test_the_job_queue_runs_the_tick_and_the_sender(tmp_path: Path, clock:
         await tick.run(bot.app)
         (message,) = await bot.api.wait_sent(OFFICER)
         assert message.text.startswith("【整改时限提醒】第1项")
+
+
+async def test_the_ladder_does_not_move_at_weekends(bot: BotHarness) -> None:
+    await setup_ledger(bot, date(2026, 11, 20), percent=30)  # deadline Friday 20 November
+    bot.clock.set(at(date(2026, 11, 21), 9))  # Saturday: the deadline has passed, but nobody works
+    bot.services.scheduler.tick()
+    with bot.services.sessions() as session:
+        assert session.scalars(select(Escalation)).all() == []
+    bot.clock.set(at(date(2026, 11, 23), 9))  # Monday
+    bot.services.scheduler.tick()
+    with bot.services.sessions() as session:
+        (escalation,) = session.scalars(select(Escalation))
+        assert (escalation.level, escalation.reason) == (Level.YELLOW, "deadline_passed")

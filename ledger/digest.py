@@ -1,0 +1,189 @@
+"""What goes into a supervisor's daily digest and the leadership's weekly summary, as pure functions of
+rows already read and of `today` (no clock, no store, no Telegram).
+
+The completion rate (总体任务完成率) is counted as the plans count it ("已完成18项，基本完成22项，达到序时进度9项，
+总体任务完成率达到79%") and as the monthly notice does: the share of findings (群众举报件 are not counted) signed
+off, done, basically done or on schedule, in whole percent, rounded half up; a ledger without findings has no
+rate (None).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from ledger.model import ItemStatus
+from ledger.reporting import ON_TRACK
+from ledger.schedule import Timing, deadline_state, is_stalled, period_start
+
+CLOSED = (ItemStatus.DONE, ItemStatus.SIGNED_OFF)
+WORST_UNITS = 5
+BUTTONS = 40  # item buttons under one digest: 8 rows of 5, the sender's limit of rows
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """One item as the digest needs it; `units` are its responsible units."""
+
+    number: str
+    title: str
+    units: tuple[str, ...]
+    status: ItemStatus
+    percent: int
+    deadline: date | None
+    last_report: date | None
+    kind: str = "finding"
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What happened to the items since the previous digest, keyed by item number."""
+
+    reports: Sequence[tuple[str, int]] = ()  # (number, percent reported or -1 when none)
+    evidence: Sequence[str] = ()  # one number per file
+    escalations: Sequence[tuple[str, int]] = ()  # (number, level)
+    waiting_review: Sequence[str] = ()  # sign-off requests under the viewer's review
+    signed_off: Sequence[str] = ()  # sign-offs approved
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One item under a heading of the digest; `detail` is the heading's number (days overdue, reports
+    received, level, …), `percent` where the item stands."""
+
+    number: str
+    title: str
+    percent: int
+    detail: int = 0
+
+
+@dataclass(frozen=True)
+class UnitDigest:
+    unit: str | None
+    reports: tuple[Entry, ...] = ()
+    evidence: tuple[Entry, ...] = ()
+    waiting_review: tuple[Entry, ...] = ()
+    overdue: tuple[Entry, ...] = ()
+    stalled: tuple[Entry, ...] = ()
+    escalations: tuple[Entry, ...] = ()
+    signed_off: tuple[Entry, ...] = ()
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A supervisor's digest: per responsible unit, what came in, waits, lags and climbed."""
+
+    today: date
+    period_start: date
+    units: tuple[UnitDigest, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not self.units
+
+    @property
+    def numbers(self) -> tuple[str, ...]:
+        """The items named, in the order they first appear, for the buttons that open them."""
+        seen: dict[str, None] = {}
+        for unit in self.units:
+            for entries in (
+                unit.waiting_review, unit.escalations, unit.overdue, unit.reports, unit.evidence,
+                unit.stalled, unit.signed_off,
+            ):  # fmt: skip
+                seen.update((entry.number, None) for entry in entries)
+        return tuple(seen)[:BUTTONS]
+
+
+def _unit_of(item: DigestItem) -> str | None:
+    return "、".join(item.units) if item.units else None
+
+
+def build_digest(items: Iterable[DigestItem], activity: Activity, today: date) -> Digest:
+    """The digest of `items` (those the reader supervises) on `today`; units without anything to say
+    are left out, so nothing at all to report gives an empty digest."""
+    by_number = {item.number: item for item in items}
+    reports = Counter(number for number, _ in activity.reports)
+    evidence = Counter(activity.evidence)
+    levels: dict[str, int] = {}
+    for number, level in activity.escalations:
+        levels[number] = max(level, levels.get(number, 0))
+    sections: dict[str | None, dict[str, list[Entry]]] = {}
+
+    def put(section: str, item: DigestItem, detail: int = 0) -> None:
+        entry = Entry(item.number, item.title, item.percent, detail)
+        sections.setdefault(_unit_of(item), {}).setdefault(section, []).append(entry)
+
+    for item in by_number.values():
+        state = deadline_state(item.deadline, closed=item.status in CLOSED, today=today)
+        if reports[item.number]:
+            put("reports", item, reports[item.number])
+        if evidence[item.number]:
+            put("evidence", item, evidence[item.number])
+        if item.number in activity.waiting_review:
+            put("waiting_review", item)
+        if state.timing == Timing.OVERDUE:
+            put("overdue", item, state.days)
+        elif item.status not in CLOSED and is_stalled(item.last_report, signed_off=False, today=today):
+            put("stalled", item)
+        if item.number in levels:
+            put("escalations", item, levels[item.number])
+        if item.number in activity.signed_off:
+            put("signed_off", item)
+    units = []
+    for unit in sorted(sections, key=lambda name: (name is None, name or "")):
+        found = sections[unit]
+        overdue = sorted(found.get("overdue", []), key=lambda entry: -entry.detail)
+        units.append(
+            UnitDigest(
+                unit,
+                reports=tuple(found.get("reports", [])),
+                evidence=tuple(found.get("evidence", [])),
+                waiting_review=tuple(found.get("waiting_review", [])),
+                overdue=tuple(overdue),
+                stalled=tuple(found.get("stalled", [])),
+                escalations=tuple(found.get("escalations", [])),
+                signed_off=tuple(found.get("signed_off", [])),
+            )
+        )
+    return Digest(today, period_start(today), tuple(units))
+
+
+@dataclass(frozen=True)
+class WeeklySummary:
+    today: date
+    counts: tuple[tuple[ItemStatus, int], ...]  # every status, in the order of the ledger
+    findings: int
+    complaints: int
+    completed: int  # findings done, basically done or on schedule (the offices' 总体任务完成率, as the monthly notice)
+    rate: int | None  # percent, see the module's docstring
+    worst: tuple[tuple[str, int], ...]  # responsible units with most overdue items: (unit, overdue)
+
+
+def completion_rate(completed: int, findings: int) -> int | None:
+    if findings == 0:
+        return None
+    return (200 * completed + findings) // (2 * findings)
+
+
+def weekly_summary(items: Sequence[DigestItem], today: date) -> WeeklySummary:
+    counts = Counter(item.status for item in items)
+    findings = [item for item in items if item.kind == "finding"]
+    completed = sum(1 for item in findings if item.status in ON_TRACK)
+    overdue = Counter(
+        unit
+        for item in items
+        if deadline_state(item.deadline, closed=item.status in CLOSED, today=today).timing == Timing.OVERDUE
+        for unit in item.units
+    )
+    worst = sorted(overdue.items(), key=lambda pair: (-pair[1], pair[0]))[:WORST_UNITS]
+    return WeeklySummary(
+        today=today,
+        counts=tuple((status, counts[status]) for status in ItemStatus),
+        findings=len(findings),
+        complaints=len(items) - len(findings),
+        completed=completed,
+        rate=completion_rate(completed, len(findings)),
+        worst=tuple(worst),
+    )

@@ -1,0 +1,337 @@
+"""Digests: the supervisors' daily digest, the leadership's weekly summary, and the office's work group.
+
+Once a day the scheduler's tick runs `daily` (a `SchedulerEngine.daily_rules` entry). On a working day it
+writes to the outbox, to go out at the digest time (scheduler setting "digest_time", default 08:30):
+- each supervisor's digest of the items their units supervise, covering the time since the previous
+  digest (scheduler setting "digest_until": the instant the previous digests were made);
+- on the first working day of the week, the weekly summary to leadership and to the registered groups;
+- to the registered groups, the red notices (通报) issued and the sign-offs approved since the previous
+  digest, naming items and units, never people.
+
+The chart of progress by unit goes with the weekly summary: the sender renders it when it sends the row
+of the weekly kinds (`weekly_chart`), so the outbox needs no column for images.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, select, true
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
+
+from ledger.access import Viewer
+from ledger.clock import Clock
+from ledger.digest import Activity, Digest, DigestItem, WeeklySummary, build_digest, weekly_summary
+from ledger.model import Role, UnitRole
+from ledger.signoff import reviewing_units
+from messages.render import DEFAULT_LOCALE, Renderer
+from scheduler.calendar import WorkCalendar
+from scheduler.outbox import Button, GroupRecipient, Outbox
+from scheduler.rules import Level, Rules
+from services import audit
+from services.errors import DubanError
+from storage import queries
+from storage import scheduler_queries as sq
+from storage.models import EvidenceFile, Item, Person, ProgressReport
+from storage.review import GroupChat, ReviewDecision, SignOffRequest, SignOffReview, SignOffStatus
+from storage.scheduling import Escalation
+
+DIGEST_TIME = "digest_time"
+DIGEST_UNTIL = "digest_until"
+DEFAULT_DIGEST_TIME = time(8, 30)
+DIGEST_KIND = "digest"
+WEEKLY_KIND = "digest_weekly"
+GROUP_WEEKLY_KIND = "digest_group_weekly"
+WEEKLY_KINDS = (WEEKLY_KIND, GROUP_WEEKLY_KIND)  # the chart follows these
+FINAL = (ReviewDecision.APPROVE, ReviewDecision.RETURN)
+
+
+@dataclass(frozen=True)
+class GroupChange:
+    title: str | None
+    already: bool
+
+
+def viewer_of(person: Person) -> Viewer:
+    assert person.telegram_user_id is not None
+    return Viewer(
+        person.telegram_user_id,
+        person.id,
+        person.name,
+        person.locale,
+        frozenset((role.role, role.unit_id) for role in person.roles),
+    )
+
+
+def item_buttons(renderer: Renderer, locale: str, numbers: Iterable[str]) -> list[Button]:
+    """A button per item that opens its card (callback data "it:<number>")."""
+    return [Button(renderer.render(locale, "chat/digest/button", number=n), f"it:{n}") for n in numbers]
+
+
+def first_working_day_of_week(today: date, calendar: WorkCalendar) -> bool:
+    monday = today - timedelta(days=today.weekday())
+    earlier = (monday + timedelta(days=n) for n in range(today.weekday()))
+    return calendar.is_working_day(today) and not any(calendar.is_working_day(day) for day in earlier)
+
+
+class DigestService:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        clock: Clock,
+        tz: ZoneInfo,
+        renderer: Renderer,
+        chart: Callable[[], bytes] | None = None,
+    ) -> None:
+        self._sessions = session_factory
+        self._clock = clock
+        self._tz = tz
+        self._renderer = renderer
+        self._chart = chart
+
+    # --- on demand (/digest) ------------------------------------------------------------------------
+
+    def digest_now(self, viewer: Viewer) -> Digest:
+        """The viewer's digest as it stands now, since the previous digest (nothing is recorded)."""
+        now = self._clock.now()
+        with self._sessions() as session:
+            return self._digest(session, viewer, self._since(session, now), now)
+
+    def weekly_now(self) -> WeeklySummary:
+        with self._sessions() as session:
+            return weekly_summary(
+                self._as_digest_items(session, queries.items_where(session, true())), self._today()
+            )
+
+    def weekly_chart(self) -> bytes | None:
+        """The chart of progress by unit (PNG), when a chart renderer is wired."""
+        if self._chart is None:
+            return None
+        return self._chart()
+
+    # --- the office's work group (/group_here) ------------------------------------------------------
+
+    def register_group(self, viewer: Viewer, chat_id: int, title: str | None) -> GroupChange:
+        if chat_id >= 0:
+            raise DubanError("digest/not_a_group")
+        now = self._clock.now()
+        with self._sessions() as session, session.begin():
+            group = session.get(GroupChat, chat_id)
+            already = group is not None and group.active
+            if group is None:
+                group = GroupChat(chat_id=chat_id, registered_at=now)
+                session.add(group)
+            before = None if group.title is None else {"title": group.title, "active": group.active}
+            group.title, group.active = title, True
+            group.registered_by, group.registered_at = viewer.person_id, now
+            audit.record(
+                session, at=now, actor=f"tg:{viewer.telegram_user_id}", action="register_group",
+                entity="group_chat", entity_id=chat_id, before=before, after={"title": title, "active": True},
+            )  # fmt: skip
+            return GroupChange(title, already)
+
+    def unregister_group(self, viewer: Viewer, chat_id: int) -> GroupChange:
+        now = self._clock.now()
+        with self._sessions() as session, session.begin():
+            group = session.get(GroupChat, chat_id)
+            if group is None or not group.active:
+                raise DubanError("digest/group_unknown")
+            group.active = False
+            audit.record(
+                session, at=now, actor=f"tg:{viewer.telegram_user_id}", action="unregister_group",
+                entity="group_chat", entity_id=chat_id, before={"active": True}, after={"active": False},
+            )  # fmt: skip
+            return GroupChange(group.title, False)
+
+    # --- the daily rule -----------------------------------------------------------------------------
+
+    def daily(
+        self, session: Session, outbox: Outbox, today: date, calendar: WorkCalendar, rules: Rules
+    ) -> int:
+        """Queue the day's digests (working days only), the week's summary and the group's posts."""
+        if not calendar.is_working_day(today):
+            return 0
+        now = self._clock.now()
+        since = self._since(session, now)
+        at = datetime.combine(today, self.digest_time(session), tzinfo=self._tz)
+        groups = [
+            GroupRecipient(g.chat_id, DEFAULT_LOCALE)
+            for g in session.scalars(
+                select(GroupChat).where(GroupChat.active.is_(True)).order_by(GroupChat.chat_id)
+            )
+        ]
+        queued = 0
+        supervisors = sq.people_with_role(session, Role.SUPERVISOR)
+        people = sq.persons(session, [p.person_id for p in supervisors])
+        for recipient in supervisors:
+            digest = self._digest(session, viewer_of(people[recipient.person_id]), since, now)
+            if digest.empty:
+                continue
+            buttons = item_buttons(self._renderer, recipient.locale, digest.numbers)
+            outbox.add(
+                f"dig:{recipient.person_id}:{today.isoformat()}", recipient, DIGEST_KIND, {"digest": digest},
+                buttons=_always(buttons), not_before=at,
+            )  # fmt: skip
+            queued += 1
+        if first_working_day_of_week(today, calendar):
+            summary = weekly_summary(
+                self._as_digest_items(session, queries.items_where(session, true())), today
+            )
+            week = "{}-W{:02d}".format(*today.isocalendar()[:2])
+            for person in sq.people_with_role(session, Role.LEADERSHIP):
+                outbox.add(f"wk:{week}", person, WEEKLY_KIND, {"summary": summary}, not_before=at)
+                queued += 1
+            for group in groups:
+                outbox.add(f"wk:{week}", group, GROUP_WEEKLY_KIND, {"summary": summary}, not_before=at)
+                queued += 1
+        queued += self._group_posts(session, outbox, groups, since, now, at)
+        sq.set_setting(session, DIGEST_UNTIL, now.isoformat())
+        return queued
+
+    def _group_posts(
+        self,
+        session: Session,
+        outbox: Outbox,
+        groups: Sequence[GroupRecipient],
+        since: datetime,
+        until: datetime,
+        at: datetime,
+    ) -> int:
+        """The red notices issued and the sign-offs approved in the window, one post each, per group."""
+        if not groups:
+            return 0
+        red = session.execute(
+            select(Escalation.id, Escalation.item_id)
+            .where(Escalation.level == int(Level.RED), *_within(Escalation.issued_at, since, until))
+            .order_by(Escalation.id)
+        ).all()
+        signed = session.execute(
+            select(SignOffRequest.id, SignOffRequest.item_id)
+            .where(
+                SignOffRequest.status == SignOffStatus.APPROVED,
+                *_within(SignOffRequest.decided_at, since, until),
+            )
+            .order_by(SignOffRequest.id)
+        ).all()
+        items = {
+            item.id: item
+            for item in queries.items_where(session, Item.id.in_([item_id for _, item_id in (*red, *signed)]))
+        }
+        posts = [("red", row_id, items[item_id]) for row_id, item_id in red]
+        posts += [("signoff", row_id, items[item_id]) for row_id, item_id in signed]
+        for kind, row_id, item in posts:
+            params = {"number": item.number, "title": item.title, "units": _responsible(item)}
+            for group in groups:
+                outbox.add(f"grp:{kind}:{row_id}", group, f"digest_group_{kind}", params, not_before=at)
+        return len(posts) * len(groups)
+
+    # --- reading ------------------------------------------------------------------------------------
+
+    def digest_time(self, session: Session) -> time:
+        value = sq.setting(session, DIGEST_TIME)
+        return time.fromisoformat(value) if value else DEFAULT_DIGEST_TIME
+
+    def _since(self, session: Session, now: datetime) -> datetime:
+        value = sq.setting(session, DIGEST_UNTIL)
+        return datetime.fromisoformat(value) if value else now - timedelta(days=1)
+
+    def _today(self) -> date:
+        return self._clock.now().astimezone(self._tz).date()
+
+    def _digest(self, session: Session, viewer: Viewer, since: datetime, until: datetime) -> Digest:
+        """What the viewer supervises (everything, for leadership and admins), since `since`."""
+        if viewer.sees_everything:
+            items = queries.items_where(session, true())
+        else:
+            supervised = viewer.unit_ids(Role.SUPERVISOR)
+            items = queries.items_linked_to(session, supervised, [UnitRole.SUPERVISING], true())
+        ids = [item.id for item in items]
+        number = {item.id: item.number for item in items}
+        reports = session.execute(
+            select(ProgressReport.item_id, ProgressReport.percent).where(
+                ProgressReport.item_id.in_(ids), *_within(ProgressReport.created_at, since, until)
+            )
+        ).all()
+        evidence = session.scalars(
+            select(EvidenceFile.item_id).where(
+                EvidenceFile.item_id.in_(ids), *_within(EvidenceFile.created_at, since, until)
+            )
+        ).all()
+        escalations = session.execute(
+            select(Escalation.item_id, Escalation.level).where(
+                Escalation.item_id.in_(ids), *_within(Escalation.issued_at, since, until)
+            )
+        ).all()
+        signed = session.scalars(
+            select(SignOffRequest.item_id).where(
+                SignOffRequest.item_id.in_(ids),
+                SignOffRequest.status == SignOffStatus.APPROVED,
+                *_within(SignOffRequest.decided_at, since, until),
+            )
+        ).all()
+        activity = Activity(
+            reports=[(number[item_id], -1 if percent is None else percent) for item_id, percent in reports],
+            evidence=[number[item_id] for item_id in evidence],
+            escalations=[(number[item_id], level) for item_id, level in escalations],
+            waiting_review=self._waiting_review(session, viewer, items),
+            signed_off=[number[item_id] for item_id in signed],
+        )
+        today = until.astimezone(self._tz).date()
+        return build_digest(self._as_digest_items(session, items), activity, today)
+
+    @staticmethod
+    def _waiting_review(session: Session, viewer: Viewer, items: Sequence[Item]) -> list[str]:
+        by_id = {item.id: item for item in items}
+        requests = session.scalars(
+            select(SignOffRequest).where(
+                SignOffRequest.item_id.in_(list(by_id)), SignOffRequest.status == SignOffStatus.UNDER_REVIEW
+            )
+        ).all()
+        waiting = []
+        for request in requests:
+            item = by_id[request.item_id]
+            decided = session.scalars(
+                select(SignOffReview.unit_id).where(
+                    SignOffReview.request_id == request.id, SignOffReview.decision.in_(FINAL)
+                )
+            ).all()
+            links = [(link.unit_id, link.role) for link in item.unit_links]
+            if viewer.sees_everything or reviewing_units(viewer, links, decided):
+                waiting.append(item.number)
+        return waiting
+
+    def _as_digest_items(self, session: Session, items: Sequence[Item]) -> list[DigestItem]:
+        reports = queries.last_report_dates(session, [item.id for item in items])
+        return [
+            DigestItem(
+                number=item.number,
+                title=item.title,
+                units=_responsible(item),
+                status=item.status,
+                percent=item.percent,
+                deadline=item.deadline,
+                last_report=reports[item.id].astimezone(self._tz).date() if item.id in reports else None,
+                kind=item.kind,
+            )
+            for item in items
+        ]
+
+
+def _always(buttons: list[Button]) -> Callable[[int], list[Button]]:
+    return lambda _outbox_id: buttons
+
+
+def _responsible(item: Item) -> tuple[str, ...]:
+    return tuple(link.unit.name for link in item.unit_links if link.role == UnitRole.RESPONSIBLE)
+
+
+def _within(
+    column: InstrumentedAttribute[datetime] | InstrumentedAttribute[datetime | None],
+    since: datetime,
+    until: datetime,
+) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """After `since` (the previous digest), up to and including `until` (now)."""
+    return (column > since, column <= until)

@@ -1,0 +1,93 @@
+"""The data of the reports, as plain dataclasses: the month's dispatch notice (调度通报), the public page
+(信息公开) and the progress of every unit (the chart). Read only; no names of people in any of them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from ledger.clock import Clock
+from ledger.reporting import (
+    Month,
+    MonthReport,
+    PublicReport,
+    ReportItem,
+    UnitProgress,
+    by_unit,
+    report_item,
+    stalled_items,
+    status_counts,
+    unit_progress,
+)
+from ledger.schedule import period_start
+from reports.month import month_notice as notice_docx
+from reports.public import public_page as page_html
+from services.errors import DubanError
+from services.ledger import LedgerService
+from storage import queries
+
+
+class ReportingService:
+    def __init__(
+        self, sessions: sessionmaker[Session], clock: Clock, tz: ZoneInfo, ledger: LedgerService
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._tz = tz
+        self._ledger = ledger
+
+    def today(self) -> date:
+        return self._clock.now().astimezone(self._tz).date()
+
+    def month(self, month: Month | None = None) -> MonthReport:
+        """The notice of `month` (default: the current one); a month that has not begun is refused."""
+        today = self.today()
+        month = month or Month.of(today)
+        if month.first > today:
+            raise DubanError("report_month_future", month=f"{month.year}-{month.month:02d}")
+        as_of = min(month.last, today)
+        start = period_start(as_of)
+        items = self._items(as_of)
+        with self._sessions() as session:
+            reported = queries.reported_item_numbers(
+                session, self._instant(start), self._instant(as_of + timedelta(days=1))
+            )
+        stalled = stalled_items(items, reported)
+        return MonthReport(
+            month=month,
+            as_of=as_of,
+            period_start=start,
+            counts=status_counts(items),
+            items=items,
+            overdue=by_unit(item for item in items if item.days_overdue),
+            stalled=by_unit(stalled),
+            stalled_count=len(stalled),
+        )
+
+    def public(self) -> PublicReport:
+        today = self.today()
+        items = self._items(today)
+        return PublicReport(as_of=today, counts=status_counts(items), items=items)
+
+    def unit_progress(self) -> list[UnitProgress]:
+        """Every responsible unit's progress today, by name (what the chart shows)."""
+        return unit_progress(self._items(self.today()))
+
+    def _items(self, day: date) -> tuple[ReportItem, ...]:
+        return tuple(report_item(row, day) for row in self._ledger.rows())
+
+    def _instant(self, day: date) -> datetime:
+        """The start of `day` in the office's time zone."""
+        return datetime.combine(day, time(), self._tz)
+
+    def month_notice(self, month: Month | None, locale: str) -> tuple[MonthReport, bytes]:
+        """The month's notice and its .docx."""
+        report = self.month(month)
+        return report, notice_docx(report, locale=locale)
+
+    def public_page(self, locale: str) -> tuple[PublicReport, str]:
+        """The public page's data and its HTML."""
+        report = self.public()
+        return report, page_html(report, locale=locale)

@@ -1,0 +1,229 @@
+"""Digests end to end: the supervisors' daily digest, the leadership's weekly summary, /digest, and the
+office's work group (/group_here); time moves only on the manual clock."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from ledger.digest import Activity, DigestItem, build_digest, completion_rate, weekly_summary
+from ledger.model import ItemStatus, Role
+from storage.models import Item, Person
+from storage.review import GroupChat, SignOffRequest, SignOffStatus
+from storage.scheduling import OutboxMessage
+from tests.harness import ADMIN_ID, BotHarness
+from tests.test_scheduler import OFFICER, SUPERVISOR, at, outbox, setup_ledger
+
+LEADERSHIP = 700_104
+GROUP = -100123
+MONDAY = date(2026, 11, 23)
+PEOPLE = ("张伟", "李局长", "王督导", "赵组长")
+
+
+async def digest_ledger(bot: BotHarness) -> None:
+    """Item 1 overdue since 2026-11-10, items 2 and 3 due at the year's end; a leadership member."""
+    await setup_ledger(bot, date(2026, 11, 10), date(2026, 12, 31), date(2026, 12, 31))
+    bot.services.roster.add_person(
+        "赵组长", unit=None, role=Role.LEADERSHIP, actor="test", telegram_user_id=LEADERSHIP
+    )
+    bot.api.add_user(LEADERSHIP, "赵组长")
+
+
+def digests(bot: BotHarness, kind: str = "digest") -> list[OutboxMessage]:
+    return [row for row in outbox(bot) if row.kind == kind]
+
+
+async def tick_at(bot: BotHarness, moment: datetime) -> None:
+    bot.clock.set(moment)
+    bot.services.scheduler.tick()
+
+
+def signoff(bot: BotHarness, number: str, status: SignOffStatus, decided: datetime | None) -> None:
+    with bot.services.sessions() as session, session.begin():
+        item = session.scalars(select(Item).where(Item.number == number)).one()
+        officer = session.scalars(select(Person).where(Person.telegram_user_id == OFFICER)).one()
+        session.add(
+            SignOffRequest(
+                item_id=item.id, requested_by=officer.id, statement="已完成", status=status,
+                decided_at=decided, created_at=bot.clock.now(),
+            )
+        )  # fmt: skip
+        if status == SignOffStatus.APPROVED:
+            item.status, item.signed_off_at = ItemStatus.SIGNED_OFF, decided
+
+
+async def test_the_daily_digest_goes_out_at_half_past_eight_on_working_days_only(bot: BotHarness) -> None:
+    await digest_ledger(bot)
+    await tick_at(bot, at(MONDAY))
+    (row,) = digests(bot)
+    assert row.key == f"dig:{row.person_id}:{MONDAY.isoformat()}:p{row.person_id}"
+    assert row.not_before == at(MONDAY, 8, 30)
+    bot.clock.set(at(MONDAY, 8, 29))
+    await bot.deliver()
+    assert bot.api.sent(SUPERVISOR) == []
+    bot.clock.set(at(MONDAY, 8, 30))
+    await bot.deliver()
+    text = bot.api.last_sent(SUPERVISOR).text or ""
+    assert text.startswith("督办日报 2026-11-23")
+    assert "【市住建局】" in text
+    assert "逾期：第1项 事项1（逾期13天，95%）" in text
+    assert "今日升级：第1项" in text  # the ladder moved on the overdue item this morning
+    assert "未报送：第2项 事项2（95%）；第3项 事项3（95%）" in text
+    assert set(bot.api.last_sent(SUPERVISOR).button_data()) == {"it:1", "it:2", "it:3"}
+    assert not [m for m in bot.api.sent(OFFICER) if "督办日报" in (m.text or "")]
+
+    # Not twice a day, whatever the tick does.
+    bot.services.scheduler.tick()
+    assert len(digests(bot)) == 1
+
+    # Monday after the digest: a report with a photo, a sign-off approved, one under review.
+    bot.clock.set(at(MONDAY, 10))
+    await bot.send(OFFICER, "/report 2 60% 完成主体工程")
+    signoff(bot, "3", SignOffStatus.UNDER_REVIEW, None)
+    tuesday = MONDAY + timedelta(days=1)
+    await tick_at(bot, at(tuesday))
+    bot.clock.set(at(tuesday, 8, 30))
+    await bot.deliver()
+    text = bot.api.last_sent(SUPERVISOR).text or ""
+    assert text.startswith("督办日报 2026-11-24")  # a message of its own, after the red notice
+    assert "新报送进展：第2项 事项2（1次，60%）" in text
+    assert "待审核销号：第3项 事项3" in text
+    assert "第2项 事项2（95%）" not in text.split("未报送：")[-1]  # it reported this period
+
+    # A sign-off approved on Tuesday is announced on Wednesday.
+    bot.clock.set(at(tuesday, 15))
+    signoff(bot, "3", SignOffStatus.APPROVED, bot.clock.now())
+    await tick_at(bot, at(tuesday + timedelta(days=1)))
+    bot.clock.set(at(tuesday + timedelta(days=1), 8, 30))
+    await bot.deliver()
+    assert "已销号：第3项 事项3" in (bot.api.last_sent(SUPERVISOR).text or "")
+
+    # Saturday: no digest.
+    saturday = date(2026, 11, 28)
+    await tick_at(bot, at(saturday))
+    assert not [row for row in digests(bot) if row.key.startswith(f"dig:{row.person_id}:{saturday}")]
+
+
+async def test_nothing_to_report_means_no_digest(bot: BotHarness) -> None:
+    await setup_ledger(bot, date(2026, 12, 31))
+    await bot.send(OFFICER, "/report 1 96% 按计划推进")  # Friday: reported this dispatch period
+    await tick_at(bot, at(MONDAY))
+    assert digests(bot) == []
+    (answer,) = await bot.send(SUPERVISOR, "/digest")
+    assert "自上次日报以来没有需要报告的事项" in (answer.text or "")
+
+
+async def test_the_digest_buttons_open_the_item_card(bot: BotHarness) -> None:
+    await digest_ledger(bot)
+    await tick_at(bot, at(MONDAY))
+    bot.clock.set(at(MONDAY, 8, 30))
+    await bot.deliver()
+    message = bot.api.last_sent(SUPERVISOR)
+    before = len(bot.api.sent(SUPERVISOR))
+    bot.api.push_callback(SUPERVISOR, message.message_id, "it:1")
+    (card,) = await bot.replies(SUPERVISOR, before)
+    assert (card.text or "").startswith("第1项 事项1")
+
+
+async def test_digest_on_demand_and_who_may_ask(bot: BotHarness) -> None:
+    await digest_ledger(bot)
+    bot.clock.set(at(MONDAY, 11))
+    (answer,) = await bot.send(SUPERVISOR, "/digest")
+    assert (answer.text or "").startswith("督办日报 2026-11-23")
+    assert "it:1" in answer.button_data()
+    before = len(bot.api.sent(SUPERVISOR))
+    bot.api.push_callback(SUPERVISOR, answer.message_id, "it:2")
+    (card,) = await bot.replies(SUPERVISOR, before)
+    assert (card.text or "").startswith("第2项 事项2")
+
+    summary, chart = await bot.send(LEADERSHIP, "/digest", replies=2)
+    assert (summary.text or "").startswith("领导小组周报 2026-11-23")
+    assert "未启动 3 项，推进中 0 项，达到序时进度 0 项" in (summary.text or "")
+    assert "逾期事项最多的单位：市住建局 1 项" in (summary.text or "")
+    assert chart.method == "sendPhoto"
+
+    (refused,) = await bot.send(OFFICER, "/digest")
+    assert "督导" in (refused.text or "")
+    (stranger,) = await bot.send(123_456, "/digest")
+    assert stranger.text == bot.services.renderer.render("zh_CN", "chat/stranger")
+    assert digests(bot) == []  # on demand: nothing written, nothing recorded
+
+
+async def test_the_work_group_gets_notices_sign_offs_and_the_weekly_summary(bot: BotHarness) -> None:
+    await digest_ledger(bot)
+    bot.api.add_group(GROUP, "整改办工作群")
+    await tick_at(bot, at(date(2026, 11, 20)))  # Friday's digests: the group hears of what follows
+    bot.clock.set(at(date(2026, 11, 20), 10))
+
+    bot.api.push_command(SUPERVISOR, "group_here", chat_id=GROUP)
+    (refused,) = await bot.api.wait_sent(GROUP, 1)
+    assert "管理员" in (refused.text or "")
+    bot.api.push_command(ADMIN_ID, "group_here", chat_id=GROUP)
+    registered = (await bot.api.wait_sent(GROUP, 2))[-1]
+    assert (registered.text or "").startswith("已将本群（整改办工作群）登记为工作群")
+    bot.api.push_command(ADMIN_ID, "group_here", "again", chat_id=GROUP)
+    usage = (await bot.api.wait_sent(GROUP, 3))[-1]
+    assert (usage.text or "").startswith("用法")
+    (private,) = await bot.send(ADMIN_ID, "/group_here")
+    assert "请在要登记的工作群中发送" in (private.text or "")
+
+    await bot.send(SUPERVISOR, "/notice 1 多次督办无进展")
+    signoff(bot, "2", SignOffStatus.APPROVED, bot.clock.now())
+    await tick_at(bot, at(date(2026, 11, 21)))  # Saturday: nothing for the group yet
+    assert digests(bot, "digest_group_red") == []
+    await tick_at(bot, at(MONDAY))
+    bot.clock.set(at(MONDAY, 8, 30))
+    await bot.deliver()
+    group_texts = [m.text or "" for m in bot.api.sent(GROUP)[3:]]
+    posted = "\n".join(group_texts)
+    assert "【通报】第1项 事项1，责任单位：市住建局" in posted
+    assert "【销号公告】第2项 事项2（责任单位：市住建局）已通过验收" in posted
+    assert "【整改工作周报】2026-11-23" in posted
+    assert "完成率 33%" in posted  # 1 of 3 findings signed off
+    assert not any(name in posted for name in PEOPLE)
+    assert [m.method for m in bot.api.sent(GROUP)[3:]].count("sendPhoto") == 1  # the chart
+
+    leadership = bot.api.sent(LEADERSHIP)
+    assert (leadership[0].text or "").startswith("领导小组周报 2026-11-23")
+    assert leadership[1].method == "sendPhoto"
+
+    # Once a week, and never twice to the group.
+    await tick_at(bot, at(MONDAY + timedelta(days=1)))
+    assert len(digests(bot, "digest_weekly")) == 1
+    assert len(digests(bot, "digest_group_red")) == 1
+
+    bot.api.push_command(ADMIN_ID, "group_here", "off", chat_id=GROUP)
+    off = await bot.api.wait_for(
+        lambda: next((m for m in bot.api.sent(GROUP) if "不再接收" in (m.text or "")), None)
+    )
+    assert off.text is not None
+    with bot.services.sessions() as session:
+        assert session.get(GroupChat, GROUP).active is False  # type: ignore[union-attr]
+    bot.api.push_command(ADMIN_ID, "group_here", "off", chat_id=GROUP)
+    await bot.api.wait_for(
+        lambda: next((m for m in bot.api.sent(GROUP) if "尚未登记" in (m.text or "")), None)
+    )
+
+
+def test_the_digest_and_the_weekly_summary_are_pure_functions_of_rows() -> None:
+    today = date(2026, 11, 23)
+    items = [
+        DigestItem("1", "甲", ("市住建局",), ItemStatus.IN_PROGRESS, 40, date(2026, 11, 1), today),
+        DigestItem("2", "乙", ("市水务局",), ItemStatus.SIGNED_OFF, 100, date(2026, 10, 1), None),
+        DigestItem("3", "丙", (), ItemStatus.DONE, 100, None, None, kind="complaint"),
+    ]
+    digest = build_digest(items, Activity(escalations=[("1", 2), ("1", 3)]), today)
+    (unit,) = digest.units
+    assert unit.unit == "市住建局"
+    assert [(e.number, e.detail) for e in unit.overdue] == [("1", 22)]
+    assert [(e.number, e.detail) for e in unit.escalations] == [("1", 3)]
+    assert digest.numbers == ("1",)
+    assert build_digest(items[1:], Activity(), today).empty
+    summary = weekly_summary(items, today)
+    assert (summary.findings, summary.complaints, summary.completed, summary.rate) == (2, 1, 1, 50)
+    assert summary.worst == (("市住建局", 1),)
+    assert [count for _, count in summary.counts] == [0, 1, 0, 0, 0, 1, 1, 0]
+    assert completion_rate(0, 0) is None
+    assert completion_rate(49, 62) == 79  # "总体任务完成率达到79%"
+    assert completion_rate(1, 8) == 13  # 12.5 rounds half up
