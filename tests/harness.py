@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from bot.app import build_application, polling
 from bot.config import Settings
 from bot.context import DubanApp
 from bot.loopback_api import LoopbackBotApi, SentMessage
+from bot.processing import PerChatUpdateProcessor
 from bot.wiring import Services, build_services
 from ledger.clock import ManualClock
 from scheduler import jobs
@@ -50,7 +52,10 @@ class BotHarness:
     async def idle(self) -> None:
         """Wait until the bot took every queued update and finished handling it."""
         await self.api.wait_updates_consumed()
-        await self.api.wait_for(lambda: self.app.update_processor.current_concurrent_updates == 0 or None)
+        processor = self.app.update_processor
+        assert isinstance(processor, PerChatUpdateProcessor)
+        async with asyncio.timeout(5):
+            await processor.wait_idle()
 
 
 @asynccontextmanager
