@@ -29,7 +29,7 @@ from services.ledger_files import LedgerFileService
 from services.reporting import ReportingService
 from services.reports import ReportService
 from services.roster import RosterService
-from services.settings import SettingsService
+from services.settings import CadenceService, SettingsService
 from services.signoff import SignOffService
 from services.spotchecks import SpotCheckService
 from services.views import ItemViews
@@ -58,6 +58,7 @@ class Services:
     reminders: ReminderActions
     escalations: EscalationService
     office_settings: SettingsService
+    cadences: CadenceService
     complaints: ComplaintService
     signoff: SignOffService
     extensions: ExtensionService
@@ -128,6 +129,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None, check_sche
         reminders=ReminderActions(sessions, scheduler, clock, settings.tz),
         escalations=EscalationService(sessions, items, scheduler),
         office_settings=SettingsService(sessions, clock, scheduler),
+        cadences=CadenceService(sessions, clock, items),
         complaints=complaints,
         signoff=signoff,
         extensions=ExtensionService(sessions, clock, settings.tz, items, scheduler),

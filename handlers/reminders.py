@@ -17,6 +17,7 @@ from scheduler.rules import Level
 from services.errors import DubanError
 
 SUPERVISORS = (Role.SUPERVISOR, Role.LEADERSHIP, Role.ADMIN)
+URGENT_WORDS = ("urgent", "紧急", "急")
 HAND_LEVELS = {"warn": Level.YELLOW, "notice": Level.RED, "summon": Level.SUMMONS}
 
 
@@ -69,8 +70,12 @@ async def by_hand(update: Update, context: BotContext, viewer: Viewer) -> None:
     command = text.split(maxsplit=1)[0].lstrip("/").split("@", 1)[0].lower()
     if not context.args:
         raise DubanError("reminder/hand_usage", command=command)
-    number, note = context.args[0], " ".join(context.args[1:]) or None
-    issued = await run(context.services.escalations.issue, viewer, number, HAND_LEVELS[command], note)
+    number, *words = context.args
+    urgent = bool(words) and words[0].lower() in URGENT_WORDS
+    note = " ".join(words[1:] if urgent else words) or None
+    issued = await run(
+        context.services.escalations.issue, viewer, number, HAND_LEVELS[command], note, urgent=urgent
+    )
     await answer(update, context, viewer.locale, "chat/reminder/issued", {"issued": issued})
 
 

@@ -11,7 +11,7 @@ from handlers.common import answer, requires, run
 from ledger.access import Viewer
 from ledger.model import Role
 from scheduler.rule_values import SPECS
-from services.settings import parse_day
+from services.settings import parse_cadence, parse_day
 
 RESET_WORDS = ("reset", "default", "重置", "恢复默认")
 WORK_WORDS = ("work", "working", "上班", "工作日")
@@ -70,6 +70,24 @@ async def calendar(update: Update, context: BotContext, viewer: Viewer) -> None:
     await answer(update, context, viewer.locale, "chat/settings/day_set", {"change": change})
 
 
+@requires(Role.ADMIN)
+async def cadence(update: Update, context: BotContext, viewer: Viewer) -> None:
+    """`/cadence` lists; `/cadence N 5,20` gives item N its own dispatch days; `/cadence N default` undoes it."""
+    args = list(context.args or [])
+    service = context.services.cadences
+    if not args:
+        listed = await run(service.cadences)
+        await answer(update, context, viewer.locale, "chat/settings/cadences", {"cadences": listed})
+        return
+    if len(args) < 2:
+        await _usage(update, context, viewer, "cadence")
+        return
+    days = None if args[1].lower() in RESET_WORDS else parse_cadence(" ".join(args[1:]))
+    changed = await run(service.set, viewer, args[0], days)
+    await answer(update, context, viewer.locale, "chat/settings/cadence_set", {"cadence": changed})
+
+
 def register(app: DubanApp) -> None:
+    app.add_handler(CommandHandler("cadence", cadence))
     app.add_handler(CommandHandler("rules", rules))
     app.add_handler(CommandHandler("calendar", calendar))

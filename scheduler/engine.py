@@ -42,6 +42,7 @@ from storage.models import Item
 from storage.scheduling import CalendarOverride, DispatchRequest, Escalation, ItemLadder, OutboxMessage
 
 LAST_DAY = "last_rules_day"
+CADENCE = "item_cadence"  # item number → its own dispatch days of the month
 RULES = "rules"
 WARNED_YEARS = "calendar_warned_years"
 DEFAULT_RULES = Rules()
@@ -208,25 +209,39 @@ class SchedulerEngine:
         rules: Rules,
         result: TickResult,
     ) -> None:
-        """Ask every open item for progress on a dispatch day; days long past are recorded as missed."""
-        days = dispatch_days_between(after, today, rules.dispatch_days, calendar)
-        if not days:
+        """Ask every open item for progress on its dispatch days (the office's, or the item's own cadence);
+        days long past are recorded as missed, not asked again."""
+        cadences: dict[str, list[int]] = sq.setting(session, CADENCE) or {}
+        default = dispatch_days_between(after, today, rules.dispatch_days, calendar)
+        if default:
+            items = sq.open_items(session)
+        elif cadences:
+            # Only items with a cadence of their own can have a dispatch day the office has not.
+            items = sq.open_items(session, numbers=list(cadences))
+        else:
             return
-        *missed, latest = days
-        result.missed_dispatch_days = missed
-        items = sq.open_items(session)
         officers = sq.recipients(session, [i.id for i in items], UnitRole.RESPONSIBLE, (Role.OFFICER,))
+        missed_days: set[date] = set()
+        asked = 0
         for item in items:
+            own = cadences.get(item.number)
+            days = dispatch_days_between(after, today, own, calendar) if own else default
+            if not days:
+                continue
+            *missed, latest = days
+            missed_days.update(missed)
             for day in missed:
                 session.add(DispatchRequest(item_id=item.id, asked_on=day, due_on=day, missed=True))
             due = calendar.add_working_days(latest, rules.answer_within)
             session.add(DispatchRequest(item_id=item.id, asked_on=latest, due_on=due, missed=False))
+            asked += 1
             for person in officers.get(item.id, []):
                 outbox.add(
                     f"dsp:{item.id}:{latest.isoformat()}", person, "dispatch",
                     {**self._item_params(item), "due": due}, item=item, buttons=self.buttons(person, item),
                 )  # fmt: skip
-        result.dispatches = len(items)
+        result.missed_dispatch_days = sorted(missed_days)
+        result.dispatches = asked
 
     def _ladder(
         self, session: Session, outbox: Outbox, today: date, calendar: WorkCalendar, rules: Rules
@@ -275,6 +290,8 @@ class SchedulerEngine:
         step: Step,
         today: date,
         issued_by: int | None,
+        *,
+        urgent: bool = False,
     ) -> Escalation:
         now = self._clock.now()
         if ladder not in session:
@@ -306,6 +323,7 @@ class SchedulerEngine:
             outbox.add(
                 f"esc:{item.id}:{int(step.level)}:{today.isoformat()}", person, kind, params, item=item,
                 level=int(step.level), buttons=self.buttons(person, item) if step.level <= Level.YELLOW else None,
+                urgent=urgent,
             )  # fmt: skip
         return escalation
 
@@ -405,10 +423,20 @@ class SchedulerEngine:
             ladder.since = None
 
     def escalate_by_hand(
-        self, session: Session, item: Item, level: Level, person_id: int, note: str | None
+        self,
+        session: Session,
+        item: Item,
+        level: Level,
+        person_id: int,
+        note: str | None,
+        *,
+        urgent: bool = False,
     ) -> Escalation:
-        """A supervisor issues a level by hand (/warn, /notice, /summon)."""
-        escalation = self._issue_now(session, item, lambda _current: Step(level, "by_hand"), person_id)
+        """A supervisor issues a level by hand (/warn, /notice, /summon); an admin's may be urgent: it goes
+        out even in the quiet hours."""
+        escalation = self._issue_now(
+            session, item, lambda _current: Step(level, "by_hand"), person_id, urgent=urgent
+        )
         escalation.note = note
         return escalation
 
@@ -420,7 +448,13 @@ class SchedulerEngine:
         )
 
     def _issue_now(
-        self, session: Session, item: Item, step_from: Callable[[int], Step], issued_by: int | None
+        self,
+        session: Session,
+        item: Item,
+        step_from: Callable[[int], Step],
+        issued_by: int | None,
+        *,
+        urgent: bool = False,
     ) -> Escalation:
         now = self._clock.now()
         rules = self.rules(session)
@@ -429,7 +463,8 @@ class SchedulerEngine:
             item_id=item.id, level=0, since=None, yellow_count=0
         )
         today = now.astimezone(self._tz).date()
-        escalation = self._climb(session, outbox, item, ladder, step_from(ladder.level), today, issued_by)
+        step = step_from(ladder.level)
+        escalation = self._climb(session, outbox, item, ladder, step, today, issued_by, urgent=urgent)
         outbox.write()
         return escalation
 

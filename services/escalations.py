@@ -29,8 +29,13 @@ class EscalationService:
         self._items = items
         self._engine = engine
 
-    def issue(self, viewer: Viewer, number: str, level: Level, note: str | None) -> IssuedEscalation:
-        """Issue `level` on an item the viewer supervises (leadership and admins: any item)."""
+    def issue(
+        self, viewer: Viewer, number: str, level: Level, note: str | None, *, urgent: bool = False
+    ) -> IssuedEscalation:
+        """Issue `level` on an item the viewer supervises (leadership and admins: any item). Only an admin
+        may flag it urgent: it then goes out even in the quiet hours."""
+        if urgent and not viewer.has(Role.ADMIN):
+            raise DubanError("reminder/urgent_admin_only")
         with self._sessions() as session, session.begin():
             item = self._items.find(session, viewer, number)
             supervised = {link.unit_id for link in item.unit_links if link.role == UnitRole.SUPERVISING}
@@ -38,5 +43,5 @@ class EscalationService:
                 raise DubanError("reminder/not_supervisor", number=item.number)
             if viewer.person_id is None:
                 raise DubanError("reminder/not_supervisor", number=item.number)
-            self._engine.escalate_by_hand(session, item, level, viewer.person_id, note)
+            self._engine.escalate_by_hand(session, item, level, viewer.person_id, note, urgent=urgent)
             return IssuedEscalation(item.number, item.title, int(level))

@@ -13,9 +13,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ledger.access import Viewer
 from ledger.clock import Clock
 from scheduler.calendar import WorkCalendar
-from scheduler.engine import RULES, SchedulerEngine, rules_to
+from scheduler.engine import CADENCE, RULES, SchedulerEngine, rules_to
 from scheduler.rule_values import (
     SPECS,
     BadRuleValueError,
@@ -30,6 +31,7 @@ from scheduler.rule_values import (
 from scheduler.rules import Rules
 from services import audit
 from services.errors import DubanError
+from services.items import ItemService
 from storage import scheduler_queries as sq
 from storage.scheduling import CalendarOverride
 
@@ -222,3 +224,50 @@ class SettingsService:
             session, at=self._clock.now(), actor=actor, action=action, entity="calendar_day",
             entity_id=day.isoformat(), before=_override_json(before), after=_override_json(after),
         )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """An item's own dispatch days of the month; empty: the office's."""
+
+    number: str
+    days: tuple[int, ...]
+
+
+def parse_cadence(text: str) -> tuple[int, ...]:
+    """`1,16` or `5 20` → (1, 16); days 1–28 (every month has them); anything else is refused."""
+    parts = text.replace("，", ",").replace(",", " ").split()
+    if not parts or not all(part.isdigit() and 1 <= int(part) <= 28 for part in parts):
+        raise DubanError("settings/bad_cadence", text=text[:30])
+    return tuple(sorted({int(part) for part in parts}))
+
+
+class CadenceService:
+    """Items dispatched on days of their own (一事一策): `/cadence N 5,20`."""
+
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock, items: ItemService) -> None:
+        self._sessions = session_factory
+        self._clock = clock
+        self._items = items
+
+    def cadences(self) -> list[Cadence]:
+        with self._sessions() as session:
+            stored: dict[str, list[int]] = sq.setting(session, CADENCE) or {}
+        return [Cadence(number, tuple(days)) for number, days in sorted(stored.items())]
+
+    def set(self, viewer: Viewer, number: str, days: tuple[int, ...] | None) -> Cadence:
+        """Give item `number` its own dispatch days (None: back to the office's); audited."""
+        with self._sessions() as session, session.begin():
+            item = self._items.find(session, viewer, number)
+            stored: dict[str, list[int]] = dict(sq.setting(session, CADENCE) or {})
+            before = stored.get(item.number)
+            if days is None:
+                stored.pop(item.number, None)
+            else:
+                stored[item.number] = list(days)
+            sq.set_setting(session, CADENCE, stored)
+            audit.record(
+                session, at=self._clock.now(), actor=f"person:{viewer.person_id}", action="set_cadence",
+                entity="item", entity_id=item.number, before={"days": before}, after={"days": stored.get(item.number)},
+            )  # fmt: skip
+            return Cadence(item.number, days or ())

@@ -66,8 +66,11 @@ def deadlines_between(session: Session, first: date, last: date) -> list[tuple[I
     return found
 
 
-def open_items(session: Session) -> Sequence[Item]:
-    return session.scalars(select(Item).where(Item.status.not_in(CLOSED)).order_by(Item.sort_key)).all()
+def open_items(session: Session, numbers: Sequence[str] | None = None) -> Sequence[Item]:
+    statement = select(Item).where(Item.status.not_in(CLOSED)).order_by(Item.sort_key)
+    if numbers is not None:
+        statement = statement.where(Item.number.in_(numbers))
+    return session.scalars(statement).all()
 
 
 def ladder_candidates(session: Session, deadline_before: date, dispatch_due_before: date) -> Sequence[Item]:

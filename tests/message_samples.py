@@ -22,7 +22,7 @@ from services.escalations import IssuedEscalation
 from services.extensions import ExtensionView
 from services.history import ItemHistory
 from services.roster import PersonView, RoleView, RosterOutcome, UnitSummary
-from services.settings import CalendarView, DayChange, DayOverride, RuleChange, RuleView
+from services.settings import Cadence, CalendarView, DayChange, DayOverride, RuleChange, RuleView
 from services.signoff import (
     Decision,
     Filed,
@@ -217,6 +217,9 @@ NOTIFY_SAMPLES: dict[str, dict[str, Any]] = {
     "notify/calendar_missing": {"years": [2027]},
     "notify/unreachable": {"name": "张伟"},
     "chat/reminder/acknowledged": {"number": "24.1"},
+    "chat/settings/cadences": {"cadences": [Cadence("24.1", (5, 20))]},
+    "chat/settings/cadence_set": {"cadence": Cadence("24.1", (5, 20))},
+    "errors/settings/bad_cadence": {"text": "32"},
     "chat/reminder/snoozed": {"number": "24.1", "until": datetime(2026, 12, 14, 1, 0, tzinfo=UTC)},
     "chat/reminder/issued": {"issued": IssuedEscalation("24.1", "铬污染场地修复", 3)},
     "errors/reminder/not_yours": {},
@@ -225,6 +228,7 @@ NOTIFY_SAMPLES: dict[str, dict[str, Any]] = {
     "errors/reminder/snooze_past_deadline": {"deadline": date(2026, 12, 31)},
     "errors/reminder/hand_usage": {"command": "warn"},
     "errors/reminder/not_supervisor": {"number": "24.1"},
+    "errors/reminder/urgent_admin_only": {},
 }
 
 _RULE = RuleView("reminder_offsets", "list", 0, 30, "30,14,7", "30,14,7,3,1,0", "30,14,7,3,1,0")

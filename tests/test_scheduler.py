@@ -334,3 +334,41 @@ async def test_the_ladder_does_not_move_at_weekends(bot: BotHarness) -> None:
     with bot.services.sessions() as session:
         (escalation,) = session.scalars(select(Escalation))
         assert (escalation.level, escalation.reason) == (Level.YELLOW, "deadline_passed")
+
+
+async def test_an_item_with_a_cadence_of_its_own(bot: BotHarness) -> None:
+    await setup_ledger(bot, date(2027, 6, 30), date(2027, 6, 30))
+    (refused,) = await bot.send(OFFICER, "/cadence 1 5,20")
+    assert refused.text.startswith("该操作需要以下角色之一：管理员")
+    (bad,) = await bot.send(ADMIN_ID, "/cadence 1 5,35")
+    assert bad.text == "“5,35”不是调度日：请写每月的日期（1–28），如 5,20。"
+    (done,) = await bot.send(ADMIN_ID, "/cadence 1 5,20")
+    assert done.text == "第1项今后每月5、20日调度（遇节假日顺延至下一个工作日）。"
+    bot.clock.set(at(date(2026, 12, 4), 9))
+    bot.services.scheduler.tick()
+    bot.clock.set(at(date(2026, 12, 7), 9))  # 5 December is a Saturday: item 1 is asked on Monday the 7th
+    result = bot.services.scheduler.tick()
+    assert result.dispatches == 1
+    assert [r.item_id for r in outbox(bot) if r.kind == "dispatch"] == [1]
+    bot.clock.set(at(date(2026, 12, 16), 9))  # the office's day: item 2 only
+    bot.services.scheduler.tick()
+    assert sorted(r.item_id for r in outbox(bot) if r.kind == "dispatch") == [1, 2]
+    (listed,) = await bot.send(ADMIN_ID, "/cadence")
+    assert "第1项：每月5、20日" in listed.text
+    (reset,) = await bot.send(ADMIN_ID, "/cadence 1 default")
+    assert reset.text == "第1项恢复按全局调度日调度。"
+
+
+async def test_an_admins_urgent_notice_goes_out_in_the_quiet_hours(bot: BotHarness) -> None:
+    await setup_ledger(bot, date(2026, 12, 31))
+    bot.clock.set(at(date(2026, 11, 20), 22, 30))  # quiet hours
+    (refused,) = await bot.send(SUPERVISOR, "/notice 1 紧急 夜间突发")
+    assert refused.text == "只有管理员可以发出紧急督办（夜间也立即发送）。"
+    (plain,) = await bot.send(SUPERVISOR, "/warn 1 明早处理")
+    assert plain.text.startswith("已对第1项")
+    (issued,) = await bot.send(ADMIN_ID, "/notice 1 紧急 渣土苫盖被大风掀开，立即处置")
+    assert issued.text.startswith("已对第1项")
+    await bot.deliver()
+    texts = [m.text for m in bot.api.sent(LEADER)]
+    assert any("【通报】第1项" in t for t in texts), texts
+    assert not any("【预警】第1项" in t for t in texts), "a plain warning waits for the morning"
