@@ -14,11 +14,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from ledger.model import ItemStatus
+from ledger.model import CLOSED_STATUSES, ItemStatus
 from ledger.reporting import ON_TRACK
 from ledger.schedule import Timing, deadline_state, is_stalled, period_start
 
-CLOSED = (ItemStatus.DONE, ItemStatus.SIGNED_OFF)
 WORST_UNITS = 5
 BUTTONS = 40  # item buttons under one digest: 8 rows of 5, the sender's limit of rows
 
@@ -116,7 +115,7 @@ def build_digest(items: Iterable[DigestItem], activity: Activity, today: date) -
         sections.setdefault(_unit_of(item), {}).setdefault(section, []).append(entry)
 
     for item in by_number.values():
-        state = deadline_state(item.deadline, closed=item.status in CLOSED, today=today)
+        state = deadline_state(item.deadline, closed=item.status in CLOSED_STATUSES, today=today)
         if reports[item.number]:
             put("reports", item, reports[item.number])
         if evidence[item.number]:
@@ -125,7 +124,9 @@ def build_digest(items: Iterable[DigestItem], activity: Activity, today: date) -
             put("waiting_review", item)
         if state.timing == Timing.OVERDUE:
             put("overdue", item, state.days)
-        elif item.status not in CLOSED and is_stalled(item.last_report, signed_off=False, today=today):
+        elif item.status not in CLOSED_STATUSES and is_stalled(
+            item.last_report, signed_off=False, today=today
+        ):
             put("stalled", item)
         if item.number in levels:
             put("escalations", item, levels[item.number])
@@ -174,7 +175,8 @@ def weekly_summary(items: Sequence[DigestItem], today: date) -> WeeklySummary:
     overdue = Counter(
         unit
         for item in items
-        if deadline_state(item.deadline, closed=item.status in CLOSED, today=today).timing == Timing.OVERDUE
+        if deadline_state(item.deadline, closed=item.status in CLOSED_STATUSES, today=today).timing
+        == Timing.OVERDUE
         for unit in item.units
     )
     worst = sorted(overdue.items(), key=lambda pair: (-pair[1], pair[0]))[:WORST_UNITS]

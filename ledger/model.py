@@ -20,6 +20,10 @@ class ItemStatus(enum.StrEnum):
     REOPENED = "reopened"  # 重新纳入
 
 
+# Items no longer chased: done (awaiting sign-off) or signed off. Every rule, query and view counts these.
+CLOSED_STATUSES = (ItemStatus.DONE, ItemStatus.SIGNED_OFF)
+
+
 class Role(enum.StrEnum):
     """What a person does for a unit."""
 

@@ -8,13 +8,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from ledger.model import ItemStatus, LedgerRow
+from ledger.model import CLOSED_STATUSES, ItemStatus, LedgerRow
 from ledger.schedule import DISPATCH_DAYS
 
-CLOSED = frozenset({ItemStatus.DONE, ItemStatus.SIGNED_OFF})
 # "已完成18项，基本完成22项，达到序时进度9项，总体任务完成率达到79%" (49 of 62): the offices count as
 # completed what is done, basically done or on schedule.
-ON_TRACK = frozenset({*CLOSED, ItemStatus.BASICALLY_DONE, ItemStatus.ON_SCHEDULE})
+ON_TRACK = frozenset({*CLOSED_STATUSES, ItemStatus.BASICALLY_DONE, ItemStatus.ON_SCHEDULE})
 _MONTH = re.compile(r"^\s*(\d{4})\s*(?:-|/|\.|年)\s*(\d{1,2})\s*月?\s*$")
 
 
@@ -132,7 +131,7 @@ class PublicReport:
 
 def report_item(row: LedgerRow, day: date) -> ReportItem:
     spec = row.spec
-    overdue = spec.deadline is not None and row.status not in CLOSED and day > spec.deadline
+    overdue = spec.deadline is not None and row.status not in CLOSED_STATUSES and day > spec.deadline
     return ReportItem(
         number=spec.number,
         title=spec.title,
@@ -173,7 +172,7 @@ def by_unit(items: Iterable[ReportItem]) -> tuple[UnitItems, ...]:
 
 def stalled_items(items: Iterable[ReportItem], reported: set[str]) -> list[ReportItem]:
     """Open items whose number is not among those reported on in the dispatch period."""
-    return [item for item in items if item.status not in CLOSED and item.number not in reported]
+    return [item for item in items if item.status not in CLOSED_STATUSES and item.number not in reported]
 
 
 def unit_progress(items: Iterable[ReportItem]) -> list[UnitProgress]:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from ledger.model import ItemStatus
+from ledger.model import CLOSED_STATUSES, ItemStatus
 from scheduler.calendar import WorkCalendar
 
 
@@ -45,9 +45,6 @@ class Level(enum.IntEnum):
     RED = 3  # 通报, to the supervising unit and the leaders of every responsible unit
     SUMMONS = 4  # 约谈 proposal, to the supervisors
     REFERRAL = 5  # 问责 referral proposal, to the supervisors
-
-
-CLOSED = (ItemStatus.DONE, ItemStatus.SIGNED_OFF)
 
 
 def schedule_status(start: date, deadline: date, percent: int, today: date, tolerance: int) -> ItemStatus:
@@ -152,7 +149,7 @@ def next_escalation(
     state: LadderState, today: date, calendar: WorkCalendar, rules: Rules
 ) -> Escalation | None:
     """The highest level whose trigger holds today and that is above the item's level; None otherwise."""
-    if state.status in CLOSED:
+    if state.status in CLOSED_STATUSES:
         return None
     for level, reason in _triggers(state, today, calendar, rules):
         if reason in PERSISTENT_REASONS and (level, reason) in state.issued:

@@ -27,7 +27,7 @@ from ledger.complaints import (
     find_repeat_of,
 )
 from ledger.dates import parse_chinese_date
-from ledger.model import ImportNote, ItemStatus, Role, UnitRole
+from ledger.model import CLOSED_STATUSES, ImportNote, ItemStatus, Role, UnitRole
 from ledger.schedule import DeadlineState, deadline_state
 from ledger.text import short_title
 from scheduler.calendar import WorkCalendar
@@ -185,11 +185,11 @@ class _Intake:
             session, at=self._now, actor=self._actor, action="repeat", entity="item", entity_id=original.number,
             before={"repeats": complaint.repeats - 1}, after={"repeats": complaint.repeats, "repeat": repeat.number},
         )  # fmt: skip
-        if original.status not in queries.CLOSED_STATUSES:
+        if original.status not in CLOSED_STATUSES:
             self._service.engine.raise_one_level(session, original, REPEAT_REASON, issued_by)
         params = {
             "number": original.number, "title": original.title, "repeat": repeat.number,
-            "reported": repeat.problem, "repeats": complaint.repeats, "closed": original.status in queries.CLOSED_STATUSES,
+            "reported": repeat.problem, "repeats": complaint.repeats, "closed": original.status in CLOSED_STATUSES,
         }  # fmt: skip
         supervisors = sq.recipients(session, [original.id], UnitRole.SUPERVISING, (Role.SUPERVISOR,))
         for person in supervisors.get(original.id, []):

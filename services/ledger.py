@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.clock import Clock
-from ledger.model import ImportNote, ItemSpec, ItemStatus, LedgerRow, ParsedLedger
+from ledger.model import CLOSED_STATUSES, ImportNote, ItemSpec, ItemStatus, LedgerRow, ParsedLedger
+from ledger.schedule import Timing, deadline_state
 from services import audit
 from storage import queries
 from storage.models import Item, Unit
@@ -207,6 +208,5 @@ class LedgerService:
 
 def days_overdue(deadline: date | None, status: ItemStatus, today: date) -> int:
     """Calendar days past the deadline of an open item; 0 when not overdue."""
-    if deadline is None or status in queries.CLOSED_STATUSES or today <= deadline:
-        return 0
-    return (today - deadline).days
+    state = deadline_state(deadline, closed=status in CLOSED_STATUSES, today=today)
+    return state.days if state.timing == Timing.OVERDUE else 0

@@ -41,6 +41,7 @@ from scheduler.engine import SchedulerEngine
 from scheduler.outbox import Button, Outbox
 from scheduler.rules import Rules
 from services import audit
+from services.closing_common import ClosingService
 from services.errors import DubanError
 from services.items import ItemService
 from storage import queries
@@ -233,7 +234,7 @@ def _recipient(person: Person | None) -> sq.Recipient | None:
     return sq.Recipient(person.id, person.telegram_user_id, person.locale, person.name)
 
 
-class SignOffService:
+class SignOffService(ClosingService):
     def __init__(
         self,
         session_factory: sessionmaker[Session],
@@ -243,11 +244,7 @@ class SignOffService:
         engine: SchedulerEngine,
         data_dir: Path,
     ) -> None:
-        self._sessions = session_factory
-        self._clock = clock
-        self._tz = tz
-        self._items = items
-        self._engine = engine
+        super().__init__(session_factory, clock, tz, items, engine)
         self._data_dir = data_dir
 
     # --- the office's rule ------------------------------------------------------------------------
@@ -373,7 +370,7 @@ class SignOffService:
                 after={"item": item.number, "statement": statement, "status": request.status.value,
                        "rule": rule.value, "files": covered.files},
             )  # fmt: skip
-            outbox = self._outbox(session)
+            outbox = self._outbox(session, self._clock.now())
             params = {**self._params(item, request, viewer.name), "coverage": covered}
             for leader in leaders:
                 outbox.add(
@@ -419,7 +416,7 @@ class SignOffService:
                 **self._params(item, request, requester.name if requester else "—"),
                 "leader": viewer.name, "coverage": item_coverage(session, item),
             }  # fmt: skip
-            outbox = self._outbox(session)
+            outbox = self._outbox(session, self._clock.now())
             for person in reviewers:
                 outbox.add(
                     f"so:{request.id}:review", person, "signoff_review", params, item=item,
@@ -608,7 +605,7 @@ class SignOffService:
 
     def _tell_decision(self, session: Session, item: Item, request: SignOffRequest) -> None:
         """The decision reaches the officer who asked and the leader who confirmed."""
-        outbox = self._outbox(session)
+        outbox = self._outbox(session, self._clock.now())
         people = sq.persons(session, [p for p in (request.requested_by, request.leader_id) if p is not None])
         params = {
             **self._params(item, request, ""),
@@ -692,11 +689,6 @@ class SignOffService:
         if request is None or item is None:
             raise DubanError("signoff/unknown_request")
         return request, item
-
-    def _outbox(self, session: Session) -> Outbox:
-        return Outbox(
-            session, self._engine.renderer, self._clock.now(), self._tz, self._engine.rules(session)
-        )
 
     @staticmethod
     def _params(item: Item, request: SignOffRequest, requester: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.access import Viewer
 from ledger.clock import Clock
-from ledger.model import ItemSpec, ItemStatus, Role, UnitRole
+from ledger.model import CLOSED_STATUSES, ItemSpec, ItemStatus, Role, UnitRole
 from ledger.schedule import DeadlineState, Timing, deadline_state, is_stalled, period_start, urgency_key
 from services.errors import DubanError
 from services.items import ItemService
@@ -205,7 +205,7 @@ class ItemViews:
 
     @staticmethod
     def _line(item: Item, last_report: date | None, today: date) -> ItemLine:
-        closed = item.status in queries.CLOSED_STATUSES
+        closed = item.status in CLOSED_STATUSES
         return ItemLine(
             number=item.number,
             title=item.title,

@@ -8,9 +8,8 @@ from datetime import date
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
-from ledger.model import Role, UnitRole
+from ledger.model import CLOSED_STATUSES, Role, UnitRole
 from storage.models import Item, Person, RoleAssignment
-from storage.queries import CLOSED_STATUSES
 from storage.review import Complaint
 from storage.scheduler_queries import Recipient
 

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from ledger.access import Viewer
-from ledger.model import ItemSpec, ItemStatus, Measure, Role, Target, UnitRole
+from ledger.model import CLOSED_STATUSES, ItemSpec, Measure, Role, Target, UnitRole
 from storage.models import (
     BotMessage,
     EvidenceFile,
@@ -22,8 +22,6 @@ from storage.models import (
     RoleAssignment,
     Unit,
 )
-
-CLOSED_STATUSES = (ItemStatus.DONE, ItemStatus.SIGNED_OFF)
 
 
 def sort_key(number: str) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from ledger.model import ItemStatus, Role, UnitRole
+from ledger.model import CLOSED_STATUSES, ItemStatus, Role, UnitRole
 from storage.models import Item, ItemMeasure, ItemTarget, ItemUnit, Person, RoleAssignment
 from storage.scheduling import (
     DispatchRequest,
@@ -20,8 +20,6 @@ from storage.scheduling import (
     OutboxStatus,
     SchedulerSetting,
 )
-
-CLOSED = (ItemStatus.DONE, ItemStatus.SIGNED_OFF)
 
 
 @dataclass(frozen=True)
@@ -48,7 +46,7 @@ def set_setting(session: Session, key: str, value: Any) -> None:
 def deadlines_between(session: Session, first: date, last: date) -> list[tuple[Item, str, date]]:
     """Open items with a target, measure or item deadline in [first, last]: (item, ref, deadline)."""
     found: list[tuple[Item, str, date]] = []
-    open_item = Item.status.not_in(CLOSED)
+    open_item = Item.status.not_in(CLOSED_STATUSES)
     targets = (
         select(Item, ItemTarget).join(ItemTarget).where(open_item, ItemTarget.deadline.between(first, last))
     )
@@ -67,7 +65,7 @@ def deadlines_between(session: Session, first: date, last: date) -> list[tuple[I
 
 
 def open_items(session: Session, numbers: Sequence[str] | None = None) -> Sequence[Item]:
-    statement = select(Item).where(Item.status.not_in(CLOSED)).order_by(Item.sort_key)
+    statement = select(Item).where(Item.status.not_in(CLOSED_STATUSES)).order_by(Item.sort_key)
     if numbers is not None:
         statement = statement.where(Item.number.in_(numbers))
     return session.scalars(statement).all()
@@ -81,7 +79,7 @@ def ladder_candidates(session: Session, deadline_before: date, dispatch_due_befo
     )
     climbing = select(ItemLadder.item_id).where(ItemLadder.level > 0)
     statement = select(Item).where(
-        Item.status.not_in(CLOSED),
+        Item.status.not_in(CLOSED_STATUSES),
         or_(
             Item.deadline <= deadline_before,
             Item.id.in_(unanswered),
