@@ -44,11 +44,14 @@ def sign_off(bot: BotHarness, number: str, when: datetime) -> None:
 
 
 async def press(bot: BotHarness, user: int, message: SentMessage, data: str) -> AnsweredCallback:
-    """`user` presses the button `data` under `message` (in whatever chat it is: old buttons too)."""
+    """`user` presses the button `data` under `message` (in whatever chat it is: old buttons too); returns
+    once the handler has finished, not merely answered the button."""
     pressed = bot.api.push_callback(
         user, message.message_id, data, chat_id=message.chat_id, check_button=False
     )
-    return await bot.api.wait_callback_answered(pressed["callback_query"]["id"])
+    answered = await bot.api.wait_callback_answered(pressed["callback_query"]["id"])
+    await bot.idle()
+    return answered
 
 
 async def delivered_to(bot: BotHarness, chat_id: int) -> SentMessage:

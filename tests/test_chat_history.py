@@ -116,7 +116,7 @@ async def test_history_tells_the_whole_story_in_time_order(bot: BotHarness) -> N
         "王督导：重新纳入整改，新时限 2027-06-30：群众再次反映",
     ]
     body = lines[1:]
-    assert len(body) == len(expected), body
+    assert len(body) == len(expected), "\n".join(body)
     for line, tail in zip(body, expected, strict=True):
         assert line.startswith("· 2026-11-20 1"), line
         assert line.endswith(tail), (line, tail)
