@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, Concatenate
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
 from bot.context import BotContext
@@ -19,6 +20,8 @@ from services.errors import DubanError
 
 Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 ViewerHandler = Callable[Concatenate[Update, BotContext, Viewer, ...], Coroutine[Any, Any, None]]
+
+_LOGGER = logging.getLogger(__name__)
 
 
 def telegram_user(update: Update) -> TelegramUser | None:
@@ -116,3 +119,21 @@ def requires(*roles: Role) -> Callable[[ViewerHandler], Handler]:
         return wrapper
 
     return decorate
+
+
+async def remove_buttons(query: CallbackQuery) -> None:
+    """Take the buttons off the pressed message, so that it cannot be acted on twice from this chat.
+
+    They may be gone already (a second press, or a button from an older copy of the message): Telegram
+    then refuses the edit, and what the press did stands all the same.
+    """
+    try:
+        await query.edit_message_reply_markup(reply_markup=None)
+    except BadRequest as error:
+        _LOGGER.info("buttons of a pressed message not removed: %s", error)
+
+
+async def close_buttons(query: CallbackQuery) -> None:
+    """A decision taken: the button stops spinning and the buttons go."""
+    await query.answer()
+    await remove_buttons(query)

@@ -7,7 +7,7 @@ from telegram import CallbackQuery, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext, DubanApp
-from handlers.common import answer, requires, run
+from handlers.common import answer, close_buttons, requires, run
 from ledger.access import Viewer
 from ledger.model import Role
 from services.errors import DubanError
@@ -26,12 +26,6 @@ def pressed(update: Update, gone: str) -> tuple[CallbackQuery, str, int]:
     if not value.isdigit():
         raise DubanError(gone)
     return query, f"{action}:", int(value)
-
-
-async def close_buttons(query: CallbackQuery) -> None:
-    """A decision taken: the buttons go, so the message cannot be acted on twice from this chat."""
-    await query.answer()
-    await query.edit_message_reply_markup(reply_markup=None)
 
 
 @requires(Role.OFFICER, Role.LEADER)

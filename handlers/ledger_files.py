@@ -7,7 +7,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.context import BotContext, DubanApp
 from handlers.admin import actor_of, usage
-from handlers.common import answer, requires, run
+from handlers.common import answer, remove_buttons, requires, run
 from ledger.access import Viewer
 from ledger.model import Role
 from messages.outcome import import_summary_params
@@ -90,7 +90,7 @@ async def import_button(update: Update, context: BotContext, viewer: Viewer) -> 
         await query.answer(gone, show_alert=True)
         return
     await query.answer()
-    await query.edit_message_reply_markup(reply_markup=None)
+    await remove_buttons(query)
     if outcome is None:
         await answer(update, context, viewer.locale, "chat/admin/import_cancelled")
     else:

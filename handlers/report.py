@@ -20,7 +20,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext, DubanApp
-from handlers.common import Handler, answer, requires, run
+from handlers.common import Handler, answer, remove_buttons, requires, run
 from handlers.evidence import REPORTERS, check_file, incoming_file, replied_item, submit_report
 from ledger.access import Viewer
 from ledger.progress import PERCENT_CHOICES, Draft, ReportLine, Step
@@ -184,7 +184,7 @@ async def report_button(update: Update, context: BotContext, viewer: Viewer) -> 
         await submit_report(update, context, viewer, line, draft.files)
         _drop(update, context)
     # The buttons of a step taken are gone, so a second press cannot repeat it.
-    await query.edit_message_reply_markup(reply_markup=None)
+    await remove_buttons(query)
     if action == _PERCENT:
         percent = None if value == _KEEP else int(value)
         draft = _keep(update, context, dataclasses.replace(draft, percent=percent, step=Step.TEXT))

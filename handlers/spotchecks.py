@@ -11,8 +11,8 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext, DubanApp
-from handlers.common import answer, requires, run
-from handlers.extensions import close_buttons, command_arguments, pressed
+from handlers.common import answer, close_buttons, requires, run
+from handlers.extensions import command_arguments, pressed
 from ledger.access import Viewer
 from ledger.model import Role
 from services.errors import DubanError

@@ -119,6 +119,8 @@ class AccountService:
             person = session.get(Person, viewer.person_id)
             assert person is not None
             before = person.locale
+            if before == locale:
+                return viewer  # not a change: nothing to record
             person.locale = locale
             audit.record(
                 session, at=self._clock.now(), actor=f"tg:{viewer.telegram_user_id}", action="set_locale",

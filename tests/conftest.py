@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -116,3 +116,22 @@ async def bot(tmp_path: Path, clock: ManualClock) -> AsyncIterator[BotHarness]:
     """The real application polling a loopback Bot API server, on a fresh SQLite store."""
     async with running_bot(tmp_path, clock) as harness:
         yield harness
+
+
+# Tables a test wants shown (the authorization matrix): printed after the run, since what a test writes
+# while it runs is captured and shown only when it fails.
+SUMMARY_TABLES = pytest.StashKey[list[tuple[str, list[str]]]]()
+
+
+@pytest.fixture
+def summary_table(request: pytest.FixtureRequest) -> Callable[[str, list[str]], None]:
+    """`summary_table(title, lines)` shows the lines at the end of the test run's output."""
+    tables = request.config.stash.setdefault(SUMMARY_TABLES, [])
+    return lambda title, lines: tables.append((title, lines))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    for title, lines in config.stash.get(SUMMARY_TABLES, []):
+        terminalreporter.write_sep("-", title)
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -1,18 +1,32 @@
-"""Every command and the reminder buttons, run as each role: the answer, and nothing changed where it must not.
+"""Every command and every button, run as each of eight roles: the answer, and nothing changed where it
+must not.
 
-The table of outcomes is written to the test output (`pytest -s` or the terminal summary shows it).
+Each role acts on its own copy of what a row needs (its own item, sign-off request, extension, spot-check,
+reminder, staged import), so one role's success never decides another's outcome. An "ok" must show what
+the command is for and, where the command changes the ledger, change it; every refusal must leave the
+store as it was. The table of outcomes is written to the test output.
 """
 
 from __future__ import annotations
 
+import io
+import re
+import unicodedata
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from ledger.model import ItemSpec, ParsedLedger, Role, Target
-from storage.models import AuditEntry, Item, Person, ProgressReport, Unit
-from storage.scheduling import Escalation, OutboxMessage
+from bot.loopback_api import SentMessage
+from ledger.access import Viewer
+from ledger.model import ItemSpec, ItemStatus, Measure, ParsedLedger, Role, Target
+from services.accounts import TelegramUser
+from storage.models import AuditEntry, Base, BotMessage, Item
+from storage.review import SpotCheck, SpotCheckStatus
+from storage.scheduling import OutboxMessage
 from tests.harness import ADMIN_ID, BotHarness
 
 ROLES = {
@@ -27,65 +41,302 @@ ROLES = {
     "admin": (ADMIN_ID, "管理员", None, None),
 }
 ORDER = list(ROLES)
+TODAY = date(2026, 11, 20)  # the harness clock's day, a Friday
+NEXT_WORKING_DAY = date(2026, 11, 23)
 
-# What each command may do, per role: "ok", or the refusal: "stranger", "role" (the role is named),
-# "hidden" (the item is answered like an unknown one).
-ALL_BOUND_OK = dict.fromkeys(ORDER, "ok") | {"stranger": "stranger"}
-ITEM_VISIBLE = ALL_BOUND_OK | {"officer of another unit": "hidden", "supervisor of another unit": "hidden"}
-ONLY = dict.fromkeys(ORDER, "role") | {"stranger": "stranger"}
-OVERSEERS = ONLY | dict.fromkeys(
+# The refusals a user can get, by what the answer starts with; any other answer is "ok".
+REFUSALS = (
+    ("stranger", re.compile(r"您好！督办机器人仅供")),
+    ("role", re.compile(r"该操作需要以下角色之一")),
+    ("hidden", re.compile(r"未找到您可查看的|找不到该销号申请")),
+    ("own", re.compile(r"不能审核或确认本人提交的")),
+    ("not theirs", re.compile(r"只有第\S+项|该按钮不是发给您的|第\S+项的进展由其|该操作已失效")),
+)
+
+BOUND = dict.fromkeys(ORDER, "ok") | {"stranger": "stranger"}
+ITEM_VISIBLE = BOUND | {"officer of another unit": "hidden", "supervisor of another unit": "hidden"}
+NOBODY = dict.fromkeys(ORDER, "role") | {"stranger": "stranger"}
+ADMIN = NOBODY | {"admin": "ok"}
+OVERSEERS = NOBODY | dict.fromkeys(
     ("leader", "supervisor of another unit", "supervisor", "leadership", "admin"), "ok"
 )
-EXPECTED: dict[str, dict[str, str]] = {
-    "/help": ALL_BOUND_OK,
-    "/whoami": ALL_BOUND_OK,
-    "/my": ONLY | {"officer of another unit": "ok", "officer": "ok", "leader": "ok"},
-    "/item 1": ITEM_VISIBLE,
-    "/history 1": ITEM_VISIBLE,
-    "/report 1 50% 已完成一半": ONLY
-    | {"officer of another unit": "hidden", "officer": "ok", "leader": "ok", "admin": "ok"},
-    "/unit 市住建局": OVERSEERS | {"supervisor of another unit": "refused"},
-    "/overdue": OVERSEERS,
-    "/stalled": OVERSEERS,
-    "/pending": OVERSEERS,
-    "/warn 1 进度慢": ONLY
-    | {"supervisor of another unit": "hidden", "supervisor": "ok", "leadership": "ok", "admin": "ok"},
-    "/digest": ONLY
-    | {"supervisor of another unit": "ok", "supervisor": "ok", "leadership": "ok", "admin": "ok"},
-    "/units": ONLY | {"admin": "ok"},
-    "/people": ONLY | {"admin": "ok"},
-    "/rules": ONLY | {"admin": "ok"},
-    "/calendar": ONLY | {"admin": "ok"},
-    "/export": ONLY | {"admin": "ok"},
-}
+SUPERVISION = NOBODY | dict.fromkeys(
+    ("supervisor of another unit", "supervisor", "leadership", "admin"), "ok"
+)
+REPORTERS = NOBODY | {"officer of another unit": "hidden", "officer": "ok", "leader": "ok", "admin": "ok"}
+SUPERVISORS_OF_ITEM = NOBODY | {
+    "supervisor of another unit": "hidden", "supervisor": "ok", "leadership": "ok", "admin": "ok",
+}  # fmt: skip
+# A button of someone else's request, pressed by a bound user: refused by the service, naming who may act.
+NOT_THEIRS = dict.fromkeys(ORDER, "not theirs") | {"stranger": "stranger"}
+
+Prepare = Callable[[BotHarness, str, str], Awaitable[str | None]]
+ShowTable = Callable[[str, list[str]], None]
 
 
-def _outcome(text: str) -> str:
-    if text.startswith("您好！督办机器人仅供"):
-        return "stranger"
-    if text.startswith("该操作需要以下角色之一"):
-        return "role"
-    if text.startswith("未找到您可查看的第"):
-        return "hidden"
-    if text.startswith("未找到您可查看的单位"):
-        return "refused"
-    return "ok"
+@dataclass(frozen=True)
+class Case:
+    """One row of the table: a command (`{n}`: the role's own item, `{r}`: the role's index) or a button
+    whose data `prepare` makes, what each role must get, and what an "ok" shows."""
+
+    label: str
+    expected: Mapping[str, str]
+    shows: str
+    command: str = ""
+    prepare: Prepare | None = None
+    changes: bool = False  # an "ok" changes the store
+    deadline: date = date(2027, 6, 30)  # of the role's own item
+
+    @property
+    def own_items(self) -> bool:
+        return "{n}" in self.command or self.prepare is not None
 
 
-def _snapshot(bot: BotHarness) -> tuple[int, ...]:
-    """What a refused command must not change: the ledger's rows and every audit entry but a stranger's."""
+# ---- what the rows need, made through the services as the bot's users would ----------------------------
+
+
+def viewer(bot: BotHarness, role: str) -> Viewer:
+    user_id, name, _, _ = ROLES[role]
+    return bot.services.accounts.viewer(TelegramUser(user_id, name or "陌生人", None))
+
+
+def _signoff_request(bot: BotHarness, number: str) -> int:
+    bot.services.signoff.set_rule("none", actor="test")
+    return bot.services.signoff.request(viewer(bot, "officer"), number, "整改任务已全部完成").request_id
+
+
+async def evidence_rule_none(bot: BotHarness, role: str, number: str) -> None:
+    bot.services.signoff.set_rule("none", actor="test")
+
+
+async def awaiting_leader(bot: BotHarness, role: str, number: str) -> str:
+    return f"so:c:{_signoff_request(bot, number)}"
+
+
+def under_review(action: str) -> Prepare:
+    async def prepare(bot: BotHarness, role: str, number: str) -> str:
+        request_id = _signoff_request(bot, number)
+        bot.services.signoff.confirm(viewer(bot, "leader"), request_id)
+        return f"so:{action}:{request_id}"
+
+    return prepare
+
+
+def extension(prefix: str) -> Prepare:
+    async def prepare(bot: BotHarness, role: str, number: str) -> str:
+        view = bot.services.extensions.request(viewer(bot, "officer"), f"{number} 2027-09-30 汛期影响施工")
+        return f"{prefix}{view.id}"
+
+    return prepare
+
+
+def _sign_off(bot: BotHarness, number: str) -> int:
+    with bot.services.sessions() as session, session.begin():
+        item = session.scalars(select(Item).where(Item.number == number)).one()
+        item.status = ItemStatus.SIGNED_OFF
+        item.percent = 100
+        item.signed_off_at = bot.clock.now()
+        return item.id
+
+
+async def signed_off(bot: BotHarness, role: str, number: str) -> None:
+    _sign_off(bot, number)
+
+
+def spot_check(prefix: str) -> Prepare:
+    async def prepare(bot: BotHarness, role: str, number: str) -> str:
+        item_id = _sign_off(bot, number)
+        with bot.services.sessions() as session, session.begin():
+            check = SpotCheck(item_id=item_id, due_on=TODAY, status=SpotCheckStatus.DUE)
+            session.add(check)
+            session.flush()
+            return f"{prefix}{check.id}"
+
+    return prepare
+
+
+def reminder(prefix: str) -> Prepare:
+    """The officer's deadline reminder about the item (due the next working day), from the fixture's tick."""
+
+    async def prepare(bot: BotHarness, role: str, number: str) -> str:
+        with bot.services.sessions() as session:
+            row = session.scalars(
+                select(OutboxMessage)
+                .join(Item, Item.id == OutboxMessage.item_id)
+                .where(Item.number == number, OutboxMessage.kind == "reminder")
+            ).one()
+            return f"{prefix}{row.id}"
+
+    return prepare
+
+
+def plain(data: str) -> Prepare:
+    async def prepare(bot: BotHarness, role: str, number: str) -> str:
+        return data.format(n=number)
+
+    return prepare
+
+
+async def draft_report(bot: BotHarness, role: str, number: str) -> str:
+    """The role starts a guided report of the item (refused for most): its percent button."""
+    await bot.send(ROLES[role][0], f"/report {number}")
+    await bot.idle()
+    return f"rp:{number}:50"
+
+
+async def photo_sent(bot: BotHarness, role: str, number: str) -> None:
+    """The role sends a photo captioned with the item (kept only from those who may report on it)."""
+    photo = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + f"site photo {number}".encode() * 40
+    bot.api.push_photo(ROLES[role][0], photo, caption=number)
+    await bot.idle()
+
+
+def staged_import(action: str) -> Prepare:
+    async def prepare(bot: BotHarness, role: str, number: str) -> str:
+        workbook = Workbook()
+        sheet = workbook.active
+        assert sheet is not None
+        sheet.append(["编号", "问题描述", "整改时限", "责任单位"])
+        sheet.append([str(10_000 + int(number)), "新发现的问题。", "2027年6月底前", "市住建局"])
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        staged = bot.services.ledger_files.stage(buffer.getvalue(), "台账.xlsx", actor="test")
+        assert staged.token is not None
+        return f"import:{action}:{staged.token}"
+
+    return prepare
+
+
+# ---- the rows ------------------------------------------------------------------------------------------
+
+READING = (
+    Case("/start", BOUND, "督办机器人命令", "/start"),
+    Case("/help", BOUND, "督办机器人命令", "/help"),
+    Case("/whoami", BOUND, "Telegram ID", "/whoami"),
+    Case("/lang zh", BOUND, "已切换为简体中文", "/lang zh"),
+    Case(
+        "/my",
+        NOBODY | {"officer of another unit": "ok", "officer": "ok", "leader": "ok"},
+        "我的整改事项",
+        "/my",
+    ),
+    Case("/item 1", ITEM_VISIBLE, "住建局事项", "/item 1"),
+    Case("/history 1", ITEM_VISIBLE, "全部记录", "/history 1"),
+    Case(
+        "/unit 市住建局", OVERSEERS | {"supervisor of another unit": "hidden"}, "市住建局", "/unit 市住建局"
+    ),
+    Case("/overdue", OVERSEERS, "逾期", "/overdue"),
+    Case("/stalled", OVERSEERS, "报送", "/stalled"),
+    Case("/pending", OVERSEERS, "销号", "/pending"),
+    Case("/digest", SUPERVISION, "2026-11-20", "/digest"),
+    Case("/complaints", SUPERVISION, "举报", "/complaints"),
+    Case("/report_month", SUPERVISION, "调度通报", "/report_month 2026-10"),
+    Case("/units", ADMIN, "市住建局", "/units"),
+    Case("/people", ADMIN, "本单位人员", "/people"),
+    Case("/rules", ADMIN, "quiet_start", "/rules"),
+    Case("/calendar", ADMIN, "2026", "/calendar"),
+    Case("/cadence", ADMIN, "调度", "/cadence"),
+    Case("/signoff_rule", ADMIN, "销号", "/signoff_rule"),
+    Case("/export", ADMIN, "整改台账", "/export"),
+    Case("/invite", ADMIN, "t.me", "/invite 未绑定人员"),
+    Case("/import (no file)", ADMIN, "/import", "/import"),
+    Case("/group_here (in a private chat)", ADMIN, "群", "/group_here"),
+)
+
+CHANGING = (
+    Case("/report N 50%", REPORTERS, "50%", "/report {n} 50% 已完成一半", changes=True),
+    Case("/evidence N 1", REPORTERS, "措施", "/evidence {n} 1", prepare=photo_sent, changes=True),
+    Case("/signoff N statement", NOBODY | {"officer of another unit": "hidden", "officer": "ok"}, "销号",
+         "/signoff {n} 整改任务已全部完成", prepare=evidence_rule_none, changes=True),
+    Case("/extend N date reason", NOBODY | {"officer of another unit": "hidden", "officer": "ok", "leader": "ok"},
+         "延期", "/extend {n} 2027-09-30 汛期影响施工", changes=True),
+    Case("/warn N", SUPERVISORS_OF_ITEM, "预警", "/warn {n} 进度偏慢", changes=True),
+    Case("/notice N", SUPERVISORS_OF_ITEM, "通报", "/notice {n} 进度偏慢", changes=True),
+    Case("/summon N", SUPERVISORS_OF_ITEM, "约谈", "/summon {n} 进度偏慢", changes=True),
+    Case("/reopen N date reason", NOBODY | {"supervisor of another unit": "hidden", "supervisor": "ok"},
+         "重新纳入", "/reopen {n} 2027-12-31 群众再次反映", prepare=signed_off, changes=True),
+    Case("/cadence N 5,20", ADMIN, "5", "/cadence {n} 5,20", changes=True),
+    Case("/unit_add", ADMIN, "新单位", "/unit_add 新单位{r}", changes=True),
+    Case("/person_add", ADMIN, "新人员", "/person_add 新人员{r} 市住建局 责任人员", changes=True),
+    Case("/role", ADMIN, "外单位人员", "/role 外单位人员 责任领导 市水务局", changes=True),
+    Case("/deactivate", ADMIN, "待停用人员", "/deactivate 待停用人员", changes=True),
+    Case("/complaint_add", ADMIN, "J2026-0{r}1", "/complaint_add 2026-0{r}1 市住建局 2026-12-31 小区污水外溢",
+         changes=True),
+    Case("/signoff_rule item", ADMIN, "销号", "/signoff_rule item", changes=True),
+    Case("/rules quiet_start", ADMIN, "21:30", "/rules quiet_start 21:30", changes=True),
+    Case("/calendar date work", ADMIN, "2026-12-26", "/calendar 2026-12-26 work 调休", changes=True),
+)  # fmt: skip
+
+BUTTONS = (
+    Case("sign-off: leader confirms", NOT_THEIRS | {"leader": "ok"}, "审核", prepare=awaiting_leader,
+         changes=True),
+    Case("sign-off: approve", NOT_THEIRS | {"officer": "own", "supervisor": "ok"}, "同意",
+         prepare=under_review("a"), changes=True),
+    Case("sign-off: return", NOT_THEIRS | {"officer": "own", "supervisor": "ok"}, "理由",
+         prepare=under_review("r")),
+    Case("sign-off: inspect", NOT_THEIRS | {"officer": "own", "supervisor": "ok"}, "日期",
+         prepare=under_review("i")),
+    Case("sign-off: evidence", ITEM_VISIBLE, "没有佐证材料", prepare=under_review("f")),
+    Case("extension: approve", NOBODY | {"supervisor of another unit": "not theirs", "supervisor": "ok"},
+         "同意", prepare=extension("ext_ok:"), changes=True),
+    Case("extension: refuse", NOBODY | {"supervisor of another unit": "not theirs", "supervisor": "ok"},
+         "不同意", prepare=extension("ext_no:"), changes=True),
+    Case("spot-check: no rebound", NOBODY | {"supervisor of another unit": "not theirs", "supervisor": "ok"},
+         "无反弹", prepare=spot_check("spot_ok:"), changes=True),
+    Case("spot-check: reopen", NOBODY | {"supervisor of another unit": "not theirs", "supervisor": "ok"},
+         "原因", prepare=spot_check("spot_re:")),
+    Case("reminder: report now", REPORTERS, "%", prepare=plain("nr:{n}")),
+    Case("reminder: acknowledge", NOT_THEIRS | {"officer": "ok"}, "已知悉", prepare=reminder("na:"),
+         changes=True, deadline=NEXT_WORKING_DAY),
+    Case("reminder: snooze", NOT_THEIRS | {"officer": "ok"}, "已顺延", prepare=reminder("ns:"), changes=True,
+         deadline=NEXT_WORKING_DAY),
+    Case("report: percent", REPORTERS | {"officer of another unit": "not theirs"}, "说明",
+         prepare=draft_report),
+    Case("digest: open item", ITEM_VISIBLE, "事项", prepare=plain("it:{n}")),
+    Case("import: apply", ADMIN, "导入", prepare=staged_import("apply"), changes=True),
+    Case("import: cancel", ADMIN, "取消", prepare=staged_import("cancel")),
+)  # fmt: skip
+
+CASES = (*READING, *CHANGING, *BUTTONS)
+
+
+def own_number(case: Case, role: str) -> str:
+    """The number of the item that `role` acts on in `case`."""
+    if not case.own_items:
+        return "1"
+    return str(100 + 10 * CASES.index(case) + ORDER.index(role))
+
+
+def snapshot(bot: BotHarness) -> dict[str, object]:
+    """What a refusal must not change: every table's rows, the items' state and every audit entry but a
+    stranger's (each change the bot makes is audited). Not the bot's own record of what it said about which
+    item (so that a reply to it is read as about that item): that is not the ledger."""
     with bot.services.sessions() as session:
-        counts = [
-            session.scalar(select(func.count()).select_from(model)) or 0
-            for model in (Item, Unit, Person, ProgressReport, Escalation, OutboxMessage)
-        ]
-        audits = session.scalar(select(func.count()).where(AuditEntry.action != "stranger")) or 0
-        percent = session.scalar(select(Item.percent).where(Item.number == "1")) or 0
-        return (*counts, audits, percent)
+        counts: dict[str, object] = {
+            table.name: session.scalar(select(func.count()).select_from(table))
+            for table in Base.metadata.sorted_tables
+            if table.name not in (AuditEntry.__tablename__, BotMessage.__tablename__)
+        }
+        counts["audit"] = session.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action != "stranger")
+        )
+        counts["items"] = session.execute(
+            select(Item.number, Item.status, Item.percent, Item.deadline).order_by(Item.id)
+        ).all()
+        return counts
+
+
+def outcome(texts: list[str]) -> str:
+    for name, pattern in REFUSALS:
+        if any(pattern.match(text) for text in texts):
+            return name
+    return "ok"
 
 
 @pytest.fixture
 async def world(bot: BotHarness) -> BotHarness:
+    """Units, people of every role, item 1 of 市住建局 (supervised by 整改办), item 2 of 市水务局 and each
+    role's own item for every row that needs one; a tick that sends the reminders some rows press."""
     roster = bot.services.roster
     for unit in ("市住建局", "市水务局", "整改办", "水务督导组"):
         roster.add_unit(unit, actor="test")
@@ -95,70 +346,103 @@ async def world(bot: BotHarness) -> BotHarness:
         ItemSpec("2", "水务局事项", "问题二。", date(2026, 1, 1), targets=[Target("目标", date(2026, 12, 30))],
                  responsible_units=["市水务局"], supervising_units=["水务督导组"]),
     ]  # fmt: skip
+    specs += [
+        ItemSpec(
+            own_number(case, role), f"事项{own_number(case, role)}", "问题。", date(2026, 1, 1),
+            targets=[Target("目标", case.deadline)], measures=[Measure("措施一")],
+            responsible_units=["市住建局"], supervising_units=["整改办"],
+        )
+        for case in CASES if case.own_items for role in ORDER
+    ]  # fmt: skip
     bot.services.ledger.import_ledger(ParsedLedger(items=specs), actor="test", dry_run=False)
     for user_id, name, role, unit in ROLES.values():
         if role is not None:
             assert name is not None
             roster.add_person(name, unit=unit, role=role, actor="test", telegram_user_id=user_id)
         bot.api.add_user(user_id, name or "陌生人")
-    await bot.send(
-        ADMIN_ID, "/whoami", first_name="管理员"
-    )  # the admin of the settings, enrolled at first contact
+    for name in ("未绑定人员", "待停用人员"):
+        roster.add_person(name, unit="市住建局", role=Role.OFFICER, actor="test")
+    for user_id, name, _, _ in ROLES.values():
+        # The admin of the settings is enrolled at first contact; every chat gets a message of the bot,
+        # under which its user presses the buttons (as with an old or forged button).
+        await bot.send(user_id, "/whoami", first_name=name or "陌生人")
+    bot.services.scheduler.tick()
+    await bot.deliver()
     return bot
 
 
-async def test_every_command_as_every_role(world: BotHarness, request: pytest.FixtureRequest) -> None:
-    table: dict[str, dict[str, str]] = {}
-    for command in EXPECTED:
-        table[command] = {}
-        for role in ORDER:
-            user_id = ROLES[role][0]
-            before = _snapshot(world)
-            replies = await world.send(user_id, command, first_name=ROLES[role][1] or "陌生人")
-            text = replies[0].text or replies[0].filename or ""
-            outcome = _outcome(text)
-            table[command][role] = outcome
-            if outcome != "ok":
-                assert _snapshot(world) == before, (command, role, "a refusal changed the store")
-            await world.idle()
-    _print_table(request, table)
-    assert table == EXPECTED
-
-
-async def test_reminder_buttons_as_every_role(world: BotHarness, request: pytest.FixtureRequest) -> None:
-    """A deadline reminder's buttons under the officer's message, pressed by everyone: only the officer's
-    presses act; the others are refused and change nothing."""
-    world.clock.set(world.clock.now().replace(year=2026, month=10, day=30))
-    world.services.scheduler.tick()
-    await world.deliver()
-    officer = ROLES["officer"][0]
-    message = next(m for m in world.api.sent(officer) if m.button_data())
-    acknowledge = next(d for d in message.button_data() if d.startswith("na:"))
-    table: dict[str, dict[str, str]] = {"Acknowledge": {}}
-    for role in ORDER:
-        user_id = ROLES[role][0]
-        before = _snapshot(world)
-        pressed = world.api.push_callback(
-            user_id, message.message_id, acknowledge, chat_id=officer, check_button=False
+async def act(bot: BotHarness, case: Case, role: str, data: str | None) -> list[str]:
+    """The role runs the row's command or presses the button `data`; every text that reached the user."""
+    user_id = ROLES[role][0]
+    first_name = ROLES[role][1] or "陌生人"
+    before = len(bot.api.sent(user_id))
+    texts: list[str] = []
+    if case.command:
+        command = case.command.format(n=own_number(case, role), r=ORDER.index(role))
+        bot.api.push_text(user_id, command, first_name=first_name)
+        await bot.api.wait_sent(user_id, before + 1)
+    else:
+        assert data is not None
+        under = bot.api.sent(user_id)[-1]
+        pressed = bot.api.push_callback(
+            user_id, under.message_id, data, chat_id=user_id, check_button=False, first_name=first_name
         )
-        answered = await world.api.wait_callback_answered(pressed["callback_query"]["id"])
-        text = answered.text or ""
-        outcome = "stranger" if text.startswith("您好！") else "refused" if "不是发给您的" in text else "ok"
-        table["Acknowledge"][role] = outcome
-        if outcome != "ok":
-            assert _snapshot(world) == before
-    _print_table(request, table)
-    assert table["Acknowledge"] == dict.fromkeys(ORDER, "refused") | {"stranger": "stranger", "officer": "ok"}
+        answered = await bot.api.wait_callback_answered(pressed["callback_query"]["id"])
+        texts.append(answered.text or "")
+    await bot.idle()
+    return texts + [_text(message) for message in bot.api.sent(user_id)[before:]]
 
 
-def _print_table(request: pytest.FixtureRequest, table: dict[str, dict[str, str]]) -> None:
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    width = max(len(command) for command in table) + 2
-    lines = ["", "command".ljust(width) + " | ".join(role[:14].ljust(14) for role in ORDER)]
+def _columns(text: str) -> int:
+    """How many terminal columns `text` takes: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _columns(text))
+
+
+def _text(message: SentMessage) -> str:
+    """What the user reads: the text or caption; for a bare document, its file name."""
+    return message.text or message.filename or ""
+
+
+async def run_rows(bot: BotHarness, cases: tuple[Case, ...], title: str, show: ShowTable) -> None:
+    table: dict[str, dict[str, str]] = {}
+    for case in cases:
+        row = table.setdefault(case.label, {})
+        for role in ORDER:
+            data = await case.prepare(bot, role, own_number(case, role)) if case.prepare is not None else None
+            before = snapshot(bot)
+            texts = await act(bot, case, role, data)
+            row[role] = outcome(texts)
+            after = snapshot(bot)
+            if row[role] != "ok":
+                assert after == before, (case.label, role, texts, "a refusal changed the store")
+                continue
+            shows = case.shows.format(r=ORDER.index(role))
+            assert any(shows in text for text in texts), (case.label, role, texts)
+            if case.changes:
+                assert after != before, (case.label, role, texts, "an ok changed nothing")
+            else:
+                assert after == before, (case.label, role, texts, "a reading changed the store")
+    width = max(_columns(label) for label in table) + 2
+    lines = [_pad("", width) + " | ".join(_pad(role[:14], 14) for role in ORDER)]
     lines += [
-        command.ljust(width) + " | ".join(cell.ljust(14) for cell in row.values())
-        for command, row in table.items()
+        _pad(label, width) + " | ".join(_pad(cell, 14) for cell in row.values())
+        for label, row in table.items()
     ]
-    if reporter is not None:
-        for line in lines:
-            reporter.write_line(line)
+    show(title, lines)
+    assert table == {case.label: dict(case.expected) for case in cases}
+
+
+async def test_every_reading_command_as_every_role(world: BotHarness, summary_table: ShowTable) -> None:
+    await run_rows(world, READING, "authorization: commands that read", summary_table)
+
+
+async def test_every_changing_command_as_every_role(world: BotHarness, summary_table: ShowTable) -> None:
+    await run_rows(world, CHANGING, "authorization: commands that change the store", summary_table)
+
+
+async def test_every_button_as_every_role(world: BotHarness, summary_table: ShowTable) -> None:
+    await run_rows(world, BUTTONS, "authorization: buttons", summary_table)
