@@ -25,6 +25,7 @@ from handlers.common import Handler, answer, requires, run
 from handlers.evidence import REPORTERS
 from ledger.access import Viewer
 from ledger.model import Role
+from ledger.signoff import parse_part
 from services.errors import DubanError
 from services.signoff import APPROVE, CONFIRM, FILES, INSPECT, RETURN, EvidenceCopy, Packet
 
@@ -215,9 +216,10 @@ async def signoff_rule(update: Update, context: BotContext, viewer: Viewer) -> N
 @requires(*REPORTERS)
 async def link_evidence(update: Update, context: BotContext, viewer: Viewer) -> None:
     args = list(context.args or [])
-    if len(args) != 2 or not args[1].isdigit():
+    part = parse_part(args[1]) if len(args) == 2 else None
+    if part is None:
         raise DubanError("signoff/link_usage")
-    linked = await run(context.services.signoff.link, viewer, args[0], int(args[1]))
+    linked = await run(context.services.signoff.link, viewer, args[0], *part)
     await answer(update, context, viewer.locale, "chat/signoff/linked", {"linked": linked})
 
 

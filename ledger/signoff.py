@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 import enum
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -59,13 +60,13 @@ class Part:
 
 @dataclass(frozen=True)
 class Coverage:
-    """What the item's evidence covers. Files are linked to measures (`/evidence N M`); targets have no
-    link of their own, so a target counts as covered once the item has any evidence."""
+    """What the item's evidence covers. A file backs the measure and the target it is linked to
+    (`/evidence N 措施2`, `/evidence N 目标1`); an item's only target is backed by every file of the item."""
 
     targets: tuple[Part, ...]
     measures: tuple[Part, ...]
     files: int  # all evidence files of the item
-    unlinked: int  # files not linked to a measure
+    unlinked: int  # files linked to no target and no measure
 
     def missing(self, rule: EvidenceRule) -> tuple[Part, ...]:
         """The measures still without evidence under `rule` (MEASURE only)."""
@@ -82,21 +83,55 @@ class Coverage:
         return self.files > 0
 
 
+@dataclass(frozen=True)
+class EvidenceLink:
+    """What one evidence file is linked to: a target, a measure, both or neither (their ids)."""
+
+    target_id: int | None = None
+    measure_id: int | None = None
+
+
 def coverage(
-    targets: Sequence[str], measures: Sequence[tuple[int, str]], files: Sequence[int | None]
+    targets: Sequence[tuple[int, str]], measures: Sequence[tuple[int, str]], files: Sequence[EvidenceLink]
 ) -> Coverage:
-    """`measures`: (measure id, text) in order; `files`: the measure id of each evidence file (or None)."""
+    """`targets` and `measures`: (id, text) in order; `files`: the links of each evidence file."""
+    per_target = {target_id: 0 for target_id, _ in targets}
     per_measure = {measure_id: 0 for measure_id, _ in measures}
-    for measure_id in files:
-        if measure_id in per_measure:
-            per_measure[measure_id] += 1
-    item_files = len(files)
+    unlinked = 0
+    for link in files:
+        if link.target_id in per_target:
+            per_target[link.target_id] += 1
+        if link.measure_id in per_measure:
+            per_measure[link.measure_id] += 1
+        if link.target_id not in per_target and link.measure_id not in per_measure:
+            unlinked += 1
+    if len(per_target) == 1:
+        per_target = dict.fromkeys(per_target, len(files))
     return Coverage(
-        targets=tuple(Part(n, text, item_files) for n, text in enumerate(targets, start=1)),
+        targets=tuple(Part(n, text, per_target[tid]) for n, (tid, text) in enumerate(targets, start=1)),
         measures=tuple(Part(n, text, per_measure[mid]) for n, (mid, text) in enumerate(measures, start=1)),
-        files=item_files,
-        unlinked=sum(1 for measure_id in files if measure_id not in per_measure),
+        files=len(files),
+        unlinked=unlinked,
     )
+
+
+class PartKind(enum.StrEnum):
+    """What an evidence file can be linked to."""
+
+    TARGET = "target"  # 整改目标
+    MEASURE = "measure"  # 整改措施
+
+
+_PART = re.compile(r"(目标|措施|t|m)?\s*(\d{1,4})", re.IGNORECASE)
+
+
+def parse_part(text: str) -> tuple[PartKind, int] | None:
+    """`/evidence N` 's second word: `2`, `措施2` or `m2` is measure 2; `目标1` or `t1` is target 1."""
+    match = _PART.fullmatch(text.strip())
+    if match is None:
+        return None
+    kind = PartKind.TARGET if (match.group(1) or "").lower() in ("目标", "t") else PartKind.MEASURE
+    return kind, int(match.group(2))
 
 
 def _own_units(viewer: Viewer, links: Links, role: Role) -> set[int]:

@@ -25,8 +25,10 @@ from ledger.signoff import (
     DEFAULT_SPOT_CHECK_MONTHS,
     OWN_UNIT_ROLES,
     Coverage,
+    EvidenceLink,
     EvidenceRule,
     Outcome,
+    PartKind,
     can_confirm,
     can_request,
     coverage,
@@ -46,7 +48,7 @@ from services.errors import DubanError
 from services.items import ItemService
 from storage import queries
 from storage import scheduler_queries as sq
-from storage.models import EvidenceFile, Item, Person
+from storage.models import EvidenceFile, Item, ItemMeasure, ItemTarget, Person
 from storage.review import (
     ReviewDecision,
     SignOffRequest,
@@ -159,8 +161,9 @@ class RuleChange:
 @dataclass(frozen=True)
 class Linked:
     number: str
+    kind: PartKind
     position: int
-    measure: str
+    text: str  # of the target or measure
     files: int
 
 
@@ -185,11 +188,15 @@ def evidence_rule(session: Session) -> EvidenceRule:
 
 
 def item_coverage(session: Session, item: Item) -> Coverage:
-    linked = session.scalars(
-        select(EvidenceFile.measure_id).where(EvidenceFile.item_id == item.id).order_by(EvidenceFile.id)
+    links = session.execute(
+        select(EvidenceFile.target_id, EvidenceFile.measure_id)
+        .where(EvidenceFile.item_id == item.id)
+        .order_by(EvidenceFile.id)
     ).all()
     return coverage(
-        [target.text for target in item.targets], [(m.id, m.text) for m in item.measures], list(linked)
+        [(t.id, t.text) for t in item.targets],
+        [(m.id, m.text) for m in item.measures],
+        [EvidenceLink(target_id, measure_id) for target_id, measure_id in links],
     )
 
 
@@ -268,10 +275,11 @@ class SignOffService(ClosingService):
                 )  # fmt: skip
             return RuleChange(before, after)
 
-    # --- evidence linked to a measure -------------------------------------------------------------
+    # --- evidence linked to a target or a measure ------------------------------------------------
 
-    def link(self, viewer: Viewer, number: str, position: int) -> Linked:
-        """Link the files of the viewer's last report with evidence on the item to measure `position`."""
+    def link(self, viewer: Viewer, number: str, kind: PartKind, position: int) -> Linked:
+        """Link the files of the viewer's last report with evidence on the item to target or measure
+        `position`; each change of a link is audited."""
         now = self._clock.now()
         with self._sessions() as session, session.begin():
             item = self._items.find(session, viewer, number)
@@ -279,9 +287,12 @@ class SignOffService(ClosingService):
                 raise DubanError("report/not_yours", number=item.number)
             if item.status == ItemStatus.SIGNED_OFF:
                 raise DubanError("signoff/already_signed_off", number=item.number)
-            if not 1 <= position <= len(item.measures):
-                raise DubanError("signoff/bad_measure", number=item.number, count=len(item.measures))
-            measure = item.measures[position - 1]
+            parts: Sequence[ItemTarget | ItemMeasure] = (
+                item.targets if kind == PartKind.TARGET else item.measures
+            )
+            if not 1 <= position <= len(parts):
+                raise DubanError("signoff/bad_part", number=item.number, kind=kind.value, count=len(parts))
+            part = parts[position - 1]
             last_report = (
                 select(EvidenceFile.report_id)
                 .where(EvidenceFile.item_id == item.id, EvidenceFile.uploader_id == viewer.person_id)
@@ -296,14 +307,15 @@ class SignOffService(ClosingService):
             ).all()
             if not files:
                 raise DubanError("signoff/no_files", number=item.number)
+            column = f"{kind.value}_id"
             for row in files:
-                if row.measure_id != measure.id:
+                if getattr(row, column) != part.id:
                     audit.record(
                         session, at=now, actor=_actor(viewer), action="link_evidence", entity="evidence_file",
-                        entity_id=row.id, before={"measure_id": row.measure_id}, after={"measure_id": measure.id},
+                        entity_id=row.id, before={column: getattr(row, column)}, after={column: part.id},
                     )  # fmt: skip
-                    row.measure_id = measure.id
-            return Linked(item.number, position, measure.text, len(files))
+                    setattr(row, column, part.id)
+            return Linked(item.number, kind, position, part.text, len(files))
 
     # --- the officer's request --------------------------------------------------------------------
 

@@ -183,7 +183,14 @@ class EvidenceFile(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
     report_id: Mapped[int | None] = mapped_column(ForeignKey("progress_reports.id"), index=True)
-    measure_id: Mapped[int | None] = mapped_column(ForeignKey("item_measures.id"), index=True)
+    # What the file backs (`/evidence N 措施2`, `/evidence N 目标1`); a measure or target that a re-import
+    # removes leaves the file unlinked, not gone.
+    measure_id: Mapped[int | None] = mapped_column(
+        ForeignKey("item_measures.id", ondelete="SET NULL"), index=True
+    )
+    target_id: Mapped[int | None] = mapped_column(
+        ForeignKey("item_targets.id", ondelete="SET NULL"), index=True
+    )
     path: Mapped[str] = mapped_column(String(300))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(Integer)

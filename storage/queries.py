@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 from sqlalchemy.orm import Session, selectinload
@@ -95,6 +96,25 @@ def item_to_spec(item: Item) -> ItemSpec:
     )
 
 
+_Part = TypeVar("_Part", ItemTarget, ItemMeasure)
+
+
+def _by_position(
+    parts: Sequence[_Part], wanted: Sequence[dict[str, object]], make: type[_Part]
+) -> list[_Part]:
+    """The numbered targets or measures as `wanted`, each kept in the row already at its position: evidence
+    linked to 措施2 still backs 措施2 after a re-import edits its text. Rows past the end are dropped (their
+    evidence is kept, unlinked)."""
+    existing = {part.position: part for part in parts}
+    result: list[_Part] = []
+    for position, fields in enumerate(wanted):
+        part = existing.get(position) or make(position=position)
+        for name, value in fields.items():
+            setattr(part, name, value)
+        result.append(part)
+    return result
+
+
 def write_spec(item: Item, spec: ItemSpec, units: dict[str, Unit]) -> None:
     """Set every planned field of the item from the spec (progress fields are left alone)."""
     item.number = spec.number
@@ -109,10 +129,12 @@ def write_spec(item: Item, spec: ItemSpec, units: dict[str, Unit]) -> None:
     item.continuing = spec.continuing
     item.responsible_leader = spec.responsible_leader
     item.responsible_person = spec.responsible_person
-    item.targets = [
-        ItemTarget(position=i, text=t.text, deadline=t.deadline) for i, t in enumerate(spec.targets)
-    ]
-    item.measures = [ItemMeasure(position=i, text=m.text, due=m.due) for i, m in enumerate(spec.measures)]
+    item.targets = _by_position(
+        item.targets, [{"text": t.text, "deadline": t.deadline} for t in spec.targets], ItemTarget
+    )
+    item.measures = _by_position(
+        item.measures, [{"text": m.text, "due": m.due} for m in spec.measures], ItemMeasure
+    )
     links: list[ItemUnit] = []
     for role, names in (
         (UnitRole.LEAD, spec.lead_units),

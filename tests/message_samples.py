@@ -14,7 +14,7 @@ from ledger.digest import Digest, UnitDigest, WeeklySummary
 from ledger.digest import Entry as DigestEntry
 from ledger.model import ItemSpec, ItemStatus, LedgerRow, Role, Target
 from ledger.schedule import DeadlineState, Timing
-from ledger.signoff import EvidenceRule, coverage
+from ledger.signoff import EvidenceLink, EvidenceRule, PartKind, coverage
 from scheduler.rules import Rules
 from scheduler.simulate import Event
 from services.complaints import ComplaintAdded, ComplaintImportOutcome, ComplaintView, RepeatLink
@@ -256,7 +256,11 @@ SETTINGS_SAMPLES: dict[str, dict[str, Any]] = {
     "errors/settings/note_too_long": {"limit": 200},
 }
 
-_COVERAGE = coverage(["完成修复"], [(1, "编制方案"), (2, "开展修复")], [1, None])
+_COVERAGE = coverage(
+    [(1, "完成修复"), (2, "通过验收")],
+    [(1, "编制方案"), (2, "开展修复")],
+    [EvidenceLink(target_id=1, measure_id=1), EvidenceLink()],
+)
 _PENDING = PendingRequest(
     7,
     "24.1",
@@ -285,7 +289,7 @@ SIGNOFF_SAMPLES: dict[str, dict[str, Any]] = {
     "chat/signoff/pending": {"view": PendingView((_PENDING,), (_PENDING,))},
     "chat/signoff/rule": {"rule": "measure"},
     "chat/signoff/rule_set": {"before": "measure", "after": "item"},
-    "chat/signoff/linked": {"linked": Linked("24.1", 2, "开展修复", 3)},
+    "chat/signoff/linked": {"linked": Linked("24.1", PartKind.MEASURE, 2, "开展修复", 3)},
     "notify/signoff_confirm": {**_SIGNOFF_ITEM, "coverage": _COVERAGE},
     "notify/signoff_review": {**_SIGNOFF_ITEM, "coverage": _COVERAGE, "leader": "李局长"},
     "notify/signoff_decision": {**_SIGNOFF_ITEM, "status": "returned", "reason": "缺少检测报告"},
@@ -311,7 +315,7 @@ SIGNOFF_SAMPLES: dict[str, dict[str, Any]] = {
     "errors/signoff/empty_reason": {},
     "errors/signoff/bad_date": {"text": "明天"},
     "errors/signoff/past_date": {"day": date(2021, 1, 1)},
-    "errors/signoff/bad_measure": {"number": "24.1", "count": 2},
+    "errors/signoff/bad_part": {"number": "24.1", "kind": "target", "count": 1},
     "errors/signoff/no_files": {"number": "24.1"},
 }  # fmt: skip
 

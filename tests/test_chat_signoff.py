@@ -14,7 +14,18 @@ from sqlalchemy import select
 
 from bot.loopback_api import AnsweredCallback, SentMessage
 from ledger.model import ItemSpec, ItemStatus, Measure, ParsedLedger, Role, Target
-from ledger.signoff import EvidenceRule, Outcome, add_months, coverage, outcome, parse_rule, spot_check_days
+from ledger.signoff import (
+    EvidenceLink,
+    EvidenceRule,
+    Outcome,
+    PartKind,
+    add_months,
+    coverage,
+    outcome,
+    parse_part,
+    parse_rule,
+    spot_check_days,
+)
 from storage.models import AuditEntry, EvidenceFile, Item
 from storage.review import ReviewDecision, SignOffRequest, SignOffReview, SignOffStatus, SpotCheck
 from storage.scheduling import ItemLadder, SchedulerSetting
@@ -35,8 +46,11 @@ PHOTO = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x04\x00\x00\x00\x03\x00" +
 
 
 def test_coverage_and_the_office_rule() -> None:
-    covered = coverage(["目标"], [(10, "措施一"), (11, "措施二")], [10, None])
+    one_target = [(1, "目标")]
+    measures = [(10, "措施一"), (11, "措施二")]
+    covered = coverage(one_target, measures, [EvidenceLink(measure_id=10), EvidenceLink()])
     assert [p.covered for p in covered.measures] == [True, False]
+    assert [p.files for p in covered.targets] == [2]  # an item's only target: every file backs it
     assert covered.unlinked == 1
     assert [p.position for p in covered.missing(EvidenceRule.MEASURE)] == [2]
     assert not covered.satisfies(EvidenceRule.MEASURE)
@@ -45,6 +59,27 @@ def test_coverage_and_the_office_rule() -> None:
     assert not coverage([], [], []).satisfies(EvidenceRule.MEASURE)  # no measures: one file needed
     assert parse_rule("每条措施") == EvidenceRule.MEASURE
     assert parse_rule("all") is None
+
+
+def test_with_several_targets_each_is_backed_by_the_files_linked_to_it() -> None:
+    targets = [(1, "目标一"), (2, "目标二")]
+    files = [EvidenceLink(target_id=2, measure_id=10), EvidenceLink(target_id=2), EvidenceLink()]
+    covered = coverage(targets, [(10, "措施一")], files)
+    assert [(p.position, p.files) for p in covered.targets] == [(1, 0), (2, 2)]
+    assert [p.files for p in covered.measures] == [1]
+    assert covered.unlinked == 1
+    assert covered.satisfies(EvidenceRule.MEASURE)  # the office's rule is about measures
+
+
+def test_the_part_a_file_is_linked_to() -> None:
+    assert parse_part("2") == (PartKind.MEASURE, 2)
+    assert parse_part("措施3") == (PartKind.MEASURE, 3)
+    assert parse_part("M1") == (PartKind.MEASURE, 1)
+    assert parse_part("目标1") == (PartKind.TARGET, 1)
+    assert parse_part("t2") == (PartKind.TARGET, 2)
+    assert parse_part("目标") is None
+    assert parse_part("x2") is None
+    assert parse_part("2.1") is None
 
 
 def test_reviews_add_up_and_spot_checks_fall_on_month_ends() -> None:
@@ -340,6 +375,37 @@ async def test_several_supervising_units_must_each_approve(bot: BotHarness) -> N
     assert "已同意销号" in await tap_for_reply(bot, REVIEWER_2, f"so:a:{request.id}")
     assert item(bot, "2").status == ItemStatus.SIGNED_OFF
     assert sorted(r.unit_id for r in reviews(bot)) == sorted({r.unit_id for r in reviews(bot)})
+
+
+async def test_evidence_linked_to_a_target_shows_which_targets_are_backed(bot: BotHarness) -> None:
+    await setup(bot)
+    spec = ItemSpec(
+        number="3", title="事项3", problem="问题3。", start=date(2026, 1, 1),
+        targets=[Target("目标一", date(2026, 12, 31)), Target("目标二", date(2027, 3, 31))],
+        measures=[Measure("措施一")], responsible_units=["市住建局"], supervising_units=["整改办"],
+    )  # fmt: skip
+    bot.services.ledger.import_ledger(ParsedLedger(items=[spec]), actor="test", dry_run=False)
+    before = len(bot.api.sent(OFFICER))
+    bot.api.push_photo(OFFICER, PHOTO + b"target two", caption="3")
+    await bot.replies(OFFICER, before)
+    linked = await text(bot, OFFICER, "/evidence 3 目标2")
+    assert linked == "第3项：最近一次报送的 1 份佐证材料已对应整改目标 2（目标二）。"
+    assert await text(bot, OFFICER, "/evidence 3 目标3") == "第3项只有 2 个整改目标。"
+    assert (await text(bot, OFFICER, "/evidence 3 其他")).startswith("用法：/evidence 编号 措施序号 或")
+    with bot.services.sessions() as session:
+        (row,) = session.scalars(select(EvidenceFile))
+        targets = [t.id for t in session.scalars(select(Item).where(Item.number == "3")).one().targets]
+        assert (row.target_id, row.measure_id) == (targets[1], None)
+    preview = await text(bot, OFFICER, "/signoff 3")
+    assert (
+        "佐证材料共 1 份。\n整改目标：\n✘ 1. 目标一\n✔ 2. 目标二\n整改措施：\n✘ 1. 措施一（缺少佐证材料）"
+        in preview
+    )
+    with bot.services.sessions() as session:
+        links = session.scalars(select(AuditEntry).where(AuditEntry.action == "link_evidence")).all()
+        assert [(entry.before, entry.after) for entry in links] == [
+            ({"target_id": None}, {"target_id": targets[1]})
+        ]
 
 
 async def test_the_admin_sets_the_evidence_rule(bot: BotHarness) -> None:

@@ -3,7 +3,7 @@ the append-only audit log."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -13,8 +13,9 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.config import Settings
 from bot.wiring import Services, build_services
+from ledger.model import ItemSpec, Measure, ParsedLedger, Target
 from storage.db import DatabaseNotMigratedError, create_db_engine, current_revision, head_revision, upgrade
-from storage.models import AuditEntry, Person
+from storage.models import AuditEntry, EvidenceFile, Item, Person
 from storage.schema import metadata
 
 
@@ -97,3 +98,56 @@ def test_migrations_create_exactly_the_models(db_url: str) -> None:
             assert compare_metadata(context, metadata) == []
     finally:
         engine.dispose()
+
+
+def test_a_reimport_keeps_evidence_links_by_position_and_unlinks_what_it_removes(services: Services) -> None:
+    """Evidence linked to 措施2 still backs 措施2 when a re-import edits its text; when a re-import removes a
+    measure, its files stay, unlinked (the database would otherwise refuse the import)."""
+    services.roster.add_unit("市住建局", actor="test")
+
+    def spec(measures: list[str], target: str) -> ParsedLedger:
+        return ParsedLedger(
+            items=[
+                ItemSpec(
+                    "1",
+                    "事项1",
+                    "问题1。",
+                    date(2026, 1, 1),
+                    targets=[Target(target, date(2026, 12, 31))],
+                    measures=[Measure(text) for text in measures],
+                    responsible_units=["市住建局"],
+                )
+            ]
+        )
+
+    services.ledger.import_ledger(spec(["措施一", "措施二", "措施三"], "目标"), actor="test", dry_run=False)
+    now = datetime(2026, 11, 20, 2, tzinfo=UTC)
+    with services.sessions() as session, session.begin():
+        item = session.scalars(select(Item)).one()
+        target, first, second, third = item.targets[0], *item.measures
+        for measure in (first, second, third):
+            session.add(
+                EvidenceFile(
+                    item_id=item.id,
+                    measure_id=measure.id,
+                    target_id=target.id,
+                    path=f"e/{measure.id}",
+                    sha256="0" * 64,
+                    size=1,
+                    media_type="image/jpeg",
+                    created_at=now,
+                )
+            )
+        ids = (target.id, first.id, second.id)
+    outcome = services.ledger.import_ledger(
+        spec(["措施一", "措施二（修订）"], "目标（修订）"), actor="test", dry_run=False
+    )
+    assert outcome.applied
+    with services.sessions() as session:
+        item = session.scalars(select(Item)).one()
+        assert [(m.id, m.text) for m in item.measures] == [(ids[1], "措施一"), (ids[2], "措施二（修订）")]
+        assert [(t.id, t.text) for t in item.targets] == [(ids[0], "目标（修订）")]
+        links = session.execute(
+            select(EvidenceFile.target_id, EvidenceFile.measure_id).order_by(EvidenceFile.id)
+        )
+        assert links.all() == [(ids[0], ids[1]), (ids[0], ids[2]), (ids[0], None)]
