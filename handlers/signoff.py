@@ -81,6 +81,17 @@ async def signoff(update: Update, context: BotContext, viewer: Viewer) -> None:
     await answer(update, context, viewer.locale, "chat/signoff/ask_statement", {"preview": preview})
 
 
+@requires(Role.OFFICER)
+async def withdraw(update: Update, context: BotContext, viewer: Viewer) -> None:
+    message = update.effective_message
+    _, *rest = ((message.text or "") if message else "").split(maxsplit=2)
+    if not rest:
+        raise DubanError("signoff/withdraw_usage")
+    reason = rest[1] if len(rest) > 1 else ""
+    withdrawn = await run(context.services.signoff.withdraw, viewer, rest[0], reason)
+    await answer(update, context, viewer.locale, "chat/signoff/withdrawn", {"withdrawn": withdrawn})
+
+
 async def _file(update: Update, context: BotContext, viewer: Viewer, number: str, statement: str) -> None:
     filed = await run(context.services.signoff.request, viewer, number, statement)
     await answer(update, context, viewer.locale, "chat/signoff/filed", {"filed": filed})
@@ -225,6 +236,7 @@ async def link_evidence(update: Update, context: BotContext, viewer: Viewer) -> 
 
 def register(app: DubanApp) -> None:
     app.add_handler(CommandHandler("signoff", signoff))
+    app.add_handler(CommandHandler("withdraw", withdraw))
     app.add_handler(CommandHandler("pending", pending))
     app.add_handler(CommandHandler("signoff_rule", signoff_rule))
     app.add_handler(CommandHandler("evidence", link_evidence))

@@ -115,6 +115,7 @@ HISTORY_KINDS = (
     "signoff_leader",
     "signoff_review",
     "signoff_decided",
+    "signoff_withdrawn",
     "extension_request",
     "extension_decided",
     "spotcheck",

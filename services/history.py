@@ -12,7 +12,7 @@ from ledger.closing import HistoryEntry, in_story_order
 from services.items import ItemService
 from storage import closing_queries as cq
 from storage.models import AuditEntry, Item
-from storage.review import SpotCheckStatus
+from storage.review import SignOffStatus, SpotCheckStatus
 
 _AUDIT_KINDS = {"create": "created", "update": "updated", "reopen": "reopened"}
 
@@ -112,7 +112,17 @@ def _signoffs(session: Session, item: Item) -> list[HistoryEntry]:
             )
             for r in reviews
         ]
-        if request.decided_at is not None:
+        if request.decided_at is not None and request.status == SignOffStatus.WITHDRAWN:
+            # Only the officer who asked can withdraw it (SignOffService.withdraw).
+            entries.append(
+                HistoryEntry(
+                    request.decided_at,
+                    "signoff_withdrawn",
+                    _name(names, request.requested_by),
+                    {"reason": request.return_reason},
+                )
+            )
+        elif request.decided_at is not None:
             entries.append(
                 HistoryEntry(
                     request.decided_at,

@@ -159,6 +159,13 @@ class RuleChange:
 
 
 @dataclass(frozen=True)
+class Withdrawn:
+    number: str
+    title: str
+    told: tuple[str, ...]  # the names of those who had been asked to act on the request
+
+
+@dataclass(frozen=True)
 class Linked:
     number: str
     kind: PartKind
@@ -392,6 +399,40 @@ class SignOffService(ClosingService):
             outbox.write()
             return Filed(request.id, item.number, item.title, covered, rule, tuple(p.name for p in leaders))
 
+    def withdraw(self, viewer: Viewer, number: str, reason: str) -> Withdrawn:
+        """The officer takes back their own request before it is decided: the item is back in progress,
+        and whoever was asked to act on it (the leaders, or the reviewers) is told, so that a button they
+        still have is no longer expected of them."""
+        now = self._clock.now()
+        with self._sessions() as session, session.begin():
+            item = self._items.find(session, viewer, number)
+            if not can_request(viewer, _links(item)):
+                raise DubanError("signoff/not_officer", number=item.number)
+            request = self._open_request(session, item.id)
+            if request is None:
+                raise DubanError("signoff/nothing_to_withdraw", number=item.number)
+            if request.requested_by != viewer.person_id:
+                raise DubanError("signoff/not_own_request", number=item.number)
+            awaiting_leader = request.status == SignOffStatus.AWAITING_LEADER
+            asked = (
+                self._leaders(session, item) if awaiting_leader else self._reviewers(session, item, request)
+            )
+            # A question still in the outbox is taken back: its person need not hear of the request at all.
+            called_off = sq.call_off(
+                session, f"so:{request.id}:{'confirm' if awaiting_leader else 'review'}:"
+            )
+            asked = [person for person in asked if person.person_id not in called_off]
+            self._close_request(
+                session, viewer, request, SignOffStatus.WITHDRAWN, reason.strip() or None, "withdraw_signoff"
+            )
+            self._set_status(session, item, ItemStatus.IN_PROGRESS, _actor(viewer), request.id)
+            outbox = self._outbox(session, now)
+            params = {**self._params(item, request, viewer.name), "reason": request.return_reason}
+            for person in asked:
+                outbox.add(f"so:{request.id}:withdrawn", person, "signoff_withdrawn", params, item=item)
+            outbox.write()
+            return Withdrawn(item.number, item.title, tuple(person.name for person in asked))
+
     def _leaders(self, session: Session, item: Item) -> list[sq.Recipient]:
         found: list[sq.Recipient] = []
         for unit_role in OWN_UNIT_ROLES:
@@ -591,6 +632,7 @@ class SignOffService(ClosingService):
         request: SignOffRequest,
         status: SignOffStatus,
         reason: str | None,
+        action: str = "decide_signoff",
     ) -> None:
         now = self._clock.now()
         before = request.status
@@ -598,7 +640,7 @@ class SignOffService(ClosingService):
         request.decided_at = now
         request.return_reason = reason
         audit.record(
-            session, at=now, actor=_actor(viewer), action="decide_signoff", entity="signoff_request",
+            session, at=now, actor=_actor(viewer), action=action, entity="signoff_request",
             entity_id=request.id, before={"status": before.value},
             after={"status": status.value, "reason": reason},
         )  # fmt: skip

@@ -41,7 +41,7 @@ class SignOffRequest(Base):
     leader_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     leader_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    return_reason: Mapped[str | None] = mapped_column(Text)
+    return_reason: Mapped[str | None] = mapped_column(Text)  # why it was returned, or withdrawn
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

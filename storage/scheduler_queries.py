@@ -221,3 +221,15 @@ def escalations_by_item(session: Session, item_ids: Sequence[int]) -> dict[int, 
         for row in session.scalars(statement):
             result.setdefault(row.item_id, []).append(row)
     return result
+
+
+def call_off(session: Session, key_prefix: str) -> set[int]:
+    """Take back the outbox rows whose key starts with `key_prefix` and that the sender has not taken yet;
+    the people they were for. One statement, so that a row the sender claims meanwhile is left to it."""
+    statement = (
+        update(OutboxMessage)
+        .where(OutboxMessage.key.startswith(key_prefix), OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.CALLED_OFF)
+        .returning(OutboxMessage.person_id)
+    )
+    return {person_id for person_id in session.scalars(statement) if person_id is not None}

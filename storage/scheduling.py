@@ -31,6 +31,7 @@ class OutboxStatus(enum.StrEnum):
     MERGED = "merged"  # went out inside another row's message to the same chat
     UNREACHABLE = "unreachable"  # 403: the person blocked the bot
     FAILED = "failed"  # refused for good (400)
+    CALLED_OFF = "called_off"  # taken back before it went out (the question of a withdrawn request)
 
 
 class OutboxMessage(Base):

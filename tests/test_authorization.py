@@ -109,6 +109,11 @@ async def evidence_rule_none(bot: BotHarness, role: str, number: str) -> None:
     bot.services.signoff.set_rule("none", actor="test")
 
 
+async def filed_request(bot: BotHarness, role: str, number: str) -> None:
+    """The officer's sign-off request on the item, awaiting the leader."""
+    _signoff_request(bot, number)
+
+
 async def awaiting_leader(bot: BotHarness, role: str, number: str) -> str:
     return f"so:c:{_signoff_request(bot, number)}"
 
@@ -250,6 +255,8 @@ CHANGING = (
          "/signoff {n} 整改任务已全部完成", prepare=evidence_rule_none, changes=True),
     Case("/extend N date reason", NOBODY | {"officer of another unit": "hidden", "officer": "ok", "leader": "ok"},
          "延期", "/extend {n} 2027-09-30 汛期影响施工", changes=True),
+    Case("/withdraw N", NOBODY | {"officer of another unit": "hidden", "officer": "ok"}, "已撤回", "/withdraw {n}",
+         prepare=filed_request, changes=True),
     Case("/warn N", SUPERVISORS_OF_ITEM, "预警", "/warn {n} 进度偏慢", changes=True),
     Case("/notice N", SUPERVISORS_OF_ITEM, "通报", "/notice {n} 进度偏慢", changes=True),
     Case("/summon N", SUPERVISORS_OF_ITEM, "约谈", "/summon {n} 进度偏慢", changes=True),

@@ -28,7 +28,7 @@ from ledger.signoff import (
 )
 from storage.models import AuditEntry, EvidenceFile, Item
 from storage.review import ReviewDecision, SignOffRequest, SignOffReview, SignOffStatus, SpotCheck
-from storage.scheduling import ItemLadder, SchedulerSetting
+from storage.scheduling import ItemLadder, OutboxMessage, OutboxStatus, SchedulerSetting
 from tests.harness import ADMIN_ID, BotHarness
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -406,6 +406,85 @@ async def test_evidence_linked_to_a_target_shows_which_targets_are_backed(bot: B
         assert [(entry.before, entry.after) for entry in links] == [
             ({"target_id": None}, {"target_id": targets[1]})
         ]
+
+
+async def test_the_officer_withdraws_a_request_and_whoever_was_asked_is_told(bot: BotHarness) -> None:
+    await setup(bot)
+    await add_evidence(bot, "1", [1, 2])
+    request = await file_request(bot)
+    await bot.deliver()
+    confirm_button = button_message(bot, LEADER, f"so:c:{request.id}")
+
+    withdrawn = await text(bot, OFFICER, "/withdraw 1 检测报告需补充")
+    assert withdrawn == "已撤回第1项 事项1 的销号申请，事项回到“推进中”。已通知：李局长。"
+    (request,) = requests(bot)
+    assert (request.status, request.return_reason) == (SignOffStatus.WITHDRAWN, "检测报告需补充")
+    assert item(bot, "1").status == ItemStatus.IN_PROGRESS
+    await bot.deliver()
+    told = bot.api.last_sent(LEADER).text or ""
+    assert (
+        told
+        == "【销号申请已撤回】第1项 事项1\n张伟撤回了销号申请，原因：检测报告需补充。该申请无需再确认或审核。"
+    )
+
+    # The leader's button from before is no longer acted on.
+    before = state(bot)
+    answered = await tap(bot, LEADER, f"so:c:{request.id}", message_id=confirm_button.message_id)
+    assert answered.text == "第1项的销号申请已不在待确认状态。"
+    assert state(bot) == before
+    story = await text(bot, LEADER, "/history 1")
+    assert "张伟：撤回销号申请：检测报告需补充" in story
+    assert "已撤回" in await text(bot, OFFICER, "/item 1")
+
+    # Asked again, then withdrawn while under review: the reviewers are told.
+    request = await file_request(bot)
+    await confirm(bot, request)
+    await bot.deliver()
+    withdrawn = await text(bot, OFFICER, "/withdraw 1")
+    assert withdrawn.endswith("已通知：王督导。")
+    await bot.deliver()
+    assert (
+        bot.api.last_sent(REVIEWER).text
+        == "【销号申请已撤回】第1项 事项1\n张伟撤回了销号申请。该申请无需再确认或审核。"
+    )
+
+    # Withdrawn before the question left the outbox: it is taken back, and nobody is told.
+    leader_had = len(bot.api.sent(LEADER))
+    request = await file_request(bot)
+    withdrawn = await text(bot, OFFICER, "/withdraw 1")
+    assert withdrawn == "已撤回第1项 事项1 的销号申请，事项回到“推进中”。"
+    await bot.deliver()
+    assert len(bot.api.sent(LEADER)) == leader_had
+    with bot.services.sessions() as session:
+        (question,) = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.key.startswith(f"so:{request.id}:"))
+        )
+        assert question.status == OutboxStatus.CALLED_OFF
+        actions = list(
+            session.scalars(select(AuditEntry.action).where(AuditEntry.entity == "signoff_request"))
+        )
+    assert [r.status for r in requests(bot)] == [SignOffStatus.WITHDRAWN] * 3
+    assert actions.count("withdraw_signoff") == 3
+
+
+async def test_withdrawal_refusals_change_nothing(bot: BotHarness) -> None:
+    await setup(bot)
+    colleague = 710_010
+    bot.services.roster.add_person(
+        "周敏", unit="市住建局", role=Role.OFFICER, actor="test", telegram_user_id=colleague
+    )
+    bot.api.add_user(colleague, "周敏")
+    await add_evidence(bot, "1", [1, 2])
+    before = state(bot)
+    assert await text(bot, OFFICER, "/withdraw 1") == "第1项没有待确认或审核中的销号申请。"
+    assert (await text(bot, OFFICER, "/withdraw")).startswith("用法：/withdraw 编号 [原因]")
+    assert state(bot) == before
+    await file_request(bot)
+    before = state(bot)
+    assert await text(bot, colleague, "/withdraw 1") == "第1项的销号申请只能由提交人本人撤回。"
+    assert (await text(bot, LEADER, "/withdraw 1")).startswith("该操作需要以下角色之一")
+    assert (await text(bot, STRANGER, "/withdraw 1")).startswith("您好！督办机器人仅供")
+    assert state(bot) == before
 
 
 async def test_the_admin_sets_the_evidence_rule(bot: BotHarness) -> None:
