@@ -66,13 +66,18 @@ def _take(update: Update, context: BotContext) -> Waiting | None:
     return _waiting(context).pop(_chat_id(update), None)
 
 
-@requires(Role.OFFICER)
-async def signoff(update: Update, context: BotContext, viewer: Viewer) -> None:
+def _number_and_text(update: Update, usage: str) -> tuple[str, str]:
+    """`/command N free text…`: the item number and the text after it, as typed (spaces kept)."""
     message = update.effective_message
     _, *rest = ((message.text or "") if message else "").split(maxsplit=2)
     if not rest:
-        raise DubanError("signoff/usage")
-    number, statement = rest[0], (rest[1] if len(rest) > 1 else "")
+        raise DubanError(usage)
+    return rest[0], (rest[1] if len(rest) > 1 else "")
+
+
+@requires(Role.OFFICER)
+async def signoff(update: Update, context: BotContext, viewer: Viewer) -> None:
+    number, statement = _number_and_text(update, "signoff/usage")
     if statement.strip():
         await _file(update, context, viewer, number, statement)
         return
@@ -83,12 +88,8 @@ async def signoff(update: Update, context: BotContext, viewer: Viewer) -> None:
 
 @requires(Role.OFFICER)
 async def withdraw(update: Update, context: BotContext, viewer: Viewer) -> None:
-    message = update.effective_message
-    _, *rest = ((message.text or "") if message else "").split(maxsplit=2)
-    if not rest:
-        raise DubanError("signoff/withdraw_usage")
-    reason = rest[1] if len(rest) > 1 else ""
-    withdrawn = await run(context.services.signoff.withdraw, viewer, rest[0], reason)
+    number, reason = _number_and_text(update, "signoff/withdraw_usage")
+    withdrawn = await run(context.services.signoff.withdraw, viewer, number, reason)
     await answer(update, context, viewer.locale, "chat/signoff/withdrawn", {"withdrawn": withdrawn})
 
 

@@ -112,22 +112,14 @@ def _signoffs(session: Session, item: Item) -> list[HistoryEntry]:
             )
             for r in reviews
         ]
-        if request.decided_at is not None and request.status == SignOffStatus.WITHDRAWN:
-            # Only the officer who asked can withdraw it (SignOffService.withdraw).
+        if request.decided_at is not None:
+            # A withdrawal is the requester's own (only they can withdraw); any other end is the system's.
+            withdrawn = request.status == SignOffStatus.WITHDRAWN
             entries.append(
                 HistoryEntry(
                     request.decided_at,
-                    "signoff_withdrawn",
-                    _name(names, request.requested_by),
-                    {"reason": request.return_reason},
-                )
-            )
-        elif request.decided_at is not None:
-            entries.append(
-                HistoryEntry(
-                    request.decided_at,
-                    "signoff_decided",
-                    None,
+                    "signoff_withdrawn" if withdrawn else "signoff_decided",
+                    _name(names, request.requested_by) if withdrawn else None,
                     {"status": request.status.value, "reason": request.return_reason},
                 )
             )
