@@ -32,7 +32,6 @@ from reports.chart import progress_chart
 from scheduler import jobs
 from scheduler.limits import RateLimiter
 from scheduler.sender import OutboxSender
-from storage import scheduler_queries
 from storage.db import create_db_engine, upgrade
 from storage.models import Person
 
@@ -190,9 +189,9 @@ class Demo:
             person = services.roster.add_person(actor.name, unit=actor.unit, role=actor.role, actor="demo")
             assert person.invite_code is not None
             self._codes[actor.user_id] = person.invite_code
+        # Spot-checks one month after sign-off, so that the 90 days show one.
+        services.office_settings.set_rule("spot_check_months", "1", actor="demo")
         with services.sessions() as session, session.begin():
-            # Spot-checks one month after sign-off, so that the 90 days show one.
-            scheduler_queries.set_setting(session, "spot_check_months", [1])
             for person in session.scalars(select(Person)):
                 person.locale = self._locale
         self.items_of = {

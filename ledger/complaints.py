@@ -29,7 +29,6 @@ from ledger.units import split_units
 COMPLAINT_PREFIX: Final = "J"
 ITEM_NUMBER_MAX: Final = 20  # the size of the item number column, prefix included
 DEFAULT_REPEAT_THRESHOLD: Final = 0.6
-DEFAULT_LEADER_AFTER_DAYS: Final = 60
 
 _COMPLAINT_NUMBER = re.compile(rf"^[0-9A-Za-z][0-9A-Za-z_-]{{0,{ITEM_NUMBER_MAX - 2}}}$")
 _ITEM_NUMBER = re.compile(rf"^[Jj]\s*([0-9A-Za-z][0-9A-Za-z_-]{{0,{ITEM_NUMBER_MAX - 2}}})$")

@@ -14,7 +14,6 @@ from datetime import date
 from ledger.access import Viewer
 from ledger.model import Role, UnitRole
 
-DEFAULT_SPOT_CHECK_MONTHS = (3, 6)
 # The units whose officers ask for sign-off and whose leaders confirm it (the item's own units).
 OWN_UNIT_ROLES = (UnitRole.RESPONSIBLE, UnitRole.LEAD)
 

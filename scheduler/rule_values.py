@@ -63,6 +63,8 @@ SPECS: tuple[RuleSpec, ...] = (
     RuleSpec("quiet_start", Kind.TIME),
     RuleSpec("quiet_end", Kind.TIME),
     RuleSpec("snooze_max", Kind.NUMBER, 0, 10),
+    RuleSpec("spot_check_months", Kind.LIST, 1, 36),
+    RuleSpec("complaint_leader_after_days", Kind.NUMBER, 1, 365),
 )
 SPEC_BY_NAME = {spec.name: spec for spec in SPECS}
 

@@ -34,6 +34,10 @@ class Rules:
     quiet_start: time = time(21, 0)
     quiet_end: time = time(8, 0)
     snooze_max: int = 2
+    spot_check_months: tuple[int, ...] = (3, 6)  # 回头看 after a sign-off
+    complaint_leader_after_days: int = (
+        60  # 领导包案: calendar days a complaint may stay open without a leader
+    )
 
 
 class Level(enum.IntEnum):

@@ -2,9 +2,9 @@
 complaint about the same matter (which it raises one level on the ladder), and taken on personally by the
 responsible unit's leader (领导包案) once open longer than the office allows.
 
-Settings (scheduler settings, key → JSON value): "complaint_repeat_threshold" (default 0.6, the similarity
-at or above which a complaint repeats an earlier one, see `ledger.complaints`) and
-"complaint_leader_after_days" (default 60, calendar days after it was received).
+The similarity at or above which a complaint repeats an earlier one is the scheduler setting
+"complaint_repeat_threshold" (default 0.6, see `ledger.complaints`); the days after which a leader takes a
+complaint on is the rule `complaint_leader_after_days` (`/rules`, the rules file).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from ledger.access import Viewer
 from ledger.clock import Clock
 from ledger.complaints import (
-    DEFAULT_LEADER_AFTER_DAYS,
     DEFAULT_REPEAT_THRESHOLD,
     ComplaintSpec,
     KnownComplaint,
@@ -43,7 +42,6 @@ from storage.models import Item, ItemTarget, ItemUnit, Unit
 from storage.review import Complaint
 
 REPEAT_THRESHOLD = "complaint_repeat_threshold"
-LEADER_AFTER_DAYS = "complaint_leader_after_days"
 REPEAT_REASON = "repeated_complaint"  # the escalation's reason (`_labels.j2` reason macro)
 TITLE_MAX = 200  # the item title column's size
 
@@ -342,7 +340,7 @@ class ComplaintService:
         on by its responsible unit's leader (the first bound one), who is told, as are its supervisors; from
         then on the leader gets its reminders and escalations too. Without a leader to assign, the
         supervisors and admins are told once. Returns how many messages it queued."""
-        days = int(sq.setting(session, LEADER_AFTER_DAYS) or DEFAULT_LEADER_AFTER_DAYS)
+        days = rules.complaint_leader_after_days
         now = self._clock.now()
         queued = 0
         for complaint, item in cq.complaints_without_leader(session, today - timedelta(days=days)):

@@ -22,7 +22,6 @@ from ledger.model import ItemStatus, Role, UnitRole
 from ledger.progress import can_report
 from ledger.signoff import (
     DEFAULT_EVIDENCE_RULE,
-    DEFAULT_SPOT_CHECK_MONTHS,
     OWN_UNIT_ROLES,
     Coverage,
     EvidenceLink,
@@ -59,7 +58,6 @@ from storage.review import (
 )
 
 EVIDENCE_RULE = "signoff_evidence"
-SPOT_CHECK_MONTHS = "spot_check_months"
 OPEN_STATUSES = (SignOffStatus.AWAITING_LEADER, SignOffStatus.UNDER_REVIEW)
 FINAL_DECISIONS = (ReviewDecision.APPROVE, ReviewDecision.RETURN)
 # Callback data of the sign-off buttons: `so:<action>:<request id>` (well under Telegram's 64 bytes).
@@ -600,8 +598,8 @@ class SignOffService(ClosingService):
         self._set_status(session, item, ItemStatus.SIGNED_OFF, _actor(viewer), request.id)
         item.signed_off_at = now
         self._engine.end_ladder(session, item)
-        months = sq.setting(session, SPOT_CHECK_MONTHS) or list(DEFAULT_SPOT_CHECK_MONTHS)
-        days = spot_check_days(now.astimezone(self._tz).date(), [int(m) for m in months])
+        months = self._engine.rules(session).spot_check_months
+        days = spot_check_days(now.astimezone(self._tz).date(), months)
         existing = set(
             session.scalars(
                 select(SpotCheck.due_on).where(SpotCheck.item_id == item.id, SpotCheck.due_on.in_(days))

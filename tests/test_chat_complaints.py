@@ -11,7 +11,7 @@ from ledger.model import Role
 from scheduler.rules import Level
 from storage.models import AuditEntry, Item
 from storage.review import Complaint
-from storage.scheduling import Escalation, ItemLadder, OutboxMessage, SchedulerSetting
+from storage.scheduling import Escalation, ItemLadder, OutboxMessage
 from tests.harness import ADMIN_ID, BotHarness
 from tests.test_scheduler import at
 
@@ -122,8 +122,8 @@ async def test_an_old_complaint_gets_a_leader_who_then_gets_its_reminders(bot: B
     received = date(2026, 9, 1)
     bot.clock.set(at(received, 10))
     await bot.send(ADMIN_ID, f"/complaint_add 2024-017 市住建局 2026-12-31 {NOISE}")
-    with bot.services.sessions() as session, session.begin():
-        session.add(SchedulerSetting(key="complaint_leader_after_days", value=45))
+    (changed,) = await bot.send(ADMIN_ID, "/rules complaint_leader_after_days 45")
+    assert "45" in (changed.text or "")
 
     bot.clock.set(at(date(2026, 10, 15), 9))  # 44 days open: not yet
     bot.services.scheduler.tick()

@@ -487,6 +487,22 @@ async def test_withdrawal_refusals_change_nothing(bot: BotHarness) -> None:
     assert state(bot) == before
 
 
+async def test_the_spot_check_months_are_a_rule_the_admin_sets(bot: BotHarness) -> None:
+    await setup(bot)
+    changed = await text(bot, ADMIN_ID, "/rules spot_check_months 12,1")
+    assert "回头看：销号后第几个月" in changed
+    await add_evidence(bot, "1", [1, 2])
+    request = await file_request(bot)
+    await confirm(bot, request)
+    await bot.deliver()
+    assert "2026-12-20、2027-11-20" in await tap_for_reply(bot, REVIEWER, f"so:a:{request.id}")
+    with bot.services.sessions() as session:
+        assert list(session.scalars(select(SpotCheck.due_on).order_by(SpotCheck.due_on))) == [
+            date(2026, 12, 20),
+            date(2027, 11, 20),
+        ]
+
+
 async def test_the_admin_sets_the_evidence_rule(bot: BotHarness) -> None:
     await setup(bot)
     assert "每条整改措施至少一份佐证材料" in await text(bot, ADMIN_ID, "/signoff_rule")
