@@ -7,14 +7,14 @@ import io
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
+from typing import TYPE_CHECKING
 
 from ledger.reporting import UnitProgress
 from messages.render import DEFAULT_LOCALE
 from reports.texts import lines
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 FONT_PATH = Path(str(resources.files("mplfonts") / "fonts" / "NotoSansCJKsc-Regular.otf"))
 BAR_COLOR = "#c0392b"
@@ -23,6 +23,12 @@ _WIDTH_INCHES, _BAR_INCHES, _MARGIN_INCHES, _DPI = 8.0, 0.45, 1.6, 100
 
 def progress_figure(rows: Sequence[UnitProgress], *, locale: str = DEFAULT_LOCALE) -> Figure:
     """The chart as a figure, units top to bottom in the order given."""
+    # matplotlib is imported here, not with the module: it is a quarter of `duban`'s start-up time, and
+    # only the weekly summary, the demo and `duban report` draw a chart.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
+
     font = FontProperties(fname=FONT_PATH)
     title, axis, *labels = lines(locale, "chart", rows=rows)
     figure = Figure(figsize=(_WIDTH_INCHES, _MARGIN_INCHES + _BAR_INCHES * max(len(rows), 1)), dpi=_DPI)
