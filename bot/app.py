@@ -10,7 +10,14 @@ from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Updater
+from telegram.ext import (
+    AIORateLimiter,
+    ApplicationBuilder,
+    ContextTypes,
+    PersistenceInput,
+    PicklePersistence,
+    Updater,
+)
 
 from bot.config import Settings
 from bot.context import BotContext, BotData, DubanApp
@@ -22,6 +29,12 @@ from messages.render import LOCALES, Renderer, normalize_locale
 from scheduler import jobs
 
 _LOGGER = logging.getLogger(__name__)
+
+# What people are in the middle of (a guided report, the reason a reviewer was asked for, the deadline a
+# reopening waits for) lives in user_data and chat_data; it is kept in this file under the data folder,
+# so a restart does not drop it. Written at most this many seconds after a change, and on shutdown.
+CHAT_STATE_FILE = "chat_state.pickle"
+CHAT_STATE_WRITE_SECONDS = 5
 
 
 def menu(renderer: Renderer, locale: str) -> list[BotCommand]:
@@ -62,12 +75,21 @@ def build_application(
             services.close()
 
     context_types = ContextTypes(context=BotContext, bot_data=BotData)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    chat_state = PicklePersistence(
+        settings.data_dir / CHAT_STATE_FILE,
+        # bot_data holds the services (an engine, sessions), which are opened anew at every start.
+        store_data=PersistenceInput(bot_data=False, chat_data=True, user_data=True, callback_data=False),
+        update_interval=CHAT_STATE_WRITE_SECONDS,
+        context_types=context_types,
+    )
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
         .token(settings.telegram_token.get_secret_value())
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
         .context_types(context_types)
+        .persistence(chat_state)
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(post_init)
         .post_shutdown(post_shutdown)

@@ -4,15 +4,18 @@ messages, every refusal, and the item's percent, status and audit log after each
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from bot.app import CHAT_STATE_FILE
 from bot.loopback_api import SentMessage
+from ledger.clock import ManualClock
 from ledger.model import ItemSpec, ItemStatus, ParsedLedger, Role
 from ledger.progress import ProgressInputError, parse_report_line, percent_in_text, status_after_report
 from storage.models import AuditEntry, Item, ProgressReport
-from tests.harness import ADMIN_ID, BotHarness
+from tests.harness import ADMIN_ID, BotHarness, running_bot
 
 UNIT = "市住建局"
 OTHER_UNIT = "市水务局"
@@ -307,3 +310,21 @@ async def test_replies_that_are_not_reports(bot: BotHarness) -> None:
     (bad,) = await bot.send(OFFICER_ID, "完成 120%", reply_to_message_id=reminder)
     assert "进度“120”无效" in bad.text
     assert_nothing_stored(bot)
+
+
+async def test_a_guided_report_goes_on_after_the_bot_restarts(tmp_path: Path, clock: ManualClock) -> None:
+    """Half-way through a guided report the bot is restarted (a deploy, a reboot): the officer's next
+    message goes on with the same draft."""
+    async with running_bot(tmp_path, clock) as bot:
+        await setup_ledger(bot)
+        (ask,) = await bot.send(OFFICER_ID, "/report 24")
+        await press(bot, OFFICER_ID, ask.message_id, "rp:24:60")
+    assert (tmp_path / "data" / CHAT_STATE_FILE).is_file()
+    async with running_bot(tmp_path, clock) as bot:
+        (ask_files,) = await bot.send(OFFICER_ID, "完成2号池清淤，下周进场修复")
+        assert "请发送照片或文件" in (ask_files.text or "")
+        (summary,) = await bot.send(OFFICER_ID, "/done")
+        assert "0% → 60%" in (summary.text or "")
+        saved = await press(bot, OFFICER_ID, summary.message_id, "rc:24")
+        assert (saved.text or "").startswith("已记录第24项进展")
+        assert item_state(bot) == (60, ItemStatus.IN_PROGRESS)
