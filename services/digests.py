@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, select, true
-from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.access import Viewer
 from ledger.clock import Clock
@@ -33,11 +32,11 @@ from scheduler.outbox import Button, GroupRecipient, Outbox
 from scheduler.rules import Level, Rules
 from services import audit
 from services.errors import DubanError
+from storage import digest_queries as dq
 from storage import queries
 from storage import scheduler_queries as sq
-from storage.models import EvidenceFile, Item, Person, ProgressReport
-from storage.review import GroupChat, ReviewDecision, SignOffRequest, SignOffReview, SignOffStatus
-from storage.scheduling import Escalation
+from storage.models import Item, Person
+from storage.review import GroupChat, ReviewDecision
 
 DIGEST_TIME = "digest_time"
 DIGEST_UNTIL = "digest_until"
@@ -102,9 +101,7 @@ class DigestService:
 
     def weekly_now(self) -> WeeklySummary:
         with self._sessions() as session:
-            return weekly_summary(
-                self._as_digest_items(session, queries.items_where(session, true())), self._today()
-            )
+            return weekly_summary(self._as_digest_items(session, dq.all_items(session)), self._today())
 
     def weekly_chart(self) -> bytes | None:
         """The chart of progress by unit (PNG), when a chart renderer is wired."""
@@ -157,12 +154,7 @@ class DigestService:
         now = self._clock.now()
         since = self._since(session, now)
         at = datetime.combine(today, self.digest_time(session), tzinfo=self._tz)
-        groups = [
-            GroupRecipient(g.chat_id, DEFAULT_LOCALE)
-            for g in session.scalars(
-                select(GroupChat).where(GroupChat.active.is_(True)).order_by(GroupChat.chat_id)
-            )
-        ]
+        groups = [GroupRecipient(g.chat_id, DEFAULT_LOCALE) for g in dq.active_groups(session)]
         queued = 0
         supervisors = sq.people_with_role(session, Role.SUPERVISOR)
         people = sq.persons(session, [p.person_id for p in supervisors])
@@ -177,9 +169,7 @@ class DigestService:
             )  # fmt: skip
             queued += 1
         if first_working_day_of_week(today, calendar):
-            summary = weekly_summary(
-                self._as_digest_items(session, queries.items_where(session, true())), today
-            )
+            summary = weekly_summary(self._as_digest_items(session, dq.all_items(session)), today)
             week = "{}-W{:02d}".format(*today.isocalendar()[:2])
             for person in sq.people_with_role(session, Role.LEADERSHIP):
                 outbox.add(f"wk:{week}", person, WEEKLY_KIND, {"summary": summary}, not_before=at)
@@ -203,22 +193,10 @@ class DigestService:
         """The red notices issued and the sign-offs approved in the window, one post each, per group."""
         if not groups:
             return 0
-        red = session.execute(
-            select(Escalation.id, Escalation.item_id)
-            .where(Escalation.level == int(Level.RED), *_within(Escalation.issued_at, since, until))
-            .order_by(Escalation.id)
-        ).all()
-        signed = session.execute(
-            select(SignOffRequest.id, SignOffRequest.item_id)
-            .where(
-                SignOffRequest.status == SignOffStatus.APPROVED,
-                *_within(SignOffRequest.decided_at, since, until),
-            )
-            .order_by(SignOffRequest.id)
-        ).all()
+        red = dq.escalations_at_level(session, int(Level.RED), since, until)
+        signed = dq.signoffs_approved(session, since, until)
         items = {
-            item.id: item
-            for item in queries.items_where(session, Item.id.in_([item_id for _, item_id in (*red, *signed)]))
+            item.id: item for item in dq.items_with_ids(session, [item_id for _, item_id in (*red, *signed)])
         }
         posts = [("red", row_id, items[item_id]) for row_id, item_id in red]
         posts += [("signoff", row_id, items[item_id]) for row_id, item_id in signed]
@@ -244,34 +222,15 @@ class DigestService:
     def _digest(self, session: Session, viewer: Viewer, since: datetime, until: datetime) -> Digest:
         """What the viewer supervises (everything, for leadership and admins), since `since`."""
         if viewer.sees_everything:
-            items = queries.items_where(session, true())
+            items = dq.all_items(session)
         else:
-            supervised = viewer.unit_ids(Role.SUPERVISOR)
-            items = queries.items_linked_to(session, supervised, [UnitRole.SUPERVISING], true())
+            items = dq.supervised_items(session, viewer.unit_ids(Role.SUPERVISOR))
         ids = [item.id for item in items]
         number = {item.id: item.number for item in items}
-        reports = session.execute(
-            select(ProgressReport.item_id, ProgressReport.percent).where(
-                ProgressReport.item_id.in_(ids), *_within(ProgressReport.created_at, since, until)
-            )
-        ).all()
-        evidence = session.scalars(
-            select(EvidenceFile.item_id).where(
-                EvidenceFile.item_id.in_(ids), *_within(EvidenceFile.created_at, since, until)
-            )
-        ).all()
-        escalations = session.execute(
-            select(Escalation.item_id, Escalation.level).where(
-                Escalation.item_id.in_(ids), *_within(Escalation.issued_at, since, until)
-            )
-        ).all()
-        signed = session.scalars(
-            select(SignOffRequest.item_id).where(
-                SignOffRequest.item_id.in_(ids),
-                SignOffRequest.status == SignOffStatus.APPROVED,
-                *_within(SignOffRequest.decided_at, since, until),
-            )
-        ).all()
+        reports = dq.reports_within(session, ids, since, until)
+        evidence = dq.evidence_within(session, ids, since, until)
+        escalations = dq.escalations_within(session, ids, since, until)
+        signed = dq.signed_off_within(session, ids, since, until)
         activity = Activity(
             reports=[(number[item_id], -1 if percent is None else percent) for item_id, percent in reports],
             evidence=[number[item_id] for item_id in evidence],
@@ -285,19 +244,11 @@ class DigestService:
     @staticmethod
     def _waiting_review(session: Session, viewer: Viewer, items: Sequence[Item]) -> list[str]:
         by_id = {item.id: item for item in items}
-        requests = session.scalars(
-            select(SignOffRequest).where(
-                SignOffRequest.item_id.in_(list(by_id)), SignOffRequest.status == SignOffStatus.UNDER_REVIEW
-            )
-        ).all()
+        requests = dq.requests_under_review(session, list(by_id))
         waiting = []
         for request in requests:
             item = by_id[request.item_id]
-            decided = session.scalars(
-                select(SignOffReview.unit_id).where(
-                    SignOffReview.request_id == request.id, SignOffReview.decision.in_(FINAL)
-                )
-            ).all()
+            decided = dq.units_decided(session, request.id, FINAL)
             links = [(link.unit_id, link.role) for link in item.unit_links]
             if viewer.sees_everything or reviewing_units(viewer, links, decided):
                 waiting.append(item.number)
@@ -326,12 +277,3 @@ def _always(buttons: list[Button]) -> Callable[[int], list[Button]]:
 
 def _responsible(item: Item) -> tuple[str, ...]:
     return tuple(link.unit.name for link in item.unit_links if link.role == UnitRole.RESPONSIBLE)
-
-
-def _within(
-    column: InstrumentedAttribute[datetime] | InstrumentedAttribute[datetime | None],
-    since: datetime,
-    until: datetime,
-) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    """After `since` (the previous digest), up to and including `until` (now)."""
-    return (column > since, column <= until)

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.access import Viewer, can_see_item
@@ -45,9 +44,10 @@ from services import audit
 from services.closing_common import ClosingService
 from services.errors import DubanError
 from services.items import ItemService
+from storage import closing_queries as cq
 from storage import queries
 from storage import scheduler_queries as sq
-from storage.models import EvidenceFile, Item, ItemMeasure, ItemTarget, Person
+from storage.models import Item, ItemMeasure, ItemTarget, Person
 from storage.review import (
     ReviewDecision,
     SignOffRequest,
@@ -58,7 +58,6 @@ from storage.review import (
 )
 
 EVIDENCE_RULE = "signoff_evidence"
-OPEN_STATUSES = (SignOffStatus.AWAITING_LEADER, SignOffStatus.UNDER_REVIEW)
 FINAL_DECISIONS = (ReviewDecision.APPROVE, ReviewDecision.RETURN)
 # Callback data of the sign-off buttons: `so:<action>:<request id>` (well under Telegram's 64 bytes).
 CONFIRM, APPROVE, RETURN, INSPECT, FILES = "c", "a", "r", "i", "f"
@@ -193,11 +192,7 @@ def evidence_rule(session: Session) -> EvidenceRule:
 
 
 def item_coverage(session: Session, item: Item) -> Coverage:
-    links = session.execute(
-        select(EvidenceFile.target_id, EvidenceFile.measure_id)
-        .where(EvidenceFile.item_id == item.id)
-        .order_by(EvidenceFile.id)
-    ).all()
+    links = cq.evidence_links(session, item.id)
     return coverage(
         [(t.id, t.text) for t in item.targets],
         [(m.id, m.text) for m in item.measures],
@@ -207,14 +202,10 @@ def item_coverage(session: Session, item: Item) -> Coverage:
 
 def signoff_view(session: Session, item_id: int) -> SignOffView | None:
     """The item's latest sign-off request, for the item card."""
-    request = session.scalars(
-        select(SignOffRequest)
-        .where(SignOffRequest.item_id == item_id)
-        .order_by(SignOffRequest.created_at.desc(), SignOffRequest.id.desc())
-    ).first()
+    request = cq.latest_signoff_request(session, item_id)
     if request is None:
         return None
-    reviews = _reviews(session, request.id)
+    reviews = cq.signoff_reviews(session, request.id)
     who = session.get(Person, request.requested_by)
     inspections = [r.inspect_on for r in reviews if r.decision == ReviewDecision.INSPECT and r.inspect_on]
     return SignOffView(
@@ -228,12 +219,6 @@ def signoff_view(session: Session, item_id: int) -> SignOffView | None:
         ),
         inspect_on=max(inspections) if inspections else None,
     )
-
-
-def _reviews(session: Session, request_id: int) -> Sequence[SignOffReview]:
-    return session.scalars(
-        select(SignOffReview).where(SignOffReview.request_id == request_id).order_by(SignOffReview.id)
-    ).all()
 
 
 def _decided_units(reviews: Iterable[SignOffReview]) -> set[int]:
@@ -298,18 +283,7 @@ class SignOffService(ClosingService):
             if not 1 <= position <= len(parts):
                 raise DubanError("signoff/bad_part", number=item.number, kind=kind.value, count=len(parts))
             part = parts[position - 1]
-            last_report = (
-                select(EvidenceFile.report_id)
-                .where(EvidenceFile.item_id == item.id, EvidenceFile.uploader_id == viewer.person_id)
-                .order_by(EvidenceFile.id.desc())
-                .limit(1)
-                .scalar_subquery()
-            )
-            files = session.scalars(
-                select(EvidenceFile).where(
-                    EvidenceFile.item_id == item.id, EvidenceFile.report_id == last_report
-                )
-            ).all()
+            files = cq.files_of_last_report(session, item.id, viewer.person_id)
             if not files:
                 raise DubanError("signoff/no_files", number=item.number)
             column = f"{kind.value}_id"
@@ -332,7 +306,7 @@ class SignOffService(ClosingService):
             raise DubanError("signoff/not_officer", number=item.number)
         if item.status == ItemStatus.SIGNED_OFF:
             raise DubanError("signoff/already_signed_off", number=item.number)
-        if self._open_request(session, item.id) is not None:
+        if cq.open_signoff_request(session, item.id) is not None:
             raise DubanError("signoff/already_open", number=item.number)
         rule = evidence_rule(session)
         covered = item_coverage(session, item)
@@ -341,14 +315,6 @@ class SignOffService(ClosingService):
                 "signoff/missing_evidence", number=item.number, coverage=covered, rule=rule.value
             )
         return item, covered, rule
-
-    @staticmethod
-    def _open_request(session: Session, item_id: int) -> SignOffRequest | None:
-        return session.scalars(
-            select(SignOffRequest).where(
-                SignOffRequest.item_id == item_id, SignOffRequest.status.in_(OPEN_STATUSES)
-            )
-        ).first()
 
     def preview(self, viewer: Viewer, number: str) -> Preview:
         """The request the viewer could file now; a `DubanError` saying why not otherwise."""
@@ -406,7 +372,7 @@ class SignOffService(ClosingService):
             item = self._items.find(session, viewer, number)
             if not can_request(viewer, _links(item)):
                 raise DubanError("signoff/not_officer", number=item.number)
-            request = self._open_request(session, item.id)
+            request = cq.open_signoff_request(session, item.id)
             if request is None:
                 raise DubanError("signoff/nothing_to_withdraw", number=item.number)
             if request.requested_by != viewer.person_id:
@@ -483,9 +449,7 @@ class SignOffService(ClosingService):
     def _packet(
         self, session: Session, item: Item, request: SignOffRequest, chats: Sequence[tuple[int, str]]
     ) -> Packet:
-        rows = session.scalars(
-            select(EvidenceFile).where(EvidenceFile.item_id == item.id).order_by(EvidenceFile.id)
-        ).all()
+        rows = cq.evidence_of(session, item.id)
         files = tuple(
             EvidenceCopy(self._data_dir / row.path, row.original_name, row.media_type == PHOTO_MEDIA_TYPE)
             for row in rows
@@ -516,7 +480,7 @@ class SignOffService(ClosingService):
             raise DubanError("signoff/own_request", number=item.number)
         if request.status != SignOffStatus.UNDER_REVIEW:
             raise DubanError("signoff/not_under_review", number=item.number)
-        reviews = _reviews(session, request.id)
+        reviews = cq.signoff_reviews(session, request.id)
         units = reviewing_units(viewer, _links(item), _decided_units(reviews))
         if not units:
             mine = reviewing_units(viewer, _links(item), ())
@@ -572,7 +536,7 @@ class SignOffService(ClosingService):
                 )  # fmt: skip
             if decision == ReviewDecision.INSPECT:
                 return Decision(item.number, item.title, "inspect", inspect_on=inspect_on)
-            reviews = _reviews(session, request.id)
+            reviews = cq.signoff_reviews(session, request.id)
             supervising = _unit_ids(item, UnitRole.SUPERVISING)
             result = outcome(
                 supervising,
@@ -600,11 +564,7 @@ class SignOffService(ClosingService):
         self._engine.end_ladder(session, item)
         months = self._engine.rules(session).spot_check_months
         days = spot_check_days(now.astimezone(self._tz).date(), months)
-        existing = set(
-            session.scalars(
-                select(SpotCheck.due_on).where(SpotCheck.item_id == item.id, SpotCheck.due_on.in_(days))
-            )
-        )
+        existing = cq.spot_check_days_taken(session, item.id, days)
         for day in days:
             if day in existing:
                 continue
@@ -676,13 +636,7 @@ class SignOffService(ClosingService):
         """Under review for the viewer's supervising units without their unit's decision; awaiting the
         viewer's confirmation as a leader. Leadership and admins see every open request."""
         with self._sessions() as session:
-            rows = session.execute(
-                select(SignOffRequest, Item, Person.name)
-                .join(Item, Item.id == SignOffRequest.item_id)
-                .join(Person, Person.id == SignOffRequest.requested_by)
-                .where(SignOffRequest.status.in_(OPEN_STATUSES))
-                .order_by(SignOffRequest.created_at, SignOffRequest.id)
-            ).all()
+            rows = cq.open_signoff_requests(session)
             to_review: list[PendingRequest] = []
             to_confirm: list[PendingRequest] = []
             for request, item, name in rows:
@@ -697,7 +651,7 @@ class SignOffService(ClosingService):
                     if viewer.sees_everything or can_confirm(viewer, links):
                         to_confirm.append(entry)
                 elif viewer.sees_everything or reviewing_units(
-                    viewer, links, _decided_units(_reviews(session, request.id))
+                    viewer, links, _decided_units(cq.signoff_reviews(session, request.id))
                 ):
                     to_review.append(entry)
             return PendingView(tuple(to_review), tuple(to_confirm))
@@ -708,19 +662,10 @@ class SignOffService(ClosingService):
         self, session: Session, outbox: Outbox, today: date, calendar: WorkCalendar, rules: Rules
     ) -> int:
         """Remind each reviewer of an on-site inspection on its day (once), with the decision buttons."""
-        rows = session.execute(
-            select(SignOffReview, SignOffRequest, Item)
-            .join(SignOffRequest, SignOffRequest.id == SignOffReview.request_id)
-            .join(Item, Item.id == SignOffRequest.item_id)
-            .where(
-                SignOffReview.decision == ReviewDecision.INSPECT,
-                SignOffReview.inspect_on <= today,
-                SignOffRequest.status == SignOffStatus.UNDER_REVIEW,
-            )
-        ).all()
+        rows = cq.inspections_due(session, today)
         queued = 0
         for review, request, item in rows:
-            if review.unit_id in _decided_units(_reviews(session, request.id)):
+            if review.unit_id in _decided_units(cq.signoff_reviews(session, request.id)):
                 continue
             recipient = _recipient(session.get(Person, review.reviewer_id))
             if recipient is None:

@@ -1,5 +1,6 @@
-"""The queries of the closing loop: pending extensions, spot-checks due, and everything that makes up one
-item's history (reports, evidence, escalations, sign-off, extensions, spot-checks, the audit log)."""
+"""The queries of the closing loop: pending extensions, spot-checks due, sign-off requests and their reviews,
+and everything that makes up one item's history (reports, evidence, escalations, sign-off, extensions,
+spot-checks, the audit log)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from storage.models import AuditEntry, EvidenceFile, Item, Person, ProgressRepor
 from storage.review import (
     DeadlineExtension,
     ExtensionStatus,
+    ReviewDecision,
     SignOffRequest,
     SignOffReview,
+    SignOffStatus,
     SpotCheck,
     SpotCheckStatus,
 )
@@ -23,6 +26,8 @@ from storage.scheduling import Escalation
 
 # The audit entries of an item its history shows (the rest have rows of their own, shown from those).
 HISTORY_ACTIONS = ("create", "update", "reopen")
+# A sign-off request in these statuses is still to be decided.
+OPEN_SIGNOFF_STATUSES = (SignOffStatus.AWAITING_LEADER, SignOffStatus.UNDER_REVIEW)
 
 
 def pending_extension(session: Session, item_id: int) -> DeadlineExtension | None:
@@ -109,3 +114,85 @@ def audit_of_item(
         AuditEntry.entity == "item", AuditEntry.entity_id == item.number, AuditEntry.action.in_(actions)
     )
     return session.scalars(statement).all()
+
+
+def evidence_links(session: Session, item_id: int) -> Sequence[tuple[int | None, int | None]]:
+    """The (target id, measure id) each of the item's evidence files is linked to, oldest file first."""
+    statement = (
+        select(EvidenceFile.target_id, EvidenceFile.measure_id)
+        .where(EvidenceFile.item_id == item_id)
+        .order_by(EvidenceFile.id)
+    )
+    return session.execute(statement).all()
+
+
+def files_of_last_report(session: Session, item_id: int, uploader_id: int | None) -> Sequence[EvidenceFile]:
+    """The item's evidence files of the report that brought the uploader's latest file on it."""
+    last_report = (
+        select(EvidenceFile.report_id)
+        .where(EvidenceFile.item_id == item_id, EvidenceFile.uploader_id == uploader_id)
+        .order_by(EvidenceFile.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    statement = select(EvidenceFile).where(
+        EvidenceFile.item_id == item_id, EvidenceFile.report_id == last_report
+    )
+    return session.scalars(statement).all()
+
+
+def latest_signoff_request(session: Session, item_id: int) -> SignOffRequest | None:
+    """The item's most recent sign-off request, whatever its status; None if it never had one."""
+    statement = (
+        select(SignOffRequest)
+        .where(SignOffRequest.item_id == item_id)
+        .order_by(SignOffRequest.created_at.desc(), SignOffRequest.id.desc())
+    )
+    return session.scalars(statement).first()
+
+
+def open_signoff_request(session: Session, item_id: int) -> SignOffRequest | None:
+    """The item's sign-off request still awaiting its leader or under review, if any."""
+    statement = select(SignOffRequest).where(
+        SignOffRequest.item_id == item_id, SignOffRequest.status.in_(OPEN_SIGNOFF_STATUSES)
+    )
+    return session.scalars(statement).first()
+
+
+def open_signoff_requests(session: Session) -> Sequence[tuple[SignOffRequest, Item, str]]:
+    """Requests awaiting a leader or under review, each with its item and requester's name, oldest first."""
+    statement = (
+        select(SignOffRequest, Item, Person.name)
+        .join(Item, Item.id == SignOffRequest.item_id)
+        .join(Person, Person.id == SignOffRequest.requested_by)
+        .where(SignOffRequest.status.in_(OPEN_SIGNOFF_STATUSES))
+        .order_by(SignOffRequest.created_at, SignOffRequest.id)
+    )
+    return session.execute(statement).all()
+
+
+def signoff_reviews(session: Session, request_id: int) -> Sequence[SignOffReview]:
+    """The units' reviews of a sign-off request, in the order they were given."""
+    statement = select(SignOffReview).where(SignOffReview.request_id == request_id).order_by(SignOffReview.id)
+    return session.scalars(statement).all()
+
+
+def inspections_due(session: Session, today: date) -> Sequence[tuple[SignOffReview, SignOffRequest, Item]]:
+    """Inspect reviews due by `today` on requests still under review, each with its request and item."""
+    statement = (
+        select(SignOffReview, SignOffRequest, Item)
+        .join(SignOffRequest, SignOffRequest.id == SignOffReview.request_id)
+        .join(Item, Item.id == SignOffRequest.item_id)
+        .where(
+            SignOffReview.decision == ReviewDecision.INSPECT,
+            SignOffReview.inspect_on <= today,
+            SignOffRequest.status == SignOffStatus.UNDER_REVIEW,
+        )
+    )
+    return session.execute(statement).all()
+
+
+def spot_check_days_taken(session: Session, item_id: int, days: Iterable[date]) -> set[date]:
+    """Those of `days` on which the item already has a spot-check."""
+    statement = select(SpotCheck.due_on).where(SpotCheck.item_id == item_id, SpotCheck.due_on.in_(days))
+    return set(session.scalars(statement))
