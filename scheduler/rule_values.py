@@ -65,6 +65,7 @@ SPECS: tuple[RuleSpec, ...] = (
     RuleSpec("snooze_max", Kind.NUMBER, 0, 10),
     RuleSpec("spot_check_months", Kind.LIST, 1, 36),
     RuleSpec("complaint_leader_after_days", Kind.NUMBER, 1, 365),
+    RuleSpec("complaint_repeat_percent", Kind.NUMBER, 1, 100),
 )
 SPEC_BY_NAME = {spec.name: spec for spec in SPECS}
 

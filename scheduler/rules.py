@@ -35,9 +35,8 @@ class Rules:
     quiet_end: time = time(8, 0)
     snooze_max: int = 2
     spot_check_months: tuple[int, ...] = (3, 6)  # 回头看 after a sign-off
-    complaint_leader_after_days: int = (
-        60  # 领导包案: calendar days a complaint may stay open without a leader
-    )
+    complaint_leader_after_days: int = 60  # 领导包案: days a complaint stays open before a leader takes it
+    complaint_repeat_percent: int = 60  # text similarity at which a complaint repeats an earlier one
 
 
 class Level(enum.IntEnum):

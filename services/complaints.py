@@ -2,9 +2,9 @@
 complaint about the same matter (which it raises one level on the ladder), and taken on personally by the
 responsible unit's leader (领导包案) once open longer than the office allows.
 
-The similarity at or above which a complaint repeats an earlier one is the scheduler setting
-"complaint_repeat_threshold" (default 0.6, see `ledger.complaints`); the days after which a leader takes a
-complaint on is the rule `complaint_leader_after_days` (`/rules`, the rules file).
+Two rules (`/rules`, the rules file) set it: `complaint_repeat_percent`, the text similarity at or above
+which a complaint repeats an earlier one (see `ledger.complaints`), and `complaint_leader_after_days`,
+after which a leader takes a complaint on.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from ledger.access import Viewer
 from ledger.clock import Clock
 from ledger.complaints import (
-    DEFAULT_REPEAT_THRESHOLD,
     ComplaintSpec,
     KnownComplaint,
     ParsedComplaints,
@@ -41,7 +40,6 @@ from storage import scheduler_queries as sq
 from storage.models import Item, ItemTarget, ItemUnit, Unit
 from storage.review import Complaint
 
-REPEAT_THRESHOLD = "complaint_repeat_threshold"
 REPEAT_REASON = "repeated_complaint"  # the escalation's reason (`_labels.j2` reason macro)
 TITLE_MAX = 200  # the item title column's size
 
@@ -115,8 +113,9 @@ class _Intake:
         self._now = now
         self._actor = actor
         engine = service.engine
-        self.outbox = Outbox(session, engine.renderer, now, service.tz, engine.rules(session))
-        self._threshold = float(sq.setting(session, REPEAT_THRESHOLD) or DEFAULT_REPEAT_THRESHOLD)
+        rules = engine.rules(session)
+        self.outbox = Outbox(session, engine.renderer, now, service.tz, rules)
+        self._threshold = rules.complaint_repeat_percent / 100
         self._known = [
             KnownComplaint(
                 c.item_id,

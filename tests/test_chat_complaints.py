@@ -93,6 +93,16 @@ async def test_complaint_add_and_a_repeat_that_raises_the_earlier_one(bot: BotHa
     assert "  系对举报件 J2024-017 的重复举报" in listed.text
 
 
+async def test_how_alike_a_repeat_must_be_is_a_rule(bot: BotHarness) -> None:
+    await _people(bot)
+    await bot.send(ADMIN_ID, "/rules complaint_repeat_percent 95")
+    await bot.send(ADMIN_ID, f"/complaint_add 2024-017 市住建局 2026-12-31 {NOISE}")
+    (added,) = await bot.send(ADMIN_ID, f"/complaint_add 2024-031 市住建局 2026-12-31 {NOISE_AGAIN}")
+    assert "重复举报" not in (added.text or "")
+    assert _complaint(bot, "J2024-031").repeat_of_item_id is None
+    assert _complaint(bot, "J2024-017").repeats == 0
+
+
 async def test_complaint_add_refusals_change_nothing(bot: BotHarness) -> None:
     await _people(bot)
     await bot.send(ADMIN_ID, f"/complaint_add 2024-017 市住建局 2026-12-31 {NOISE}")
