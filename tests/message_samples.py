@@ -504,6 +504,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "chat/lang_set": {},
     "chat/failed": {},
     "chat/unknown": {},
+    "chat/nothing_to_cancel": {},
     "chat/help": {"welcome": True, "name": "张伟", "officer": True, "overseer": True, "admin": True},
     "errors/empty_unit_name": {},
     "errors/unit_exists": {"unit": "市住建局"},

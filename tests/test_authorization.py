@@ -219,6 +219,7 @@ READING = (
     Case("/help", BOUND, "督办机器人命令", "/help"),
     Case("/whoami", BOUND, "Telegram ID", "/whoami"),
     Case("/lang zh", BOUND, "已切换为简体中文", "/lang zh"),
+    Case("/cancel (nothing under way)", BOUND, "无需取消", "/cancel"),
     Case(
         "/my",
         NOBODY | {"officer of another unit": "ok", "officer": "ok", "leader": "ok"},

@@ -199,6 +199,8 @@ async def test_guided_report_cancel_stores_nothing(bot: BotHarness) -> None:
     # The text that would have been the report's is now just a message nobody expects.
     (unknown,) = await bot.send(OFFICER_ID, "完成清淤")
     assert "已记录" not in unknown.text
+    (again,) = await bot.send(OFFICER_ID, "/cancel")
+    assert again.text == "当前没有进行中的操作，无需取消。"
     assert_nothing_stored(bot)
 
 
