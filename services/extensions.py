@@ -94,7 +94,8 @@ class ExtensionService(ClosingService):
         """A supervisor of the item approves or refuses a pending request; the unit is told either way."""
         now = self._clock.now()
         with self._sessions() as session, session.begin():
-            extension = session.get(DeadlineExtension, extension_id)
+            # Held until the decision is stored: two supervisors pressing at once decide one after the other.
+            extension = session.get(DeadlineExtension, extension_id, with_for_update=True)
             item = session.get(Item, extension.item_id) if extension is not None else None
             if extension is None or item is None:
                 raise DubanError("extension/gone")

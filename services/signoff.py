@@ -372,7 +372,7 @@ class SignOffService(ClosingService):
             item = self._items.find(session, viewer, number)
             if not can_request(viewer, _links(item)):
                 raise DubanError("signoff/not_officer", number=item.number)
-            request = cq.open_signoff_request(session, item.id)
+            request = cq.open_signoff_request(session, item.id, lock=True)
             if request is None:
                 raise DubanError("signoff/nothing_to_withdraw", number=item.number)
             if request.requested_by != viewer.person_id:
@@ -412,7 +412,7 @@ class SignOffService(ClosingService):
         the evidence files, returned here, the handler sends at once)."""
         now = self._clock.now()
         with self._sessions() as session, session.begin():
-            request, item = self._request(session, request_id)
+            request, item = self._request(session, request_id, lock=True)
             if request.status != SignOffStatus.AWAITING_LEADER:
                 raise DubanError("signoff/not_awaiting_leader", number=item.number)
             if not can_confirm(viewer, _links(item)):
@@ -518,7 +518,7 @@ class SignOffService(ClosingService):
     ) -> Decision:
         now = self._clock.now()
         with self._sessions() as session, session.begin():
-            request, item = self._request(session, request_id)
+            request, item = self._request(session, request_id, lock=True)
             units, reviews = self._units_to_decide(session, viewer, request, item)
             assert viewer.person_id is not None
             for unit_id in sorted(units):
@@ -680,8 +680,13 @@ class SignOffService(ClosingService):
 
     # --- shared -----------------------------------------------------------------------------------
 
-    def _request(self, session: Session, request_id: int) -> tuple[SignOffRequest, Item]:
-        request = session.get(SignOffRequest, request_id)
+    def _request(
+        self, session: Session, request_id: int, *, lock: bool = False
+    ) -> tuple[SignOffRequest, Item]:
+        """The request and its item; `lock` holds the request's row (PostgreSQL) until the transaction
+        ends, so that two decisions on it (two reviewers, a review and a withdrawal) run one after the
+        other and the second sees what the first did."""
+        request = session.get(SignOffRequest, request_id, with_for_update=lock)
         item = session.get(Item, request.item_id) if request is not None else None
         if request is None or item is None:
             raise DubanError("signoff/unknown_request")

@@ -163,7 +163,8 @@ class SpotCheckService(ClosingService):
         ladder.last_progress = None
 
     def _due_check(self, session: Session, viewer: Viewer, check_id: int) -> tuple[SpotCheck, Item]:
-        check = session.get(SpotCheck, check_id)
+        # Held until the transaction ends: two supervisors answering at once answer one after the other.
+        check = session.get(SpotCheck, check_id, with_for_update=True)
         item = session.get(Item, check.item_id) if check is not None else None
         if check is None or item is None:
             raise DubanError("spotcheck/gone")

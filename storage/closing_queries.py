@@ -151,12 +151,13 @@ def latest_signoff_request(session: Session, item_id: int) -> SignOffRequest | N
     return session.scalars(statement).first()
 
 
-def open_signoff_request(session: Session, item_id: int) -> SignOffRequest | None:
-    """The item's sign-off request still awaiting its leader or under review, if any."""
+def open_signoff_request(session: Session, item_id: int, *, lock: bool = False) -> SignOffRequest | None:
+    """The item's sign-off request still awaiting its leader or under review, if any; `lock` holds its
+    row (PostgreSQL) until the transaction ends."""
     statement = select(SignOffRequest).where(
         SignOffRequest.item_id == item_id, SignOffRequest.status.in_(OPEN_SIGNOFF_STATUSES)
     )
-    return session.scalars(statement).first()
+    return session.scalars(statement.with_for_update() if lock else statement).first()
 
 
 def open_signoff_requests(session: Session) -> Sequence[tuple[SignOffRequest, Item, str]]:
