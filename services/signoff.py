@@ -286,14 +286,20 @@ class SignOffService(ClosingService):
             files = cq.files_of_last_report(session, item.id, viewer.person_id)
             if not files:
                 raise DubanError("signoff/no_files", number=item.number)
-            column = f"{kind.value}_id"
+            targets = kind == PartKind.TARGET
+            column = "target_id" if targets else "measure_id"
             for row in files:
-                if getattr(row, column) != part.id:
-                    audit.record(
-                        session, at=now, actor=_actor(viewer), action="link_evidence", entity="evidence_file",
-                        entity_id=row.id, before={column: getattr(row, column)}, after={column: part.id},
-                    )  # fmt: skip
-                    setattr(row, column, part.id)
+                linked = row.target_id if targets else row.measure_id
+                if linked == part.id:
+                    continue
+                audit.record(
+                    session, at=now, actor=_actor(viewer), action="link_evidence", entity="evidence_file",
+                    entity_id=row.id, before={column: linked}, after={column: part.id},
+                )  # fmt: skip
+                if targets:
+                    row.target_id = part.id
+                else:
+                    row.measure_id = part.id
             return Linked(item.number, kind, position, part.text, len(files))
 
     # --- the officer's request --------------------------------------------------------------------
