@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from tqdm import tqdm
 
 from bot.config import Settings, SettingsError, load_settings
-from bot.demo import run_demo
+from bot.demo import DemoInputError, run_demo
 from bot.run import DEFAULT_LISTEN, parse_listen, serve
 from bot.wiring import Services, build_services
 from ledger.columns import LEDGER_COLUMNS
@@ -167,7 +167,12 @@ class Cli:
         folder = args.out or self.settings.data_dir / "demo"
         if args.lang is not None:
             self.locale = normalize_locale(args.lang)
-        run_demo(self.settings, folder, lambda key, params: self.say(key, **params), self.locale)
+        try:
+            run_demo(self.settings, folder, lambda key, params: self.say(key, **params), self.locale)
+        except DemoInputError as error:
+            params = {"path": str(error.path), "reason": error.reason}
+            print(self.renderer.render(self.locale, "cli/demo_input_missing", params), file=sys.stderr)
+            return 2
         return 0
 
     def cmd_simulate(self, args: argparse.Namespace) -> int:

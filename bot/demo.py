@@ -27,6 +27,7 @@ from bot.processing import PerChatUpdateProcessor
 from ledger.clock import ManualClock
 from ledger.importer import parse_ledger_file
 from ledger.model import Role
+from ledger.roster import parse_roster
 from ledger.reporting import Month
 from reports.chart import progress_chart
 from scheduler import jobs
@@ -35,7 +36,10 @@ from scheduler.sender import OutboxSender
 from storage.db import create_db_engine, upgrade
 from storage.models import Person
 
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "jiayuguan-2020-rectification-plan.txt"
+# The demo's inputs ship with the package (`pip install .` installs them): the plan and its roster.
+DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
+SAMPLE = DEMO_DATA / "jiayuguan-2020-rectification-plan.txt"
+ROSTER = DEMO_DATA / "roster.csv"
 DEMO_DAYS = 90
 FIRST_DAY = date(2020, 12, 16)  # the plan's own date
 PHOTO = bytes.fromhex(
@@ -73,6 +77,22 @@ CAST = (
     Actor(4001, "黄组长", None, Role.LEADERSHIP),
 )
 ADMIN = Actor(9001, "整改办管理员", None, Role.ADMIN)
+
+
+class DemoInputError(Exception):
+    """One of the demo's own input files is missing or unreadable: says which."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def check_inputs() -> None:
+    """The demo's plan and roster ship with the package; a broken install says which file is missing."""
+    for path in (SAMPLE, ROSTER):
+        if not path.is_file():
+            raise DemoInputError(path, "missing")
 
 
 @dataclass
@@ -129,6 +149,7 @@ class Demo:
         return settings
 
     async def run(self) -> DemoResult:
+        check_inputs()
         settings = self._prepare_store()
         # The server dates messages by the virtual clock, as Telegram would by the real one.
         async with LoopbackBotApi(
@@ -180,15 +201,22 @@ class Demo:
 
     def _setup(self, services: Any) -> None:
         parsed = parse_ledger_file(SAMPLE, default_start=FIRST_DAY)
+        if parsed.errors or not parsed.items:
+            raise DemoInputError(SAMPLE, "; ".join(services.renderer.note(self._locale, n) for n in parsed.errors))
         outcome = services.ledger.import_ledger(parsed, actor="demo", dry_run=False)
         self._say(
             "cli/demo_imported", {"path": SAMPLE.name, "items": len(parsed.items), "units": outcome.new_units}
         )
+        roster = services.roster.import_roster(parse_roster(ROSTER), actor="demo", dry_run=False)
+        if roster.errors:
+            raise DemoInputError(ROSTER, "; ".join(services.renderer.note(self._locale, n) for n in roster.errors))
+        codes = {person.name: person.invite_code for person in services.roster.unbound_people()}
         self._codes: dict[int, str] = {}
         for actor in CAST:
-            person = services.roster.add_person(actor.name, unit=actor.unit, role=actor.role, actor="demo")
-            assert person.invite_code is not None
-            self._codes[actor.user_id] = person.invite_code
+            code = codes.get(actor.name)
+            if code is None:
+                raise DemoInputError(ROSTER, f"{actor.name} is not in the roster")
+            self._codes[actor.user_id] = code
         # Spot-checks one month after sign-off, so that the 90 days show one.
         services.office_settings.set_rule("spot_check_months", "1", actor="demo")
         with services.sessions() as session, session.begin():

@@ -19,7 +19,7 @@ from ledger.clock import ManualClock
 from storage.db import create_db_engine, upgrade
 from tests.harness import BotHarness, running_bot
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+SAMPLES = Path(__file__).resolve().parent / "data" / "plans"
 JIAYUGUAN = SAMPLES / "jiayuguan-2020-rectification-plan.txt"
 POSTGRES_URL = os.environ.get("DUBAN_TEST_POSTGRES_URL")
 

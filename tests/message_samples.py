@@ -454,6 +454,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "cli/people_table": {"people": [_PERSON], "role_label": lambda role: role.value},
     "cli/person_added": {"person": _PERSON, "role": "责任人员", "unit": "市住建局"},
     "cli/roster_summary": {"outcome": RosterOutcome(created=["a"]), "dry_run": False, "errors": []},
+    "cli/demo_input_missing": {"path": "bot/demo_data/roster.csv", "reason": "missing"},
     "cli/demo_imported": {"path": "plan.txt", "items": 18, "units": ["市住建局"]},
     "cli/demo_done": {"folder": "data/demo", "files": ["data/demo/ledger.xlsx", "data/demo/progress.png"]},
     "cli/demo_message": {

@@ -16,7 +16,7 @@ from ledger.plan_text import NOTE_PARAMS, looks_like_plan, parse_plan_text, read
 from ledger.units import split_units
 from messages.render import LOCALES, Renderer, build_environment
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared/samples"
+SAMPLES = Path(__file__).resolve().parent / "data" / "plans"
 JIAYUGUAN = SAMPLES / "jiayuguan-2020-rectification-plan.txt"
 DEFAULT_START = date(2030, 1, 1)
 
