@@ -32,7 +32,7 @@ from bench.import_ledger import START, UNITS, generate_plan
 from bot.app import build_application, polling
 from bot.config import Settings
 from bot.loopback_api import LoopbackBotApi
-from bot.wiring import build_services
+from bot.wiring import build
 from handlers import FEATURES
 from ledger.importer import parse_ledger_file
 from ledger.roster import parse_roster
@@ -161,7 +161,7 @@ def prepare_store(root: Path, users: int) -> tuple[Settings, dict[int, list[str]
         writer.writerow(["姓名", "单位", "角色", "Telegram ID"])
         for index in range(users):
             writer.writerow([f"官员{index:05d}", UNITS[index % len(UNITS)], "责任人员", FIRST_USER + index])
-    services = build_services(settings)
+    services = build(settings).services
     try:
         services.ledger.import_ledger(
             parse_ledger_file(plan, default_start=START), actor="bench", dry_run=False

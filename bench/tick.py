@@ -42,13 +42,15 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine, event, insert
 
+from bot.config import Settings
+from bot.wiring import Overrides, build
 from ledger.clock import ManualClock
 from ledger.model import ItemStatus, Role, UnitRole
-from messages.render import Renderer, build_environment
 from scheduler.calendar import WorkCalendar, package_working_day
-from scheduler.engine import LAST_DAY, SchedulerEngine, TickResult
 from scheduler.rules import Level, Rules, reminder_day
-from storage.db import create_db_engine, create_session_factory, upgrade
+from services.daily_run import TickResult
+from services.office import LAST_DAY
+from storage.db import create_db_engine, upgrade
 from storage.models import Item, ItemTarget, ItemUnit, Person, RoleAssignment, Unit
 from storage.scheduling import ItemLadder, SchedulerSetting
 
@@ -246,7 +248,6 @@ class TickBench:
     def __init__(self, root: Path, store: Path) -> None:
         self._root = root
         self._store = store
-        self.renderer = Renderer(build_environment(), TZ)
 
     def copy(self, last_day: date) -> str:
         """A fresh copy of the store whose rules last ran on `last_day`."""
@@ -263,16 +264,18 @@ class TickBench:
         """A step: the tick at `instant` on a fresh copy (after an untimed tick at `first`, when given)."""
 
         def prepare() -> Callable[[], str]:
-            engine = create_db_engine(self.copy(last_day))
             clock = ManualClock(first or instant)
-            scheduler = SchedulerEngine(create_session_factory(engine), clock, self.renderer, TZ)
+            # Wired by the composition root, as `duban run` wires it: the daily rules (complaints, sign-off
+            # inspections, spot-checks, the supervisors' digests) run in the measured tick too.
+            settings = Settings(database_url=self.copy(last_day), data_dir=self._root / "data")
+            services = build(settings, Overrides(clock=clock)).services
             if first is not None:
-                scheduler.tick()
+                services.daily_run.tick()
             clock.set(instant)
-            queries = count_queries(engine)
+            queries = count_queries(services.engine)
 
             def run() -> str:
-                result = scheduler.tick()
+                result = services.daily_run.tick()
                 return f"{queries[0]} {describe(result)}"
 
             return run

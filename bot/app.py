@@ -20,13 +20,12 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
-from bot.context import BotContext, BotData, DubanApp
+from bot.jobs import OutboxJobs
 from bot.processing import PerChatUpdateProcessor
-from bot.wiring import build_services
+from bot.wiring import Duban, Overrides, build
 from handlers import register_all
-from ledger.clock import Clock
+from handlers.context import BotContext, BotData, DubanApp
 from messages.render import LOCALES, Renderer, normalize_locale
-from scheduler import jobs
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -46,35 +45,73 @@ def menu(renderer: Renderer, locale: str) -> list[BotCommand]:
     return commands
 
 
+class RuntimeData(BotData):
+    """The application's shared data as the bot layer sees it: the handlers' services, and the whole built
+    process with its outbox jobs (the tick, the sender)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.duban: Duban | None = None
+        self.jobs: OutboxJobs | None = None
+
+
+def runtime_of(application: DubanApp) -> RuntimeData:
+    data = application.bot_data
+    assert isinstance(data, RuntimeData)
+    return data
+
+
+def built(application: DubanApp) -> Duban:
+    """The process an initialized application runs: services, sender, settings."""
+    duban = runtime_of(application).duban
+    if duban is None:
+        raise RuntimeError("the application is not initialized")
+    return duban
+
+
 def build_application(
-    settings: Settings, *, clock: Clock | None = None, rate_limited: bool = True, scheduled: bool = True
+    settings: Settings,
+    overrides: Overrides | None = None,
+    *,
+    rate_limited: bool = True,
+    scheduled: bool = True,
 ) -> DubanApp:
-    """The bot for `duban run`: Bot API root from the settings, rate limits, per-chat ordering.
+    """The bot for `duban run`: Bot API root from the settings, rate limits, per-chat ordering; the
+    services built by the composition root with `overrides` when the application initializes.
 
     `rate_limited=False` drops Telegram's limits (30 messages a second overall): only for measuring the
     bot's own capacity against the loopback server, which Telegram would not let through.
-    `scheduled=False` leaves the tick and the outbox sender off: tests that drive them by hand.
+    `scheduled=False` leaves the tick and the drain jobs off: the demo and the tests drive them by hand
+    (the outbox jobs are still opened, so `runtime_of(app).jobs.bot` sends what they drain).
     """
     if settings.telegram_token is None:
         raise ValueError("DUBAN_TELEGRAM_TOKEN is not set")
 
     async def post_init(application: DubanApp) -> None:
-        services = build_services(settings, clock=clock)
-        application.bot_data.attach(services)
+        runtime = runtime_of(application)
+        duban = build(settings, overrides)
+        runtime.duban = duban
+        runtime.attach(duban.services)
         for locale in LOCALES:
             await application.bot.set_my_commands(
-                menu(services.renderer, locale), language_code=None if locale == "zh_CN" else "en"
+                menu(duban.services.renderer, locale), language_code=None if locale == "zh_CN" else "en"
             )
+        runtime.jobs = OutboxJobs(duban)
         if scheduled:
-            await jobs.start(application)
+            await runtime.jobs.start(application)
+        else:
+            await runtime.jobs.open()
 
     async def post_shutdown(application: DubanApp) -> None:
-        await jobs.stop(application)
-        services = application.bot_data.detach()
-        if services is not None:
-            services.close()
+        runtime = runtime_of(application)
+        if runtime.jobs is not None:
+            await runtime.jobs.close()
+        runtime.detach()
+        if runtime.duban is not None:
+            runtime.duban.close()
+            runtime.duban = None
 
-    context_types = ContextTypes(context=BotContext, bot_data=BotData)
+    context_types = ContextTypes(context=BotContext, bot_data=RuntimeData)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     chat_state = PicklePersistence(
         settings.data_dir / CHAT_STATE_FILE,

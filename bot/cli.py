@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo
 
 from tqdm import tqdm
 
-from bot.config import Settings, SettingsError, load_settings
+from bot.config import DEFAULT_TIMEZONE, Settings, SettingsError, load_settings
 from bot.demo import DemoInputError, run_demo
 from bot.run import DEFAULT_LISTEN, parse_listen, serve
-from bot.wiring import Services, build_services
+from bot.simulate import EmptyLedgerError, SimulationInputError, read_options, simulate
+from bot.wiring import build, build_renderer
 from ledger.columns import LEDGER_COLUMNS
 from ledger.complaints import parse_complaint_file
 from ledger.importer import parse_ledger_file
@@ -25,10 +26,10 @@ from ledger.model import ItemSpec, LedgerRow, Measure, Role, Target
 from ledger.reporting import parse_month
 from ledger.roster import parse_role, parse_roster
 from ledger.xlsx import write_ledger, write_template
-from messages.outcome import import_summary_params
-from messages.render import Renderer, build_environment, normalize_locale
-from scheduler.simulate import EmptyLedgerError, SimulationInputError, read_options, simulate
+from messages.render import Renderer, normalize_locale
+from services.container import Services
 from services.errors import DubanError
+from services.import_summary import import_summary_params
 from services.invites import invite_row, write_invites_workbook
 from services.ledger import ImportOutcome, spec_record
 from storage.db import DatabaseNotMigratedError, create_db_engine, upgrade
@@ -136,14 +137,14 @@ class Cli:
     def __init__(self, settings: Settings, out: Callable[[str], None]) -> None:
         self.settings = settings
         self.locale: str = settings.locale
-        self.renderer = Renderer(build_environment(), settings.tz)
+        self.renderer = build_renderer(settings.tz)
         self._out = out
 
     def say(self, key: str, **params: Any) -> None:
         self._out(self.renderer.render(self.locale, key, params))
 
     def services(self) -> Services:
-        return build_services(self.settings)
+        return build(self.settings).services
 
     def run(self, args: argparse.Namespace) -> int:
         handler = getattr(self, f"cmd_{args.command}")
@@ -207,7 +208,7 @@ class Cli:
     def cmd_import(self, args: argparse.Namespace) -> int:
         services = self.services()
         try:
-            default_start = args.start or services.clock.now().astimezone(self.settings.tz).date()
+            default_start = args.start or services.office.today()
             parsed = parse_ledger_file(args.path, default_start=default_start)
             with _progress(len(parsed.items), not args.json) as progress:
                 outcome = services.ledger.import_ledger(
@@ -301,7 +302,7 @@ class Cli:
         """`duban complaints import PATH [--dry-run]` (the only subcommand)."""
         services = self.services()
         try:
-            today = services.clock.now().astimezone(self.settings.tz).date()
+            today = services.office.today()
             parsed = parse_complaint_file(args.path, default_received=today)
             outcome = services.complaints.import_complaints(parsed, actor=CLI_ACTOR, dry_run=args.dry_run)
         finally:
@@ -456,7 +457,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
     except SettingsError as exc:
         # The locale setting itself may be what is wrong, so this one line is in the default language.
-        renderer = Renderer(build_environment(), ZoneInfo("Asia/Shanghai"))
+        renderer = build_renderer(ZoneInfo(DEFAULT_TIMEZONE))
         print(renderer.render("zh_CN", "cli/settings_error", line=str(exc)), file=sys.stderr)
         return 2
     cli = Cli(settings, print)

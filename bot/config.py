@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from scheduler.rule_values import load_rules_file
 
 DEFAULT_API_URL = "https://api.telegram.org"
+DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
 class Settings(BaseSettings):
@@ -27,7 +28,7 @@ class Settings(BaseSettings):
     bot_username: str | None = None
     webhook_secret: SecretStr | None = None
     admins: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
     locale: Literal["zh_CN", "en"] = "zh_CN"
     rules_file: Path | None = None  # TOML: the office's default rules; /rules edits win over it
 

@@ -19,20 +19,18 @@ from typing import Any
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from bot.app import build_application, polling
+from bot.app import build_application, built, polling, runtime_of
 from bot.config import Settings
-from bot.context import DubanApp
 from bot.loopback_api import LoopbackBotApi, SentMessage
 from bot.processing import PerChatUpdateProcessor
+from bot.wiring import Overrides
+from handlers.context import DubanApp
 from ledger.clock import ManualClock
 from ledger.importer import parse_ledger_file
 from ledger.model import Role
-from ledger.roster import parse_roster
 from ledger.reporting import Month
-from reports.chart import progress_chart
-from scheduler import jobs
-from scheduler.limits import RateLimiter
-from scheduler.sender import OutboxSender
+from ledger.roster import parse_roster
+from services.container import Services
 from storage.db import create_db_engine, upgrade
 from storage.models import Person
 
@@ -158,27 +156,24 @@ class Demo:
             settings = settings.model_copy(
                 update={"telegram_token": SecretStr(api.token), "telegram_api_url": api.base_url}
             )
-            app = build_application(settings, clock=self._clock, scheduled=False)
+            # Wired as production is: Telegram's limits kept in virtual seconds, waiting advances the clock.
+            virtual = VirtualTime(self._clock)
+            overrides = Overrides(clock=self._clock, sleep=virtual.sleep, monotonic=virtual.monotonic)
+            app = build_application(settings, overrides, scheduled=False)
             async with polling(app, poll_timeout=1):
                 await api.wait_polling()
-                outbox_bot = await jobs.open_outbox_bot(settings)
-                try:
-                    await self._play(api, app, outbox_bot)
-                finally:
-                    await outbox_bot.shutdown()
+                await self._play(api, app)
                 self._write_files(app)
         return self._result
 
     # ---- the play ------------------------------------------------------------------------------
 
-    async def _play(self, api: LoopbackBotApi, app: DubanApp, outbox_bot: Any) -> None:
+    async def _play(self, api: LoopbackBotApi, app: DubanApp) -> None:
         services = app.bot_data.services
-        virtual = VirtualTime(self._clock)
-        sender = OutboxSender(
-            services.sessions, self._clock, services.renderer, self._settings.tz,
-            RateLimiter(clock=virtual.monotonic, sleep=virtual.sleep), services.scheduler.current_rules,
-            sleep=virtual.sleep,
-        )  # fmt: skip
+        sender = built(app).sender
+        jobs = runtime_of(app).jobs
+        assert jobs is not None
+        outbox_bot = jobs.bot
         api.on_send = lambda message: self._show(message)
         for actor in (*CAST, ADMIN):
             api.add_user(actor.user_id, actor.name)
@@ -190,7 +185,7 @@ class Demo:
         for offset in range(DEMO_DAYS):
             day = FIRST_DAY + timedelta(days=offset)
             self._clock.set(self._at(day, time(0, 5)))
-            await asyncio.to_thread(services.scheduler.tick)
+            await asyncio.to_thread(services.daily_run.tick)
             # After the quiet hours (08:00) and the supervisors' digest (08:30).
             self._clock.set(self._at(day, time(8, 30)))
             await sender.drain(outbox_bot)
@@ -199,17 +194,21 @@ class Demo:
             self._clock.set(self._at(day, time(17, 0)))
             await sender.drain(outbox_bot)
 
-    def _setup(self, services: Any) -> None:
+    def _setup(self, services: Services) -> None:
         parsed = parse_ledger_file(SAMPLE, default_start=FIRST_DAY)
         if parsed.errors or not parsed.items:
-            raise DemoInputError(SAMPLE, "; ".join(services.renderer.note(self._locale, n) for n in parsed.errors))
+            raise DemoInputError(
+                SAMPLE, "; ".join(services.renderer.note(self._locale, n) for n in parsed.errors)
+            )
         outcome = services.ledger.import_ledger(parsed, actor="demo", dry_run=False)
         self._say(
             "cli/demo_imported", {"path": SAMPLE.name, "items": len(parsed.items), "units": outcome.new_units}
         )
         roster = services.roster.import_roster(parse_roster(ROSTER), actor="demo", dry_run=False)
         if roster.errors:
-            raise DemoInputError(ROSTER, "; ".join(services.renderer.note(self._locale, n) for n in roster.errors))
+            raise DemoInputError(
+                ROSTER, "; ".join(services.renderer.note(self._locale, n) for n in roster.errors)
+            )
         codes = {person.name: person.invite_code for person in services.roster.unbound_people()}
         self._codes: dict[int, str] = {}
         for actor in CAST:
@@ -301,7 +300,7 @@ class Demo:
         notice = self._folder / f"dispatch-{month.year}-{month.month:02d}.docx"
         notice.write_bytes(services.reporting.month_notice(month, self._locale)[1])
         chart = self._folder / "progress.png"
-        chart.write_bytes(progress_chart(services.reporting.unit_progress(), locale=self._locale))
+        chart.write_bytes(services.reporting.chart(self._locale))
         self._result.files = [ledger, notice, chart]
         self._say(
             "cli/demo_done", {"folder": str(self._folder), "files": [str(p) for p in self._result.files]}

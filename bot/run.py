@@ -20,8 +20,8 @@ from telegram.error import InvalidToken, TelegramError
 
 from bot.app import build_application, polling, webhook
 from bot.config import Settings
-from bot.context import DubanApp
 from bot.logs import configure_logging
+from handlers.context import DubanApp
 
 _LOGGER = logging.getLogger(__name__)
 

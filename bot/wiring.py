@@ -1,31 +1,42 @@
-"""The composition root: settings → engine → sessions → templates → clock → services."""
+"""The composition root: settings and explicit overrides → store → office → services → outbox sender.
+
+Everything is built here and only here: `duban run` (polling and webhook), the demo, the simulator, the
+command line, the benchmarks and the tests. What differs between them is said as an `Overrides` value
+(a virtual clock, a sleep that advances it, the rate limiter's clock), never by wiring by hand, so the demo
+and the tests run the very wiring production runs.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from datetime import date
+from zoneinfo import ZoneInfo
 
 from bot.config import Settings
+from bot.sender import OutboxSender
 from ledger.clock import Clock, SystemClock
 from messages.render import Renderer, build_environment
-from reports.chart import progress_chart
-from scheduler.engine import ReminderActions, SchedulerEngine
+from scheduler.calendar import package_working_day
 from scheduler.limits import RateLimiter
 from scheduler.rule_values import office_rules
-from scheduler.sender import OutboxSender
 from services.accounts import AccountService
 from services.complaints import ComplaintService
+from services.container import Services
+from services.daily_run import DailyRun
 from services.digests import DIGEST_KIND, WEEKLY_KINDS, DigestService
 from services.escalations import EscalationService
 from services.evidence import EvidenceStore
 from services.extensions import ExtensionService
 from services.history import HistoryService
 from services.items import ItemService
+from services.ladder import Ladder
 from services.ledger import LedgerService
 from services.ledger_files import LedgerFileService
+from services.office import Office
+from services.reminders import ReminderActions
 from services.reporting import ReportingService
 from services.reports import ReportService
 from services.roster import RosterService
@@ -36,105 +47,110 @@ from services.views import ItemViews
 from storage.db import create_db_engine, create_session_factory, ensure_migrated
 
 
+def build_renderer(tz: ZoneInfo) -> Renderer:
+    """The process's renderer: the templates of both locales, instants shown in `tz`."""
+    return Renderer(build_environment(), tz)
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What a caller may change in the wiring; every default is production's."""
+
+    clock: Clock | None = None  # default: the system clock
+    # The sender's waits (429 retry_after, the rate limiter) and the rate limiter's clock: the demo and the
+    # tests pass a virtual pair, so waiting advances a manual clock instead of sleeping.
+    sleep: Callable[[float], Awaitable[None]] | None = None
+    monotonic: Callable[[], float] | None = None
+    calendar_source: Callable[[date], bool | None] | None = None  # default: the chinese_calendar package
+    check_schema: bool = True  # refuse an unmigrated store (the simulator migrates its own copy first)
+
+
 @dataclass
-class Services:
-    """Everything a command or a handler needs, built once per process."""
+class Duban:
+    """The built process: its settings, its services and the outbox sender that delivers what they queue."""
 
     settings: Settings
-    engine: Engine
-    sessions: sessionmaker[Session]
-    renderer: Renderer
-    clock: Clock
-    ledger: LedgerService
-    roster: RosterService
-    accounts: AccountService
-    items: ItemService
-    ledger_files: LedgerFileService
-    views: ItemViews
-    evidence: EvidenceStore
-    reports: ReportService
-    scheduler: SchedulerEngine
+    services: Services
     sender: OutboxSender
-    reminders: ReminderActions
-    escalations: EscalationService
-    office_settings: SettingsService
-    cadences: CadenceService
-    complaints: ComplaintService
-    signoff: SignOffService
-    extensions: ExtensionService
-    spotchecks: SpotCheckService
-    history: HistoryService
-    reporting: ReportingService
-    digests: DigestService
 
     def close(self) -> None:
-        self.engine.dispose()
+        self.services.close()
 
 
-def build_services(settings: Settings, *, clock: Clock | None = None, check_schema: bool = True) -> Services:
-    """Open the store (refusing an unmigrated one unless asked not to check) and build the services."""
+def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
+    """Open the store (refusing an unmigrated one unless told not to check) and build everything."""
+    overrides = overrides or Overrides()
     engine = create_db_engine(settings.effective_database_url)
-    if check_schema:
+    if overrides.check_schema:
         try:
             ensure_migrated(engine)
         except Exception:
             engine.dispose()
             raise
     sessions = create_session_factory(engine)
-    clock = clock or SystemClock()
-    renderer = Renderer(build_environment(), settings.tz)
-    ledger = LedgerService(sessions, clock, settings.tz)
-    evidence = EvidenceStore(settings.data_dir)
+    clock = overrides.clock or SystemClock()
+    tz = settings.tz
+    renderer = build_renderer(tz)
+    office = Office(
+        sessions, clock, tz, renderer,
+        base_rules=office_rules(settings.rules_file),
+        calendar_source=overrides.calendar_source or package_working_day,
+    )  # fmt: skip
+    ladder = Ladder(office)
     items = ItemService(sessions)
-    scheduler = SchedulerEngine(
-        sessions, clock, renderer, settings.tz, base_rules=office_rules(settings.rules_file)
+    ledger = LedgerService(sessions, clock, tz)
+    evidence = EvidenceStore(settings.data_dir)
+    reporting = ReportingService(sessions, clock, tz, ledger, renderer)
+    digests = DigestService(sessions, clock, tz, renderer, chart=reporting.chart)
+    complaints = ComplaintService(office, ladder)
+    signoff = SignOffService(office, items, ladder, settings.data_dir)
+    spotchecks = SpotCheckService(office, items, ladder)
+    daily_run = DailyRun(
+        office,
+        ladder,
+        # In this order; the digest last: in a merged message it comes last.
+        daily_rules=(
+            complaints.assign_leaders,
+            signoff.inspection_reminders,
+            spotchecks.ask_due,
+            digests.daily,
+        ),
     )
-    reporting = ReportingService(sessions, clock, settings.tz, ledger)
-    digests = DigestService(
-        sessions, clock, settings.tz, renderer, chart=lambda: progress_chart(reporting.unit_progress())
-    )
-    sender = OutboxSender(
-        sessions,
-        clock,
-        renderer,
-        settings.tz,
-        RateLimiter(clock=time.monotonic),
-        lambda: scheduler.current_rules(),
-        photos=dict.fromkeys(WEEKLY_KINDS, digests.weekly_chart),
-        standalone=(DIGEST_KIND,),
-    )
-    complaints = ComplaintService(sessions, clock, settings.tz, scheduler)
-    scheduler.daily_rules.append(complaints.assign_leaders)
-    signoff = SignOffService(sessions, clock, settings.tz, items, scheduler, settings.data_dir)
-    scheduler.daily_rules.append(signoff.inspection_reminders)
-    spotchecks = SpotCheckService(sessions, clock, settings.tz, items, scheduler)
-    scheduler.daily_rules.append(spotchecks.ask_due)
-    scheduler.daily_rules.append(digests.daily)  # last: in a merged message the digest comes last
-    return Services(
-        settings=settings,
+    services = Services(
         engine=engine,
-        sessions=sessions,
-        renderer=renderer,
-        clock=clock,
+        office=office,
         ledger=ledger,
         roster=RosterService(sessions, clock),
         accounts=AccountService(sessions, clock, settings.admins),
         items=items,
-        ledger_files=LedgerFileService(ledger, renderer, clock, settings.tz, settings.data_dir),
-        views=ItemViews(sessions, clock, settings.tz, items),
+        ledger_files=LedgerFileService(ledger, renderer, clock, tz, settings.data_dir),
+        views=ItemViews(sessions, clock, tz, items),
         evidence=evidence,
-        reports=ReportService(sessions, clock, items, evidence, scheduler.on_report),
-        scheduler=scheduler,
-        sender=sender,
-        reminders=ReminderActions(sessions, scheduler, clock, settings.tz),
-        escalations=EscalationService(sessions, items, scheduler),
-        office_settings=SettingsService(sessions, clock, scheduler),
+        reports=ReportService(sessions, clock, items, evidence, ladder.on_report),
+        daily_run=daily_run,
+        ladder=ladder,
+        reminders=ReminderActions(office, ladder),
+        escalations=EscalationService(sessions, items, ladder),
+        office_settings=SettingsService(office),
         cadences=CadenceService(sessions, clock, items),
         complaints=complaints,
         signoff=signoff,
-        extensions=ExtensionService(sessions, clock, settings.tz, items, scheduler),
+        extensions=ExtensionService(office, items, ladder),
         spotchecks=spotchecks,
         history=HistoryService(sessions, items),
         reporting=reporting,
         digests=digests,
     )
+    sleep = overrides.sleep or asyncio.sleep
+    sender = OutboxSender(
+        sessions,
+        clock,
+        renderer,
+        tz,
+        RateLimiter(clock=overrides.monotonic or time.monotonic, sleep=sleep),
+        office.current_rules,
+        sleep=sleep,
+        photos=dict.fromkeys(WEEKLY_KINDS, digests.weekly_chart),
+        standalone=(DIGEST_KIND,),
+    )
+    return Duban(settings, services, sender)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot.context import DubanApp
 from handlers import (
     account,
     admin,
@@ -21,6 +20,7 @@ from handlers import (
     signoff,
     spotchecks,
 )
+from handlers.context import DubanApp
 
 # The fallback answers what nobody else took, so it is registered last. `ledger_files` comes before any
 # handler of documents: a file captioned /import is an import, not evidence.

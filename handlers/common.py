@@ -11,7 +11,7 @@ from typing import Any, Concatenate
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
-from bot.context import BotContext
+from handlers.context import BotContext
 from ledger.access import Viewer
 from ledger.model import Role
 from messages.split import split_message

@@ -6,15 +6,15 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.context import BotContext, DubanApp
 from handlers.common import answer, requires, run
+from handlers.context import BotContext, DubanApp
 from handlers.items import show_item
 from ledger.access import Viewer
 from ledger.digest import Digest, WeeklySummary
 from ledger.model import Role
-from scheduler.outbox import BUTTONS_PER_ROW
 from services.digests import GroupChange, item_buttons
 from services.errors import DubanError
+from services.outbox import BUTTONS_PER_ROW
 
 READERS = (Role.SUPERVISOR, Role.LEADERSHIP, Role.ADMIN)
 OFF = ("off", "关闭")

@@ -12,8 +12,8 @@ from telegram import Message, Update
 from telegram.error import BadRequest
 from telegram.ext import MessageHandler, filters
 
-from bot.context import BotContext, DubanApp
 from handlers.common import answer, requires, run
+from handlers.context import BotContext, DubanApp
 from ledger.access import Viewer
 from ledger.evidence import IncomingFile, incoming_document, incoming_photo, refusal
 from ledger.model import Role

@@ -6,8 +6,8 @@ from __future__ import annotations
 from telegram import CallbackQuery, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.context import BotContext, DubanApp
 from handlers.common import answer, close_buttons, requires, run
+from handlers.context import BotContext, DubanApp
 from ledger.access import Viewer
 from ledger.model import Role
 from services.errors import DubanError

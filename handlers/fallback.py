@@ -6,8 +6,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CommandHandler, MessageHandler, filters
 
-from bot.context import BotContext, DubanApp
 from handlers.common import answer, requires
+from handlers.context import BotContext, DubanApp
 from ledger.access import Viewer
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from telegram import Document, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.context import BotContext, DubanApp
 from handlers.admin import actor_of, usage
 from handlers.common import answer, remove_buttons, requires, run
+from handlers.context import BotContext, DubanApp
 from ledger.access import Viewer
 from ledger.model import Role
-from messages.outcome import import_summary_params
+from services.import_summary import import_summary_params
 from services.ledger import ImportOutcome
 from services.ledger_files import TOKEN_PATTERN
 
@@ -104,7 +104,7 @@ async def export(update: Update, context: BotContext, viewer: Viewer) -> None:
         return
     data, count = await run(context.services.ledger_files.export)
     services = context.services
-    today = services.clock.now().astimezone(services.settings.tz).date()
+    today = services.office.today()
     await message.reply_document(
         data,
         filename=services.renderer.render(viewer.locale, "chat/admin/export_file_name", {"date": today}),

@@ -6,15 +6,15 @@ from __future__ import annotations
 from telegram import CallbackQuery, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.context import BotContext, DubanApp
 from handlers.common import answer, requires, run
+from handlers.context import BotContext, DubanApp
 from handlers.evidence import REPORTERS
 from handlers.report import start_guided_report
 from ledger.access import Viewer
 from ledger.model import Role
-from scheduler.engine import Snoozed
 from scheduler.rules import Level
 from services.errors import DubanError
+from services.reminders import Snoozed
 
 SUPERVISORS = (Role.SUPERVISOR, Role.LEADERSHIP, Role.ADMIN)
 URGENT_WORDS = ("urgent", "紧急", "急")

@@ -19,8 +19,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import BotContext, DubanApp
 from handlers.common import Handler, answer, remove_buttons, requires, run
+from handlers.context import BotContext, DubanApp
 from handlers.evidence import REPORTERS, check_file, incoming_file, replied_item, submit_report
 from ledger.access import Viewer
 from ledger.progress import PERCENT_CHOICES, Draft, ReportLine, Step

@@ -6,8 +6,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot.context import BotContext, DubanApp
 from handlers.common import requires, run
+from handlers.context import BotContext, DubanApp
 from ledger.access import Viewer
 from ledger.model import Role
 from ledger.reporting import parse_month

@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot.context import BotContext, DubanApp
 from handlers.admin import actor_of
 from handlers.common import answer, requires, run
+from handlers.context import BotContext, DubanApp
 from ledger.access import Viewer
 from ledger.model import Role
 from scheduler.rule_values import SPECS

@@ -19,9 +19,9 @@ from telegram import InputMediaPhoto, Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.context import BotContext, DubanApp
 from handlers.admin import actor_of
 from handlers.common import Handler, answer, requires, run
+from handlers.context import BotContext, DubanApp
 from handlers.evidence import REPORTERS
 from ledger.access import Viewer
 from ledger.model import Role

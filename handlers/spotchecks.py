@@ -10,8 +10,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.context import BotContext, DubanApp
 from handlers.common import answer, close_buttons, requires, run
+from handlers.context import BotContext, DubanApp
 from handlers.extensions import command_arguments, pressed
 from ledger.access import Viewer
 from ledger.model import Role

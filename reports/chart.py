@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ledger.reporting import UnitProgress
-from messages.render import DEFAULT_LOCALE
+from messages.render import DEFAULT_LOCALE, Renderer
 from reports.texts import lines
 
 if TYPE_CHECKING:
@@ -21,7 +21,9 @@ BAR_COLOR = "#c0392b"
 _WIDTH_INCHES, _BAR_INCHES, _MARGIN_INCHES, _DPI = 8.0, 0.45, 1.6, 100
 
 
-def progress_figure(rows: Sequence[UnitProgress], *, locale: str = DEFAULT_LOCALE) -> Figure:
+def progress_figure(
+    rows: Sequence[UnitProgress], renderer: Renderer, *, locale: str = DEFAULT_LOCALE
+) -> Figure:
     """The chart as a figure, units top to bottom in the order given."""
     # matplotlib is imported here, not with the module: it is a quarter of `duban`'s start-up time, and
     # only the weekly summary, the demo and `duban report` draw a chart.
@@ -30,7 +32,7 @@ def progress_figure(rows: Sequence[UnitProgress], *, locale: str = DEFAULT_LOCAL
     from matplotlib.font_manager import FontProperties
 
     font = FontProperties(fname=FONT_PATH)
-    title, axis, *labels = lines(locale, "chart", rows=rows)
+    title, axis, *labels = lines(renderer, locale, "chart", rows=rows)
     figure = Figure(figsize=(_WIDTH_INCHES, _MARGIN_INCHES + _BAR_INCHES * max(len(rows), 1)), dpi=_DPI)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
@@ -48,8 +50,10 @@ def progress_figure(rows: Sequence[UnitProgress], *, locale: str = DEFAULT_LOCAL
     return figure
 
 
-def progress_chart(rows: Sequence[UnitProgress], *, locale: str = DEFAULT_LOCALE) -> bytes:
+def progress_chart(
+    rows: Sequence[UnitProgress], renderer: Renderer, *, locale: str = DEFAULT_LOCALE
+) -> bytes:
     """The chart as PNG bytes."""
     buffer = io.BytesIO()
-    progress_figure(rows, locale=locale).savefig(buffer, format="png")
+    progress_figure(rows, renderer, locale=locale).savefig(buffer, format="png")
     return buffer.getvalue()

@@ -15,7 +15,7 @@ from docx.shared import Cm, Pt
 from docx.text.paragraph import Paragraph
 
 from ledger.reporting import MonthReport, ReportItem
-from messages.render import DEFAULT_LOCALE
+from messages.render import DEFAULT_LOCALE, Renderer
 from reports.texts import lines, status_label, text
 
 TITLE_FONT, HEADING_FONT, BODY_FONT, TABLE_FONT = "方正小标宋简体", "黑体", "仿宋_GB2312", "宋体"
@@ -24,23 +24,23 @@ TITLE_SIZE, BODY_SIZE, TABLE_SIZE = Pt(22), Pt(16), Pt(10.5)  # 二号, 三号, 
 COLUMN_WIDTHS = (Cm(1.1), Cm(4.6), Cm(2.8), Cm(2.3), Cm(1.6), Cm(1.4), Cm(2.2))  # 16 cm: A4 less margins
 
 
-def month_notice(report: MonthReport, *, locale: str = DEFAULT_LOCALE) -> bytes:
+def month_notice(report: MonthReport, renderer: Renderer, *, locale: str = DEFAULT_LOCALE) -> bytes:
     """The notice as .docx bytes."""
     document = Document()
     _page(document)
     title = document.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(title, text(locale, "month_title", report=report), TITLE_FONT, TITLE_SIZE)
-    _body(document, text(locale, "month_opening", report=report))
-    heading, *headers = lines(locale, "month_table")
+    _run(title, text(renderer, locale, "month_title", report=report), TITLE_FONT, TITLE_SIZE)
+    _body(document, text(renderer, locale, "month_opening", report=report))
+    heading, *headers = lines(renderer, locale, "month_table")
     _heading(document, heading)
-    _table(document, headers, [_cells(item, locale) for item in report.items])
+    _table(document, headers, [_cells(renderer, item, locale) for item in report.items])
     for key in ("month_overdue", "month_stalled"):
-        heading, *paragraphs = lines(locale, key, report=report)
+        heading, *paragraphs = lines(renderer, locale, key, report=report)
         _heading(document, heading)
         for paragraph in paragraphs:
             _body(document, paragraph)
-    heading, closing, *signature = lines(locale, "month_closing", report=report)
+    heading, closing, *signature = lines(renderer, locale, "month_closing", report=report)
     _heading(document, heading)
     _body(document, closing)
     for line in signature:
@@ -82,8 +82,10 @@ def _heading(document: DocumentObject, content: str) -> None:
     _run(paragraph, content, HEADING_FONT, BODY_SIZE)
 
 
-def _cells(item: ReportItem, locale: str) -> list[str]:
-    return lines(locale, "month_row", item=item, status=status_label(locale, item.status.value))
+def _cells(renderer: Renderer, item: ReportItem, locale: str) -> list[str]:
+    return lines(
+        renderer, locale, "month_row", item=item, status=status_label(renderer, locale, item.status.value)
+    )
 
 
 def _table(document: DocumentObject, headers: list[str], rows: list[list[str]]) -> None:

@@ -4,9 +4,9 @@ deadlines, status and percent; no names of people, every text escaped."""
 from __future__ import annotations
 
 from ledger.reporting import PublicReport
-from messages.render import DEFAULT_LOCALE
+from messages.render import DEFAULT_LOCALE, Renderer
 from reports.texts import text
 
 
-def public_page(report: PublicReport, *, locale: str = DEFAULT_LOCALE) -> str:
-    return text(locale, "public", report=report) + "\n"
+def public_page(report: PublicReport, renderer: Renderer, *, locale: str = DEFAULT_LOCALE) -> str:
+    return text(renderer, locale, "public", report=report) + "\n"

@@ -10,9 +10,10 @@ import enum
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import time
 from pathlib import Path
+from typing import Any
 
 from scheduler.rules import Rules
 
@@ -167,3 +168,30 @@ def load_rules_file(path: Path) -> Rules:
         return rules_from_mapping(values, Rules())
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from exc
+
+
+def stored_rules(value: Mapping[str, Any] | None, base: Rules) -> Rules:
+    """The rules as edited and stored (a JSON object of the fields that differ from `base`); a field this
+    version no longer knows is skipped, so an old store still starts."""
+    if not value:
+        return base
+    known = {f.name for f in fields(Rules)}
+    changes: dict[str, RuleValue] = {}
+    for name, raw in value.items():
+        if name not in known:
+            continue
+        if name in ("quiet_start", "quiet_end"):
+            changes[name] = time.fromisoformat(raw)
+        elif isinstance(raw, list):
+            changes[name] = tuple(int(v) for v in raw)
+        else:
+            changes[name] = int(raw)
+    return with_values(base, changes)
+
+
+def rules_to_store(rules: Rules) -> dict[str, Any]:
+    """The rules as JSON: times as `HH:MM`, lists as lists."""
+    result: dict[str, Any] = {}
+    for name, value in asdict(rules).items():
+        result[name] = value.isoformat(timespec="minutes") if isinstance(value, time) else value
+    return result

@@ -6,19 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from ledger.access import Viewer
-from ledger.clock import Clock
 from ledger.closing import ClosingInputError
 from ledger.model import Role, UnitRole
 from messages.render import Renderer
-from scheduler.engine import SchedulerEngine
-from scheduler.outbox import Button, Outbox
 from services.errors import DubanError
 from services.items import ItemService
+from services.ladder import Ladder
+from services.office import Office
+from services.outbox import Button, Outbox
 from storage import scheduler_queries as sq
 from storage.models import Item
 
@@ -78,25 +77,19 @@ def unit_links(item: Item) -> list[tuple[int, UnitRole]]:
 class ClosingService:
     """The base of the closing loop's services: sessions, the clock in the office's zone, the outbox."""
 
-    def __init__(
-        self,
-        session_factory: sessionmaker[Session],
-        clock: Clock,
-        tz: ZoneInfo,
-        items: ItemService,
-        engine: SchedulerEngine,
-    ) -> None:
-        self._sessions = session_factory
-        self._clock = clock
-        self._tz = tz
+    def __init__(self, office: Office, items: ItemService, ladder: Ladder) -> None:
+        self._office = office
+        self._sessions = office.sessions
+        self._clock = office.clock
+        self._tz = office.tz
         self._items = items
-        self._engine = engine
+        self._ladder = ladder
 
     def _today(self, now: datetime) -> date:
         return now.astimezone(self._tz).date()
 
     def _outbox(self, session: Session, now: datetime) -> Outbox:
-        return Outbox(session, self._engine.renderer, now, self._tz, self._engine.rules(session))
+        return self._office.outbox(session, now)
 
     def _notify(
         self,

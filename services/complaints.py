@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from ledger.access import Viewer
-from ledger.clock import Clock
 from ledger.complaints import (
     ComplaintSpec,
     KnownComplaint,
@@ -29,11 +27,12 @@ from ledger.model import CLOSED_STATUSES, ImportNote, ItemStatus, Role, UnitRole
 from ledger.schedule import DeadlineState, deadline_state
 from ledger.text import short_title
 from scheduler.calendar import WorkCalendar
-from scheduler.engine import SchedulerEngine
-from scheduler.outbox import Outbox
 from scheduler.rules import Rules
 from services import audit
 from services.errors import DubanError
+from services.ladder import Ladder
+from services.office import Office
+from services.outbox import Outbox
 from storage import complaint_queries as cq
 from storage import queries
 from storage import scheduler_queries as sq
@@ -112,9 +111,8 @@ class _Intake:
         self._session = session
         self._now = now
         self._actor = actor
-        engine = service.engine
-        rules = engine.rules(session)
-        self.outbox = Outbox(session, engine.renderer, now, service.tz, rules)
+        rules = service.office.rules(session)
+        self.outbox = service.office.outbox(session, now)
         self._threshold = rules.complaint_repeat_percent / 100
         self._known = [
             KnownComplaint(
@@ -183,7 +181,7 @@ class _Intake:
             before={"repeats": complaint.repeats - 1}, after={"repeats": complaint.repeats, "repeat": repeat.number},
         )  # fmt: skip
         if original.status not in CLOSED_STATUSES:
-            self._service.engine.raise_one_level(session, original, REPEAT_REASON, issued_by)
+            self._service.ladder.raise_one_level(session, original, REPEAT_REASON, issued_by)
         params = {
             "number": original.number, "title": original.title, "repeat": repeat.number,
             "reported": repeat.problem, "repeats": complaint.repeats, "closed": original.status in CLOSED_STATUSES,
@@ -195,13 +193,12 @@ class _Intake:
 
 
 class ComplaintService:
-    def __init__(
-        self, session_factory: sessionmaker[Session], clock: Clock, tz: ZoneInfo, engine: SchedulerEngine
-    ) -> None:
-        self._sessions = session_factory
-        self._clock = clock
-        self.tz = tz
-        self.engine = engine
+    def __init__(self, office: Office, ladder: Ladder) -> None:
+        self.office = office
+        self.ladder = ladder
+        self._sessions = office.sessions
+        self._clock = office.clock
+        self.tz = office.tz
 
     def _today(self) -> date:
         return self._clock.now().astimezone(self.tz).date()
@@ -365,7 +362,7 @@ class ComplaintService:
             )  # fmt: skip
             outbox.add(
                 f"cld:{item.id}", leader, "complaint_leader", params, item=item,
-                buttons=self.engine.buttons(leader, item),
+                buttons=self.ladder.item_buttons(leader, item),
             )  # fmt: skip
             for person in supervisors.get(item.id, []):
                 outbox.add(f"cld:{item.id}", person, "complaint_leader_assigned", params, item=item)

@@ -1,6 +1,6 @@
 """Digests: the supervisors' daily digest, the leadership's weekly summary, and the office's work group.
 
-Once a day the scheduler's tick runs `daily` (a `SchedulerEngine.daily_rules` entry). On a working day it
+Once a day the scheduler's tick runs `daily` (one of the `DailyRun`'s daily rules). On a working day it
 writes to the outbox, to go out at the digest time (scheduler setting "digest_time", default 08:30):
 - each supervisor's digest of the items their units supervise, covering the time since the previous
   digest (scheduler setting "digest_until": the instant the previous digests were made);
@@ -28,10 +28,10 @@ from ledger.model import Role, UnitRole
 from ledger.signoff import reviewing_units
 from messages.render import DEFAULT_LOCALE, Renderer
 from scheduler.calendar import WorkCalendar
-from scheduler.outbox import Button, GroupRecipient, Outbox
 from scheduler.rules import Level, Rules
 from services import audit
 from services.errors import DubanError
+from services.outbox import Button, GroupRecipient, Outbox
 from storage import digest_queries as dq
 from storage import queries
 from storage import scheduler_queries as sq

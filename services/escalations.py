@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.access import Viewer
 from ledger.model import Role, UnitRole
-from scheduler.engine import SchedulerEngine
 from scheduler.rules import Level
 from services.errors import DubanError
 from services.items import ItemService
+from services.ladder import Ladder
 
 
 @dataclass(frozen=True)
@@ -22,12 +22,10 @@ class IssuedEscalation:
 
 
 class EscalationService:
-    def __init__(
-        self, session_factory: sessionmaker[Session], items: ItemService, engine: SchedulerEngine
-    ) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], items: ItemService, ladder: Ladder) -> None:
         self._sessions = session_factory
         self._items = items
-        self._engine = engine
+        self._ladder = ladder
 
     def issue(
         self, viewer: Viewer, number: str, level: Level, note: str | None, *, urgent: bool = False
@@ -43,5 +41,5 @@ class EscalationService:
                 raise DubanError("reminder/not_supervisor", number=item.number)
             if viewer.person_id is None:
                 raise DubanError("reminder/not_supervisor", number=item.number)
-            self._engine.escalate_by_hand(session, item, level, viewer.person_id, note, urgent=urgent)
+            self._ladder.escalate_by_hand(session, item, level, viewer.person_id, note, urgent=urgent)
             return IssuedEscalation(item.number, item.title, int(level))

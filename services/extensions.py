@@ -80,7 +80,7 @@ class ExtensionService(ClosingService):
             supervisors = supervisors_of(session, item)
             outbox = self._outbox(session, now)
             buttons = two_buttons(
-                self._engine.renderer, "chat/extension/buttons",
+                self._office.renderer, "chat/extension/buttons",
                 ("approve", f"{APPROVE}{extension.id}"), ("refuse", f"{REFUSE}{extension.id}"),
             )  # fmt: skip
             params = {**item_params(item), **_params(extension), "requester": viewer.name}

@@ -22,6 +22,8 @@ from ledger.reporting import (
     unit_progress,
 )
 from ledger.schedule import period_start
+from messages.render import DEFAULT_LOCALE, Renderer
+from reports.chart import progress_chart
 from reports.month import month_notice as notice_docx
 from reports.public import public_page as page_html
 from services.errors import DubanError
@@ -31,12 +33,18 @@ from storage import queries
 
 class ReportingService:
     def __init__(
-        self, sessions: sessionmaker[Session], clock: Clock, tz: ZoneInfo, ledger: LedgerService
+        self,
+        sessions: sessionmaker[Session],
+        clock: Clock,
+        tz: ZoneInfo,
+        ledger: LedgerService,
+        renderer: Renderer,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
         self._tz = tz
         self._ledger = ledger
+        self._renderer = renderer
 
     def today(self) -> date:
         return self._clock.now().astimezone(self._tz).date()
@@ -85,9 +93,13 @@ class ReportingService:
     def month_notice(self, month: Month | None, locale: str) -> tuple[MonthReport, bytes]:
         """The month's notice and its .docx."""
         report = self.month(month)
-        return report, notice_docx(report, locale=locale)
+        return report, notice_docx(report, self._renderer, locale=locale)
 
     def public_page(self, locale: str) -> tuple[PublicReport, str]:
         """The public page's data and its HTML."""
         report = self.public()
-        return report, page_html(report, locale=locale)
+        return report, page_html(report, self._renderer, locale=locale)
+
+    def chart(self, locale: str = DEFAULT_LOCALE) -> bytes:
+        """The progress chart of every unit today (.png)."""
+        return progress_chart(self.unit_progress(), self._renderer, locale=locale)

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from ledger.access import Viewer
 from ledger.clock import Clock
 from scheduler.calendar import WorkCalendar
-from scheduler.engine import CADENCE, RULES, SchedulerEngine, rules_to
 from scheduler.rule_values import (
     SPECS,
     BadRuleValueError,
@@ -25,6 +24,7 @@ from scheduler.rule_values import (
     UnknownRuleError,
     format_value,
     parse_value,
+    rules_to_store,
     spec_of,
     with_values,
 )
@@ -32,6 +32,7 @@ from scheduler.rules import Rules
 from services import audit
 from services.errors import DubanError
 from services.items import ItemService
+from services.office import CADENCE, RULES, Office
 from storage import scheduler_queries as sq
 from storage.scheduling import CalendarOverride
 
@@ -118,17 +119,17 @@ def _override_json(override: DayOverride | None) -> dict[str, Any] | None:
 
 
 class SettingsService:
-    def __init__(self, session_factory: sessionmaker[Session], clock: Clock, engine: SchedulerEngine) -> None:
-        self._sessions = session_factory
-        self._clock = clock
-        self._engine = engine
+    def __init__(self, office: Office) -> None:
+        self._office = office
+        self._sessions = office.sessions
+        self._clock = office.clock
 
     # --- rules ------------------------------------------------------------------------------------
 
     def rules(self) -> list[RuleView]:
         with self._sessions() as session:
-            rules = self._engine.rules(session)
-        return [_view(spec, rules, self._engine.base_rules) for spec in SPECS]
+            rules = self._office.rules(session)
+        return [_view(spec, rules, self._office.base_rules) for spec in SPECS]
 
     def set_rule(self, name: str, text: str, *, actor: str) -> RuleChange:
         """Set one rule from its text (`5`, `30,14,7`, `21:00`); a value equal to the default clears
@@ -147,25 +148,25 @@ class SettingsService:
         """Back to the office default (the rules file's value, else the built-in one)."""
         spec = _spec(name)
         return self._change(
-            spec, getattr(self._engine.base_rules, spec.name), actor=actor, action="reset_rule"
+            spec, getattr(self._office.base_rules, spec.name), actor=actor, action="reset_rule"
         )
 
     def _change(self, spec: RuleSpec, value: RuleValue, *, actor: str, action: str) -> RuleChange:
-        base = self._engine.base_rules
+        base = self._office.base_rules
         with self._sessions() as session, session.begin():
             edits = dict(sq.setting(session, RULES) or {})
-            before = self._engine.rules(session)
+            before = self._office.rules(session)
             after = with_values(before, {spec.name: value})
             if value == getattr(base, spec.name):
                 edits.pop(spec.name, None)
             else:
-                edits[spec.name] = rules_to(after)[spec.name]
+                edits[spec.name] = rules_to_store(after)[spec.name]
             if after != before:
                 sq.set_setting(session, RULES, edits)
                 audit.record(
                     session, at=self._clock.now(), actor=actor, action=action, entity="scheduler_rule",
-                    entity_id=spec.name, before={spec.name: rules_to(before)[spec.name]},
-                    after={spec.name: rules_to(after)[spec.name]},
+                    entity_id=spec.name, before={spec.name: rules_to_store(before)[spec.name]},
+                    after={spec.name: rules_to_store(after)[spec.name]},
                 )  # fmt: skip
             return RuleChange(_view(spec, after, base), format_value(getattr(before, spec.name)))
 
@@ -176,8 +177,8 @@ class SettingsService:
         with self._sessions() as session:
             rows = session.scalars(select(CalendarOverride).order_by(CalendarOverride.day))
             overrides = [_override(row) for row in rows]
-        this_year = self._engine.today().year
-        package = WorkCalendar(source=self._engine.calendar_source)
+        this_year = self._office.today().year
+        package = WorkCalendar(source=self._office.calendar_source)
         years = [this_year, this_year + 1]
         for year in years:
             package.is_working_day(date(year, 1, 1))

@@ -10,12 +10,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from ledger.access import Viewer, can_see_item
-from ledger.clock import Clock
 from ledger.evidence import PHOTO_MEDIA_TYPE
 from ledger.model import ItemStatus, Role, UnitRole
 from ledger.progress import can_report
@@ -37,13 +35,14 @@ from ledger.signoff import (
 )
 from messages.render import Renderer
 from scheduler.calendar import WorkCalendar
-from scheduler.engine import SchedulerEngine
-from scheduler.outbox import Button, Outbox
 from scheduler.rules import Rules
 from services import audit
 from services.closing_common import ClosingService
 from services.errors import DubanError
 from services.items import ItemService
+from services.ladder import Ladder
+from services.office import Office
+from services.outbox import Button, Outbox
 from storage import closing_queries as cq
 from storage import queries
 from storage import scheduler_queries as sq
@@ -232,16 +231,8 @@ def _recipient(person: Person | None) -> sq.Recipient | None:
 
 
 class SignOffService(ClosingService):
-    def __init__(
-        self,
-        session_factory: sessionmaker[Session],
-        clock: Clock,
-        tz: ZoneInfo,
-        items: ItemService,
-        engine: SchedulerEngine,
-        data_dir: Path,
-    ) -> None:
-        super().__init__(session_factory, clock, tz, items, engine)
+    def __init__(self, office: Office, items: ItemService, ladder: Ladder, data_dir: Path) -> None:
+        super().__init__(office, items, ladder)
         self._data_dir = data_dir
 
     # --- the office's rule ------------------------------------------------------------------------
@@ -567,8 +558,8 @@ class SignOffService(ClosingService):
         self._close_request(session, viewer, request, SignOffStatus.APPROVED, None)
         self._set_status(session, item, ItemStatus.SIGNED_OFF, _actor(viewer), request.id)
         item.signed_off_at = now
-        self._engine.end_ladder(session, item)
-        months = self._engine.rules(session).spot_check_months
+        self._ladder.end(session, item)
+        months = self._office.rules(session).spot_check_months
         days = spot_check_days(now.astimezone(self._tz).date(), months)
         existing = cq.spot_check_days_taken(session, item.id, days)
         for day in days:
@@ -710,7 +701,7 @@ class SignOffService(ClosingService):
     def _buttons(
         self, person: sq.Recipient, request_id: int, actions: Sequence[str]
     ) -> Callable[[int], list[Button]]:
-        labels = button_labels(self._engine.renderer, person.locale)
+        labels = button_labels(self._office.renderer, person.locale)
         buttons = [Button(labels[action], button_data(action, request_id)) for action in actions]
         return lambda _outbox_id: buttons
 

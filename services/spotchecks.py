@@ -13,7 +13,6 @@ from ledger.access import Viewer
 from ledger.closing import check_reopen, is_supervisor, parse_date_line, parse_reason_line
 from ledger.model import ItemStatus
 from scheduler.calendar import WorkCalendar
-from scheduler.outbox import Outbox
 from scheduler.rules import Rules
 from services import audit
 from services.closing_common import (
@@ -27,6 +26,7 @@ from services.closing_common import (
     unit_links,
 )
 from services.errors import DubanError
+from services.outbox import Outbox
 from storage import closing_queries as cq
 from storage.models import Item
 from storage.review import SpotCheck, SpotCheckStatus
@@ -56,7 +56,7 @@ class SpotCheckService(ClosingService):
         asked = 0
         for check, item in cq.spot_checks_due(session, today):
             buttons = two_buttons(
-                self._engine.renderer, "chat/spotcheck/buttons",
+                self._office.renderer, "chat/spotcheck/buttons",
                 ("confirm", f"{CONFIRM}{check.id}"), ("reopen", f"{REOPEN}{check.id}"),
             )  # fmt: skip
             params = {**item_params(item), "due_on": check.due_on, "signed_off_at": item.signed_off_at}

@@ -14,8 +14,9 @@ from sqlalchemy import create_engine, text
 
 from bot.cli import main
 from bot.config import Settings
-from bot.wiring import Services, build_services
+from bot.wiring import Overrides, build
 from ledger.clock import ManualClock
+from services.container import Services
 from storage.db import create_db_engine, upgrade
 from tests.harness import BotHarness, running_bot
 
@@ -67,7 +68,7 @@ def migrated(url: str) -> None:
 def services(db_url: str, tmp_path: Path, clock: ManualClock) -> Iterator[Services]:
     migrated(db_url)
     settings = Settings(database_url=db_url, data_dir=tmp_path / "data")
-    built = build_services(settings, clock=clock)
+    built = build(settings, Overrides(clock=clock)).services
     yield built
     built.close()
 

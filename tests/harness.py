@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,15 +11,15 @@ from pathlib import Path
 from pydantic import SecretStr
 from telegram.ext import ExtBot
 
-from bot.app import build_application, polling
+from bot.app import build_application, built, polling, runtime_of
 from bot.config import Settings
-from bot.context import DubanApp
 from bot.loopback_api import LoopbackBotApi, SentMessage
 from bot.processing import PerChatUpdateProcessor
-from bot.wiring import Services, build_services
+from bot.sender import DrainResult, OutboxSender
+from bot.wiring import Overrides
+from handlers.context import DubanApp
 from ledger.clock import ManualClock
-from scheduler import jobs
-from scheduler.sender import DrainResult
+from services.container import Services
 from storage.db import create_db_engine, upgrade
 
 ADMIN_ID = 900_001
@@ -27,17 +27,20 @@ ADMIN_ID = 900_001
 
 @dataclass
 class BotHarness:
-    """A running bot and what a test needs around it: the API server, a second handle on the store."""
+    """A running bot and what a test needs around it: the API server, the application's own services and
+    outbox sender (built by the composition root, as `duban run` builds them)."""
 
     api: LoopbackBotApi
     app: DubanApp
     services: Services
+    sender: OutboxSender
+    settings: Settings
     clock: ManualClock
     outbox_bot: ExtBot[None]
 
     async def deliver(self) -> DrainResult:
         """Drain the outbox now, as the sender job would."""
-        return await self.services.sender.drain(self.outbox_bot)
+        return await self.sender.drain(self.outbox_bot)
 
     async def send(self, user_id: int, text: str, *, replies: int = 1, **kwargs: object) -> list[SentMessage]:
         """A user writes `text`; returns the `replies` new messages the bot sent back to that chat."""
@@ -65,10 +68,11 @@ async def running_bot(
     *,
     admins: frozenset[int] = frozenset({ADMIN_ID}),
     scheduled: bool = False,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
     **api_options: object,
 ) -> AsyncIterator[BotHarness]:
     """The application polling a fresh loopback server; the scheduler's jobs run only when `scheduled`
-    (most tests tick and deliver by hand, on the manual clock)."""
+    (most tests tick and deliver by hand, on the manual clock). `sleep` replaces the sender's waits."""
     url = f"sqlite:///{tmp_path / 'duban.db'}"
     engine = create_db_engine(url)
     upgrade(engine)
@@ -81,15 +85,10 @@ async def running_bot(
             telegram_api_url=api.base_url,
             admins=admins,
         )
-        app = build_application(settings, clock=clock, scheduled=scheduled)
-        services = build_services(settings, clock=clock)
-        try:
-            async with polling(app, poll_timeout=1):
-                await api.wait_polling()
-                outbox_bot = await jobs.open_outbox_bot(settings)
-                try:
-                    yield BotHarness(api, app, services, clock, outbox_bot)
-                finally:
-                    await outbox_bot.shutdown()
-        finally:
-            services.close()
+        app = build_application(settings, Overrides(clock=clock, sleep=sleep), scheduled=scheduled)
+        async with polling(app, poll_timeout=1):
+            await api.wait_polling()
+            duban = built(app)
+            jobs = runtime_of(app).jobs
+            assert jobs is not None
+            yield BotHarness(api, app, duban.services, duban.sender, duban.settings, clock, jobs.bot)

@@ -9,6 +9,7 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Any
 
+from bot.simulate import Event
 from ledger.closing import HistoryEntry
 from ledger.digest import Digest, UnitDigest, WeeklySummary
 from ledger.digest import Entry as DigestEntry
@@ -16,7 +17,6 @@ from ledger.model import ItemSpec, ItemStatus, LedgerRow, Role, Target
 from ledger.schedule import DeadlineState, Timing
 from ledger.signoff import EvidenceLink, EvidenceRule, PartKind, coverage
 from scheduler.rules import Rules
-from scheduler.simulate import Event
 from services.complaints import ComplaintAdded, ComplaintImportOutcome, ComplaintView, RepeatLink
 from services.escalations import IssuedEscalation
 from services.extensions import ExtensionView

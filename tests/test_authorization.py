@@ -374,7 +374,7 @@ async def world(bot: BotHarness) -> BotHarness:
         # The admin of the settings is enrolled at first contact; every chat gets a message of the bot,
         # under which its user presses the buttons (as with an old or forged button).
         await bot.send(user_id, "/whoami", first_name=name or "陌生人")
-    bot.services.scheduler.tick()
+    bot.services.daily_run.tick()
     await bot.deliver()
     return bot
 

@@ -136,11 +136,11 @@ async def test_an_old_complaint_gets_a_leader_who_then_gets_its_reminders(bot: B
     assert "45" in (changed.text or "")
 
     bot.clock.set(at(date(2026, 10, 15), 9))  # 44 days open: not yet
-    bot.services.scheduler.tick()
+    bot.services.daily_run.tick()
     assert _complaint(bot, "J2024-017").leader_id is None
 
     bot.clock.set(at(date(2026, 10, 16), 9))  # 45 days open
-    bot.services.scheduler.tick()
+    bot.services.daily_run.tick()
     complaint = _complaint(bot, "J2024-017")
     assert complaint.leader_id is not None
     assert complaint.leader_assigned_at == bot.clock.now()
@@ -148,14 +148,14 @@ async def test_an_old_complaint_gets_a_leader_who_then_gets_its_reminders(bot: B
     leader_texts = [m.text for m in bot.api.sent(LEADER)]
     assert any(t.startswith("【领导包案】举报件 J2024-017") and "已 45 天未办结" in t for t in leader_texts)
     assert any("已由市住建局的李局长包案督办" in m.text for m in bot.api.sent(SUPERVISOR))
-    bot.services.scheduler.tick()  # the same day again: nothing new
+    bot.services.daily_run.tick()  # the same day again: nothing new
     with bot.services.sessions() as session:
         kinds = [m.kind for m in session.scalars(select(OutboxMessage))]
         assert kinds.count("complaint_leader") == 1
         assert session.scalars(select(AuditEntry).where(AuditEntry.action == "assign_leader")).one()
 
     bot.clock.set(at(date(2026, 12, 11), 9))  # 14 working days before the deadline
-    bot.services.scheduler.tick()
+    bot.services.daily_run.tick()
     with bot.services.sessions() as session:
         reminders = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reminder")).all()
         assert sorted(r.chat_id for r in reminders) == [OFFICER, LEADER]
@@ -185,7 +185,7 @@ async def test_without_a_leader_the_supervisors_and_admins_are_told_once(bot: Bo
     await bot.send(ADMIN_ID, "/complaint_add 2024-020 市水务局 2026-12-31 幸福村养殖场污水直排河道")
     for day in (date(2026, 11, 2), date(2026, 11, 3)):
         bot.clock.set(at(day, 9))
-        bot.services.scheduler.tick()
+        bot.services.daily_run.tick()
     assert _complaint(bot, "J2024-020").leader_id is None
     with bot.services.sessions() as session:
         told = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "complaint_no_leader")).all()

@@ -38,7 +38,7 @@ def evidence_rows(bot: BotHarness) -> list[EvidenceFile]:
 
 def stored_files(bot: BotHarness) -> list[Path]:
     """Every file under the evidence folder, staging included."""
-    root = bot.services.settings.data_dir / "evidence"
+    root = bot.settings.data_dir / "evidence"
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
@@ -71,7 +71,7 @@ async def test_photo_with_the_item_number_as_caption(bot: BotHarness) -> None:
     assert row.created_at == bot.clock.now()
     (report,) = reports(bot)
     assert (row.report_id, report.percent, report.text) == (report.id, None, "")
-    on_disk = bot.services.settings.data_dir / row.path
+    on_disk = bot.settings.data_dir / row.path
     assert hashlib.sha256(on_disk.read_bytes()).hexdigest() == digest
     assert stored_files(bot) == [on_disk]  # no staging file left behind
     assert item_state(bot) == (0, ItemStatus.IN_PROGRESS)

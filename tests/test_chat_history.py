@@ -87,7 +87,7 @@ async def test_history_tells_the_whole_story_in_time_order(bot: BotHarness) -> N
     with bot.services.sessions() as session, session.begin():
         session.add(SpotCheck(item_id=1, due_on=DAY, status=SpotCheckStatus.DUE))
     step(bot, 20)
-    bot.services.scheduler.tick()
+    bot.services.daily_run.tick()
     await bot.deliver()
     # The spot-check question, not the daily digest that goes out after it.
     question = [m for m in bot.api.sent(SUPERVISOR) if not (m.text or "").startswith("督办日报")][-1]

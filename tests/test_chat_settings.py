@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.config import Settings, SettingsError, load_settings
-from bot.wiring import build_services
+from bot.wiring import build
 from ledger.model import Role
 from scheduler.rule_values import SPEC_BY_NAME
 from scheduler.rules import Rules
@@ -46,7 +46,7 @@ def _stored(bot: BotHarness) -> tuple[object, int]:
 
 def _working(bot: BotHarness, day: date) -> bool:
     with bot.services.sessions() as session:
-        return bot.services.scheduler.calendar(session).is_working_day(day)
+        return bot.services.office.calendar(session).is_working_day(day)
 
 
 def test_every_rule_has_a_spec() -> None:
@@ -67,7 +67,7 @@ async def test_rules_shows_every_rule_set_changes_it_and_marks_it(bot: BotHarnes
 
     (changed,) = await bot.send(ADMIN_ID, "/rules answer_within 5")
     assert changed.text == "已修改 answer_within：3 → 5（默认 3）\n调度报送期限（工作日）"
-    assert bot.services.scheduler.current_rules().answer_within == 5
+    assert bot.services.office.current_rules().answer_within == 5
     (shown,) = await bot.send(ADMIN_ID, "/rules")
     assert "★ answer_within = 5（默认 3）" in shown.text
     (entry,) = _audit(bot, "set_rule")
@@ -90,7 +90,7 @@ async def test_lists_and_times_are_read_as_written_and_kept_in_order(bot: BotHar
     assert days.text.startswith("已修改 dispatch_days：1,16 → 1,10,16")
     (quiet,) = await bot.send(ADMIN_ID, "/rules quiet_start 22：30")
     assert quiet.text.startswith("已修改 quiet_start：21:00 → 22:30")
-    rules = bot.services.scheduler.current_rules()
+    rules = bot.services.office.current_rules()
     assert (rules.reminder_offsets, rules.dispatch_days) == ((30, 7, 0), (1, 10, 16))
     assert rules.quiet_start == time(22, 30)
     assert _stored(bot)[0] == {
@@ -105,7 +105,7 @@ async def test_reset_goes_back_to_the_default(bot: BotHarness) -> None:
     await bot.send(ADMIN_ID, "/rules red_overdue 15")
     (reset,) = await bot.send(ADMIN_ID, "/rules reset snooze_max")
     assert reset.text == "已恢复默认 snooze_max：4 → 2\n每条提醒顺延次数上限"
-    assert bot.services.scheduler.current_rules().snooze_max == 2
+    assert bot.services.office.current_rules().snooze_max == 2
     assert _stored(bot)[0] == {"red_overdue": 15}
     (entry,) = _audit(bot, "reset_rule")
     assert (entry.before, entry.after) == ({"snooze_max": 4}, {"snooze_max": 2})
@@ -142,7 +142,7 @@ async def test_bad_rules_input_says_how_and_changes_nothing(
     assert reply.text.startswith(start)
     assert _stored(bot) == (None, 0)
     assert _audit(bot, "set_rule", "reset_rule") == []
-    assert bot.services.scheduler.current_rules() == Rules()
+    assert bot.services.office.current_rules() == Rules()
 
 
 async def test_rules_in_english(bot: BotHarness) -> None:
@@ -172,10 +172,10 @@ async def test_a_rules_change_changes_the_tick(bot: BotHarness) -> None:
     (reply,) = await bot.send(ADMIN_ID, "/rules reminder_offsets 5")
     assert reply.text.startswith("已修改 reminder_offsets：30,14,7,3,1,0 → 5")
     bot.clock.set(at(date(2026, 12, 22)))  # 7 working days before: a reminder by default
-    bot.services.scheduler.tick()
+    bot.services.daily_run.tick()
     assert [r for r in outbox(bot) if r.kind == "reminder"] == []
     bot.clock.set(at(date(2026, 12, 24)))  # the 5th working day before 31 December
-    bot.services.scheduler.tick()
+    bot.services.daily_run.tick()
     (row,) = [r for r in outbox(bot) if r.kind == "reminder"]
     assert row.chat_id == OFFICER
     assert "还有 5 个工作日" in row.text
@@ -228,7 +228,7 @@ async def test_a_day_declared_off_moves_a_reminder(bot: BotHarness) -> None:
     # 7 working days before 31 December is the 22nd; with the 23rd off it is the 21st.
     await bot.send(ADMIN_ID, "/calendar 2026-12-23 off")
     bot.clock.set(at(date(2026, 12, 21)))
-    bot.services.scheduler.tick()
+    bot.services.daily_run.tick()
     (row,) = [r for r in outbox(bot) if r.kind == "reminder"]
     assert "还有 7 个工作日" in row.text
 
@@ -261,12 +261,12 @@ def test_the_rules_file_gives_the_defaults_and_admin_edits_win(tmp_path: Path, s
     path = tmp_path / "rules.toml"
     path.write_text(GOOD_FILE, encoding="utf-8")
     migrated(sqlite_url)
-    services = build_services(Settings(database_url=sqlite_url, rules_file=path))
+    services = build(Settings(database_url=sqlite_url, rules_file=path)).services
     try:
         expected = Rules(
             reminder_offsets=(20, 10, 5, 0), answer_within=5, quiet_start=time(22, 30), quiet_end=time(7, 30)
         )
-        assert services.scheduler.current_rules() == expected
+        assert services.office.current_rules() == expected
         settings = services.office_settings
         views = {view.name: view for view in settings.rules()}
         assert (views["answer_within"].value, views["answer_within"].from_file) == ("5", True)
@@ -274,11 +274,11 @@ def test_the_rules_file_gives_the_defaults_and_admin_edits_win(tmp_path: Path, s
         assert not views["snooze_max"].from_file
 
         settings.set_rule("answer_within", "8", actor="test")
-        assert services.scheduler.current_rules().answer_within == 8
+        assert services.office.current_rules().answer_within == 8
         settings.reset_rule("answer_within", actor="test")
-        assert services.scheduler.current_rules() == expected
+        assert services.office.current_rules() == expected
         settings.set_rule("answer_within", "3", actor="test")  # the built-in value, not the file's
-        assert services.scheduler.current_rules().answer_within == 3
+        assert services.office.current_rules().answer_within == 3
     finally:
         services.close()
 

@@ -350,7 +350,7 @@ async def test_inspect_on_site_sets_a_date_and_reminds_the_reviewer_that_day(bot
 
     for day in (date(2026, 11, 24), date(2026, 11, 25), date(2026, 11, 26)):
         bot.clock.set(datetime(day.year, day.month, day.day, 9, 0, tzinfo=SHANGHAI).astimezone(UTC))
-        bot.services.scheduler.tick()
+        bot.services.daily_run.tick()
         await bot.deliver()
     reminders = [m for m in bot.api.sent(REVIEWER) if (m.text or "").startswith("【现场核查提醒】第1项")]
     assert len(reminders) == 1

@@ -45,7 +45,7 @@ async def asked(bot: BotHarness) -> tuple[SpotCheck, SentMessage]:
     with bot.services.sessions() as session, session.begin():
         session.add(ItemLadder(item_id=1, level=3, since=date(2026, 8, 1), yellow_count=2))
     bot.clock.set(at(DUE, 9))
-    bot.services.scheduler.tick()
+    bot.services.daily_run.tick()
     await bot.deliver()
     check = rows(bot, SpotCheck)[0]
     return check, bot.api.last_sent(SUPERVISOR)
@@ -56,12 +56,12 @@ async def test_the_supervisor_is_asked_once_on_the_due_day_and_confirms(bot: Bot
     sign_off(bot, "1", utc(SIGNED, 2))
     add_checks(bot, DUE)
     bot.clock.set(at(date(2026, 11, 19), 9))
-    bot.services.scheduler.tick()
+    bot.services.daily_run.tick()
     assert [r for r in rows(bot, OutboxMessage) if r.kind == "spotcheck_due"] == []  # not yet due
     bot.clock.set(at(DUE, 9))
-    bot.services.scheduler.tick()
+    bot.services.daily_run.tick()
     bot.clock.set(at(date(2026, 11, 23), 9))
-    bot.services.scheduler.tick()
+    bot.services.daily_run.tick()
     due = [r for r in rows(bot, OutboxMessage) if r.kind == "spotcheck_due"]
     assert [r.chat_id for r in due] == [SUPERVISOR]  # once, to the supervisor only
 
@@ -137,7 +137,7 @@ async def test_a_reopened_item_is_back_under_dispatch(bot: BotHarness) -> None:
     (reply,) = await bot.send(SUPERVISOR, "/reopen 1 2026-12-31 问题反弹")
     assert (reply.text or "").startswith("第1项 事项1 已重新纳入整改")
     bot.clock.set(at(date(2026, 12, 1), 9))  # a dispatch day
-    bot.services.scheduler.tick()
+    bot.services.daily_run.tick()
     kinds = {r.kind for r in rows(bot, OutboxMessage) if r.chat_id == OFFICER}
     assert "dispatch" in kinds
     assert rows(bot, SpotCheck)[0].status == SpotCheckStatus.REOPENED  # the check due was the one acted on

@@ -10,7 +10,6 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from bot.wiring import Services
 from ledger.complaints import (
     KnownComplaint,
     complaint_item_number,
@@ -20,6 +19,7 @@ from ledger.complaints import (
 )
 from ledger.model import ItemStatus, Role, UnitRole
 from scheduler.rules import Level
+from services.container import Services
 from services.items import normalize_number
 from storage.models import AuditEntry, Item, ItemUnit, Unit
 from storage.review import Complaint

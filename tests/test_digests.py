@@ -36,7 +36,7 @@ def digests(bot: BotHarness, kind: str = "digest") -> list[OutboxMessage]:
 
 async def tick_at(bot: BotHarness, moment: datetime) -> None:
     bot.clock.set(moment)
-    bot.services.scheduler.tick()
+    bot.services.daily_run.tick()
 
 
 def signoff(bot: BotHarness, number: str, status: SignOffStatus, decided: datetime | None) -> None:
@@ -74,7 +74,7 @@ async def test_the_daily_digest_goes_out_at_half_past_eight_on_working_days_only
     assert not [m for m in bot.api.sent(OFFICER) if "督办日报" in (m.text or "")]
 
     # Not twice a day, whatever the tick does.
-    bot.services.scheduler.tick()
+    bot.services.daily_run.tick()
     assert len(digests(bot)) == 1
 
     # Monday after the digest: a report with a photo, a sign-off approved, one under review.

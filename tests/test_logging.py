@@ -10,9 +10,9 @@ import pytest
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot.context import BotContext
 from bot.logs import REDACTED, RedactingFilter, configure_logging
 from bot.loopback_api import DEFAULT_TOKEN
+from handlers.context import BotContext
 from tests.harness import BotHarness
 
 USER, BLOCKED = 820_001, 820_002

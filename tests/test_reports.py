@@ -17,7 +17,7 @@ from matplotlib.colors import to_rgb
 from PIL import Image
 from sqlalchemy import update
 
-from bot.wiring import Services
+from bot.wiring import build_renderer
 from ledger.access import Viewer
 from ledger.clock import ManualClock
 from ledger.importer import parse_ledger_file
@@ -26,10 +26,13 @@ from ledger.reporting import Month, ReportItem, UnitProgress, parse_month, statu
 from reports.chart import BAR_COLOR, FONT_PATH, progress_chart, progress_figure
 from reports.month import BODY_FONT
 from services.accounts import TelegramUser
+from services.container import Services
 from services.errors import DubanError
 from storage.models import Item
 from tests.conftest import JIAYUGUAN, CliRunner
 from tests.harness import ADMIN_ID, BotHarness
+
+RENDERER = build_renderer(ZoneInfo("Asia/Shanghai"))
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 REPORTER_ID = 730_001
@@ -97,8 +100,8 @@ def test_chart_draws_each_unit_with_the_shipped_cjk_font() -> None:
     assert FONT_PATH.parent.parent.name == "mplfonts"
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # "Glyph … missing from font(s)" would fail here
-        figure = progress_figure(rows)
-        png = progress_chart(rows)
+        figure = progress_figure(rows, RENDERER)
+        png = progress_chart(rows, RENDERER)
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     image = Image.open(io.BytesIO(png))
     assert image.width == 800
@@ -126,10 +129,10 @@ def _has_cjk(text: str) -> bool:
 
 
 def test_chart_in_english_and_with_no_unit() -> None:
-    figure = progress_figure([UnitProgress("市住建局", 1, 100.0, ())], locale="en")
+    figure = progress_figure([UnitProgress("市住建局", 1, 100.0, ())], RENDERER, locale="en")
     texts = {t.get_text() for t in figure.findobj(match=lambda o: hasattr(o, "get_text"))}
     assert {"Progress by responsible unit", "100% (1 item)"} <= texts
-    assert progress_chart([]).startswith(b"\x89PNG")
+    assert progress_chart([], RENDERER).startswith(b"\x89PNG")
 
 
 # ---- the month's notice ---------------------------------------------------------------------------

@@ -81,7 +81,7 @@ async def test_a_reminder_is_written_at_midnight_and_delivered_after_the_quiet_h
     await setup_ledger(bot, date(2026, 12, 31))
     day = date(2026, 12, 11)  # 14 working days before 31 December
     bot.clock.set(at(day, 0, 5))
-    result = bot.services.scheduler.tick()
+    result = bot.services.daily_run.tick()
     assert result.ran_days
     rows = [r for r in outbox(bot) if r.kind == "reminder"]
     assert [r.chat_id for r in rows] == [OFFICER]
@@ -99,7 +99,7 @@ async def test_a_reminder_is_written_at_midnight_and_delivered_after_the_quiet_h
     assert message.button_data() == [f"nr:{rows[0].item_id}", f"na:{rows[0].id}", f"ns:{rows[0].id}"]
     assert outbox(bot)[0].telegram_message_id == message.message_id
 
-    assert not bot.services.scheduler.tick().ran_days
+    assert not bot.services.daily_run.tick().ran_days
     assert (await bot.deliver()).sent == 0
     assert len(bot.api.sent(OFFICER)) == 1
 
@@ -108,7 +108,7 @@ async def test_messages_due_together_to_one_person_are_merged(bot: BotHarness) -
     await setup_ledger(bot, date(2026, 12, 31), date(2026, 12, 31), None)
     day = date(2026, 12, 16)  # a dispatch day and the 11th working day before 31 December
     bot.clock.set(at(day, 9, 0))
-    bot.services.scheduler.tick()
+    bot.services.daily_run.tick()
     assert (await bot.deliver()).sent == 2  # the officer's merged dispatches and the supervisor's digest
     (message,) = bot.api.sent(OFFICER)
     for number in ("1", "2", "3"):
@@ -120,9 +120,9 @@ async def test_messages_due_together_to_one_person_are_merged(bot: BotHarness) -
 async def test_catch_up_after_downtime_sends_once_and_marks_old_dispatches_missed(bot: BotHarness) -> None:
     await setup_ledger(bot, date(2026, 12, 31))
     bot.clock.set(at(date(2026, 10, 20), 9))
-    bot.services.scheduler.tick()
+    bot.services.daily_run.tick()
     bot.clock.set(at(date(2026, 12, 22), 9))  # down since 20 October
-    result = bot.services.scheduler.tick()
+    result = bot.services.daily_run.tick()
     assert result.missed_dispatch_days == [date(2026, 11, 2), date(2026, 11, 16), date(2026, 12, 1)]
     kinds = sorted(r.kind for r in outbox(bot) if r.created_at == bot.clock.now())
     assert kinds.count("dispatch") == 1
@@ -132,12 +132,16 @@ async def test_catch_up_after_downtime_sends_once_and_marks_old_dispatches_misse
         assert missed == 3
 
 
-async def test_a_429_storm_delays_but_loses_nothing(bot: BotHarness) -> None:
+async def test_a_429_storm_delays_but_loses_nothing(tmp_path: Path, clock: ManualClock) -> None:
+    sleeps = RecordedSleeps()  # the sender's sleep is injected: record instead of waiting
+    async with running_bot(tmp_path, clock, sleep=sleeps) as bot:
+        await _storm(bot, sleeps)
+
+
+async def _storm(bot: BotHarness, sleeps: RecordedSleeps) -> None:
     await setup_ledger(bot, date(2026, 12, 31))
-    sleeps = RecordedSleeps()
-    bot.services.sender._sleep = sleeps  # the sender's sleep is injected; record instead of waiting
     bot.clock.set(at(date(2026, 12, 16), 9))
-    bot.services.scheduler.tick()
+    bot.services.daily_run.tick()
     bot.api.inject_429(times=4, retry_after=3)
     result = await bot.deliver()
     assert result.too_many_requests == 4
@@ -152,7 +156,7 @@ async def test_a_blocked_officer_is_marked_unreachable_and_the_admin_and_leader_
     await setup_ledger(bot, date(2026, 12, 31))
     bot.api.block(OFFICER)
     bot.clock.set(at(date(2026, 12, 16), 9))
-    bot.services.scheduler.tick()
+    bot.services.daily_run.tick()
     result = await bot.deliver()
     assert result.unreachable == 1
     with bot.services.sessions() as session:
@@ -166,11 +170,11 @@ async def test_a_blocked_officer_is_marked_unreachable_and_the_admin_and_leader_
 async def test_a_crash_between_claim_and_send_resends_once_on_record(bot: BotHarness) -> None:
     await setup_ledger(bot, date(2026, 12, 31))
     bot.clock.set(at(date(2026, 12, 16), 9))
-    bot.services.scheduler.tick()
-    claimed = bot.services.sender._claim()  # claimed and committed, then the process dies
+    bot.services.daily_run.tick()
+    claimed = bot.sender._claim()  # claimed and committed, then the process dies
     assert claimed
     assert bot.api.sent(OFFICER) == []
-    assert bot.services.sender.recover() == 2  # the officer's dispatch and the supervisor's digest
+    assert bot.sender.recover() == 2  # the officer's dispatch and the supervisor's digest
     assert (await bot.deliver()).sent == 2
     assert (await bot.deliver()).sent == 0
     assert len(bot.api.sent(OFFICER)) == 1
@@ -184,9 +188,9 @@ async def test_a_crash_between_claim_and_send_resends_once_on_record(bot: BotHar
 async def test_sent_rows_are_never_sent_again_after_a_restart(bot: BotHarness) -> None:
     await setup_ledger(bot, date(2026, 12, 31))
     bot.clock.set(at(date(2026, 12, 16), 9))
-    bot.services.scheduler.tick()
+    bot.services.daily_run.tick()
     await bot.deliver()
-    assert bot.services.sender.recover() == 0
+    assert bot.sender.recover() == 0
     assert (await bot.deliver()).sent == 0
     assert len(bot.api.sent(OFFICER)) == 1
 
@@ -194,10 +198,10 @@ async def test_sent_rows_are_never_sent_again_after_a_restart(bot: BotHarness) -
 async def test_unanswered_dispatch_climbs_to_blue_and_a_report_lowers_it(bot: BotHarness) -> None:
     await setup_ledger(bot, date(2027, 6, 30), percent=60)
     bot.clock.set(at(date(2026, 11, 16), 9))  # dispatch day; answer due 19 November
-    bot.services.scheduler.tick()
+    bot.services.daily_run.tick()
     for day in (date(2026, 11, 17), date(2026, 11, 23), date(2026, 11, 24)):
         bot.clock.set(at(day, 9))
-        bot.services.scheduler.tick()
+        bot.services.daily_run.tick()
     with bot.services.sessions() as session:
         (escalation,) = session.scalars(select(Escalation))
         assert (escalation.level, escalation.reason) == (Level.BLUE, "dispatch_unanswered")
@@ -220,7 +224,7 @@ async def test_unanswered_dispatch_climbs_to_blue_and_a_report_lowers_it(bot: Bo
 async def test_nothing_but_urgent_messages_go_out_in_quiet_hours(bot: BotHarness, hour: int) -> None:
     await setup_ledger(bot, date(2026, 12, 31))
     bot.clock.set(at(date(2026, 12, 16), 9))
-    bot.services.scheduler.tick()
+    bot.services.daily_run.tick()
     day = date(2026, 12, 16) if hour >= 21 else date(2026, 12, 17)
     bot.clock.set(at(day, hour, 0))
     with bot.services.sessions() as session, session.begin():
@@ -233,7 +237,7 @@ async def _reminded(bot: BotHarness) -> tuple[OutboxMessage, int]:
     """A delivered 14-day reminder for item 1 (deadline 31 December); returns its row and message id."""
     await setup_ledger(bot, date(2026, 12, 31))
     bot.clock.set(at(date(2026, 12, 11), 9))
-    bot.services.scheduler.tick()
+    bot.services.daily_run.tick()
     await bot.deliver()
     (row,) = [r for r in outbox(bot) if r.kind == "reminder"]
     assert row.telegram_message_id is not None
@@ -326,11 +330,11 @@ async def test_the_job_queue_runs_the_tick_and_the_sender(tmp_path: Path, clock:
 async def test_the_ladder_does_not_move_at_weekends(bot: BotHarness) -> None:
     await setup_ledger(bot, date(2026, 11, 20), percent=30)  # deadline Friday 20 November
     bot.clock.set(at(date(2026, 11, 21), 9))  # Saturday: the deadline has passed, but nobody works
-    bot.services.scheduler.tick()
+    bot.services.daily_run.tick()
     with bot.services.sessions() as session:
         assert session.scalars(select(Escalation)).all() == []
     bot.clock.set(at(date(2026, 11, 23), 9))  # Monday
-    bot.services.scheduler.tick()
+    bot.services.daily_run.tick()
     with bot.services.sessions() as session:
         (escalation,) = session.scalars(select(Escalation))
         assert (escalation.level, escalation.reason) == (Level.YELLOW, "deadline_passed")
@@ -345,13 +349,13 @@ async def test_an_item_with_a_cadence_of_its_own(bot: BotHarness) -> None:
     (done,) = await bot.send(ADMIN_ID, "/cadence 1 5,20")
     assert done.text == "第1项今后每月5、20日调度（遇节假日顺延至下一个工作日）。"
     bot.clock.set(at(date(2026, 12, 4), 9))
-    bot.services.scheduler.tick()
+    bot.services.daily_run.tick()
     bot.clock.set(at(date(2026, 12, 7), 9))  # 5 December is a Saturday: item 1 is asked on Monday the 7th
-    result = bot.services.scheduler.tick()
+    result = bot.services.daily_run.tick()
     assert result.dispatches == 1
     assert [r.item_id for r in outbox(bot) if r.kind == "dispatch"] == [1]
     bot.clock.set(at(date(2026, 12, 16), 9))  # the office's day: item 2 only
-    bot.services.scheduler.tick()
+    bot.services.daily_run.tick()
     assert sorted(r.item_id for r in outbox(bot) if r.kind == "dispatch") == [1, 2]
     (listed,) = await bot.send(ADMIN_ID, "/cadence")
     assert "第1项：每月5、20日" in listed.text

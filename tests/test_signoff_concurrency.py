@@ -11,10 +11,10 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select, text
 
-from bot.wiring import Services
 from ledger.access import Viewer
 from ledger.model import ItemSpec, ParsedLedger, Role, Target
 from services.accounts import TelegramUser
+from services.container import Services
 from services.errors import DubanError
 from storage.review import SignOffRequest, SignOffReview, SignOffStatus
 

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import Engine, create_engine, select
 
 from bot.config import Settings
-from bot.wiring import build_services
+from bot.simulate import copy_rows, copy_store, read_options, simulate
+from bot.wiring import build
 from ledger.model import ItemSpec, ParsedLedger, Role, Target
 from scheduler.calendar import WorkCalendar
 from scheduler.rules import dispatch_days_between
-from scheduler.simulate import copy_rows, copy_store, read_options, simulate
 from storage.db import create_db_engine
 from storage.schema import metadata
 from tests.conftest import CliRunner, migrated
@@ -224,7 +224,7 @@ def test_a_database_not_set_up_is_refused_and_not_created(cli: CliRunner) -> Non
 def filled(db_url: str, tmp_path: Path) -> str:
     """A store (SQLite or PostgreSQL) with an item, a person and a report."""
     migrated(db_url)
-    services = build_services(Settings(database_url=db_url, data_dir=tmp_path / "data"))
+    services = build(Settings(database_url=db_url, data_dir=tmp_path / "data")).services
     try:
         services.ledger.import_ledger(
             ParsedLedger(
@@ -265,7 +265,7 @@ def test_copy_store_copies_every_row_of_either_backend(filled: str, tmp_path: Pa
 
 def test_row_copy_from_sqlite_too(tmp_path: Path, sqlite_url: str) -> None:
     migrated(sqlite_url)
-    services = build_services(Settings(database_url=sqlite_url, data_dir=tmp_path / "data"))
+    services = build(Settings(database_url=sqlite_url, data_dir=tmp_path / "data")).services
     services.roster.add_person(OFFICER, unit=None, role=Role.LEADERSHIP, actor="test", telegram_user_id=9001)
     services.close()
     source = create_db_engine(sqlite_url)

@@ -12,8 +12,9 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from bot.config import Settings
-from bot.wiring import Services, build_services
+from bot.wiring import build
 from ledger.model import ItemSpec, Measure, ParsedLedger, Target
+from services.container import Services
 from storage.db import DatabaseNotMigratedError, create_db_engine, current_revision, head_revision, upgrade
 from storage.models import AuditEntry, EvidenceFile, Item, Person
 from storage.schema import metadata
@@ -21,7 +22,7 @@ from storage.schema import metadata
 
 def test_unmigrated_database_is_refused(db_url: str) -> None:
     with pytest.raises(DatabaseNotMigratedError) as caught:
-        build_services(Settings(database_url=db_url))
+        build(Settings(database_url=db_url))
     assert caught.value.current is None
     assert caught.value.head == head_revision()
 

@@ -23,7 +23,6 @@ the chat would, so the ladder moves back exactly as it would for real. All chanc
 
 from __future__ import annotations
 
-import functools
 import random
 import sqlite3
 import tempfile
@@ -39,12 +38,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.wiring import Services, build_services
+from bot.wiring import Overrides, build
 from ledger.clock import ManualClock
 from ledger.model import Role
-from scheduler.engine import LAST_DAY
 from services.accounts import TelegramUser
+from services.container import Services
 from services.errors import DubanError
+from services.office import LAST_DAY
 from storage import scheduler_queries as sq
 from storage.db import DatabaseNotMigratedError, create_db_engine, ensure_migrated, head_revision, upgrade
 from storage.models import Item, Person
@@ -166,11 +166,11 @@ def simulate(settings: Settings, options: SimulationOptions) -> Timeline:
             }
         )
         clock = ManualClock(datetime.combine(options.start, TICK_AT, tzinfo=settings.tz))
-        services = build_services(on_copy, clock=clock)
+        duban = build(on_copy, Overrides(clock=clock))
         try:
-            return _Run(services, clock, options).timeline()
+            return _Run(duban.services, clock, options).timeline()
         finally:
-            services.close()
+            duban.close()
 
 
 def copy_store(database_url: str, target: Path) -> None:
@@ -226,10 +226,9 @@ class _Run:
     def __init__(self, services: Services, clock: ManualClock, options: SimulationOptions) -> None:
         self._sessions = services.sessions
         self._renderer = services.renderer
-        self._tz = services.settings.tz
-        self._engine = services.scheduler
-        # The calendar package answers the same day thousands of times in a long run: ask it once a day.
-        self._engine.calendar_source = functools.cache(self._engine.calendar_source)
+        self._office = services.office
+        self._tz = services.office.tz
+        self._daily_run = services.daily_run
         self._accounts = services.accounts
         self._reports = services.reports
         self._clock = clock
@@ -249,7 +248,7 @@ class _Run:
         moment = self._clock.now()
         while moment < end:
             self._clock.set(moment)
-            self._engine.tick()
+            self._daily_run.tick()
             self._answer_due(moment)
             self._deliver(moment)
             moment = self._next_moment(moment)
@@ -316,9 +315,9 @@ class _Run:
             return
         if self._random.random() >= self._options.answer_rate:
             return
-        calendar = self._engine.calendar(session)
+        calendar = self._office.calendar(session)
         today = now.astimezone(self._tz).date()
-        last = calendar.add_working_days(today, self._engine.rules(session).answer_within)
+        last = calendar.add_working_days(today, self._office.rules(session).answer_within)
         if row.due_date is not None:
             last = max(today, min(last, row.due_date))
         days = [d for d in _days(today, last) if calendar.is_working_day(d)] or [today]

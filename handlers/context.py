@@ -6,7 +6,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.wiring import Services
+from services.container import Services
 
 
 class BotData:
@@ -14,7 +14,6 @@ class BotData:
 
     def __init__(self) -> None:
         self._services: Services | None = None
-        self._outbox_bot: ExtBot[None] | None = None
 
     def attach(self, services: Services) -> None:
         self._services = services
@@ -22,21 +21,6 @@ class BotData:
     def detach(self) -> Services | None:
         services, self._services = self._services, None
         return services
-
-    @property
-    def outbox_bot(self) -> ExtBot[None]:
-        """The bot the outbox sender sends with (set when the scheduler starts)."""
-        if self._outbox_bot is None:
-            raise RuntimeError("the scheduler is not started")
-        return self._outbox_bot
-
-    @outbox_bot.setter
-    def outbox_bot(self, bot: ExtBot[None]) -> None:
-        self._outbox_bot = bot
-
-    @property
-    def outbox_bot_or_none(self) -> ExtBot[None] | None:
-        return self._outbox_bot
 
     @property
     def services(self) -> Services:

@@ -25,9 +25,9 @@ from ledger.model import Role
 from messages.render import Renderer
 from messages.split import TELEGRAM_LIMIT
 from scheduler.limits import RateLimiter
-from scheduler.outbox import Outbox
 from scheduler.rules import Rules, in_quiet_hours
 from services import audit
+from services.outbox import Outbox
 from storage import queries
 from storage import scheduler_queries as sq
 from storage.models import Person

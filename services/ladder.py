@@ -1,0 +1,213 @@
+"""The escalation ladder as the services move it (督办提醒 → 预警 → 通报 → 约谈 → 问责): a level issued with its
+reason and messages, a report that answers and lowers it, a sign-off that ends it, a level issued by hand.
+
+Which level is due is decided by the pure rules in `scheduler/rules.py`; this module records and tells.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledger.model import Role, UnitRole
+from scheduler.rules import Escalation as Step
+from scheduler.rules import Level, level_after_report
+from services import audit
+from services.office import Office
+from services.outbox import Button, Outbox
+from storage import complaint_queries as cq
+from storage import scheduler_queries as sq
+from storage.models import Item
+from storage.scheduling import Escalation, ItemLadder
+
+LEVEL_KIND = {
+    Level.BLUE: "blue",
+    Level.YELLOW: "yellow",
+    Level.RED: "red",
+    Level.SUMMONS: "summons",
+    Level.REFERRAL: "referral",
+}
+
+
+def notice_params(item: Item) -> dict[str, Any]:
+    """What every reminder and notice about an item says of it."""
+    return {"number": item.number, "title": item.title, "percent": item.percent, "deadline": item.deadline}
+
+
+def ladder_levels(session: Session, item_ids: Sequence[int]) -> dict[int, int]:
+    return {item_id: ladder.level for item_id, ladder in sq.ladders_of(session, item_ids).items()}
+
+
+class Ladder:
+    def __init__(self, office: Office) -> None:
+        self._office = office
+
+    def item_buttons(
+        self, person: sq.Recipient, item: Item, *, snooze: bool = False
+    ) -> Callable[[int], list[Button]]:
+        """立即报送 / 已知悉 (and 顺延一个工作日 under a reminder) in the person's language."""
+        label = self._office.renderer.label
+
+        def make(outbox_id: int) -> list[Button]:
+            buttons = [
+                Button(label(person.locale, "button", "report"), f"nr:{item.number}"),
+                Button(label(person.locale, "button", "ack"), f"na:{outbox_id}"),
+            ]
+            if snooze:
+                buttons.append(Button(label(person.locale, "button", "snooze"), f"ns:{outbox_id}"))
+            return buttons
+
+        return make
+
+    def climb(
+        self,
+        session: Session,
+        outbox: Outbox,
+        item: Item,
+        ladder: ItemLadder,
+        step: Step,
+        today: date,
+        issued_by: int | None,
+        *,
+        urgent: bool = False,
+    ) -> Escalation:
+        """Record the item's new level and queue its messages to the level's recipients."""
+        now = self._office.now()
+        if ladder not in session:
+            session.add(ladder)
+        ladder.level = int(step.level)
+        ladder.since = today
+        if step.level == Level.YELLOW:
+            ladder.yellow_count += 1
+        escalation = Escalation(
+            item_id=item.id, level=int(step.level), reason=step.reason, issued_at=now, issued_by=issued_by
+        )
+        session.add(escalation)
+        audit.record(
+            session, at=now, actor="scheduler" if issued_by is None else f"person:{issued_by}", action="escalate",
+            entity="item", entity_id=item.number, after={"level": int(step.level), "reason": step.reason},
+        )  # fmt: skip
+        kind = LEVEL_KIND[step.level]
+        params = {
+            **notice_params(item), "reason": step.reason, "level": int(step.level), "history": [],
+            "rules": asdict(self._office.rules(session)),
+        }  # fmt: skip
+        if step.level >= Level.SUMMONS:
+            # The proposal carries the item's ladder so far: the draft of the referral text.
+            params["history"] = [
+                (self._office.local_day(e.issued_at), str(e.level), e.reason)
+                for e in sq.escalations_of(session, item.id)
+            ]
+        for person in self.recipients(session, item, step.level):
+            outbox.add(
+                f"esc:{item.id}:{int(step.level)}:{today.isoformat()}", person, kind, params, item=item,
+                level=int(step.level), buttons=self.item_buttons(person, item) if step.level <= Level.YELLOW else None,
+                urgent=urgent,
+            )  # fmt: skip
+        return escalation
+
+    def recipients(self, session: Session, item: Item, level: Level) -> list[sq.Recipient]:
+        """Who hears of a level: the officers (督办提醒), with their leaders (预警), the supervisors and the
+        leaders (通报), the supervisors (约谈, 问责); and a complaint's leader in charge, of every level."""
+        groups: list[tuple[UnitRole, tuple[Role, ...]]]
+        if level <= Level.BLUE:
+            groups = [(UnitRole.RESPONSIBLE, (Role.OFFICER,))]
+        elif level == Level.YELLOW:
+            groups = [(UnitRole.RESPONSIBLE, (Role.OFFICER, Role.LEADER))]
+        elif level == Level.RED:
+            groups = [(UnitRole.SUPERVISING, (Role.SUPERVISOR,)), (UnitRole.RESPONSIBLE, (Role.LEADER,))]
+        else:
+            groups = [(UnitRole.SUPERVISING, (Role.SUPERVISOR,))]
+        found: list[sq.Recipient] = []
+        for unit_role, roles in groups:
+            for person in sq.recipients(session, [item.id], unit_role, roles).get(item.id, []):
+                if person not in found:
+                    found.append(person)
+        found += [p for p in cq.complaint_leaders(session, [item.id]).get(item.id, []) if p not in found]
+        return found
+
+    # ---- reactions -----------------------------------------------------------------------------
+
+    def on_report(self, session: Session, item: Item, percent_before: int, percent_after: int) -> None:
+        """A progress report answers the open dispatches, acknowledges the level and, when the percent
+        went up, lowers the item one level."""
+        now = self._office.now()
+        today = self._office.local_day(now)
+        for dispatch in sq.dispatches_of(session, [item.id]).get(item.id, []):
+            if dispatch.answered_at is None and not dispatch.missed:
+                dispatch.answered_at = now
+        ladder = session.get(ItemLadder, item.id)
+        if ladder is None:
+            if percent_after > percent_before:
+                session.add(
+                    ItemLadder(item_id=item.id, level=0, since=None, yellow_count=0, last_progress=today)
+                )
+            return
+        for escalation in session.scalars(
+            select(Escalation).where(Escalation.item_id == item.id, Escalation.acknowledged_at.is_(None))
+        ):
+            escalation.acknowledged_at = now
+        lowered = level_after_report(Level(ladder.level), percent_before, percent_after)
+        if lowered != ladder.level:
+            ladder.level = int(lowered)
+            ladder.since = today
+        if percent_after > percent_before:
+            ladder.last_progress = today
+
+    def end(self, session: Session, item: Item) -> None:
+        """A sign-off ends the ladder."""
+        ladder = session.get(ItemLadder, item.id)
+        if ladder is not None:
+            ladder.level = 0
+            ladder.since = None
+
+    def escalate_by_hand(
+        self,
+        session: Session,
+        item: Item,
+        level: Level,
+        person_id: int,
+        note: str | None,
+        *,
+        urgent: bool = False,
+    ) -> Escalation:
+        """A supervisor issues a level by hand (/warn, /notice, /summon); an admin's may be urgent: it goes
+        out even in the quiet hours."""
+        escalation = self._issue_now(
+            session, item, lambda _current: Step(level, "by_hand"), person_id, urgent=urgent
+        )
+        escalation.note = note
+        return escalation
+
+    def raise_one_level(self, session: Session, item: Item, reason: str, issued_by: int | None) -> Escalation:
+        """Move the item one level up the ladder now, e.g. a repeated complaint (重复举报) raises the one it
+        repeats: 0 → 督办提醒, 督办提醒 → 预警, …; at 问责 it stays and the level is issued again."""
+        return self._issue_now(
+            session, item, lambda current: Step(Level(min(current + 1, Level.REFERRAL)), reason), issued_by
+        )
+
+    def _issue_now(
+        self,
+        session: Session,
+        item: Item,
+        step_from: Callable[[int], Step],
+        issued_by: int | None,
+        *,
+        urgent: bool = False,
+    ) -> Escalation:
+        now = self._office.now()
+        outbox = self._office.outbox(session, now)
+        ladder = session.get(ItemLadder, item.id) or ItemLadder(
+            item_id=item.id, level=0, since=None, yellow_count=0
+        )
+        step = step_from(ladder.level)
+        escalation = self.climb(
+            session, outbox, item, ladder, step, self._office.local_day(now), issued_by, urgent=urgent
+        )
+        outbox.write()
+        return escalation

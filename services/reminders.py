@@ -1,0 +1,104 @@
+"""The buttons under a reminder or warning: 已知悉 (acknowledge) and 顺延一个工作日 (snooze); 立即报送 opens a
+report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from services import audit
+from services.errors import DubanError
+from services.ladder import Ladder
+from services.office import Office
+from storage import scheduler_queries as sq
+from storage.models import Item
+from storage.scheduling import OutboxMessage
+
+
+@dataclass(frozen=True)
+class Snoozed:
+    number: str
+    until: datetime
+
+
+class ReminderActions:
+    def __init__(self, office: Office, ladder: Ladder) -> None:
+        self._office = office
+        self._ladder = ladder
+
+    @staticmethod
+    def _own_row(session: Session, person_id: int | None, outbox_id: int) -> OutboxMessage:
+        row = session.get(OutboxMessage, outbox_id)
+        if row is None or row.person_id is None or row.person_id != person_id:
+            raise DubanError("reminder/not_yours")
+        return row
+
+    def acknowledge(self, person_id: int | None, outbox_id: int) -> str | None:
+        """Record that the recipient saw it; the item's open escalations count as acknowledged.
+
+        Returns the item number, if the message was about one.
+        """
+        now = self._office.now()
+        with self._office.sessions() as session, session.begin():
+            row = self._own_row(session, person_id, outbox_id)
+            if row.acknowledged_at is None:
+                row.acknowledged_at = now
+                audit.record(
+                    session, at=now, actor=f"person:{person_id}", action="acknowledge", entity="outbox",
+                    entity_id=row.id, after={"kind": row.kind, "item_id": row.item_id},
+                )  # fmt: skip
+            if row.item_id is None:
+                return None
+            for escalation in sq.escalations_of(session, row.item_id):
+                if (
+                    escalation.acknowledged_at is None
+                    and row.level is not None
+                    and escalation.level <= row.level
+                ):
+                    escalation.acknowledged_at = now
+            item = session.get(Item, row.item_id)
+            return item.number if item else None
+
+    def snooze(self, person_id: int | None, outbox_id: int) -> Snoozed:
+        """Send the reminder again one working day later: at most `snooze_max` times, never past its deadline."""
+        now = self._office.now()
+        with self._office.sessions() as session, session.begin():
+            row = self._own_row(session, person_id, outbox_id)
+            original = session.get(OutboxMessage, row.snooze_of_id) if row.snooze_of_id else row
+            assert original is not None
+            rules = self._office.rules(session)
+            if row.kind != "reminder" or row.due_date is None or row.item_id is None:
+                raise DubanError("reminder/not_snoozable")
+            done = sq.snoozes_of(session, original.id)
+            if done >= rules.snooze_max:
+                raise DubanError("reminder/snooze_limit", limit=rules.snooze_max)
+            local = now.astimezone(self._office.tz)
+            calendar = self._office.calendar(session)
+            next_day = calendar.add_working_days(local.date(), 1)
+            if next_day > row.due_date:
+                raise DubanError("reminder/snooze_past_deadline", deadline=row.due_date)
+            until = datetime.combine(next_day, local.time(), tzinfo=self._office.tz)
+            item = session.get(Item, row.item_id)
+            assert item is not None
+            assert row.person_id is not None
+            person = sq.persons(session, [row.person_id])[row.person_id]
+            assert person.telegram_user_id is not None
+            recipient = sq.Recipient(person.id, person.telegram_user_id, person.locale, person.name)
+            outbox = self._office.outbox(session, now)
+            params = {
+                "number": item.number, "title": item.title, "percent": item.percent, "deadline": row.due_date,
+                "days": calendar.working_days_between(next_day, row.due_date), "ref": "item",
+            }  # fmt: skip
+            outbox.add(
+                f"snz:{original.id}:{done + 1}", recipient, "reminder", params,
+                item=item, buttons=self._ladder.item_buttons(recipient, item, snooze=True), due_date=row.due_date,
+                not_before=until, snooze_of=original.id,
+            )  # fmt: skip
+            outbox.write()
+            audit.record(
+                session, at=now, actor=f"person:{person_id}", action="snooze", entity="outbox", entity_id=row.id,
+                after={"until": until.isoformat()},
+            )  # fmt: skip
+            return Snoozed(item.number, until)
