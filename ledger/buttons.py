@@ -56,7 +56,8 @@ class Whole(Field[int]):
     def __init__(self, low: int, high: int) -> None:
         self.low = low
         self.high = high
-        self.regex = rf"[0-9]{{1,{len(str(high))}}}"  # not \d: no other scripts' digits
+        # Written one way only (no leading zeros; not \d, which takes other scripts' digits).
+        self.regex = rf"0|[1-9][0-9]{{0,{len(str(high)) - 1}}}"
         self.longest = str(high)
 
     def pack(self, value: int) -> str:
