@@ -4,6 +4,8 @@ go through every kind; here the adapter's part: the answer reaches Telegram."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.loopback_api import SentMessage
 from tests.harness import BotHarness
 from tests.test_chat_report import OFFICER_ID, assert_nothing_stored, item_state, setup_ledger
@@ -32,3 +34,17 @@ async def test_forged_presses_are_answered_as_expired_and_change_nothing(bot: Bo
     assert "0% → 60%" in bot.api.last_sent(OFFICER_ID).text
     assert item_state(bot)[0] == 0
     assert_nothing_stored(bot)
+
+
+async def test_a_press_whose_handler_fails_is_answered_and_the_user_told(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await setup_ledger(bot)
+    (ask,) = await bot.send(OFFICER_ID, "/report 24")
+
+    def broken(person_id: int | None, outbox_id: int) -> str | None:
+        raise RuntimeError("the store went away")
+
+    monkeypatch.setattr(bot.services.reminders, "acknowledge", broken)
+    assert await press(bot, ask, "na:1") is None  # answered all the same: the button stops spinning
+    assert bot.api.last_sent(OFFICER_ID).text.startswith("抱歉，处理您的消息时出错")

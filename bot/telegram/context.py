@@ -22,8 +22,10 @@ class BotData:
     def attach(self, services: Services, memory: ChatMemory) -> None:
         self._services, self._memory = services, memory
 
-    def detach(self) -> None:
-        self._services = self._memory = None
+    def detach(self) -> Services | None:
+        """Let go of the services and the memory; the services that were attached, if any."""
+        services, self._services, self._memory = self._services, None, None
+        return services
 
     @property
     def services(self) -> Services:
