@@ -140,7 +140,8 @@ class ChatPort(Protocol):
 
     async def remove_buttons(self) -> None:
         """Take the buttons off the pressed message (so it cannot be acted on twice from this chat); a
-        message whose buttons are gone already is left as it is."""
+        message whose buttons are gone already is left as it is. A platform that cannot edit messages
+        does nothing: a second press is then refused by what it acts on (decided, gone, expired)."""
 
     async def download(self, file: IncomingFile, path: Path) -> None:
         """Fetch an attached file's bytes into `path`; `FileTooBigError` when the platform refuses its size."""

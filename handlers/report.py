@@ -211,6 +211,7 @@ async def _cancel(turn: Turn, viewer: Viewer) -> None:
 
 DIALOG = Dialog(
     TOPIC,
+    Draft,
     {
         Step.TEXT: {Takes.TEXT: _take_text},
         Step.EVIDENCE: {Takes.FILE: _take_file, "/done": _done},

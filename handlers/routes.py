@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 
 from handlers.chat import Inbound
 from handlers.common import Turn, TurnHandler, button_expired
+from handlers.conversation import load
 from ledger.buttons import ButtonData
 
 B = TypeVar("B", bound=ButtonData)
@@ -129,10 +130,12 @@ class Takes(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Dialog:
-    """A conversation's topic and what each of its steps takes: step → (`Takes` or `/command`) → handler.
-    `cancel` says what `/cancel` dropped; the conversation then ends."""
+    """A conversation's topic, the shape of its data (a dataclass), and what each of its steps takes:
+    step → (`Takes` or `/command`) → handler. `cancel` says what `/cancel` dropped; the conversation then
+    ends. A conversation whose data does not read as `shape` (kept by an older version) is over."""
 
     topic: str
+    shape: type[Any]
     steps: Mapping[str, Mapping[str, TurnHandler]]
     cancel: TurnHandler
 
@@ -148,6 +151,9 @@ class Router:
         conversation = turn.conversation()
         dialog = self.dialogs.get(conversation.topic) if conversation is not None else None
         if conversation is None or dialog is None or event.press is not None:
+            return False
+        if load(dialog.shape, conversation.data) is None:
+            await turn.end_conversation()
             return False
         command = event.command
         if command is not None and command.for_us and command.name == CANCEL:

@@ -182,7 +182,9 @@ async def link_evidence(turn: Turn, viewer: Viewer) -> None:
     await turn.answer(viewer.locale, "chat/signoff/linked", {"linked": linked})
 
 
-DIALOG = Dialog(TOPIC, {step: {Takes.TEXT: _answer_question} for step in (STATEMENT, REASON, DATE)}, _cancel)
+DIALOG = Dialog(
+    TOPIC, Asked, {step: {Takes.TEXT: _answer_question} for step in (STATEMENT, REASON, DATE)}, _cancel
+)
 ROUTES: tuple[Route, ...] = (
     OnCommand(("signoff",), signoff),
     OnCommand(("withdraw",), withdraw),

@@ -76,7 +76,7 @@ async def reopen(turn: Turn, viewer: Viewer) -> None:
     await turn.answer(viewer.locale, "chat/spotcheck/reopened", {"check": view})
 
 
-DIALOG = Dialog(TOPIC, {ASKED: {Takes.REPLY: _take_answer}}, _cancel)
+DIALOG = Dialog(TOPIC, ReopenAsked, {ASKED: {Takes.REPLY: _take_answer}}, _cancel)
 ROUTES: tuple[Route, ...] = (
     OnPress(ConfirmSpotCheck, confirm),
     OnPress(ReopenSpotCheck, ask_reopen),

@@ -4,6 +4,7 @@ conversation mechanism (its `/cancel`, its expiry, its state as plain versioned 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from collections.abc import AsyncIterator
@@ -260,6 +261,17 @@ async def test_the_state_is_plain_versioned_data_at_every_step(chat: FakeChat) -
     (summary,) = await chat.send(OFFICER, "/done")
     await chat.press(OFFICER, "rc:16", under=summary.ref)
     assert chat.to(OFFICER)[-1].text.startswith("已记录第16项进展")
+
+
+async def test_a_conversation_whose_data_no_longer_reads_is_over(chat: FakeChat) -> None:
+    """Kept by an older version whose draft had other fields: the message goes on to the routes."""
+    await chat.send(OFFICER, "/report 16")
+    key = (OFFICER, OFFICER)
+    old = chat.memory.conversations[key]
+    chat.memory.conversations[key] = dataclasses.replace(old, step="text", data={"numero": "16", "pct": 50})
+    (hint,) = await chat.send(OFFICER, "完成2号池清淤")
+    assert hint.text.startswith(UNKNOWN)
+    assert chat.memory.conversations == {}
 
 
 @pytest.mark.parametrize(
