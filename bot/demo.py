@@ -23,8 +23,8 @@ from bot.app import build_application, built, polling, runtime_of
 from bot.config import Settings
 from bot.loopback_api import LoopbackBotApi, SentMessage
 from bot.processing import PerChatUpdateProcessor
+from bot.telegram.context import DubanApp
 from bot.wiring import Overrides
-from handlers.context import DubanApp
 from ledger.clock import ManualClock, VirtualTime
 from ledger.importer import parse_ledger_file
 from ledger.model import Role

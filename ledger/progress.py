@@ -7,9 +7,9 @@ import enum
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from ledger.access import Viewer
+from ledger.errors import DubanError
 from ledger.evidence import IncomingFile
 from ledger.model import ItemStatus, Role, UnitRole
 
@@ -25,13 +25,8 @@ _FROZEN_STATUSES = (ItemStatus.SIGNED_OFF,)
 _RESTARTED_STATUSES = (ItemStatus.NOT_STARTED, ItemStatus.BASICALLY_DONE)
 
 
-class ProgressInputError(ValueError):
+class ProgressInputError(DubanError):
     """Input a report cannot take; `code` names the message (`errors/<code>`), `params` fill it."""
-
-    def __init__(self, code: str, **params: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
 
 
 @dataclass(frozen=True)
@@ -84,8 +79,10 @@ def percent_in_text(text: str) -> int | None:
 
 
 def check_report(current_percent: int, percent: int | None, text: str, *, evidence: int) -> None:
-    """A report says something: text, or at least one piece of evidence. A percent lower than the
-    current one is allowed (a correction) but must say why, in text."""
+    """A report says something: text, or at least one piece of evidence. A percent (0–100) lower than
+    the current one is allowed (a correction) but must say why, in text."""
+    if percent is not None and not 0 <= percent <= 100:
+        raise ProgressInputError("report/bad_percent", value=str(percent))
     if not text.strip() and not evidence:
         raise ProgressInputError("report/needs_text")
     if percent is not None and percent < current_percent and not text.strip():

@@ -23,13 +23,13 @@ from ledger.complaints import (
     find_repeat_of,
 )
 from ledger.dates import parse_chinese_date
+from ledger.errors import DubanError
 from ledger.model import CLOSED_STATUSES, ImportNote, ItemStatus, Role, UnitRole
 from ledger.schedule import DeadlineState, deadline_state
 from ledger.text import short_title
 from scheduler.calendar import WorkCalendar
 from scheduler.rules import Rules
 from services import audit
-from services.errors import DubanError
 from services.ladder import Ladder
 from services.office import Office
 from services.outbox import Outbox

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -22,7 +22,12 @@ BUTTONS_PER_ROW = 5
 @dataclass(frozen=True)
 class Button:
     label: str
-    data: str
+    data: str  # what the button carries back when pressed: a `ledger.buttons` kind, packed
+
+
+def button_rows(buttons: Sequence[Button]) -> list[list[Button]]:
+    """Buttons laid out `BUTTONS_PER_ROW` to a row."""
+    return [list(buttons[i : i + BUTTONS_PER_ROW]) for i in range(0, len(buttons), BUTTONS_PER_ROW)]
 
 
 @dataclass(frozen=True)
@@ -94,8 +99,7 @@ class Outbox:
         self._session.add_all(row for row, _ in fresh)
         self._session.flush()
         for row, make in fresh:
-            buttons = [{"text": b.label, "data": b.data} for b in make(row.id)]
-            rows = [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
+            rows = [[{"text": b.label, "data": b.data} for b in line] for line in button_rows(make(row.id))]
             row.buttons = rows or None
         self._rows.clear()
         return len(fresh)

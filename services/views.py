@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.access import Viewer
 from ledger.clock import Clock
+from ledger.errors import DubanError
 from ledger.model import CLOSED_STATUSES, ItemSpec, ItemStatus, Role, UnitRole
 from ledger.schedule import DeadlineState, Timing, deadline_state, is_stalled, period_start, urgency_key
-from services.errors import DubanError
 from services.items import ItemService
 from services.signoff import SignOffView, signoff_view
 from storage import queries, scheduler_queries
