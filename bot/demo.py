@@ -27,8 +27,8 @@ from bot.processing import PerChatUpdateProcessor
 from ledger.clock import ManualClock
 from ledger.importer import parse_ledger_file
 from ledger.model import Role
-from ledger.roster import parse_roster
 from ledger.reporting import Month
+from ledger.roster import parse_roster
 from reports.chart import progress_chart
 from scheduler import jobs
 from scheduler.limits import RateLimiter
@@ -202,14 +202,18 @@ class Demo:
     def _setup(self, services: Any) -> None:
         parsed = parse_ledger_file(SAMPLE, default_start=FIRST_DAY)
         if parsed.errors or not parsed.items:
-            raise DemoInputError(SAMPLE, "; ".join(services.renderer.note(self._locale, n) for n in parsed.errors))
+            raise DemoInputError(
+                SAMPLE, "; ".join(services.renderer.note(self._locale, n) for n in parsed.errors)
+            )
         outcome = services.ledger.import_ledger(parsed, actor="demo", dry_run=False)
         self._say(
             "cli/demo_imported", {"path": SAMPLE.name, "items": len(parsed.items), "units": outcome.new_units}
         )
         roster = services.roster.import_roster(parse_roster(ROSTER), actor="demo", dry_run=False)
         if roster.errors:
-            raise DemoInputError(ROSTER, "; ".join(services.renderer.note(self._locale, n) for n in roster.errors))
+            raise DemoInputError(
+                ROSTER, "; ".join(services.renderer.note(self._locale, n) for n in roster.errors)
+            )
         codes = {person.name: person.invite_code for person in services.roster.unbound_people()}
         self._codes: dict[int, str] = {}
         for actor in CAST:
