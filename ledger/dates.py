@@ -195,6 +195,18 @@ def find_dates(text: str, plan_year: int | None = None) -> list[DateMatch]:
     return sorted(found, key=lambda d: d.start)
 
 
+# In a task's own words a continuing duty is a clause of its own: "…落实扬尘防治要求，长期坚持。";
+# "持续推进民勤绿洲扩容" is a verb.
+_CONTINUING_CLAUSE_RE: Final = re.compile(
+    r"(?:^|[,，。;；、])\s*(?:长期坚持|持续推进|持续开展|长期开展|常态化推进|常态化开展|立行立改|久久为功)\s*(?=[,，。;；]|$)"
+)
+
+
+def states_continuing(text: str) -> bool:
+    """Whether a task's text says it has no end date (a clause "长期坚持", or a cadence "每月…")."""
+    return _CONTINUING_CLAUSE_RE.search(text) is not None or has_cadence(text)
+
+
 def has_cadence(text: str) -> bool:
     """Whether a text sets a recurring duty (每月, 每季度 …) rather than, or beside, a deadline."""
     return _CADENCE_RE.search(text) is not None
