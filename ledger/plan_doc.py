@@ -248,15 +248,10 @@ class PlanDates:
 def plan_dates(doc: Doc, text: str, list_start: int | None) -> PlanDates:
     """Read the plan's date (成文日期, 发布时间, a date alone on a line before the list), its year (that
     date's, the title's, or the earliest year its deadlines name) and its plan-wide deadline."""
-    placeholder = PLACEHOLDER_DATE_RE.search(doc.text[: list_start if list_start is not None else None])
+    placeholder = PLACEHOLDER_DATE_RE.search(doc.text, 0, len(doc.text) if list_start is None else list_start)
     plan_date = _plan_date(doc, text, list_start)
     year = plan_date.year if plan_date else _title_year(text) or _deadline_year(doc)
-    return PlanDates(
-        plan_date,
-        year,
-        _plan_wide(doc, year),
-        placeholder.group(0) if placeholder and not plan_date else None,
-    )
+    return PlanDates(plan_date, year, _plan_wide(doc, year), None if plan_date else placeholder)
 
 
 def _plan_date(doc: Doc, text: str, list_start: int | None) -> date | None:

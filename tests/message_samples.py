@@ -77,7 +77,7 @@ IMPORT_PARAMS: dict[str, Any] = {
     "location_line": 12, "location_row": None, "item": "24.1", "field": "整改时限", "text": "年内", "chosen": "2020-12-31",
     "target": "2", "label": "配合单位", "expected": "2", "found": "1", "reason": "binary", "path": "x.txt",
     "column": "备注", "deadline": "2018-12-31", "start": "2026-12-02", "year": "2026", "suffix": ".doc",
-    "unit": "各成员单位", "names": "住建局、市住建局", "name": "住建局", "into": "市住建局",
+    "unit": "各成员单位", "names": "住建局、市住建局", "name": "住建局", "into": "市住建局", "items": "1、3",
 }  # fmt: skip
 
 _BOUND = PersonView(
