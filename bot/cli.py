@@ -230,10 +230,18 @@ class Cli:
         for spec in specs:
             record = spec_record(spec)
             items.append({key: record[key] for key in keys})
+        note = self.renderer.note
         return {
             "items": items,
-            "warnings": [self.renderer.note(self.locale, n) for n in outcome.warnings],
-            "errors": [self.renderer.note(self.locale, n) for n in outcome.errors],
+            "warnings": [note(self.locale, n) for n in outcome.warnings],
+            "errors": [note(self.locale, n) for n in outcome.errors],
+            "summary": {
+                "read": outcome.read,
+                "imported": len(outcome.changes),
+                "merged": [note(self.locale, n) for n in outcome.merged],
+                "skipped": [note(self.locale, n) for n in outcome.skipped],
+                "unassigned": outcome.unassigned,
+            },
         }
 
     def _import_text(self, path: Path, outcome: ImportOutcome, *, dry_run: bool) -> None:

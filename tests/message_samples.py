@@ -86,6 +86,7 @@ _BOUND = PersonView(
 _SUMMARY: dict[str, Any] = {
     "applied": False, "new": 1, "new_numbers": ["1"], "changed": [("16", ["截止日期"])], "unchanged": 2,
     "new_units": ["市住建局"], "not_in_file": ["99"], "warnings": ["w"], "errors": [],
+    "read": 5, "imported": 3, "merged": ["第4行：续接上一行"], "skipped": ["第6行：重复的表头行"], "unassigned": ["2"],
 }  # fmt: skip
 # The digests (ledger/digest.py, services/digests.py, handlers/digests.py).
 _DIGEST = Digest(
@@ -445,6 +446,11 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "not_in_file": ["99"],
         "warnings": ["w"],
         "errors": [],
+        "read": 5,
+        "imported": 3,
+        "merged": ["第4行：续接上一行"],
+        "skipped": [],
+        "unassigned": ["2"],
     },
     "cli/ledger_sheet_title": {},
     "cli/template_written": {"path": "t.xlsx"},
