@@ -61,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     units = commands.add_parser("units", help="list units, or add one")
     units_sub = units.add_subparsers(dest="units_command")
     units_sub.add_parser("add", help="add a unit").add_argument("name")
+    merge = units_sub.add_parser("merge", help="merge unit A into unit B (people, items, history move to B)")
+    merge.add_argument("source", metavar="A")
+    merge.add_argument("target", metavar="B")
 
     people = commands.add_parser("people", help="the roster").add_subparsers(
         dest="people_command", required=True
@@ -299,6 +302,9 @@ class Cli:
             if args.units_command == "add":
                 unit = services.roster.add_unit(args.name, actor=CLI_ACTOR)
                 self.say("cli/unit_added", name=unit.name)
+            elif args.units_command == "merge":
+                merged = services.units.merge(args.source, args.target, actor=CLI_ACTOR)
+                self.say("cli/units_merged", merged=merged)
             else:
                 self.say("cli/units_table", units=services.roster.units())
         finally:

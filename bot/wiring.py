@@ -32,6 +32,7 @@ from services.roster import RosterService
 from services.settings import CadenceService, SettingsService
 from services.signoff import SignOffService
 from services.spotchecks import SpotCheckService
+from services.units import UnitService
 from services.views import ItemViews
 from storage.db import create_db_engine, create_session_factory, ensure_migrated
 
@@ -47,6 +48,7 @@ class Services:
     clock: Clock
     ledger: LedgerService
     roster: RosterService
+    units: UnitService
     accounts: AccountService
     items: ItemService
     ledger_files: LedgerFileService
@@ -118,6 +120,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None, check_sche
         clock=clock,
         ledger=ledger,
         roster=RosterService(sessions, clock),
+        units=UnitService(sessions, clock),
         accounts=AccountService(sessions, clock, settings.admins),
         items=items,
         ledger_files=LedgerFileService(ledger, renderer, clock, settings.tz, settings.data_dir),

@@ -1,4 +1,5 @@
-"""The admin's roster commands: /units, /unit_add, /people, /person_add, /role, /deactivate, /invite."""
+"""The admin's roster commands: /units, /unit_add, /unit_merge, /people, /person_add, /role, /deactivate,
+/invite."""
 
 from __future__ import annotations
 
@@ -51,6 +52,17 @@ async def unit_add(update: Update, context: BotContext, viewer: Viewer) -> None:
         return
     unit = await run(context.services.roster.add_unit, name, actor=actor_of(viewer))
     await answer(update, context, viewer.locale, "chat/admin/unit_added", {"name": unit.name})
+
+
+@requires(Role.ADMIN)
+async def unit_merge(update: Update, context: BotContext, viewer: Viewer) -> None:
+    """`/unit_merge A B`: unit A (or the name A) is unit B from now on."""
+    args = _args(context)
+    if len(args) != 2:
+        await usage(update, context, viewer, "unit_merge")
+        return
+    merged = await run(context.services.units.merge, args[0], args[1], actor=actor_of(viewer))
+    await answer(update, context, viewer.locale, "chat/admin/units_merged", {"merged": merged})
 
 
 @requires(Role.ADMIN)
@@ -124,6 +136,7 @@ async def invite(update: Update, context: BotContext, viewer: Viewer) -> None:
 def register(app: DubanApp) -> None:
     app.add_handler(CommandHandler("units", units))
     app.add_handler(CommandHandler("unit_add", unit_add))
+    app.add_handler(CommandHandler("unit_merge", unit_merge))
     app.add_handler(CommandHandler("people", people))
     app.add_handler(CommandHandler("person_add", person_add))
     app.add_handler(CommandHandler("role", role))

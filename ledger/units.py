@@ -75,6 +75,8 @@ _LEVELS: Final = "市县区旗州"
 _NOT_PREFIXED: Final = ("市场", "市政", "市容", "区域", "县域")
 _NAMES_FILE: Final = Path(__file__).with_name("data") / "unit_names.toml"
 _SIMILAR_RATIO: Final = 0.8
+# What kind of body a name ends in; alike names are compared without it (自然资源局, 自然资源和规划局).
+_KIND_RE: Final = re.compile(r"(?:委员会|办公室|管理局|局|委|办|中心|公司|站|所)$")
 
 
 def is_collective(name: str) -> bool:
@@ -157,8 +159,8 @@ def _similar(
         for second in others:
             if second == first or (second in plan_units and second < first):
                 continue
-            a, b = _core(first, level, same), _core(second, level, same)
-            contained = min(len(a), len(b)) >= 3 and (a in b or b in a)
+            a, b = (_KIND_RE.sub("", _core(name, level, same)) for name in (first, second))
+            contained = min(len(a), len(b)) >= 2 and (a in b or b in a)
             if contained or difflib.SequenceMatcher(None, a, b).ratio() >= _SIMILAR_RATIO:
                 pairs.append((first, second))
     return tuple(pairs)

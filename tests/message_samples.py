@@ -35,6 +35,7 @@ from services.signoff import (
     Withdrawn,
 )
 from services.spotchecks import SpotCheckView
+from services.units import MergedUnits
 from services.views import EscalationView, ItemDetail, ItemLine, ReportView, StalledView, UnitGroup, UnitView
 from storage.review import ExtensionStatus, SignOffStatus, SpotCheckStatus
 from tests.report_samples import REPORT_DOC_SAMPLES
@@ -88,6 +89,7 @@ _SUMMARY: dict[str, Any] = {
     "new_units": ["市住建局"], "not_in_file": ["99"], "warnings": ["w"], "errors": [],
     "read": 5, "imported": 3, "merged": ["第4行：续接上一行"], "skipped": ["第6行：重复的表头行"], "unassigned": ["2"],
 }  # fmt: skip
+_MERGED = MergedUnits("住建局", "市住建局", 2, ("3", "16"), 1, True)
 # The digests (ledger/digest.py, services/digests.py, handlers/digests.py).
 _DIGEST = Digest(
     date(2021, 1, 18),
@@ -452,6 +454,10 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "skipped": [],
         "unassigned": ["2"],
     },
+    "cli/units_merged": {"merged": _MERGED},
+    "chat/admin/units_merged": {"merged": _MERGED},
+    "errors/units/merge_same": {"unit": "市住建局"},
+    "errors/units/already_alias": {"unit": "住建局"},
     "cli/ledger_sheet_title": {},
     "cli/template_written": {"path": "t.xlsx"},
     "cli/export_written": {"path": "l.xlsx", "count": 18},
