@@ -53,6 +53,7 @@ class DocumentContent:
 
     text: str
     tables: list[list[list[str]]] = field(default_factory=list)
+    preamble: list[str] = field(default_factory=list)  # the paragraphs above the first table
 
 
 def read_docx(path: Path) -> DocumentContent:
@@ -62,10 +63,15 @@ def read_docx(path: Path) -> DocumentContent:
         document = docx.Document(str(path))
         lines: list[str] = []
         tables: list[list[list[str]]] = []
+        preamble: list[str] = []
+        for block in document.iter_inner_content():
+            if isinstance(block, Table):
+                break
+            preamble.append(block.text)
         _collect(document.iter_inner_content(), lines, tables)
     except READ_ERRORS as exc:
         raise UnreadableDocumentError(type(exc).__name__) from exc
-    return DocumentContent("\n".join(lines), tables)
+    return DocumentContent("\n".join(lines), tables, preamble)
 
 
 def _collect(blocks: Iterable[Paragraph | Table], lines: list[str], tables: list[list[list[str]]]) -> None:

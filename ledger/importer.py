@@ -76,7 +76,7 @@ def _docx(path: Path, default_start: date) -> ParsedLedger:
     content = read_docx(path)
     rows = _ledger_tables(content.tables)
     if rows:
-        return parse_ledger_rows(rows, default_start=default_start)
+        return parse_ledger_rows(rows, default_start=default_start, preamble=content.preamble)
     return parse_plan_text(content.text, default_start=default_start)
 
 

@@ -20,6 +20,7 @@ from typing import Final
 from ledger.columns import LEDGER_COLUMNS, parse_numbered
 from ledger.dates import chinese_number, parse_chinese_date, parse_deadline_expression
 from ledger.model import ImportNote, ItemSpec, Location, Measure, ParsedLedger, Target
+from ledger.plan_doc import normalize, plan_dates
 from ledger.tabular import UnreadableTableError, known_header, match_header, read_rows
 from ledger.text import short_title
 from ledger.units import split_units
@@ -97,6 +98,7 @@ def _number(text: str) -> str:
 class _Table:
     header: _Header
     default_start: date
+    year: int  # of dates written without one
     result: ParsedLedger
     category: str | None = None
     last: ItemSpec | None = None
@@ -104,13 +106,27 @@ class _Table:
     count: int = 0
 
 
-def parse_ledger_rows(rows: list[list[str]], *, default_start: date) -> ParsedLedger:
-    """The items of a table's rows (row numbers in notes are those a spreadsheet shows, from 1)."""
+def _stated(lines: list[str], default_start: date) -> tuple[date, int]:
+    """The table's own date from the lines above its header (a date under its title), else `default_start`;
+    and the year of its dates written without one (that date's, the title's "…台账（2021年）")."""
+    text = "\n".join(lines)
+    dates = plan_dates(normalize(text), text, None)
+    start = dates.plan_date or default_start
+    return start, dates.year or start.year
+
+
+def parse_ledger_rows(
+    rows: list[list[str]], *, default_start: date, preamble: list[str] | None = None
+) -> ParsedLedger:
+    """The items of a table's rows (row numbers in notes are those a spreadsheet shows, from 1); `preamble`:
+    the document's lines above the table, which may give its date."""
     result = ParsedLedger()
     header, unknown = _header(rows)
     if header is None:
         result.errors.append(ImportNote("ledger_no_header", Location(row=1), field="header"))
         return result
+    above = [" ".join(cell for cell in row if cell) for row in rows[: header.index - header.rows + 1]]
+    default_start, year = _stated([*(preamble or []), *above], default_start)
     for title in unknown:
         # Text in a column we do not know would be lost: say so rather than drop it silently.
         result.warnings.append(
@@ -118,7 +134,7 @@ def parse_ledger_rows(rows: list[list[str]], *, default_start: date) -> ParsedLe
                 "unknown_column", Location(row=header.index + 1), field="header", params=(("column", title),)
             )
         )
-    table = _Table(header, default_start, result)
+    table = _Table(header, default_start, year, result)
     positions = {i: key for i, key in header.positions.items() if key in IMPORTABLE}
     for offset, row in enumerate(rows[header.index + 1 :], start=header.index + 2):
         cells = {key: row[i].strip() if i < len(row) else "" for i, key in positions.items()}
@@ -150,7 +166,7 @@ def _row(table: _Table, row: list[str], cells: dict[str, str], where: Location) 
     if "number" not in table.header.positions.values():
         # A table without a number column: its findings are numbered in their order.
         cells = {**cells, "number": str(table.count + 1)}
-    spec = _row_spec(cells, where, table.default_start, result, table.category)
+    spec = _row_spec(cells, where, table, result)
     if spec is not None:
         result.items.append(spec)
         table.count += 1
@@ -160,12 +176,21 @@ def _row(table: _Table, row: list[str], cells: dict[str, str], where: Location) 
 def _continue(table: _Table, spec: ItemSpec, cells: dict[str, str], where: Location) -> None:
     """A row that goes on with the finding above: what it adds to its targets, measures and units."""
     table.result.merged.append(ImportNote("continued_row", where, item=spec.number))
-    deadline = _deadline(cells, spec.start)
+    deadline = _deadline(cells, table.year)
     previous = table.last_cells
+    if deadline is not None:
+        # Each row's date is its measures' date: the row above keeps its own, the finding ends with the latest.
+        first = _deadline(previous, table.year)
+        written = cells.get("deadline_text")
+        if written and spec.deadline_text and written not in spec.deadline_text:
+            spec.deadline_text = f"{spec.deadline_text}；{written}"
+        spec.measures = [Measure(m.text, m.due or first) for m in spec.measures]
     if cells.get("targets") and cells["targets"] != previous.get("targets"):
         spec.targets += [Target(text, due or deadline) for text, due in parse_numbered(cells["targets"])]
-    elif deadline is not None and deadline not in {t.deadline for t in spec.targets}:
-        spec.targets.append(Target(cells.get("measures") or spec.problem, deadline))
+    elif deadline is not None:
+        spec.targets = [
+            Target(t.text, max(d for d in (t.deadline, deadline) if d)) for t in spec.targets
+        ] or [Target(spec.problem, deadline)]
     if cells.get("measures") and cells["measures"] != previous.get("measures"):
         spec.measures += [Measure(text, due or deadline) for text, due in parse_numbered(cells["measures"])]
     for key, names in (
@@ -177,11 +202,11 @@ def _continue(table: _Table, spec: ItemSpec, cells: dict[str, str], where: Locat
     table.last_cells = cells
 
 
-def _deadline(cells: dict[str, str], start: date) -> date | None:
+def _deadline(cells: dict[str, str], year: int) -> date | None:
     text = cells.get("deadline") or cells.get("deadline_text") or ""
     if not text:
         return None
-    stated = parse_deadline_expression(text, start.year)
+    stated = parse_deadline_expression(text, year)
     return max(stated.dates) if stated.dates else parse_chinese_date(text)
 
 
@@ -199,9 +224,7 @@ def _date_cell(
     return True, value
 
 
-def _row_spec(
-    cells: dict[str, str], where: Location, default_start: date, result: ParsedLedger, category: str | None
-) -> ItemSpec | None:
+def _row_spec(cells: dict[str, str], where: Location, table: _Table, result: ParsedLedger) -> ItemSpec | None:
     number = _number(cells.get("number", "")) if cells.get("number") else ""
     problem = cells.get("problem", "")
     if not number:
@@ -225,7 +248,7 @@ def _row_spec(
     deadline_text = cells.get("deadline_text") or None
     continuing = continuing_text in _YES
     if deadline is None and deadline_text and not continuing:
-        stated = parse_deadline_expression(deadline_text, (start or default_start).year)
+        stated = parse_deadline_expression(deadline_text, start.year if start else table.year)
         continuing = stated.continuing and not stated.dates
         deadline = max(stated.dates) if stated.dates else None
     targets = [Target(text, due or deadline) for text, due in parse_numbered(cells.get("targets", ""))]
@@ -235,9 +258,9 @@ def _row_spec(
         number=number,
         title=cells.get("title") or short_title(problem),
         problem=problem,
-        start=start or default_start,
+        start=start or table.default_start,
         continuing=continuing,
-        category=cells.get("category") or category,
+        category=cells.get("category") or table.category,
         cause=cells.get("cause") or None,
         targets=targets,
         deadline_text=deadline_text,
