@@ -166,6 +166,15 @@ def _similar(
     return tuple(pairs)
 
 
+def unit_names(specs: Sequence[ItemSpec]) -> list[str]:
+    """Every unit name the items write, in order, repeats included (how often a plan uses a name counts)."""
+    return [
+        name
+        for spec in specs
+        for name in (*spec.lead_units, *spec.responsible_units, *spec.supervising_units)
+    ]
+
+
 def apply_naming(specs: Sequence[ItemSpec], naming: UnitNaming) -> list[ImportNote]:
     """File every item under its units as `naming` says; group entries are dropped from the unit lists
     (the item's text keeps them). Returns the notes that say so."""

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ledger.clock import Clock
 from ledger.model import CLOSED_STATUSES, ImportNote, ItemSpec, ItemStatus, LedgerRow, ParsedLedger
 from ledger.schedule import Timing, deadline_state
-from ledger.units import apply_naming, known_pairs, name_units
+from ledger.units import apply_naming, known_pairs, name_units, unit_names
 from services import audit
 from storage import queries
 from storage.models import Item, Unit
@@ -80,14 +80,6 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _unit_names(specs: list[ItemSpec]) -> list[str]:
-    return [
-        name
-        for spec in specs
-        for name in (*spec.lead_units, *spec.responsible_units, *spec.supervising_units)
-    ]
-
-
 def _duplicate_numbers(parsed: ParsedLedger) -> list[ImportNote]:
     seen: set[str] = set()
     notes = []
@@ -124,13 +116,13 @@ class LedgerService:
             return outcome
         now = self._clock.now()
         with self._sessions() as session, session.begin():
-            naming = name_units(_unit_names(parsed.items), queries.known_unit_names(session), known_pairs())
+            naming = name_units(unit_names(parsed.items), queries.known_unit_names(session), known_pairs())
             outcome.warnings += apply_naming(parsed.items, naming)
             outcome.unassigned = [s.number for s in parsed.items if not (s.responsible_units or s.lead_units)]
             existing = queries.items_by_number(session, [spec.number for spec in parsed.items])
             file_numbers = {spec.number for spec in parsed.items}
             outcome.not_in_file = [n for n in queries.all_item_numbers(session) if n not in file_numbers]
-            units, outcome.new_units = queries.ensure_units(session, _unit_names(parsed.items), now)
+            units, outcome.new_units = queries.ensure_units(session, unit_names(parsed.items), now)
             for spec in parsed.items:
                 outcome.changes.append(
                     self._apply_one(session, spec, existing.get(spec.number), units, now, actor)
