@@ -20,8 +20,9 @@ from bot.run import DEFAULT_LISTEN, parse_listen, serve
 from bot.wiring import Services, build_services
 from ledger.columns import LEDGER_COLUMNS
 from ledger.complaints import parse_complaint_file
+from ledger.dates import read_date
 from ledger.importer import parse_ledger_file
-from ledger.model import ItemSpec, LedgerRow, Measure, Role, Target
+from ledger.model import ImportNote, ItemSpec, LedgerRow, Measure, ParsedLedger, Role, Target
 from ledger.reporting import parse_month
 from ledger.roster import parse_role, parse_roster
 from ledger.xlsx import write_ledger, write_template
@@ -47,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("path", type=Path)
     imp.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
     imp.add_argument("--json", action="store_true", help="print one JSON document")
-    imp.add_argument("--start", type=date.fromisoformat, help="start date when the file gives none")
+    imp.add_argument("--start", help="start date when the file gives none (2020-12-16, 2020年12月16日 …)")
 
     exp = commands.add_parser("export", help="write the ledger workbook (.xlsx)")
     exp.add_argument("path", type=Path)
@@ -208,10 +209,25 @@ class Cli:
         return 0
 
     def cmd_import(self, args: argparse.Namespace) -> int:
-        services = self.services()
         try:
-            default_start = args.start or services.clock.now().astimezone(self.settings.tz).date()
-            parsed = parse_ledger_file(args.path, default_start=default_start)
+            services = self.services()
+        except DatabaseNotMigratedError as exc:
+            if not args.json:
+                raise
+            # `--json` prints one JSON document whatever happens: the refusal is its error.
+            params = (("current", str(exc.current)), ("head", str(exc.head)))
+            refused = ImportOutcome(errors=[ImportNote("not_migrated", params=params)])
+            self._out(json.dumps(self._import_json([], refused), ensure_ascii=False, indent=2))
+            return 2
+        try:
+            today = services.clock.now().astimezone(self.settings.tz).date()
+            start = read_date(args.start, today) if args.start else today
+            if start is None:
+                parsed = ParsedLedger(
+                    errors=[ImportNote("bad_date", field="start", params=(("text", args.start[:40]),))]
+                )
+            else:
+                parsed = parse_ledger_file(args.path, default_start=start)
             with _progress(len(parsed.items), not args.json) as progress:
                 outcome = services.ledger.import_ledger(
                     parsed, actor=CLI_ACTOR, dry_run=args.dry_run, progress=progress

@@ -6,7 +6,9 @@ name says; callers turn it into one line for the user, never a traceback.
 
 from __future__ import annotations
 
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +36,8 @@ READ_ERRORS: Final = (
     RecursionError,
     NotImplementedError,
     UnicodeError,
+    zlib.error,  # a deflate stream that is not one (wrong compression)
+    struct.error,
     SyntaxError,  # broken XML: lxml's and ElementTree's parse errors are SyntaxErrors
     OpcError,
     PyPdfError,

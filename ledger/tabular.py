@@ -51,7 +51,7 @@ def read_rows(path: Path) -> list[list[str]]:
         return _read_csv(path.read_bytes())
     try:
         return _read_xls(path) if suffix == ".xls" else _read_xlsx(path)
-    except READ_ERRORS as exc:
+    except (*READ_ERRORS, xlrd.XLRDError, xlrd.compdoc.CompDocError) as exc:
         raise UnreadableTableError(type(exc).__name__) from exc
 
 

@@ -79,6 +79,7 @@ IMPORT_PARAMS: dict[str, Any] = {
     "target": "2", "label": "配合单位", "expected": "2", "found": "1", "reason": "binary", "path": "x.txt",
     "column": "备注", "deadline": "2018-12-31", "start": "2026-12-02", "year": "2026", "suffix": ".doc",
     "unit": "各成员单位", "names": "住建局、市住建局", "name": "住建局", "into": "市住建局", "items": "1、3",
+    "current": "0005", "head": "0006",
 }  # fmt: skip
 
 _BOUND = PersonView(
