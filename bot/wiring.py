@@ -84,7 +84,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None, check_sche
             raise
     sessions = create_session_factory(engine)
     clock = clock or SystemClock()
-    renderer = Renderer(build_environment(), settings.tz)
+    renderer = Renderer(build_environment(), settings.tz, clock)
     ledger = LedgerService(sessions, clock, settings.tz)
     evidence = EvidenceStore(settings.data_dir)
     items = ItemService(sessions)

@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot.context import BotContext, DubanApp
-from handlers.common import answer, refuse_stranger, requires, run, telegram_user, viewer_of
+from handlers.common import Command, answer, refuse_stranger, requires, run, telegram_user, viewer_of
 from ledger.access import Viewer
 from ledger.model import Role
 from messages.render import LOCALES, normalize_locale
@@ -87,7 +87,7 @@ async def whoami(update: Update, context: BotContext, viewer: Viewer) -> None:
 
 
 def register(app: DubanApp) -> None:
-    app.add_handler(CommandHandler("start", start))
+    app.add_handler(Command("start", start, fields=1))
     app.add_handler(CommandHandler("help", help_command))
-    app.add_handler(CommandHandler("lang", lang))
+    app.add_handler(Command("lang", lang, fields=1))
     app.add_handler(CommandHandler("whoami", whoami))

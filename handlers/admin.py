@@ -7,7 +7,7 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot.context import BotContext, DubanApp
-from handlers.common import answer, requires, run
+from handlers.common import Command, answer, requires, run
 from ledger.access import Viewer
 from ledger.model import Role
 from ledger.roster import parse_role
@@ -135,10 +135,10 @@ async def invite(update: Update, context: BotContext, viewer: Viewer) -> None:
 
 def register(app: DubanApp) -> None:
     app.add_handler(CommandHandler("units", units))
-    app.add_handler(CommandHandler("unit_add", unit_add))
-    app.add_handler(CommandHandler("unit_merge", unit_merge))
-    app.add_handler(CommandHandler("people", people))
-    app.add_handler(CommandHandler("person_add", person_add))
-    app.add_handler(CommandHandler("role", role))
-    app.add_handler(CommandHandler("deactivate", deactivate))
-    app.add_handler(CommandHandler("invite", invite))
+    app.add_handler(Command("unit_add", unit_add, fields=0))
+    app.add_handler(Command("unit_merge", unit_merge, fields=1))
+    app.add_handler(Command("people", people, fields=0))
+    app.add_handler(Command("person_add", person_add, fields=2))
+    app.add_handler(Command("role", role, fields=2))
+    app.add_handler(Command("deactivate", deactivate, fields=1))
+    app.add_handler(Command("invite", invite, fields=1))

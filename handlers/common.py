@@ -8,12 +8,14 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, Concatenate
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.error import BadRequest
+from telegram.ext import Application, CommandHandler
 
 from bot.context import BotContext
 from ledger.access import Viewer
 from ledger.model import Role
+from ledger.text import split_arguments
 from messages.split import split_message
 from services.accounts import TelegramUser
 from services.errors import DubanError
@@ -22,6 +24,36 @@ Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 ViewerHandler = Callable[Concatenate[Update, BotContext, Viewer, ...], Coroutine[Any, Any, None]]
 
 _LOGGER = logging.getLogger(__name__)
+
+
+def command_text(update: Update) -> str:
+    """What follows the command in a message ("/report，16，70%" → "，16，70%"), line breaks kept."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return ""
+    entity = next(
+        (e for e in message.entities if e.type == MessageEntity.BOT_COMMAND and e.offset == 0), None
+    )
+    return message.text[entity.length :] if entity is not None else message.text.partition(" ")[2]
+
+
+class Command(CommandHandler[BotContext, None]):
+    """A command whose arguments are separated by spaces or by the full-width ，、：； officials type:
+    `context.args` holds the first `fields` of them, then the rest as one argument, as written."""
+
+    def __init__(self, command: str | list[str], callback: Handler, *, fields: int) -> None:
+        super().__init__(command, callback)
+        self.fields = fields
+
+    def collect_additional_context(
+        self,
+        context: BotContext,
+        update: Update,
+        application: Application[Any, BotContext, Any, Any, Any, Any],
+        check_result: Any,
+    ) -> None:
+        super().collect_additional_context(context, update, application, check_result)
+        context.args = split_arguments(command_text(update), self.fields)
 
 
 def telegram_user(update: Update) -> TelegramUser | None:

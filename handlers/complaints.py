@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot.context import BotContext, DubanApp
-from handlers.common import answer, requires, run
+from handlers.common import Command, answer, requires, run
 from ledger.access import Viewer
 from ledger.model import Role
 
@@ -31,4 +31,4 @@ async def complaint_add(update: Update, context: BotContext, viewer: Viewer) -> 
 
 def register(app: DubanApp) -> None:
     app.add_handler(CommandHandler("complaints", complaints))
-    app.add_handler(CommandHandler("complaint_add", complaint_add))
+    app.add_handler(Command("complaint_add", complaint_add, fields=3))

@@ -4,10 +4,10 @@ that open an item's card."""
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler
 
 from bot.context import BotContext, DubanApp
-from handlers.common import answer, requires, run
+from handlers.common import Command, answer, requires, run
 from handlers.items import show_item
 from ledger.access import Viewer
 from ledger.digest import Digest, WeeklySummary
@@ -71,6 +71,6 @@ async def open_item(update: Update, context: BotContext, viewer: Viewer) -> None
 
 
 def register(app: DubanApp) -> None:
-    app.add_handler(CommandHandler("digest", digest))
-    app.add_handler(CommandHandler("group_here", group_here))
+    app.add_handler(Command("digest", digest, fields=0))
+    app.add_handler(Command("group_here", group_here, fields=0))
     app.add_handler(CallbackQueryHandler(open_item, pattern=r"^it:"))

@@ -4,10 +4,10 @@ Approve / Refuse buttons under the request."""
 from __future__ import annotations
 
 from telegram import CallbackQuery, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler
 
 from bot.context import BotContext, DubanApp
-from handlers.common import answer, close_buttons, requires, run
+from handlers.common import Command, answer, close_buttons, requires, run
 from ledger.access import Viewer
 from ledger.model import Role
 from services.errors import DubanError
@@ -48,5 +48,5 @@ async def decide(update: Update, context: BotContext, viewer: Viewer) -> None:
 
 
 def register(app: DubanApp) -> None:
-    app.add_handler(CommandHandler("extend", extend))
+    app.add_handler(Command("extend", extend, fields=0))
     app.add_handler(CallbackQueryHandler(decide, pattern=rf"^(?:{APPROVE}|{REFUSE})"))

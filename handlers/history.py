@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CommandHandler
 
 from bot.context import BotContext, DubanApp
-from handlers.common import answer, requires, run
+from handlers.common import Command, answer, requires, run
 from ledger.access import Viewer
 from services.history import ItemHistory
 
@@ -22,4 +21,4 @@ async def history(update: Update, context: BotContext, viewer: Viewer) -> None:
 
 
 def register(app: DubanApp) -> None:
-    app.add_handler(CommandHandler("history", history))
+    app.add_handler(Command("history", history, fields=1))

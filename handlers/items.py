@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot.context import BotContext, DubanApp
-from handlers.common import answer, requires, run
+from handlers.common import Command, answer, requires, run
 from ledger.access import Viewer
 from ledger.model import Role
 
@@ -63,7 +63,7 @@ async def stalled(update: Update, context: BotContext, viewer: Viewer) -> None:
 
 def register(app: DubanApp) -> None:
     app.add_handler(CommandHandler("my", my))
-    app.add_handler(CommandHandler("item", item))
-    app.add_handler(CommandHandler("unit", unit))
+    app.add_handler(Command("item", item, fields=1))
+    app.add_handler(Command("unit", unit, fields=0))
     app.add_handler(CommandHandler("overdue", overdue))
     app.add_handler(CommandHandler("stalled", stalled))

@@ -4,10 +4,10 @@ supervisors' hand-issued levels: /warn, /notice, /summon."""
 from __future__ import annotations
 
 from telegram import CallbackQuery, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler
 
 from bot.context import BotContext, DubanApp
-from handlers.common import answer, requires, run
+from handlers.common import Command, answer, requires, run
 from handlers.evidence import REPORTERS
 from handlers.report import start_guided_report
 from ledger.access import Viewer
@@ -83,4 +83,4 @@ def register(app: DubanApp) -> None:
     app.add_handler(CallbackQueryHandler(report_now, pattern=r"^nr:"))
     app.add_handler(CallbackQueryHandler(acknowledge, pattern=r"^na:"))
     app.add_handler(CallbackQueryHandler(snooze, pattern=r"^ns:"))
-    app.add_handler(CommandHandler(list(HAND_LEVELS), by_hand))
+    app.add_handler(Command(list(HAND_LEVELS), by_hand, fields=2))

@@ -20,7 +20,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext, DubanApp
-from handlers.common import Handler, answer, remove_buttons, requires, run
+from handlers.common import Handler, answer, command_text, remove_buttons, requires, run
 from handlers.evidence import REPORTERS, check_file, incoming_file, replied_item, submit_report
 from ledger.access import Viewer
 from ledger.progress import PERCENT_CHOICES, Draft, ReportLine, Step
@@ -123,15 +123,9 @@ async def _ask_percent(update: Update, context: BotContext, viewer: Viewer, draf
     )  # fmt: skip
 
 
-def _arguments(message: Message | None) -> str:
-    """What follows the command, line breaks kept (`context.args` would split the text on them)."""
-    _, *arguments = ((message.text or "") if message else "").split(maxsplit=1)
-    return arguments[0] if arguments else ""
-
-
 @requires(*REPORTERS)
 async def report_command(update: Update, context: BotContext, viewer: Viewer) -> None:
-    arguments = _arguments(update.effective_message)
+    arguments = command_text(update)
     if not arguments.strip():
         raise DubanError("report/usage")
     line = read_report_line(arguments)

@@ -4,10 +4,9 @@ current month), for supervisors, leadership and admins. Not `/report`: that is t
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CommandHandler
 
 from bot.context import BotContext, DubanApp
-from handlers.common import requires, run
+from handlers.common import Command, requires, run
 from ledger.access import Viewer
 from ledger.model import Role
 from ledger.reporting import parse_month
@@ -37,4 +36,4 @@ async def report_month(update: Update, context: BotContext, viewer: Viewer) -> N
 
 
 def register(app: DubanApp) -> None:
-    app.add_handler(CommandHandler("report_month", report_month))
+    app.add_handler(Command("report_month", report_month, fields=1))

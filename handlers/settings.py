@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CommandHandler
 
 from bot.context import BotContext, DubanApp
 from handlers.admin import actor_of
-from handlers.common import answer, requires, run
+from handlers.common import Command, answer, requires, run
 from ledger.access import Viewer
 from ledger.model import Role
 from scheduler.rule_values import SPECS
@@ -60,7 +59,8 @@ async def calendar(update: Update, context: BotContext, viewer: Viewer) -> None:
     if word not in WORK_WORDS + OFF_WORDS + CLEAR_WORDS or (word in CLEAR_WORDS and len(args) > 2):
         await _usage(update, context, viewer, "calendar")
         return
-    day = parse_day(args[0])
+    services = context.services
+    day = parse_day(args[0], services.clock.now().astimezone(services.settings.tz).date())
     if word in CLEAR_WORDS:
         cleared = await run(service.clear_day, day, actor=actor_of(viewer))
         await answer(update, context, viewer.locale, "chat/settings/day_cleared", {"override": cleared})
@@ -88,6 +88,6 @@ async def cadence(update: Update, context: BotContext, viewer: Viewer) -> None:
 
 
 def register(app: DubanApp) -> None:
-    app.add_handler(CommandHandler("cadence", cadence))
-    app.add_handler(CommandHandler("rules", rules))
-    app.add_handler(CommandHandler("calendar", calendar))
+    app.add_handler(Command("cadence", cadence, fields=1))
+    app.add_handler(Command("rules", rules, fields=1))
+    app.add_handler(Command("calendar", calendar, fields=2))

@@ -21,11 +21,12 @@ from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, CommandHa
 
 from bot.context import BotContext, DubanApp
 from handlers.admin import actor_of
-from handlers.common import Handler, answer, requires, run
+from handlers.common import Command, Handler, answer, command_text, requires, run
 from handlers.evidence import REPORTERS
 from ledger.access import Viewer
 from ledger.model import Role
 from ledger.signoff import parse_part
+from ledger.text import split_arguments
 from services.errors import DubanError
 from services.signoff import APPROVE, CONFIRM, FILES, INSPECT, RETURN, EvidenceCopy, Packet
 
@@ -68,8 +69,7 @@ def _take(update: Update, context: BotContext) -> Waiting | None:
 
 def _number_and_text(update: Update, usage: str) -> tuple[str, str]:
     """`/command N free text…`: the item number and the text after it, as typed (spaces kept)."""
-    message = update.effective_message
-    _, *rest = ((message.text or "") if message else "").split(maxsplit=2)
+    rest = split_arguments(command_text(update), 1)
     if not rest:
         raise DubanError(usage)
     return rest[0], (rest[1] if len(rest) > 1 else "")
@@ -239,8 +239,8 @@ def register(app: DubanApp) -> None:
     app.add_handler(CommandHandler("signoff", signoff))
     app.add_handler(CommandHandler("withdraw", withdraw))
     app.add_handler(CommandHandler("pending", pending))
-    app.add_handler(CommandHandler("signoff_rule", signoff_rule))
-    app.add_handler(CommandHandler("evidence", link_evidence))
+    app.add_handler(Command("signoff_rule", signoff_rule, fields=1))
+    app.add_handler(Command("evidence", link_evidence, fields=1))
     app.add_handler(CallbackQueryHandler(button, pattern=r"^so:[carif]:\d{1,12}$"))
     app.add_handler(
         MessageHandler(filters.TEXT & ~filters.COMMAND, _while_waiting(_answer_question)), group=SIGNOFF_GROUP

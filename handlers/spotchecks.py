@@ -8,10 +8,10 @@ per chat, and a reply to it is taken in an early handler group before replies co
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext, DubanApp
-from handlers.common import answer, close_buttons, requires, run
+from handlers.common import Command, answer, close_buttons, requires, run
 from handlers.extensions import command_arguments, pressed
 from ledger.access import Viewer
 from ledger.model import Role
@@ -93,7 +93,7 @@ async def reopen(update: Update, context: BotContext, viewer: Viewer) -> None:
 def register(app: DubanApp) -> None:
     app.add_handler(CallbackQueryHandler(confirm, pattern=rf"^{CONFIRM}"))
     app.add_handler(CallbackQueryHandler(ask_reopen, pattern=rf"^{REOPEN}"))
-    app.add_handler(CommandHandler("reopen", reopen))
+    app.add_handler(Command("reopen", reopen, fields=0))
     app.add_handler(
         MessageHandler(filters.TEXT & ~filters.COMMAND & filters.REPLY, answer_to_question), group=ASK_GROUP
     )
