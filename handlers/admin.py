@@ -136,9 +136,9 @@ async def invite(update: Update, context: BotContext, viewer: Viewer) -> None:
 def register(app: DubanApp) -> None:
     app.add_handler(CommandHandler("units", units))
     app.add_handler(Command("unit_add", unit_add, fields=0))
-    app.add_handler(Command("unit_merge", unit_merge, fields=1))
+    app.add_handler(Command("unit_merge", unit_merge, fields=2))
     app.add_handler(Command("people", people, fields=0))
-    app.add_handler(Command("person_add", person_add, fields=2))
-    app.add_handler(Command("role", role, fields=2))
+    app.add_handler(Command("person_add", person_add, fields=3))
+    app.add_handler(Command("role", role, fields=3))
     app.add_handler(Command("deactivate", deactivate, fields=1))
     app.add_handler(Command("invite", invite, fields=1))
