@@ -219,7 +219,9 @@ def sections(doc: Doc) -> list[Section]:
     appendix). A section is not for items when its heading names the plan's aims or arrangements."""
     found: list[Marker] = []
     for marker in markers(doc, 0, len(doc.text), (Style.ORDINAL,)):
-        if marker.number == 1 or (found and marker.number == found[-1].number + 1):
+        # An excerpt may begin at its third section: a first heading on a line of its own counts too.
+        first = not found and marker.pos in doc.line_starts
+        if marker.number == 1 or first or (found and marker.number == found[-1].number + 1):
             found.append(marker)
     result = []
     for index, marker in enumerate(found):

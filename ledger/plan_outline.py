@@ -78,12 +78,16 @@ def _tree(plan: PlanText, section: Section, last: dict[int, int]) -> list[_Node]
     for marker in markers(
         plan.doc, section.start + 1, section.end, _OUTLINE_STYLES, frozenset({heading_end})
     ):
+        # On a line of its own a marker may skip numbers (a plan's excerpt, a task left out); inside a line
+        # it must count on, or it is text.
+        own_line = marker.pos in plan.doc.line_starts
         level = next((i for i, n in enumerate(stack) if n.marker.style == marker.style), None)
         if level is not None:
-            if marker.number != stack[level].marker.number + 1:
+            previous = stack[level].marker.number
+            if marker.number != previous + 1 and not (own_line and marker.number > previous):
                 continue
             stack = stack[:level]
-        elif marker.number not in (1, last.get(marker.style, 0) + 1):
+        elif marker.number not in (1, last.get(marker.style, 0) + 1) and not own_line:
             continue
         parent = stack[-1] if stack else None
         node = _Node(marker, parent)
