@@ -44,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="create or migrate the database")
 
-    imp = commands.add_parser("import", help="import a plan (.txt/.docx) or a ledger (.xlsx/.csv)")
+    imp = commands.add_parser("import", help="import a plan (.txt/.docx/.pdf) or a ledger (.xlsx/.xls/.csv)")
     imp.add_argument("path", type=Path)
     imp.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
     imp.add_argument("--json", action="store_true", help="print one JSON document")

@@ -56,15 +56,6 @@ class _Node:
     end: int = 0
 
 
-@dataclass(frozen=True)
-class _Block:
-    """One item's text: its node, its number and where its words are."""
-
-    node: _Node
-    number: str
-    section: Section
-
-
 def _tree(plan: PlanText, section: Section, last: dict[int, int]) -> list[_Node]:
     """The numbered blocks of a section as a tree; a marker that does not continue its level's count is
     text ("3、4个乡镇" inside a sentence). `last` holds each style's last number: a plan may number its

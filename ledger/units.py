@@ -160,7 +160,9 @@ def _similar(
             if second == first or (second in plan_units and second < first):
                 continue
             a, b = (_KIND_RE.sub("", _core(name, level, same)) for name in (first, second))
-            contained = min(len(a), len(b)) >= 2 and (a in b or b in a)
+            short, long = sorted((a, b), key=len)
+            # 自然资源 in 自然资源和规划; not 生态环境 in 生态环境保护督察整改 (an office, not the bureau).
+            contained = len(short) >= 2 and short in long and len(short) * 2 >= len(long)
             if contained or difflib.SequenceMatcher(None, a, b).ratio() >= _SIMILAR_RATIO:
                 pairs.append((first, second))
     return tuple(pairs)
