@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 from typing import Final
 
 from ledger.dates import (
@@ -71,7 +72,6 @@ _TITLE_YEAR_RE: Final = re.compile(r"(?<!\d)(20\d{2})\s*(?:年|[-—–~～至]\
 # "原则上所有问题必须于2018年底前整改到位", "力争到2020年底前完成全部整改任务", "各项任务全部完成".
 _ALL_RE: Final = re.compile(r"全部|所有|全面|各项|一律")
 _DONE_RE: Final = re.compile(r"整改到位|完成整改|整改完成|整改任务|全部完成|办结销号|任务完成|完成任务")
-_SENTENCE_RE: Final = re.compile(r"[^。;!?]+")
 
 
 @dataclass(frozen=True)
@@ -250,10 +250,13 @@ class PlanDates:
 def plan_dates(doc: Doc, text: str, list_start: int | None) -> PlanDates:
     """Read the plan's date (成文日期, 发布时间, a date alone on a line before the list), its year (that
     date's, the title's, or the earliest year its deadlines name) and its plan-wide deadline."""
-    placeholder = PLACEHOLDER_DATE_RE.search(doc.text, 0, len(doc.text) if list_start is None else list_start)
+    body_end = len(doc.text) if list_start is None else list_start
+    placeholder = PLACEHOLDER_DATE_RE.search(doc.text, 0, body_end)
     plan_date = _plan_date(doc, text, list_start)
     year = plan_date.year if plan_date else _title_year(text) or _deadline_year(doc)
-    return PlanDates(plan_date, year, _plan_wide(doc, year), None if plan_date else placeholder)
+    # The plan-wide deadline is the plan's word, not a task's: its text before the list, or its own sections.
+    spans = [(0, body_end), *((s.start, s.end) for s in sections(doc) if s.non_task and s.start >= body_end)]
+    return PlanDates(plan_date, year, _plan_wide(doc, year, spans), None if plan_date else placeholder)
 
 
 def _plan_date(doc: Doc, text: str, list_start: int | None) -> date | None:
@@ -299,19 +302,24 @@ def _reads_as_deadline(text: str, d: DateMatch) -> bool:
     return bool(re.match(r"前|以前|之前|完成", after) or re.search(r"(?:时限|期限|到|于):?$", before))
 
 
-def _plan_wide(doc: Doc, year: int | None) -> DateMatch | None:
-    """The latest deadline of a sentence saying that all problems or tasks are done by it."""
+def _plan_wide(doc: Doc, year: int | None, spans: list[tuple[int, int]]) -> DateMatch | None:
+    """The latest deadline of a sentence (within `spans`) saying that all problems or tasks are done by it."""
     latest: DateMatch | None = None
-    for sentence in _SENTENCE_RE.finditer(doc.text):
-        words = sentence.group()
+    for begin, end in _sentences(doc):
+        words = doc.text[begin:end]
         if not (_ALL_RE.search(words) and _DONE_RE.search(words)):
             continue
         for d in find_dates(words, year):
-            if d.kind == DateKind.DEADLINE and (latest is None or d.value > latest.value):
-                latest = DateMatch(
-                    sentence.start() + d.start, sentence.start() + d.end, d.value, d.text, d.kind
-                )
+            inside = any(start <= begin + d.start < stop for start, stop in spans)
+            if inside and d.kind == DateKind.DEADLINE and (latest is None or d.value > latest.value):
+                latest = DateMatch(begin + d.start, begin + d.end, d.value, d.text, d.kind)
     return latest
+
+
+def _sentences(doc: Doc) -> list[tuple[int, int]]:
+    """The spans of the text's sentences, a line break ending one too."""
+    cuts = sorted({0, len(doc.text), *doc.line_starts, *(m.end() for m in re.finditer(r"[。;!?]", doc.text))})
+    return [(a, b) for a, b in pairwise(cuts) if b > a]
 
 
 def deadline_words(doc: Doc, d: DateMatch, offset: int) -> str:

@@ -133,7 +133,7 @@ def _labels(doc: Doc, start: int, end: int) -> list[_Label]:
 def read_plan(text: str, default_start: date) -> PlanText:
     doc = normalize(text)
     notes = Notes(doc)
-    anchors = [m.start() for m in _LABEL_RE.finditer(doc.text) if _LABELS[m.group(1)] in _ANCHOR_FIELDS]
+    anchors = [lb.start for lb in _labels(doc, 0, len(doc.text)) if lb.field in _ANCHOR_FIELDS]
     found = tuple(sections(doc))
     tasks = [s.start for s in found if s.holds_tasks]
     list_start = anchors[0] if anchors else (tasks[0] if tasks else None)

@@ -458,3 +458,13 @@ def test_tasks_without_units_or_dates_come_in() -> None:
         ("2", "改善环境质量", []),
     ]
     assert codes(result) == ["no_deadline", "no_deadline"]
+
+
+def test_a_tasks_own_words_are_not_the_plan_wide_deadline() -> None:
+    text = (
+        "某县整改方案\n成文日期：2021年3月1日\n二、整改任务\n"
+        "1.整治入河排污口，2021年6月底前全部整改到位。（责任单位：县水务局）\n2.加强宣传教育。（责任单位：县委宣传部）\n"
+    )
+    result = parse(text)
+    assert by_number(result)["2"].deadline is None
+    assert codes(result) == ["no_deadline"]
