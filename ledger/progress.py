@@ -12,12 +12,13 @@ from ledger.access import Viewer
 from ledger.errors import DubanError
 from ledger.evidence import IncomingFile
 from ledger.model import ItemStatus, Role, UnitRole
+from ledger.text import split_arguments
 
 PERCENT_CHOICES = tuple(range(0, 101, 10))
 
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．％＋－", "0123456789.%+-")
 # The token after the item number is a percent when it looks like a number: `60`, `60%`, `60 ％`, `-5`.
-_PERCENT_TOKEN = re.compile(r"([+-]?\d+(?:\.\d+)?)\s*%?(?=\s|$)")
+_PERCENT_TOKEN = re.compile(r"([+-]?\d+(?:\.\d+)?)\s*%?")
 _PERCENT_IN_TEXT = re.compile(r"([+-]?\d+(?:\.\d+)?)\s*%")
 # Items a report may no longer change: sign-off owns them.
 _FROZEN_STATUSES = (ItemStatus.SIGNED_OFF,)
@@ -51,25 +52,18 @@ def _percent(value: str) -> int:
 def parse_report_line(arguments: str) -> ReportLine:
     """`N [P[%]] [text]`: the item number, then an optional percent (0–100; full-width digits and ％
     accepted), then free text (which may span lines). Empty arguments or a bad percent are refused."""
-    folded = arguments.translate(_FULL_WIDTH).strip()
-    if not folded:
-        raise ProgressInputError("report/usage")
-    number, *others = folded.split(maxsplit=1)
-    rest = others[0] if others else ""
-    match = _PERCENT_TOKEN.match(rest)
-    if match is None:
-        return ReportLine(number, None, _original_text(arguments, rest))
-    return ReportLine(
-        number, _percent(match.group(1)), _original_text(arguments, rest[match.end() :].strip())
-    )
-
-
-def _original_text(arguments: str, folded_text: str) -> str:
     # Folding full-width characters is for reading numbers; the text is kept as the person wrote it.
-    if not folded_text:
-        return ""
-    original = arguments.strip()
-    return original[len(original) - len(folded_text) :]
+    if not arguments.strip():
+        raise ProgressInputError("report/usage")
+    number, *others = split_arguments(arguments, 1)
+    rest = others[0] if others else ""
+    first, *after = split_arguments(rest, 1) or [""]
+    match = _PERCENT_TOKEN.fullmatch(first.translate(_FULL_WIDTH))
+    if match is None:
+        return ReportLine(number.translate(_FULL_WIDTH), None, rest)
+    # "60 %": the sign may stand apart from the number.
+    text = re.sub(r"^[%％]\s*", "", after[0]) if after else ""
+    return ReportLine(number.translate(_FULL_WIDTH), _percent(match.group(1)), text)
 
 
 def percent_in_text(text: str) -> int | None:

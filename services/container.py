@@ -31,6 +31,7 @@ from services.roster import RosterService
 from services.settings import CadenceService, SettingsService
 from services.signoff import SignOffService
 from services.spotchecks import SpotCheckService
+from services.units import UnitService
 from services.views import ItemViews
 
 
@@ -40,6 +41,7 @@ class Services:
     office: Office
     ledger: LedgerService
     roster: RosterService
+    units: UnitService
     accounts: AccountService
     items: ItemService
     ledger_files: LedgerFileService
