@@ -21,6 +21,7 @@ from services.complaints import ComplaintAdded, ComplaintImportOutcome, Complain
 from services.escalations import IssuedEscalation
 from services.extensions import ExtensionView
 from services.history import ItemHistory
+from services.reports import ItemBrief
 from services.roster import PersonView, RoleView, RosterOutcome, UnitSummary
 from services.settings import Cadence, CalendarView, DayChange, DayOverride, RuleChange, RuleView
 from services.signoff import (
@@ -117,6 +118,7 @@ _WEEKLY_EMPTY = WeeklySummary(date(2021, 1, 18), tuple((s, 0) for s in ItemStatu
 _GROUP_ITEM = {"number": "24.1", "title": "铬污染场地修复推进缓慢", "units": ("市住建局", "市水务局")}
 DIGEST_SAMPLES: dict[str, dict[str, Any]] = {
     "notify/digest": {"digest": _DIGEST},
+    "notify/item_button": {"number": "24.1", "label": "立即报送"},
     "notify/digest_weekly": {"summary": _WEEKLY},
     "notify/digest_group_weekly": {"summary": _WEEKLY_EMPTY},
     "notify/digest_group_red": _GROUP_ITEM,
@@ -170,11 +172,16 @@ _DRAFT = {
     "text": "纠正：复核后下调",
     "files": 2,
 }
+_BRIEF = ItemBrief("24.1", "铬污染场地修复推进缓慢，涉及多个地块", 40, ItemStatus.BEHIND)
 REPORT_SAMPLES: dict[str, dict[str, Any]] = {
     "chat/report/ask_percent": _DRAFT,
     "chat/report/ask_text": _DRAFT,
     "chat/report/ask_evidence": _DRAFT,
-    "chat/report/file_added": _DRAFT,
+    "chat/report/file_added": {**_DRAFT, "step": "evidence"},
+    "chat/report/which_item": {"items": [_BRIEF, _BRIEF], "files": 1, "text": "闭水试验现场"},
+    "chat/report/which_button": {"brief": ItemBrief("24.1", "河道整治", 10, ItemStatus.IN_PROGRESS)},
+    "chat/report/which_expired": {},
+    "chat/report/which_cancelled": {},
     "chat/report/summary": {**_DRAFT, "percent": None},
     "chat/report/cancelled": _DRAFT,
     "chat/report/expired": {},
@@ -193,7 +200,8 @@ REPORT_SAMPLES: dict[str, dict[str, Any]] = {
     "errors/report/not_item_message": {},
     "errors/evidence/too_big": {"name": "scan.pdf", "megabytes": 20},
     "errors/evidence/unsupported": {"name": "setup.exe"},
-    "errors/evidence/no_item": {},
+    "errors/evidence/no_item": {"items": [("24.1", "铬污染场地修复"), ("3", "扬尘治理")], "total": 12},
+    "errors/evidence/not_reportable": {"number": "99", "items": [], "total": 0},
 }  # fmt: skip
 
 _NOTIFY_ITEM: dict[str, Any] = {

@@ -21,10 +21,11 @@ from telegram import Chat, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, ChatMigrated, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.config import Settings
-from bot.sender import DEFAULT_LEASE, DrainResult, OutboxSender, SenderIdentity
+from bot.sender import DEFAULT_LEASE, MAX_BUTTON_ROWS, Batch, DrainResult, OutboxSender, SenderIdentity, merge
 from bot.wiring import Duban, Overrides, build
 from ledger.clock import ManualClock, VirtualTime
 from messages.split import TELEGRAM_LIMIT, utf16_length
+from services.outbox import ITEM_LABEL
 from storage.models import AuditEntry, Person
 from storage.review import GroupChat
 from storage.scheduling import OutboxMessage, OutboxStatus
@@ -352,3 +353,59 @@ async def test_a_file_follows_its_text(rig: Rig) -> None:
         ("督办日报：清单过长，完整清单见附件。", None),
         ("", "督办日报.xlsx"),
     ]
+
+
+# ---- merging: a message about several items names each button row's item --------------------------------
+
+
+def _due(row_id: int, item_id: int | None, number: str, *, chat_id: int = 501) -> OutboxMessage:
+    """A dispatch about item `number`, as the outbox keeps it: 立即报送 / 已知悉, each with its item's label."""
+    buttons = [
+        {"text": "立即报送", "data": f"nr:{number}", ITEM_LABEL: f"第{number}项 立即报送"},
+        {"text": "已知悉", "data": f"na:{row_id}", ITEM_LABEL: f"第{number}项 已知悉"},
+    ]
+    return OutboxMessage(
+        id=row_id, chat_id=chat_id, item_id=item_id, kind="dispatch", text=f"【进展调度】第{number}项",
+        buttons=[buttons], parts_sent=0, attachment=None,
+    )  # fmt: skip
+
+
+def _labels(batch: Batch) -> list[list[str]]:
+    return [[label for label, _ in row] for row in batch.buttons]
+
+
+def test_merged_rows_about_several_items_name_the_item_on_each_button_row() -> None:
+    (batch,) = merge([_due(1, 10, "16"), _due(2, 11, "24.1")])
+    assert _labels(batch) == [["第16项 立即报送", "已知悉"], ["第24.1项 立即报送", "已知悉"]]
+    assert batch.item_ids == (10, 11)
+    assert batch.ids == (1, 2)
+
+
+def test_merged_rows_about_one_item_keep_their_plain_labels() -> None:
+    (batch,) = merge([_due(1, 10, "16"), _due(2, 10, "16")])
+    # The second 立即报送 of the same item is the same button: shown once.
+    assert _labels(batch) == [["立即报送", "已知悉"], ["已知悉"]]
+    assert batch.item_ids == (10,)
+    (alone,) = merge([_due(1, 10, "16")])
+    assert _labels(alone) == [["立即报送", "已知悉"]]
+
+
+def test_rows_whose_buttons_would_not_fit_go_in_a_message_of_their_own() -> None:
+    rows = [_due(n, 100 + n, str(n)) for n in range(1, MAX_BUTTON_ROWS + 3)]
+    batches = merge(rows)
+    assert [len(b.buttons) for b in batches] == [MAX_BUTTON_ROWS, 2]
+    assert [data for b in batches for row in b.buttons for _, data in row][0::2] == [
+        f"nr:{n}" for n in range(1, MAX_BUTTON_ROWS + 3)
+    ]  # no button dropped
+    assert _labels(batches[1]) == [
+        [f"第{MAX_BUTTON_ROWS + 1}项 立即报送", "已知悉"],
+        [f"第{MAX_BUTTON_ROWS + 2}项 立即报送", "已知悉"],
+    ]
+
+
+def test_a_row_kept_before_item_labels_existed_is_merged_with_its_plain_label() -> None:
+    old = _due(1, 10, "16")
+    assert old.buttons is not None
+    old.buttons = [[{"text": b["text"], "data": b["data"]} for b in row] for row in old.buttons]
+    (batch,) = merge([old, _due(2, 11, "24.1")])
+    assert _labels(batch) == [["立即报送", "已知悉"], ["第24.1项 立即报送", "已知悉"]]
