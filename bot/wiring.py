@@ -35,6 +35,7 @@ from services.items import ItemService
 from services.ladder import Ladder
 from services.ledger import LedgerService
 from services.ledger_files import LedgerFileService
+from services.menus import MenuService
 from services.office import Office
 from services.reminders import ReminderActions
 from services.reporting import ReportingService
@@ -122,6 +123,7 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
         ledger=ledger,
         roster=RosterService(sessions, clock),
         accounts=AccountService(sessions, clock, settings.admins),
+        menus=MenuService(sessions),
         items=items,
         ledger_files=LedgerFileService(ledger, renderer, clock, tz, settings.data_dir),
         views=ItemViews(sessions, clock, tz, items),

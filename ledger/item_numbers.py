@@ -52,12 +52,19 @@ def leading_item_number(text: str) -> tuple[str, str] | None:
     """The item number a text starts with, and the rest as written ("16 闭水试验现场" → ("16", "闭水试验现场"));
     None when the text does not start with one."""
     folded = _fold(text)
-    if len(folded) != len(text):
-        # A character NFKC writes as several (rare: ㈠, ℡) would shift the rest: read the folded text.
-        text = folded
     match = _LEADING.match(folded)
     if match is None:
         return None
     ordinal = match.group("ordinal")
     number = normalize_number(f"第{ordinal}项" if ordinal else match.group("bare"))
-    return None if number is None else (number, text[match.end() :].strip())
+    return None if number is None else (number, text[_written_length(text, match.end()) :].strip())
+
+
+def _written_length(text: str, folded_length: int) -> int:
+    """How much of `text` its first `folded_length` folded characters come from: the longest start of it
+    that folds to no more (folding may write one character as several, "¸" as a space and a cedilla; the
+    rest is cut from the text as written, never inside a character)."""
+    length = 0
+    while length < len(text) and len(_fold(text[: length + 1])) <= folded_length:
+        length += 1
+    return length

@@ -23,6 +23,7 @@ from services.items import ItemService
 from services.ladder import Ladder
 from services.ledger import LedgerService
 from services.ledger_files import LedgerFileService
+from services.menus import MenuService
 from services.office import Office
 from services.reminders import ReminderActions
 from services.reporting import ReportingService
@@ -41,6 +42,7 @@ class Services:
     ledger: LedgerService
     roster: RosterService
     accounts: AccountService
+    menus: MenuService
     items: ItemService
     ledger_files: LedgerFileService
     views: ItemViews

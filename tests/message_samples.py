@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from bot.simulate import Event
+from handlers.menus import CommandLine
 from ledger.closing import HistoryEntry
 from ledger.digest import Digest, UnitDigest, WeeklySummary
 from ledger.digest import Entry as DigestEntry
@@ -507,20 +508,40 @@ SAMPLES: dict[str, dict[str, Any]] = {
         },
     },
     "errors/listen_needs_webhook": {},
-    "chat/menu": {},
+    "chat/commands": {},
+    "chat/help_group": {"link": "https://t.me/duban_bot"},
+    "chat/private_sent": {"name": "张伟", "link": "https://t.me/duban_bot"},
+    "chat/private_needed": {"name": "张伟", "link": "https://t.me/duban_bot"},
     "chat/stranger": {},
     "chat/needs_role": {"roles": ["管理员"]},
     "chat/bind_unknown_code": {},
     "chat/bind_used_code": {},
     "chat/bind_other_account": {},
-    "chat/bind_done": {"name": "张伟", "roles": [("责任人员", "市住建局")], "already": False},
+    "chat/bind_done": {
+        "name": "张伟",
+        "roles": [("责任人员", "市住建局")],
+        "already": False,
+        "allowed": {"my", "report", "pending", "overdue", "digest", "import"},
+        "role_names": {"leadership"},
+    },
     "chat/whoami": {"name": "张伟", "roles": [("责任人员", "市住建局")], "telegram_id": 42, "already": False},
     "chat/lang_usage": {"locales": ("zh_CN", "en")},
     "chat/lang_set": {},
     "chat/failed": {},
     "chat/unknown": {},
     "chat/nothing_to_cancel": {},
-    "chat/help": {"welcome": True, "name": "张伟", "officer": True, "overseer": True, "admin": True},
+    "chat/help": {
+        "welcome": True,
+        "name": "张伟",
+        "roles": [("责任人员", "市住建局")],
+        "already": False,
+        "allowed": {"my", "report", "pending", "overdue", "digest", "import"},
+        "role_names": {"officer"},
+        "commands": [
+            CommandLine("my", "/my", "我的整改事项"),
+            CommandLine("report", "/report 编号", "报送进展"),
+        ],
+    },
     "errors/empty_unit_name": {},
     "errors/unit_exists": {"unit": "市住建局"},
     "errors/empty_person_name": {},

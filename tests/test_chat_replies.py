@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from bot.loopback_api import SentMessage
 from ledger.model import ItemSpec, ParsedLedger, Role, Target
-from storage.models import BotMessage, EvidenceFile, Item, ProgressReport
+from storage.models import BotMessage, EvidenceFile, Item, Person, ProgressReport
 from tests.harness import ADMIN_ID, BotHarness
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -401,4 +401,19 @@ async def test_a_bad_file_during_a_guided_report_is_refused_and_the_draft_kept(b
     assert "不支持该文件类型（“setup.exe”）" in (refused.text or "")
     _, said = await press(bot, OFFICER, ask.message_id, "rp:16:30")
     assert "请发送进展说明" in said[0]
+    assert reports(bot) == []
+
+
+async def test_the_question_and_its_answer_in_english(bot: BotHarness) -> None:
+    await setup(bot)
+    with bot.services.sessions() as session, session.begin():
+        person = session.scalars(select(Person).where(Person.telegram_user_id == OFFICER)).one()
+        person.locale = "en"
+    message = await merged_dispatch(bot)
+    assert labels(message)[0] == ["Item 16: Report now", "Acknowledge"]
+    (question,) = await bot.send(OFFICER, "pipes tested", reply_to_message_id=message.message_id)
+    assert question.text.startswith("This message is about several items. Which one is your reply about?")
+    assert labels(question)[1] == ["Item 24.1: 铬渣堆场整治"]
+    (dropped,) = await bot.send(OFFICER, "/cancel")
+    assert dropped.text == "The reply was dropped; nothing was saved."
     assert reports(bot) == []

@@ -41,8 +41,8 @@ def _command(message: Message, bot: User) -> CommandCall | None:
         return None
     name, _, addressee = text[1 : entities[0].length].partition("@")
     _, *rest = text.split(maxsplit=1)
-    for_us = not addressee or addressee.lower() == (bot.username or "").lower()
-    return CommandCall(name.lower(), rest[0] if rest else "", for_us)
+    addressed = bool(addressee) and addressee.lower() == (bot.username or "").lower()
+    return CommandCall(name.lower(), rest[0] if rest else "", addressed or not addressee, addressed)
 
 
 def _replied(message: Message, bot: User, user: User | None) -> Replied | None:
