@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from bot.loopback_api import SentMessage
 from ledger.model import ItemSpec, ParsedLedger, Role, Target
+from services.container import Services
 from storage.models import BotMessage, EvidenceFile, Item, Person, ProgressReport
 from tests.harness import ADMIN_ID, BotHarness
 
@@ -417,3 +418,23 @@ async def test_the_question_and_its_answer_in_english(bot: BotHarness) -> None:
     (dropped,) = await bot.send(OFFICER, "/cancel")
     assert dropped.text == "The reply was dropped; nothing was saved."
     assert reports(bot) == []
+
+
+def test_a_message_is_recorded_about_its_items_in_order_and_can_be_re_pointed(services: Services) -> None:
+    services.roster.add_unit(UNIT, actor="test")
+    specs = [
+        ItemSpec(n, f"事项{n}", "问题。", date(2026, 1, 1), responsible_units=[UNIT])
+        for n in ("3", "16", "24.1")
+    ]
+    services.ledger.import_ledger(ParsedLedger(items=specs), actor="test", dry_run=False)
+    with services.sessions() as session:
+        ids = dict(session.execute(select(Item.number, Item.id)).all())
+    services.reports.remember_message(OFFICER, 7, [ids["24.1"], ids["3"], ids["16"], ids["3"]], "reminder")
+    assert services.reports.items_of_message(OFFICER, 7) == [
+        "24.1",
+        "3",
+        "16",
+    ]  # the message's order, once each
+    services.reports.remember_message(OFFICER, 7, [ids["16"]], "report")
+    assert services.reports.items_of_message(OFFICER, 7) == ["16"]
+    assert services.reports.items_of_message(OFFICER, 8) == []
