@@ -265,6 +265,7 @@ class OutboxSender:
         with self._sessions() as session, session.begin():
             chosen: list[OutboxMessage] = []
             per_chat: dict[int, int] = {}
+            passed_over: set[int] = set()  # chats whose next row waits: their later rows wait behind it
             after = 0
             while len(chosen) < self._batch_size:
                 page = sq.due_or_abandoned(session, now, urgent_only=quiet, after_id=after, limit=200)
@@ -272,9 +273,13 @@ class OutboxSender:
                     if len(chosen) == self._batch_size:
                         break
                     count = per_chat.get(row.chat_id, 0)
+                    if row.chat_id in passed_over:
+                        continue
                     if count < PER_CHAT and (count or not self._limiter.chat_wait(row.chat_id)):
                         chosen.append(row)
                         per_chat[row.chat_id] = count + 1
+                    else:
+                        passed_over.add(row.chat_id)
                 if len(page) < 200:
                     break
                 after = page[-1].id
@@ -328,14 +333,19 @@ class OutboxSender:
             batches = await asyncio.to_thread(self._claim)
             if not batches:
                 wait = await asyncio.to_thread(self._waiting_time)
-                if wait is None or wait <= 0:
+                if wait is None:
                     return result
-                # At most a second at a time: a row that can go at once may be written meanwhile.
-                await self._sleep(min(wait, 1.0))
+                # At most a second at a time: a row that can go at once may be written meanwhile. A wait
+                # that ran out between the claim and now means the row may go: claim again at once.
+                if wait > 0:
+                    await self._sleep(min(wait, 1.0))
                 continue
+            waiting: set[int] = set()
             for batch in batches:
-                if self._limiter.chat_wait(batch.chat_id):
-                    # A second message to a chat in this claim: it goes after the others.
+                if batch.chat_id in waiting or self._limiter.chat_wait(batch.chat_id):
+                    # A second message to a chat in this claim: it and the chat's later ones go after the
+                    # others, in their order (a wait may run out before the chat's next batch comes up).
+                    waiting.add(batch.chat_id)
                     await asyncio.to_thread(self._release, batch)
                     continue
                 await self._send(bot, batch, result)

@@ -409,3 +409,33 @@ def test_a_row_kept_before_item_labels_existed_is_merged_with_its_plain_label() 
     old.buttons = [[{"text": b["text"], "data": b["data"]} for b in row] for row in old.buttons]
     (batch,) = merge([old, _due(2, 11, "24.1")])
     assert _labels(batch) == [["立即报送", "已知悉"], ["第24.1项 立即报送", "已知悉"]]
+
+
+@pytest.mark.parametrize("step", [0.25, 0.3, 0.5, 0.7])
+async def test_a_wait_that_runs_out_between_the_claim_and_the_look_is_not_the_end_of_the_drain(
+    sqlite_url: str, tmp_path: Path, step: float
+) -> None:
+    """Time passes while the sender works: a chat's wait can run out after a claim passed its rows over
+    and before the drain looks at what is left, or between two batches of the chat in one claim. The
+    drain then claims again, and the chat's messages keep their order; before, it stopped there and left
+    the rows for the next drain (the fairness bench counted them lost), or sent the third before the
+    second."""
+    migrated(sqlite_url)
+    clock = ManualClock(START)
+    virtual = VirtualTime(clock)
+
+    def ticking() -> float:
+        clock.advance(timedelta(seconds=step))
+        return virtual.monotonic()
+
+    settings = Settings(database_url=sqlite_url, data_dir=tmp_path / "data")
+    duban = build(settings, Overrides(clock=clock, sleep=virtual.sleep, monotonic=ticking))
+    rig = Rig(duban, clock, StrictBot(clock))
+    try:
+        for n in range(3):
+            rig.queue(401, f"督办日报 第{n + 1}份", kind="digest")  # never merged: three messages
+        await rig.drain()
+        assert [row.status for row in rig.rows().values()] == [OutboxStatus.SENT] * 3
+        assert [d.text for d in rig.bot.to(401)] == ["督办日报 第1份", "督办日报 第2份", "督办日报 第3份"]
+    finally:
+        duban.close()
