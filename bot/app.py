@@ -8,9 +8,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, BotCommandScopeAllGroupChats, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Updater
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, ExtBot, Updater
 
 from bot.chat_state import CHAT_STATE_FILE, ChatStateFile, SetAside
 from bot.config import Settings
@@ -21,19 +21,27 @@ from bot.telegram.routes import register
 from bot.wiring import Duban, Overrides, build
 from handlers import ROUTER
 from handlers.common import run
-from messages.render import LOCALES, Renderer, normalize_locale
+from handlers.menus import default_menu, group_menu
+from messages.render import DEFAULT_LOCALE, LOCALES, Renderer, normalize_locale
 from services.container import Services
 
 _LOGGER = logging.getLogger(__name__)
 
 
-def menu(renderer: Renderer, locale: str) -> list[BotCommand]:
-    """The command menu of one language, from the `chat/menu` template (`command - description` lines)."""
-    commands = []
-    for line in renderer.render(locale, "chat/menu").splitlines():
-        name, _, description = line.partition(" - ")
-        commands.append(BotCommand(name.strip(), description.strip()))
-    return commands
+async def set_shared_menus(bot: ExtBot[None], renderer: Renderer) -> None:
+    """The menus every chat without one of its own shows, in each language: a stranger's (how to bind) and
+    a group's (what works there). A bound person's chat gets the menu of their roles (`sync_menus`)."""
+    for locale in LOCALES:
+        language = None if locale == DEFAULT_LOCALE else locale
+        for commands, scope in (
+            (default_menu(renderer, locale), None),
+            (group_menu(renderer, locale), BotCommandScopeAllGroupChats()),
+        ):
+            await bot.set_my_commands(
+                [BotCommand(name, description) for name, description in commands],
+                scope=scope,
+                language_code=language,
+            )
 
 
 class RuntimeData(BotData):
@@ -90,10 +98,7 @@ def build_application(
         if set_aside is not None:
             await tell_admins_state_set_aside(duban.services, set_aside)
         runtime.attach(duban.services, memory)
-        for locale in LOCALES:
-            await application.bot.set_my_commands(
-                menu(duban.services.renderer, locale), language_code=None if locale == "zh_CN" else "en"
-            )
+        await set_shared_menus(application.bot, duban.services.renderer)
         runtime.jobs = OutboxJobs(duban)
         if scheduled:
             await runtime.jobs.start(application)

@@ -1,7 +1,8 @@
 """The job-queue side of the scheduler: the tick every minute, the outbox drained every few seconds.
 
 One job each, whatever the size of the ledger; the tick finds the day's work done on every minute but
-the first of a day.
+the first of a day. The tick also sets the command menu of every chat whose person's roles or language
+changed (by the command line, say) since it was last set.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from telegram.ext import ExtBot
 
 from bot.config import Settings
 from bot.telegram.context import BotContext, DubanApp
+from bot.telegram.port import TelegramMenus
 from bot.wiring import Duban
+from handlers.menus import sync_menus
 
 LOGGER = logging.getLogger(__name__)
 TICK_SECONDS = 60
@@ -67,11 +70,15 @@ class OutboxJobs:
             await self._bot.shutdown()
             self._bot = None
 
-    async def _tick(self, _context: BotContext) -> None:
+    async def _tick(self, context: BotContext) -> None:
         result = await asyncio.to_thread(self._duban.services.daily_run.tick)
         if result.ran_days:
             LOGGER.info("rules ran: %s messages queued", result.queued)
-        await self._drain(_context)
+        await self._drain(context)
+        # The application's own bot: its rate limiter paces a first sync of many chats.
+        menus = await sync_menus(self._duban.services, TelegramMenus(context.bot))
+        if menus:
+            LOGGER.info("command menus set: %s chats", menus)
 
     async def _drain(self, _context: BotContext) -> None:
         result = await self._duban.sender.drain(self.bot)

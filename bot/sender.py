@@ -41,7 +41,7 @@ from messages.split import TELEGRAM_LIMIT, split_message, utf16_length
 from scheduler.limits import RateLimiter
 from scheduler.rules import Rules, in_quiet_hours
 from services import audit
-from services.outbox import Outbox
+from services.outbox import ITEM_LABEL, Outbox
 from storage import digest_queries as dq
 from storage import queries
 from storage import scheduler_queries as sq
@@ -70,18 +70,24 @@ class OutboxBot(Protocol):
     async def send_document(self, chat_id: int, document: bytes, *, filename: str) -> Message: ...
 
 
+ButtonRows = tuple[tuple[tuple[str, str], ...], ...]
+"""Rows of (label, callback data)."""
+
+
 @dataclass(frozen=True)
 class Batch:
-    """Rows due to one chat, merged into one message; `kind` is the first row's."""
+    """Rows due to one chat, merged into one message; `kind` is the first row's, `item_ids` the items the
+    message is about, in the order it names them."""
 
     chat_id: int
     ids: tuple[int, ...]
     text: str
-    buttons: tuple[tuple[tuple[str, str], ...], ...]
+    buttons: ButtonRows
     kind: str = ""
     parts_sent: int = 0  # of a long text sent in parts: those already confirmed
     attachment: bytes | None = None
     attachment_name: str | None = None
+    item_ids: tuple[int, ...] = ()
 
     @property
     def parts(self) -> list[str]:
@@ -103,32 +109,64 @@ class DrainResult:
 def merge(
     rows: Sequence[OutboxMessage], limit: int = TELEGRAM_LIMIT, alone: Collection[str] = ()
 ) -> list[Batch]:
-    """Rows to the same chat become one message, in order, as long as the text stays within one message;
-    rows of a kind in `alone` (a photo follows them, or their buttons matter), rows with a file, and a row
-    already partly sent are never merged. A row longer than one message stays a batch of its own and goes
-    out in parts."""
-    batches: list[Batch] = []
+    """Rows to the same chat become one message, in order, as long as the text stays within one message
+    and the buttons within `MAX_BUTTON_ROWS` rows (the next row then starts a message of its own: no button
+    is dropped); rows of a kind in `alone` (a photo follows them, or their buttons matter), rows with a
+    file, and a row already partly sent are never merged. A row longer than one message stays a batch of
+    its own and goes out in parts. In a message about several items, each button row names its item
+    ("第24.1项 立即报送")."""
+    groups: list[list[OutboxMessage]] = []
     for row in rows:
-        row_buttons = tuple(tuple((b["text"], b["data"]) for b in line) for line in (row.buttons or []))
-        last = batches[-1] if batches else None
-        joined = f"{last.text}\n\n{row.text}" if last else row.text
-        single = row.kind in alone or row.attachment is not None or row.parts_sent > 0
-        apart = single or (last is not None and (last.kind in alone or last.attachment is not None))
-        if last and last.chat_id == row.chat_id and utf16_length(joined) <= limit and not apart:
-            seen = {data for line in last.buttons for _, data in line}
-            fresh = tuple(
-                line for line in (tuple(b for b in line if b[1] not in seen) for line in row_buttons) if line
-            )
-            buttons = (last.buttons + fresh)[:MAX_BUTTON_ROWS]
-            batches[-1] = Batch(row.chat_id, (*last.ids, row.id), joined, buttons, last.kind)
+        last = groups[-1] if groups else None
+        if last is not None and _joins(last, row, limit, alone):
+            last.append(row)
         else:
-            batches.append(
-                Batch(
-                    row.chat_id, (row.id,), row.text, row_buttons, row.kind, row.parts_sent,
-                    row.attachment, row.attachment_name,
+            groups.append([row])
+    return [_batch(group) for group in groups]
+
+
+def _single(row: OutboxMessage, alone: Collection[str]) -> bool:
+    return row.kind in alone or row.attachment is not None or row.parts_sent > 0
+
+
+def _joins(group: Sequence[OutboxMessage], row: OutboxMessage, limit: int, alone: Collection[str]) -> bool:
+    first = group[0]
+    if first.chat_id != row.chat_id or _single(first, alone) or _single(row, alone):
+        return False
+    joined = "\n\n".join(r.text for r in (*group, row))
+    return utf16_length(joined) <= limit and len(_buttons([*group, row])) <= MAX_BUTTON_ROWS
+
+
+def _items(group: Sequence[OutboxMessage]) -> tuple[int, ...]:
+    return tuple(dict.fromkeys(row.item_id for row in group if row.item_id is not None))
+
+
+def _buttons(group: Sequence[OutboxMessage]) -> ButtonRows:
+    """The rows' buttons in order, each pressed data once; when the rows are about several items, the
+    first button of each row carries the label that names its item."""
+    labelled = len(_items(group)) > 1
+    seen: set[str] = set()
+    lines: list[tuple[tuple[str, str], ...]] = []
+    for row in group:
+        for line in row.buttons or []:
+            fresh = [button for button in line if button["data"] not in seen]
+            seen.update(button["data"] for button in fresh)
+            if fresh:
+                lines.append(
+                    tuple(
+                        (b.get(ITEM_LABEL, b["text"]) if labelled and i == 0 else b["text"], b["data"])
+                        for i, b in enumerate(fresh)
+                    )
                 )
-            )  # fmt: skip
-    return batches
+    return tuple(lines)
+
+
+def _batch(group: Sequence[OutboxMessage]) -> Batch:
+    first = group[0]
+    return Batch(
+        first.chat_id, tuple(row.id for row in group), "\n\n".join(row.text for row in group), _buttons(group),
+        first.kind, first.parts_sent, first.attachment, first.attachment_name, _items(group),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -227,6 +265,7 @@ class OutboxSender:
         with self._sessions() as session, session.begin():
             chosen: list[OutboxMessage] = []
             per_chat: dict[int, int] = {}
+            passed_over: set[int] = set()  # chats whose next row waits: their later rows wait behind it
             after = 0
             while len(chosen) < self._batch_size:
                 page = sq.due_or_abandoned(session, now, urgent_only=quiet, after_id=after, limit=200)
@@ -234,9 +273,13 @@ class OutboxSender:
                     if len(chosen) == self._batch_size:
                         break
                     count = per_chat.get(row.chat_id, 0)
+                    if row.chat_id in passed_over:
+                        continue
                     if count < PER_CHAT and (count or not self._limiter.chat_wait(row.chat_id)):
                         chosen.append(row)
                         per_chat[row.chat_id] = count + 1
+                    else:
+                        passed_over.add(row.chat_id)
                 if len(page) < 200:
                     break
                 after = page[-1].id
@@ -292,14 +335,17 @@ class OutboxSender:
                 wait = await asyncio.to_thread(self._waiting_time)
                 if wait is None:
                     return result
+                # At most a second at a time: a row that can go at once may be written meanwhile. A wait
+                # that ran out between the claim and now means the row may go: claim again at once.
                 if wait > 0:
-                    # At most a second at a time: a row that can go at once may be written meanwhile.
                     await self._sleep(min(wait, 1.0))
-                # (No wait left: the chat's window passed since the claim looked; claim again.)
                 continue
+            waiting: set[int] = set()
             for batch in batches:
-                if self._limiter.chat_wait(batch.chat_id):
-                    # A second message to a chat in this claim: it goes after the others.
+                if batch.chat_id in waiting or self._limiter.chat_wait(batch.chat_id):
+                    # A second message to a chat in this claim: it and the chat's later ones go after the
+                    # others, in their order (a wait may run out before the chat's next batch comes up).
+                    waiting.add(batch.chat_id)
                     await asyncio.to_thread(self._release, batch)
                     continue
                 await self._send(bot, batch, result)
@@ -424,15 +470,13 @@ class OutboxSender:
                 row.error = error[:ERROR_LIMIT] if error else None
                 row.claimed_by = None
                 row.lease_until = None
-            items = {row.item_id for row in rows}
-            if sent and message_ids and len(items) == 1:
-                (item_id,) = items
-                if item_id is not None:
-                    # A reply to a message about one item is a progress report on it.
-                    for message_id in message_ids:
-                        queries.remember_bot_message(
-                            session, batch.chat_id, message_id, item_id, "reminder", now
-                        )
+            if sent and batch.item_ids:
+                # A reply to a message about one item is a progress report on it; to a message about
+                # several, the bot asks which item it is about.
+                for message_id in message_ids or ():
+                    queries.remember_bot_message(
+                        session, batch.chat_id, message_id, batch.item_ids, "reminder", now
+                    )
 
     def _back_off(self, batch: Batch, parts_sent: int, error: str) -> None:
         """Try again later; the message may have been accepted, so the next try is a possible repeat."""

@@ -35,6 +35,7 @@ from services.items import ItemService
 from services.ladder import Ladder
 from services.ledger import LedgerService
 from services.ledger_files import LedgerFileService
+from services.menus import MenuService
 from services.office import Office
 from services.reminders import ReminderActions
 from services.reporting import ReportingService
@@ -124,6 +125,7 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
         roster=RosterService(sessions, clock),
         units=UnitService(sessions, clock),
         accounts=AccountService(sessions, clock, settings.admins),
+        menus=MenuService(sessions),
         items=items,
         ledger_files=LedgerFileService(ledger, renderer, clock, tz, settings.data_dir),
         views=ItemViews(sessions, clock, tz, items),

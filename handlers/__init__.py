@@ -8,13 +8,13 @@ from handlers import (
     admin,
     complaints,
     digests,
-    evidence,
     extensions,
     fallback,
     history,
     items,
     ledger_files,
     reminders,
+    replies,
     report,
     reports,
     settings,
@@ -40,10 +40,10 @@ FEATURES = (
     history,
     digests,
     reports,
-    evidence,
+    replies,
     fallback,
 )
-DIALOGS = (report.DIALOG, signoff.DIALOG, spotchecks.DIALOG)
+DIALOGS = (report.DIALOG, replies.DIALOG, signoff.DIALOG, spotchecks.DIALOG)
 ROUTER = Router(
     tuple(route for feature in FEATURES for route in feature.ROUTES),
     {dialog.topic: dialog for dialog in DIALOGS},

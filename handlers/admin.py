@@ -1,9 +1,10 @@
 """The admin's roster commands: /units, /unit_add, /unit_merge, /people, /person_add, /role, /deactivate,
-/invite."""
+/invite. A role granted or a person deactivated changes what their chat's command menu shows."""
 
 from __future__ import annotations
 
 from handlers.common import Turn, requires, run
+from handlers.menus import sync_menus
 from handlers.routes import OnCommand, Route
 from ledger.access import Viewer
 from ledger.errors import DubanError
@@ -91,6 +92,7 @@ async def role(turn: Turn, viewer: Viewer) -> None:
         turn.services.roster.grant_role, person_ref, _role(role_text), unit, actor=actor_of(viewer)
     )
     await turn.answer(viewer.locale, "chat/admin/role_granted", {"person": person})
+    await sync_menus(turn.services, turn.port, [person.id])
 
 
 @requires(Role.ADMIN)
@@ -103,6 +105,7 @@ async def deactivate(turn: Turn, viewer: Viewer) -> None:
         turn.services.roster.deactivate, args[0], actor=actor_of(viewer), actor_person_id=viewer.person_id
     )
     await turn.answer(viewer.locale, "chat/admin/deactivated", {"person": person})
+    await sync_menus(turn.services, turn.port, [person.id])
 
 
 @requires(Role.ADMIN)

@@ -64,11 +64,13 @@ class Replied:
 
 @dataclass(frozen=True)
 class CommandCall:
-    """`/name arguments…` at the start of a text; `for_us` is False when it names another bot."""
+    """`/name arguments…` at the start of a text; `for_us` is False when it names another bot, `addressed`
+    True when it names this one (`/name@bot`, as clients write commands in groups)."""
 
     name: str  # lower case, without the slash and the bot's name
     arguments: str = ""  # everything after the command, line breaks kept
     for_us: bool = True
+    addressed: bool = False
 
     @property
     def args(self) -> list[str]:
@@ -117,7 +119,19 @@ class UndeliverableError(Exception):
     """A chat could not be sent to (blocked, gone); the others still are."""
 
 
-class ChatPort(Protocol):
+MenuCommand = tuple[str, str]
+"""A command of a chat's menu: (name, description)."""
+
+
+class MenuPort(Protocol):
+    """Where a chat's command menu is set."""
+
+    async def set_commands(self, chat_id: int, commands: Sequence[MenuCommand]) -> None:
+        """Show these commands in the chat's menu (none: the default menu again); `UndeliverableError`
+        when the platform refuses."""
+
+
+class ChatPort(MenuPort, Protocol):
     """What a handler may do in answer to one inbound event."""
 
     async def reply(self, text: str, buttons: Keyboard = ()) -> MessageRef | None:
@@ -151,3 +165,10 @@ class ChatPort(Protocol):
 
     def invite_link(self, code: str) -> str:
         """The link that opens the bot with an invite code."""
+
+    def bot_link(self) -> str:
+        """The link that opens a private chat with the bot."""
+
+    async def private(self) -> ChatPort | None:
+        """A port that answers the event's sender in their private chat with the bot (for what must not be
+        shown in a group); None when the bot cannot write to them there (they never opened it, or blocked it)."""

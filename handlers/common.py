@@ -105,6 +105,15 @@ class Turn:
 
 TurnHandler = Callable[[Turn], Awaitable[None]]
 
+# The roles each handler made with `requires` asks for (what /help and the command menu say of it).
+_REQUIRED_ROLES: dict[Callable[..., Awaitable[None]], tuple[Role, ...]] = {}
+
+
+def required_roles(handler: Callable[..., Awaitable[None]]) -> tuple[Role, ...] | None:
+    """The roles a handler asks for: one of them, or (empty) any bound person; None when it is open to
+    strangers too (not made with `requires`)."""
+    return _REQUIRED_ROLES.get(handler)
+
 
 def telegram_user(event: Inbound) -> TelegramUser | None:
     sender = event.sender
@@ -158,6 +167,7 @@ def requires(
             except DubanError as error:
                 await turn.refuse(viewer.locale, f"errors/{error.code}", error.params)
 
+        _REQUIRED_ROLES[wrapper] = roles
         return wrapper
 
     return decorate

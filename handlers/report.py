@@ -1,9 +1,11 @@
-"""Progress reports: `/report N` (guided: percent buttons, text, files, confirm), `/report N 60% text`
-(one line), and a text reply to a message of the bot about an item.
+"""Progress reports: `/report N` (guided: percent buttons, text, files, confirm) and `/report N 60% text`
+(one line). Replies and captioned files are `handlers/replies.py`'s.
 
 The guided report is a conversation: its draft is the conversation's data, and nothing is stored until it
-is confirmed. Its buttons carry the item's number, so that a button of an older draft does not act on
-this one; every press is checked against the draft under way and the person's right to report.
+is confirmed. A photo or file sent at any step joins the draft (a caption that names another item is
+evidence of that item instead). Its buttons carry the item's number, so that a button of an older draft
+does not act on this one; every press is checked against the draft under way and the person's right to
+report.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from typing import Any
 
 from handlers.common import Turn, requires, run
 from handlers.conversation import dump, load
-from handlers.evidence import REPORTERS, check_file, replied_item, submit_report
-from handlers.routes import Dialog, MessageKind, OnCommand, OnMessage, OnPress, Route, Takes
+from handlers.evidence import REPORTERS, check_file, submit_report
+from handlers.replies import evidence_message
+from handlers.routes import Dialog, OnCommand, OnPress, Route, Takes
 from ledger.access import Viewer
 from ledger.buttons import ReportConfirm, ReportDone, ReportEdit, ReportPercent
 from ledger.errors import DubanError
-from ledger.progress import PERCENT_CHOICES, Draft, ReportLine, Step, parse_report_line, percent_in_text
+from ledger.progress import PERCENT_CHOICES, Draft, ReportLine, Step, caption_line, parse_report_line
 from services.outbox import Button
 
 TOPIC = "report"
@@ -97,18 +100,6 @@ async def start_guided_report(turn: Turn, viewer: Viewer, number: str) -> None:
     await _ask_percent(turn, viewer, draft)
 
 
-@requires(*REPORTERS)
-async def reply_report(turn: Turn, viewer: Viewer) -> None:
-    """A text reply to a message of the bot about an item: a report on it, with `60%` taken from the text."""
-    text = turn.event.text
-    if text is None:
-        return
-    number = await replied_item(turn)
-    if number is None:
-        raise DubanError("report/not_item_message")
-    await submit_report(turn, viewer, ReportLine(number, percent_in_text(text), text))
-
-
 async def _pressed(turn: Turn, viewer: Viewer, number: str, step: Step) -> Draft | None:
     """The draft a step's button acts on, the press answered; None (the press answered as expired) when
     this chat has no draft of that item at that step. The person must still be one who reports on it."""
@@ -147,7 +138,8 @@ async def confirm_pressed(turn: Turn, viewer: Viewer, press: ReportConfirm) -> N
     if draft is None:
         return
     # Stored before the buttons go: if storing fails, the report can still be confirmed again or edited.
-    await submit_report(turn, viewer, ReportLine(draft.number, draft.percent, draft.text), draft.files)
+    line = ReportLine(draft.number, draft.percent, draft.text)
+    await submit_report(turn, viewer, line, draft.files, draft.captions)
     await turn.end_conversation()
     await turn.port.remove_buttons()
 
@@ -181,18 +173,36 @@ async def _take_text(turn: Turn, viewer: Viewer) -> None:
 
 @requires(*REPORTERS)
 async def _take_file(turn: Turn, viewer: Viewer) -> None:
-    draft = _draft(turn, Step.EVIDENCE)
+    """A photo or file at any step joins the draft (nothing is fetched before Confirm). At the text step
+    its caption is the report's text. A caption naming another item makes it that item's evidence."""
+    draft = _draft(turn)
     file = turn.event.file
     if draft is None or file is None:
         return
+    caption = (turn.event.caption or "").strip()
+    named = caption_line(caption)
+    if named is not None and named.number != draft.number:
+        await evidence_message(turn)
+        return
     check_file(file)
+    caption = named.text if named is not None else caption
     group = turn.event.media_group
     # An album is acknowledged once, on its first photo.
     first_of_album = group is None or group != draft.last_media_group
-    draft = await _keep(turn, dataclasses.replace(draft, files=(*draft.files, file), last_media_group=group))
-    if first_of_album:
-        buttons = _done_keyboard(turn, viewer.locale, draft)
-        await turn.answer(viewer.locale, "chat/report/file_added", _params(draft), buttons=buttons)
+    draft = dataclasses.replace(
+        draft, files=(*draft.files, file), captions=(*draft.captions, caption), last_media_group=group
+    )
+    if draft.step == Step.TEXT and caption:
+        draft = dataclasses.replace(draft, text=caption, step=Step.EVIDENCE)
+    draft = await _keep(turn, draft)
+    if not first_of_album:
+        return
+    if draft.step == Step.CONFIRM:
+        await _summary(turn, viewer, draft)
+        return
+    buttons = _done_keyboard(turn, viewer.locale, draft) if draft.step == Step.EVIDENCE else []
+    params = {**_params(draft), "step": draft.step.value}
+    await turn.answer(viewer.locale, "chat/report/file_added", params, buttons=buttons)
 
 
 @requires(*REPORTERS)
@@ -213,8 +223,10 @@ DIALOG = Dialog(
     TOPIC,
     Draft,
     {
-        Step.TEXT: {Takes.TEXT: _take_text},
+        Step.PERCENT: {Takes.FILE: _take_file},
+        Step.TEXT: {Takes.TEXT: _take_text, Takes.FILE: _take_file},
         Step.EVIDENCE: {Takes.FILE: _take_file, "/done": _done},
+        Step.CONFIRM: {Takes.FILE: _take_file},
     },
     _cancel,
 )
@@ -224,5 +236,4 @@ ROUTES: tuple[Route, ...] = (
     OnPress(ReportDone, done_pressed),
     OnPress(ReportConfirm, confirm_pressed),
     OnPress(ReportEdit, edit_pressed),
-    OnMessage(MessageKind.REPLY_TO_BOT, reply_report),
 )

@@ -17,12 +17,22 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from handlers.chat import Inbound
-from handlers.common import Turn, TurnHandler, button_expired
+from handlers.common import Turn, TurnHandler, button_expired, required_roles
 from handlers.conversation import load
+from handlers.groups import in_group
 from ledger.buttons import ButtonData
+from ledger.model import Role
 
 B = TypeVar("B", bound=ButtonData)
 CANCEL = "cancel"
+# Every command a route takes, and the roles it asks for (None: strangers too): declared once, by the
+# handler's `requires`, read by /help and the command menu. Filled as the feature modules declare routes.
+_COMMAND_ROLES: dict[str, tuple[Role, ...] | None] = {}
+
+
+def command_roles() -> Mapping[str, tuple[Role, ...] | None]:
+    """Each command's roles (one of them; empty: any bound person; None: strangers too)."""
+    return _COMMAND_ROLES
 
 
 class MessageKind(enum.StrEnum):
@@ -39,6 +49,10 @@ class OnCommand:
     names: tuple[str, ...]
     handle: TurnHandler
     fields: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in self.names:
+            _COMMAND_ROLES[name] = required_roles(self.handle)
 
     def matches(self, event: Inbound) -> bool:
         command = event.command
@@ -149,8 +163,11 @@ class Router:
     dialogs: Mapping[str, Dialog]
 
     async def converse(self, turn: Turn) -> bool:
-        """Offer a message to the conversation under way; whether its step took it."""
+        """Offer a message to the conversation under way; whether its step took it (never in a group: a
+        conversation is held in private)."""
         event = turn.event
+        if event.chat is not None and not event.chat.private:
+            return False
         conversation = turn.conversation()
         dialog = self.dialogs.get(conversation.topic) if conversation is not None else None
         if conversation is None or dialog is None or event.press is not None:
@@ -180,10 +197,19 @@ class Router:
     def route(self, event: Inbound) -> Route | None:
         return next((route for route in self.routes if route.matches(event)), None)
 
+    async def run(self, route: Route, turn: Turn) -> None:
+        """Run the route that matched; in a group, as the group's rules say (`handlers/groups.py`): a
+        command that is not the group's own is handled for its sender in private, anything else ignored."""
+        chat = turn.event.chat
+        if chat is None or chat.private:
+            await route.run(turn)
+            return
+        await in_group(turn, command_roles().keys(), route.run, self.dispatch)
+
     async def dispatch(self, turn: Turn) -> None:
         """Handle an event: the conversation under way first, then the first route that matches."""
         if await self.converse(turn):
             return
         route = self.route(turn.event)
         if route is not None:
-            await route.run(turn)
+            await self.run(route, turn)

@@ -230,6 +230,13 @@ class ReportEdit(ButtonData, prefix="re"):
     number: ItemNumber
 
 
+@dataclasses.dataclass(frozen=True)
+class ReplyItem(ButtonData, prefix="ri"):
+    """The item a reply (or a file) answering a message about several items is about."""
+
+    number: ItemNumber
+
+
 # ---- under reminders and warnings (立即报送 / 已知悉 / 顺延一个工作日) ------------------------------------
 
 

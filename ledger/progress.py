@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ledger.access import Viewer
 from ledger.errors import DubanError
 from ledger.evidence import IncomingFile
+from ledger.item_numbers import leading_item_number
 from ledger.model import ItemStatus, Role, UnitRole
 from ledger.text import split_arguments
 
@@ -70,6 +71,32 @@ def percent_in_text(text: str) -> int | None:
     """The first `60%` (or `６０％`) inside free text, as in a reply to a reminder; None when there is none."""
     match = _PERCENT_IN_TEXT.search(text.translate(_FULL_WIDTH))
     return None if match is None else _percent(match.group(1))
+
+
+def caption_line(text: str) -> ReportLine | None:
+    """A caption (or a reply) that starts with an item number, in any numbering officials use: "16 闭水试验
+    现场" → item 16, text "闭水试验现场"; the percent is the first `60%` in the rest. None when it does not
+    start with an item number."""
+    found = leading_item_number(text)
+    if found is None:
+        return None
+    number, rest = found
+    return ReportLine(number, percent_in_text(rest), rest)
+
+
+def line_about(text: str, replied: Sequence[str]) -> ReportLine | None:
+    """The report a caption or a reply makes, `replied` being the items of the bot's message it answers.
+
+    A text that starts with an item number is about that item, its rest the text, unless it answers a
+    message about other items; an answer to a message about one item is about that item, the whole text
+    its text; an answer to a message about several that names none of them is undecided (None: the person
+    is asked which), as is a caption that names no item and answers nothing."""
+    line = caption_line(text)
+    if line is not None and (not replied or line.number in replied):
+        return line
+    if len(replied) == 1:
+        return ReportLine(replied[0], percent_in_text(text), text)
+    return None
 
 
 def check_report(current_percent: int, percent: int | None, text: str, *, evidence: int) -> None:
@@ -132,3 +159,4 @@ class Draft:
     text: str = ""
     files: tuple[IncomingFile, ...] = field(default_factory=tuple)
     last_media_group: str | None = None
+    captions: tuple[str, ...] = ()  # what was written with each file, in the order of `files`

@@ -23,6 +23,7 @@ from services.items import ItemService
 from services.ladder import Ladder
 from services.ledger import LedgerService
 from services.ledger_files import LedgerFileService
+from services.menus import MenuService
 from services.office import Office
 from services.reminders import ReminderActions
 from services.reporting import ReportingService
@@ -43,6 +44,7 @@ class Services:
     roster: RosterService
     units: UnitService
     accounts: AccountService
+    menus: MenuService
     items: ItemService
     ledger_files: LedgerFileService
     views: ItemViews

@@ -28,9 +28,14 @@ _ROW_MARGIN_POINTS = 6
 _COLUMN_WIDTHS = (14, 24, 24, 14, 48, 20)
 
 
+def bot_link(bot_username: str) -> str:
+    """The link that opens a private chat with the bot."""
+    return f"https://t.me/{bot_username.lstrip('@')}"
+
+
 def deep_link(bot_username: str, code: str) -> str:
     """The link that opens the bot and sends `/start CODE`: one tap binds the person."""
-    return f"https://t.me/{bot_username.lstrip('@')}?start={code}"
+    return f"{bot_link(bot_username)}?start={code}"
 
 
 def qr_png(text: str) -> bytes:

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.access import Viewer, can_see_item
-from ledger.complaints import parse_complaint_item_number
 from ledger.errors import DubanError
+from ledger.item_numbers import normalize_number
 from storage import queries
 from storage.models import Item
-
-_NUMBER = re.compile(r"^第?\s*(\d{1,4}(?:\.\d{1,3}){0,2})\s*项?$")
-
-
-def normalize_number(text: str) -> str | None:
-    """`24.1`, `第24项`, `２４．１` → `24.1`; a complaint's `j2024-017` → `J2024-017`; None when the text
-    is not an item number."""
-    folded = unicodedata.normalize("NFKC", text.strip())
-    match = _NUMBER.match(folded)
-    return match.group(1) if match else parse_complaint_item_number(folded)
 
 
 class ItemService:

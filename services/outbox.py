@@ -17,6 +17,7 @@ from storage.models import Item
 from storage.scheduling import OutboxMessage, OutboxStatus
 
 BUTTONS_PER_ROW = 5
+ITEM_LABEL = "item_text"  # the key of a kept button's label that names its item
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class Outbox:
         self._now = now
         self._tz = tz
         self._rules = rules
-        self._rows: dict[str, tuple[OutboxMessage, Callable[[int], list[Button]]]] = {}
+        self._rows: dict[str, tuple[OutboxMessage, Callable[[int], list[Button]], str, str | None]] = {}
 
     def add(
         self,
@@ -91,15 +92,24 @@ class Outbox:
             due_date=due_date, snooze_of_id=snooze_of,
             attachment=attachment.data if attachment else None, attachment_name=attachment.name if attachment else None,
         )  # fmt: skip
-        self._rows[full_key] = (row, buttons or (lambda _id: []))
+        self._rows[full_key] = (row, buttons or (lambda _id: []), to.locale, item.number if item else None)
 
     def write(self) -> int:
         existing = sq.outbox_keys(self._session, list(self._rows))
-        fresh = [(row, make) for key, (row, make) in self._rows.items() if key not in existing]
-        self._session.add_all(row for row, _ in fresh)
+        fresh = [entry for key, entry in self._rows.items() if key not in existing]
+        self._session.add_all(row for row, *_ in fresh)
         self._session.flush()
-        for row, make in fresh:
-            rows = [[{"text": b.label, "data": b.data} for b in line] for line in button_rows(make(row.id))]
+        for row, make, locale, number in fresh:
+            rows = [[self._button(b, locale, number) for b in line] for line in button_rows(make(row.id))]
             row.buttons = rows or None
         self._rows.clear()
         return len(fresh)
+
+    def _button(self, button: Button, locale: str, number: str | None) -> dict[str, str]:
+        """A button as the outbox keeps it; a button about an item also carries its label naming the item
+        ("第24.1项 立即报送"), shown when the sender merges messages about several items into one."""
+        kept = {"text": button.label, "data": button.data}
+        if number is not None:
+            params = {"number": number, "label": button.label}
+            kept[ITEM_LABEL] = self._renderer.render(locale, "notify/item_button", params)
+        return kept

@@ -4,7 +4,7 @@ updated, everything audited; and the bot's messages about items, so that a reply
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -39,10 +39,12 @@ class ItemBrief:
 
 @dataclass(frozen=True)
 class Evidence:
-    """A downloaded file waiting in the store's staging area, and what Telegram said about it."""
+    """A downloaded file waiting in the store's staging area, what the platform said about it, and what
+    the sender wrote with it (its caption, the item's number left out; empty when nothing)."""
 
     staged: Path
     file: IncomingFile
+    caption: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,26 @@ class ReportService:
         with self._sessions() as session:
             item = self._reportable(session, viewer, number)
             return ItemBrief(item.number, item.title, item.percent, item.status)
+
+    def reportable(self, viewer: Viewer, numbers: Sequence[str] | None = None) -> list[ItemBrief]:
+        """The items this viewer may report on now, in plan order (of `numbers`, in their order, if given)."""
+        with self._sessions() as session:
+            if numbers is None:
+                items: Sequence[Item] = queries.visible_items(session, viewer)
+            else:
+                found = queries.items_by_number(session, numbers)
+                items = [found[number] for number in numbers if number in found]
+            return [
+                ItemBrief(item.number, item.title, item.percent, item.status)
+                for item in items
+                if can_report(viewer, [(link.unit_id, link.role) for link in item.unit_links])
+                and accepts_reports(item.status)
+            ]
+
+    def album_reported(self, media_group_id: str) -> bool:
+        """Whether an album (media group) already has its report: its later files join it."""
+        with self._sessions() as session:
+            return queries.report_by_media_group(session, media_group_id) is not None
 
     def submit(
         self,
@@ -145,7 +167,10 @@ class ReportService:
             assert item is not None
             self._reportable(session, viewer, item.number)
             self._refuse_programs(evidence)
-            self._add_evidence(session, viewer, item, report, evidence)
+            # The album's caption, written on its first file, is every file's.
+            caption = queries.first_caption_of_report(session, report.id)
+            album = [piece if piece.caption else replace(piece, caption=caption or "") for piece in evidence]
+            self._add_evidence(session, viewer, item, report, album)
             return True
 
     def _refuse_programs(self, evidence: Sequence[Evidence]) -> None:
@@ -166,8 +191,8 @@ class ReportService:
             blob = self._store.put(piece.staged)
             row = EvidenceFile(
                 item_id=item.id, report_id=report.id, path=blob.path, sha256=blob.sha256, size=blob.size,
-                media_type=piece.file.media_type, original_name=piece.file.name, uploader_id=viewer.person_id,
-                created_at=now,
+                media_type=piece.file.media_type, original_name=piece.file.name,
+                caption=piece.caption.strip() or None, uploader_id=viewer.person_id, created_at=now,
             )  # fmt: skip
             session.add(row)
             session.flush()
@@ -175,26 +200,28 @@ class ReportService:
                 session, at=now, actor=_actor(viewer), action="add_evidence", entity="evidence_file",
                 entity_id=row.id,
                 after={"item": item.number, "report_id": report.id, "sha256": blob.sha256, "size": blob.size,
-                       "media_type": row.media_type, "name": row.original_name},
+                       "media_type": row.media_type, "name": row.original_name, "caption": row.caption},
             )  # fmt: skip
 
-    def remember_message(self, chat_id: int, message_id: int, item_id: int, kind: str) -> None:
-        """Note that the bot's message `message_id` in `chat_id` is about an item (`kind`: "item",
-        "reminder", "report", …): a reply to it will be a progress report on that item."""
+    def remember_message(self, chat_id: int, message_id: int, item_ids: Sequence[int], kind: str) -> None:
+        """Note that the bot's message `message_id` in `chat_id` is about these items (`kind`: "item",
+        "reminder", "report", …): a reply to it is a progress report on the item (asked which, if several)."""
         with self._sessions() as session, session.begin():
-            queries.remember_bot_message(session, chat_id, message_id, item_id, kind, self._clock.now())
+            queries.remember_bot_message(session, chat_id, message_id, item_ids, kind, self._clock.now())
 
     def remember_item_message(self, chat_id: int, message_id: int, number: str) -> None:
         """`remember_message` for an item known by its number."""
         with self._sessions() as session, session.begin():
             item = queries.item_by_number(session, number)
             if item is not None:
-                queries.remember_bot_message(session, chat_id, message_id, item.id, "item", self._clock.now())
+                queries.remember_bot_message(
+                    session, chat_id, message_id, [item.id], "item", self._clock.now()
+                )
 
-    def item_of_message(self, chat_id: int, message_id: int) -> str | None:
-        """The number of the item a message of the bot is about, if it is about one."""
+    def items_of_message(self, chat_id: int, message_id: int) -> list[str]:
+        """The numbers of the items a message of the bot is about, in its order (none: about no item)."""
         with self._sessions() as session:
-            return queries.item_number_of_bot_message(session, chat_id, message_id)
+            return queries.items_of_bot_message(session, chat_id, message_id)
 
 
 def _actor(viewer: Viewer) -> str:

@@ -72,6 +72,9 @@ class Person(Base):
     used_invite_code: Mapped[str | None] = mapped_column(String(32), unique=True)
     bound_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # blocked the bot (403)
+    # What the person's chat shows as the command menu (a fingerprint of its commands and chat), so that
+    # it is set again only when their roles, language or chat change; None: never set, the default shows.
+    menu_key: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     roles: Mapped[list[RoleAssignment]] = relationship(
@@ -207,19 +210,25 @@ class EvidenceFile(Base):
     size: Mapped[int] = mapped_column(Integer)
     media_type: Mapped[str] = mapped_column(String(100))
     original_name: Mapped[str | None] = mapped_column(String(300))
+    # What the sender wrote with the file ("闭水试验现场"), the item's number left out.
+    caption: Mapped[str | None] = mapped_column(Text)
     uploader_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class BotMessage(Base):
-    """A message the bot sent about an item (its card, a reminder, a report receipt): a reply to it is a
-    progress report on that item."""
+    """An item a message of the bot is about (its card, a reminder, a report receipt): a reply to a message
+    about one item is a progress report on it; a message about several (reminders merged into one) has one
+    row per item, in the order the message names them, and a reply to it is asked which item it is about."""
 
     __tablename__ = "bot_messages"
 
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     kind: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from ledger.access import Viewer
@@ -301,22 +301,41 @@ def report_by_media_group(session: Session, media_group_id: str) -> ProgressRepo
     ).first()
 
 
-def remember_bot_message(
-    session: Session, chat_id: int, message_id: int, item_id: int, kind: str, now: datetime
-) -> None:
-    """Record (or re-point) a message of the bot as being about an item."""
-    session.merge(
-        BotMessage(chat_id=chat_id, message_id=message_id, item_id=item_id, kind=kind, created_at=now)
+def first_caption_of_report(session: Session, report_id: int) -> str | None:
+    """The caption of a report's first file that has one (an album's caption is on its first photo)."""
+    statement = (
+        select(EvidenceFile.caption)
+        .where(EvidenceFile.report_id == report_id, EvidenceFile.caption.is_not(None))
+        .order_by(EvidenceFile.id)
     )
+    return session.scalars(statement).first()
 
 
-def item_number_of_bot_message(session: Session, chat_id: int, message_id: int) -> str | None:
+def remember_bot_message(
+    session: Session, chat_id: int, message_id: int, item_ids: Sequence[int], kind: str, now: datetime
+) -> None:
+    """Record (or re-point) a message of the bot as being about these items, in the order it names them."""
+    session.execute(
+        delete(BotMessage).where(BotMessage.chat_id == chat_id, BotMessage.message_id == message_id)
+    )
+    for position, item_id in enumerate(dict.fromkeys(item_ids)):
+        session.add(
+            BotMessage(
+                chat_id=chat_id, message_id=message_id, item_id=item_id, position=position, kind=kind,
+                created_at=now,
+            )
+        )  # fmt: skip
+
+
+def items_of_bot_message(session: Session, chat_id: int, message_id: int) -> list[str]:
+    """The numbers of the items a message of the bot is about, in the order it names them."""
     statement = (
         select(Item.number)
         .join(BotMessage, BotMessage.item_id == Item.id)
         .where(BotMessage.chat_id == chat_id, BotMessage.message_id == message_id)
+        .order_by(BotMessage.position)
     )
-    return session.scalars(statement).first()
+    return list(session.scalars(statement))
 
 
 def reported_item_numbers(session: Session, start: datetime, end: datetime) -> set[str]:

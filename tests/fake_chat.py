@@ -18,6 +18,7 @@ from handlers.chat import (
     FileTooBigError,
     Inbound,
     Keyboard,
+    MenuCommand,
     MessageRef,
     Replied,
     Sender,
@@ -26,6 +27,8 @@ from handlers.common import Turn
 from handlers.conversation import ChatMemory
 from ledger.evidence import MAX_FILE_BYTES, IncomingFile, incoming_photo
 from services.container import Services
+
+BOT_USERNAME = "duban_bot"
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,8 @@ class FakeChat:
     removed: list[MessageRef] = field(default_factory=list)  # messages whose buttons were taken off
     files: dict[str, bytes] = field(default_factory=dict)  # file id → bytes, for downloads
     kept_states: list[str] = field(default_factory=list)  # the memory as JSON after every change
+    menus: dict[int, list[MenuCommand]] = field(default_factory=dict)  # chat id → its own command menu
+    closed: set[int] = field(default_factory=set)  # users who never opened a private chat with the bot
     _next_id: int = 0
 
     def __post_init__(self) -> None:
@@ -73,14 +78,31 @@ class FakeChat:
         return [s for s in self.said if s.ref.chat_id == user]
 
     async def send(
-        self, user: int, text: str, *, reply_to: MessageRef | None = None, name: str = "用户"
+        self,
+        user: int,
+        text: str,
+        *,
+        reply_to: MessageRef | None = None,
+        name: str = "用户",
+        group: int | None = None,
     ) -> list[Said]:
-        """`user` writes `text` (a command when it starts with `/`); what the bot said back."""
+        """`user` writes `text` (a command when it starts with `/`; `/cmd@duban_bot` names this bot, any
+        other `@name` another bot) in their chat with the bot, or in the group `group`; what the bot said
+        back, wherever it said it."""
         command = None
         if text.startswith("/"):
             head, *rest = text.split(maxsplit=1)
-            command = CommandCall(head[1:].partition("@")[0].lower(), rest[0] if rest else "")
-        return await self._event(user, name, text=text, command=command, replied=self._replied(reply_to))
+            name_part, _, addressee = head[1:].partition("@")
+            command = CommandCall(
+                name_part.lower(),
+                rest[0] if rest else "",
+                addressee in ("", BOT_USERNAME),
+                addressee == BOT_USERNAME,
+            )
+        where = ChatRef(group, False, "工作群") if group is not None else None
+        return await self._event(
+            user, name, text=text, command=command, replied=self._replied(reply_to), where=where
+        )
 
     async def send_photo(
         self,
@@ -112,9 +134,12 @@ class FakeChat:
     def _sender(user: int, name: str) -> Sender:
         return Sender(user, name)
 
-    async def _event(self, user: int, name: str, **fields: object) -> list[Said]:
+    async def _event(
+        self, user: int, name: str, *, where: ChatRef | None = None, **fields: object
+    ) -> list[Said]:
         before = len(self.said)
-        event = Inbound(self._sender(user, name), ChatRef(user, True), MessageRef(user, self.message_id()))
+        chat = where or ChatRef(user, True)
+        event = Inbound(self._sender(user, name), chat, MessageRef(chat.id, self.message_id()))
         await self._dispatch(dataclasses.replace(event, **fields))  # type: ignore[arg-type]
         return self.said[before:]
 
@@ -125,11 +150,13 @@ class FakeChat:
 
 
 class RecordingPort:
-    """`handlers.chat.ChatPort` keeping what the bot said in its `FakeChat`."""
+    """`handlers.chat.ChatPort` keeping what the bot said in its `FakeChat` (in the event's chat, or in the
+    sender's private chat for the port `private` gives)."""
 
-    def __init__(self, chat: FakeChat, event: Inbound) -> None:
+    def __init__(self, chat: FakeChat, event: Inbound, answer_in: int | None = None) -> None:
         self._chat = chat
         self._event = event
+        self._answer_in = answer_in
         self.press_answers: list[PressAnswer] = []
 
     def _say(self, chat_id: int, text: str, buttons: Keyboard = (), kind: str = "text") -> MessageRef:
@@ -140,7 +167,7 @@ class RecordingPort:
 
     def _here(self) -> int:
         assert self._event.chat is not None
-        return self._event.chat.id
+        return self._answer_in if self._answer_in is not None else self._event.chat.id
 
     async def reply(self, text: str, buttons: Keyboard = ()) -> MessageRef | None:
         return self._say(self._here(), text, buttons)
@@ -178,4 +205,19 @@ class RecordingPort:
         return data
 
     def invite_link(self, code: str) -> str:
-        return f"https://chat.example/bot?start={code}"
+        return f"{self.bot_link()}?start={code}"
+
+    def bot_link(self) -> str:
+        return f"https://chat.example/{BOT_USERNAME}"
+
+    async def private(self) -> RecordingPort | None:
+        sender = self._event.sender
+        if sender is None or sender.platform_id in self._chat.closed:
+            return None
+        return RecordingPort(self._chat, self._event, answer_in=sender.platform_id)
+
+    async def set_commands(self, chat_id: int, commands: Sequence[MenuCommand]) -> None:
+        if commands:
+            self._chat.menus[chat_id] = list(commands)
+        else:
+            self._chat.menus.pop(chat_id, None)

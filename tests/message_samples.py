@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from bot.simulate import Event
+from handlers.menus import CommandLine
 from ledger.closing import HistoryEntry
 from ledger.digest import Digest, UnitDigest, WeeklySummary
 from ledger.digest import Entry as DigestEntry
@@ -21,6 +22,7 @@ from services.complaints import ComplaintAdded, ComplaintImportOutcome, Complain
 from services.escalations import IssuedEscalation
 from services.extensions import ExtensionView
 from services.history import ItemHistory
+from services.reports import ItemBrief
 from services.roster import PersonView, RoleView, RosterOutcome, UnitSummary
 from services.settings import Cadence, CalendarView, DayChange, DayOverride, RuleChange, RuleView
 from services.signoff import (
@@ -122,6 +124,7 @@ _WEEKLY_EMPTY = WeeklySummary(date(2021, 1, 18), tuple((s, 0) for s in ItemStatu
 _GROUP_ITEM = {"number": "24.1", "title": "铬污染场地修复推进缓慢", "units": ("市住建局", "市水务局")}
 DIGEST_SAMPLES: dict[str, dict[str, Any]] = {
     "notify/digest": {"digest": _DIGEST},
+    "notify/item_button": {"number": "24.1", "label": "立即报送"},
     "notify/digest_weekly": {"summary": _WEEKLY},
     "notify/digest_group_weekly": {"summary": _WEEKLY_EMPTY},
     "notify/digest_group_red": _GROUP_ITEM,
@@ -175,11 +178,16 @@ _DRAFT = {
     "text": "纠正：复核后下调",
     "files": 2,
 }
+_BRIEF = ItemBrief("24.1", "铬污染场地修复推进缓慢，涉及多个地块", 40, ItemStatus.BEHIND)
 REPORT_SAMPLES: dict[str, dict[str, Any]] = {
     "chat/report/ask_percent": _DRAFT,
     "chat/report/ask_text": _DRAFT,
     "chat/report/ask_evidence": _DRAFT,
-    "chat/report/file_added": _DRAFT,
+    "chat/report/file_added": {**_DRAFT, "step": "evidence"},
+    "chat/report/which_item": {"items": [_BRIEF, _BRIEF], "files": 1, "text": "闭水试验现场"},
+    "chat/report/which_button": {"brief": ItemBrief("24.1", "河道整治", 10, ItemStatus.IN_PROGRESS)},
+    "chat/report/which_expired": {},
+    "chat/report/which_cancelled": {},
     "chat/report/summary": {**_DRAFT, "percent": None},
     "chat/report/cancelled": _DRAFT,
     "chat/report/expired": {},
@@ -198,7 +206,8 @@ REPORT_SAMPLES: dict[str, dict[str, Any]] = {
     "errors/report/not_item_message": {},
     "errors/evidence/too_big": {"name": "scan.pdf", "megabytes": 20},
     "errors/evidence/unsupported": {"name": "setup.exe"},
-    "errors/evidence/no_item": {},
+    "errors/evidence/no_item": {"items": [("24.1", "铬污染场地修复"), ("3", "扬尘治理")], "total": 12},
+    "errors/evidence/not_reportable": {"number": "99", "items": [], "total": 0},
 }  # fmt: skip
 
 _NOTIFY_ITEM: dict[str, Any] = {
@@ -513,20 +522,40 @@ SAMPLES: dict[str, dict[str, Any]] = {
         },
     },
     "errors/listen_needs_webhook": {},
-    "chat/menu": {},
+    "chat/commands": {},
+    "chat/help_group": {"link": "https://t.me/duban_bot"},
+    "chat/private_sent": {"name": "张伟", "link": "https://t.me/duban_bot"},
+    "chat/private_needed": {"name": "张伟", "link": "https://t.me/duban_bot"},
     "chat/stranger": {},
     "chat/needs_role": {"roles": ["管理员"]},
     "chat/bind_unknown_code": {},
     "chat/bind_used_code": {},
     "chat/bind_other_account": {},
-    "chat/bind_done": {"name": "张伟", "roles": [("责任人员", "市住建局")], "already": False},
+    "chat/bind_done": {
+        "name": "张伟",
+        "roles": [("责任人员", "市住建局")],
+        "already": False,
+        "allowed": {"my", "report", "pending", "overdue", "digest", "import"},
+        "role_names": {"leadership"},
+    },
     "chat/whoami": {"name": "张伟", "roles": [("责任人员", "市住建局")], "telegram_id": 42, "already": False},
     "chat/lang_usage": {"locales": ("zh_CN", "en")},
     "chat/lang_set": {},
     "chat/failed": {},
     "chat/unknown": {},
     "chat/nothing_to_cancel": {},
-    "chat/help": {"welcome": True, "name": "张伟", "officer": True, "overseer": True, "admin": True},
+    "chat/help": {
+        "welcome": True,
+        "name": "张伟",
+        "roles": [("责任人员", "市住建局")],
+        "already": False,
+        "allowed": {"my", "report", "pending", "overdue", "digest", "import"},
+        "role_names": {"officer"},
+        "commands": [
+            CommandLine("my", "/my", "我的整改事项"),
+            CommandLine("report", "/report 编号", "报送进展"),
+        ],
+    },
     "errors/empty_unit_name": {},
     "errors/unit_exists": {"unit": "市住建局"},
     "errors/empty_person_name": {},

@@ -50,7 +50,7 @@ REFUSALS = (
     ("role", re.compile(r"该操作需要以下角色之一")),
     ("hidden", re.compile(r"未找到您可查看的|找不到该销号申请")),
     ("own", re.compile(r"不能审核或确认本人提交的")),
-    ("not theirs", re.compile(r"只有第\S+项|该按钮不是发给您的|第\S+项的进展由其|该操作已失效")),
+    ("not theirs", re.compile(r"只有第\S+项|该按钮不是发给您的|第\S+项的进展由其|该操作已失效|该问题已失效")),
 )
 
 BOUND = dict.fromkeys(ORDER, "ok") | {"stranger": "stranger"}
@@ -189,6 +189,20 @@ async def draft_report(bot: BotHarness, role: str, number: str) -> str:
     return f"rp:{number}:50"
 
 
+async def asked_which_item(bot: BotHarness, role: str, number: str) -> str:
+    """A message of the bot about the role's item and item 1 (reminders merged into one); the role replies
+    to it, and is asked which item the reply is about (refused for most): the button of its own item."""
+    user_id = ROLES[role][0]
+    await bot.send(user_id, "/cancel")  # what an earlier row left under way
+    sent = await bot.app.bot.send_message(user_id, f"【进展调度】第{number}项 …\n\n【进展调度】第1项 …")
+    with bot.services.sessions() as session:
+        ids = dict(session.execute(select(Item.number, Item.id).where(Item.number.in_([number, "1"]))).all())
+    bot.services.reports.remember_message(user_id, sent.message_id, [ids[number], ids["1"]], "reminder")
+    bot.api.push_text(user_id, "已完成一半 50%", reply_to_message_id=sent.message_id)
+    await bot.idle()
+    return f"ri:{number}"
+
+
 async def photo_sent(bot: BotHarness, role: str, number: str) -> None:
     """The role sends a photo captioned with the item (kept only from those who may report on it)."""
     photo = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + f"site photo {number}".encode() * 40
@@ -301,6 +315,8 @@ BUTTONS = (
          deadline=NEXT_WORKING_DAY),
     Case("report: percent", REPORTERS | {"officer of another unit": "not theirs"}, "说明",
          prepare=draft_report),
+    Case("reply: which item", REPORTERS | {"officer of another unit": "not theirs"}, "已记录",
+         prepare=asked_which_item, changes=True),
     Case("digest: open item", ITEM_VISIBLE, "事项", prepare=plain("it:{n}")),
     Case("import: apply", ADMIN, "导入", prepare=staged_import("apply"), changes=True),
     Case("import: cancel", ADMIN, "取消", prepare=staged_import("cancel")),

@@ -67,13 +67,14 @@ async def test_help_lang_whoami(bot: BotHarness) -> None:
     await bot.send(OFFICER_ID, f"/start {code}")
     (help_zh,) = await bot.send(OFFICER_ID, "/help")
     assert "/report 编号" in help_zh.text
-    assert "【管理员】" not in help_zh.text
+    assert "/import" not in help_zh.text  # an admin's command
     (usage,) = await bot.send(OFFICER_ID, "/lang fr")
     assert usage.text.startswith("用法：/lang zh")
     (switched,) = await bot.send(OFFICER_ID, "/lang en")
     assert switched.text == "Language set to English."
     (help_en,) = await bot.send(OFFICER_ID, "/help")
-    assert "Responsible officer" in help_en.text
+    assert "Your roles: responsible officer (市住建局)" in help_en.text
+    assert "/report NUMBER [PERCENT] [TEXT] — Report progress" in help_en.text
     (who,) = await bot.send(OFFICER_ID, "/whoami")
     assert who.text.startswith(f"张伟 (Telegram id {OFFICER_ID})")
     assert "responsible officer (市住建局)" in who.text
@@ -83,21 +84,26 @@ async def test_help_lang_whoami(bot: BotHarness) -> None:
 
 async def test_admin_listed_in_settings_is_admin_from_the_first_message(bot: BotHarness) -> None:
     (reply,) = await bot.send(ADMIN_ID, "/help", first_name="管理员甲")
-    assert "【管理员】" in reply.text
+    assert "您的角色：管理员" in reply.text
+    assert "/import — 导入台账" in reply.text
     with bot.services.sessions() as session:
         person = session.scalars(select(Person).where(Person.telegram_user_id == ADMIN_ID)).one()
         assert person.name == "管理员甲"
         assert [r.role for r in person.roles] == [Role.ADMIN]
 
 
-async def test_command_menu_registered_in_both_languages(bot: BotHarness) -> None:
-    default = bot.api.commands()
+async def test_the_shared_menus_are_the_binding_hint_and_the_group_commands(bot: BotHarness) -> None:
+    """Strangers' chats show how to bind, in both languages; groups what works there. A bound person's own
+    chat gets the menu of their roles (tests/test_chat_roles.py)."""
+    assert bot.api.commands() == [
+        {"command": "start", "description": "绑定账号（邀请码向本单位联系人或整改办索取）"}
+    ]
     english = bot.api.commands("en")
-    assert default is not None
     assert english is not None
-    assert {c["command"] for c in default} == {c["command"] for c in english}
-    assert any(c["description"] == "我的整改事项" for c in default)
-    assert any(c["description"] == "My rectification items" for c in english)
+    assert [c["command"] for c in english] == ["start"]
+    groups = {"type": "all_group_chats"}
+    assert [c["command"] for c in bot.api.commands(scope=groups) or []] == ["help", "group_here"]
+    assert [c["command"] for c in bot.api.commands("en", scope=groups) or []] == ["help", "group_here"]
 
 
 @pytest.mark.parametrize("code", ["", "x" * 200])

@@ -114,7 +114,7 @@ async def test_document_keeps_its_name_and_type(bot: BotHarness) -> None:
         ("document", (b"MZ\x90\x00program", "报告.pdf"), {"caption": "24"}, "不支持该文件类型（“报告.pdf”）"),
         ("photo", (photo(1),), {}, "未注明事项编号"),
         ("photo", (photo(1),), {"caption": "现场照片"}, "未注明事项编号"),
-        ("photo", (photo(1),), {"caption": "99"}, "未找到您可查看的第99项"),
+        ("photo", (photo(1),), {"caption": "99"}, "第99项不是您可报送进展的事项，未保存"),
         ("photo", (photo(1),), {"caption": "/report 24 150% 照片"}, "进度“150”无效"),
     ],
 )
@@ -157,7 +157,11 @@ async def test_file_is_too_big_from_getfile_is_refused(bot: BotHarness) -> None:
 async def test_officer_of_another_unit_cannot_add_evidence(bot: BotHarness) -> None:
     await setup_ledger(bot)
     (reply,) = await push(bot, OTHER_OFFICER_ID, bot.api.push_photo, photo(1), caption="24")
-    assert "未找到您可查看的第24项" in reply
+    # The same answer as for an item that does not exist: other units' numbers do not leak.
+    assert (
+        reply
+        == "第24项不是您可报送进展的事项，未保存。请在说明开头写上正确的事项编号。\n您可报送的事项：\n第25项 黑臭水体整治"
+    )
     assert bot.api.calls("getFile") == []
     assert_nothing_stored(bot)
 

@@ -283,7 +283,7 @@ async def remember_reminder(bot: BotHarness, user_id: int, number: str = "24") -
     sent = await bot.app.bot.send_message(user_id, f"请于本月18日前报送第{number}项整改进展。")
     with bot.services.sessions() as session:
         item_id = session.scalars(select(Item.id).where(Item.number == number)).one()
-    bot.services.reports.remember_message(user_id, sent.message_id, item_id, "reminder")
+    bot.services.reports.remember_message(user_id, sent.message_id, [item_id], "reminder")
     return sent.message_id
 
 

@@ -17,10 +17,10 @@ from ledger.complaints import (
     parse_complaint_file,
     similarity,
 )
+from ledger.item_numbers import normalize_number
 from ledger.model import ItemStatus, Role, UnitRole
 from scheduler.rules import Level
 from services.container import Services
-from services.items import normalize_number
 from storage.models import AuditEntry, Item, ItemUnit, Unit
 from storage.review import Complaint
 from storage.scheduling import Escalation, ItemLadder, OutboxMessage

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from handlers import ROUTER
+from handlers.menus import catalogue
+from handlers.routes import OnCommand, command_roles
 from messages.render import LOCALES, Renderer, build_environment, template_keys
 from messages.split import split_message
 from tests.message_samples import IMPORT_PARAMS, SAMPLES
@@ -35,14 +39,18 @@ def test_template_renders(locale: str, key: str) -> None:
         assert sum("\u4e00" <= ch <= "\u9fff" for ch in text) < len(text) / 3, text
 
 
-def test_menu_lines_are_command_and_description() -> None:
+def test_every_command_is_in_the_catalogue_as_telegram_takes_it() -> None:
+    """Each command a route takes has one catalogue line in each language, and nothing else does; its name
+    and description fit setMyCommands (1–32 of a-z, 0-9, _; 1–256 characters)."""
+    names = sorted(name for route in ROUTER.routes if isinstance(route, OnCommand) for name in route.names)
+    assert sorted(command_roles()) == names
     for locale in LOCALES:
-        for line in RENDERER.render(locale, "chat/menu").splitlines():
-            command, separator, description = line.partition(" - ")
-            assert separator
-            assert command.isascii()
-            assert command.islower()
-            assert description
+        lines = catalogue(RENDERER, locale)
+        assert sorted(line.name for line in lines) == names
+        for line in lines:
+            assert re.fullmatch(r"[a-z0-9_]{1,32}", line.name)
+            assert 1 <= len(line.description) <= 256
+            assert line.usage.startswith(f"/{line.name}")
 
 
 @pytest.mark.parametrize("length", [1, 4096, 4097, 10_000])

@@ -42,8 +42,8 @@ def _command(message: Message, bot: User) -> CommandCall | None:
     name, _, addressee = text[1 : entities[0].length].partition("@")
     # What follows the command entity, whatever separates it: "/report，16，70%" → "，16，70%".
     arguments = text[entities[0].length :].strip()
-    for_us = not addressee or addressee.lower() == (bot.username or "").lower()
-    return CommandCall(name.lower(), arguments, for_us)
+    addressed = bool(addressee) and addressee.lower() == (bot.username or "").lower()
+    return CommandCall(name.lower(), arguments, addressed or not addressee, addressed)
 
 
 def _replied(message: Message, bot: User, user: User | None) -> Replied | None:

@@ -7,14 +7,23 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
-from telegram.error import BadRequest, TelegramError
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    Message,
+    Update,
+)
+from telegram.constants import ChatAction
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ExtBot
 
-from handlers.chat import FileTooBigError, Keyboard, MessageRef, UndeliverableError
+from handlers.chat import FileTooBigError, Keyboard, MenuCommand, MessageRef, UndeliverableError
 from ledger.evidence import IncomingFile
 from messages.split import split_message
-from services.invites import deep_link
+from services.invites import bot_link, deep_link
 
 _LOGGER = logging.getLogger(__name__)
 ALBUM_SIZE = 10  # sendMediaGroup takes 2 to 10 photos
@@ -26,12 +35,32 @@ def keyboard(buttons: Keyboard) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-class TelegramPort:
-    """Answers to one update: replies in its chat, files to other chats, the pressed button's answer."""
+class TelegramMenus:
+    """`handlers.chat.MenuPort` with the Bot API: a chat's own menu is the scope of that chat."""
 
-    def __init__(self, update: Update, bot: ExtBot[None]) -> None:
-        self._update = update
+    def __init__(self, bot: ExtBot[None]) -> None:
         self._bot = bot
+
+    async def set_commands(self, chat_id: int, commands: Sequence[MenuCommand]) -> None:
+        scope = BotCommandScopeChat(chat_id)
+        try:
+            if commands:
+                await self._bot.set_my_commands([BotCommand(n, d) for n, d in commands], scope=scope)
+            else:
+                await self._bot.delete_my_commands(scope=scope)
+        except TelegramError as error:
+            # A menu is no answer: whatever Telegram says, the person's action stands (a later sync retries).
+            raise UndeliverableError(str(error)) from error
+
+
+class TelegramPort(TelegramMenus):
+    """Answers to one update: replies in its chat (or, for `private`, in the sender's private chat), files
+    to other chats, the pressed button's answer."""
+
+    def __init__(self, update: Update, bot: ExtBot[None], *, answer_in: int | None = None) -> None:
+        super().__init__(bot)
+        self._update = update
+        self._answer_in = answer_in  # None: the update's own chat, as replies to its message
         self._press_answered = False
 
     async def reply(self, text: str, buttons: Keyboard = ()) -> MessageRef | None:
@@ -42,18 +71,44 @@ class TelegramPort:
         sent = None
         for index, piece in enumerate(pieces):
             markup = keyboard(buttons) if index == len(pieces) - 1 else None
-            sent = await message.reply_text(piece, reply_markup=markup)
+            sent = await self._say(message, piece, markup)
         return None if sent is None else MessageRef(sent.chat_id, sent.message_id)
+
+    async def _say(self, message: Message, text: str, markup: InlineKeyboardMarkup | None) -> Message:
+        if self._answer_in is None:
+            return await message.reply_text(text, reply_markup=markup)
+        return await self._bot.send_message(self._answer_in, text, reply_markup=markup)
 
     async def reply_photo(self, photo: bytes, caption: str | None = None) -> None:
         message = self._update.effective_message
-        if message is not None:
+        if message is None:
+            return
+        if self._answer_in is None:
             await message.reply_photo(photo, caption=caption)
+        else:
+            await self._bot.send_photo(self._answer_in, photo, caption=caption)
 
     async def reply_document(self, data: bytes, name: str, caption: str | None = None) -> None:
         message = self._update.effective_message
-        if message is not None:
+        if message is None:
+            return
+        if self._answer_in is None:
             await message.reply_document(data, filename=name, caption=caption)
+        else:
+            await self._bot.send_document(self._answer_in, data, filename=name, caption=caption)
+
+    async def private(self) -> TelegramPort | None:
+        user = self._update.effective_user
+        if user is None:
+            return None
+        try:
+            # A bot may write only to someone who opened a chat with it and did not block it: ask first,
+            # before anything is done on the person's behalf.
+            await self._bot.send_chat_action(user.id, ChatAction.TYPING)
+        except (BadRequest, Forbidden) as error:
+            _LOGGER.info("no private chat with user %s: %s", user.id, error)
+            return None
+        return TelegramPort(self._update, self._bot, answer_in=user.id)
 
     async def send_photos(self, chat_id: int, photos: Sequence[Path], caption: str) -> None:
         try:
@@ -123,6 +178,9 @@ class TelegramPort:
 
     def invite_link(self, code: str) -> str:
         return deep_link(self._bot.username, code)
+
+    def bot_link(self) -> str:
+        return bot_link(self._bot.username)
 
 
 def _too_big(error: BadRequest) -> Exception:

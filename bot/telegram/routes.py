@@ -37,7 +37,7 @@ Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 def register(app: DubanApp, router: Router) -> None:
     app.add_handler(MessageHandler(filters.ALL, _conversing(router)), group=CONVERSATION_GROUP)
     for route in router.routes:
-        app.add_handler(_handler(route))
+        app.add_handler(_handler(router, route))
 
 
 async def _handle(update: Update, context: BotContext, act: Callable[[Turn], Awaitable[None]]) -> None:
@@ -76,9 +76,12 @@ class _Matching(filters.UpdateFilter):
         return self._route.matches(inbound(update, update.get_bot().bot))
 
 
-def _handler(route: Route) -> BaseHandler[Update, BotContext, None]:
+def _handler(router: Router, route: Route) -> BaseHandler[Update, BotContext, None]:
+    async def run(turn: Turn) -> None:
+        await router.run(route, turn)
+
     async def callback(update: Update, context: BotContext) -> None:
-        await _handle(update, context, route.run)
+        await _handle(update, context, run)
 
     if isinstance(route, OnCommand):
         return CommandHandler(list(route.names), callback)
