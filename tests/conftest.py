@@ -16,9 +16,10 @@ from bot.cli import main
 from bot.config import Settings
 from bot.wiring import Overrides, build
 from ledger.clock import ManualClock
+from loopback import LoopbackBotApi
+from loopback.http import HttpFront
 from services.container import Services
-from storage.db import create_db_engine, upgrade
-from tests.harness import BotHarness, running_bot
+from tests.harness import BotHarness, Transport, migrated, running_bot
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "plans"
 JIAYUGUAN = SAMPLES / "jiayuguan-2020-rectification-plan.txt"
@@ -54,14 +55,6 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(datetime(2026, 11, 20, 2, 0, tzinfo=UTC))
-
-
-def migrated(url: str) -> None:
-    engine = create_db_engine(url)
-    try:
-        upgrade(engine)
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture
@@ -113,10 +106,22 @@ def cli(
 
 
 @pytest.fixture
-async def bot(tmp_path: Path, clock: ManualClock) -> AsyncIterator[BotHarness]:
-    """The real application polling a loopback Bot API server, on a fresh SQLite store."""
-    async with running_bot(tmp_path, clock) as harness:
+async def bot(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: ManualClock
+) -> AsyncIterator[BotHarness]:
+    """The real application polling the loopback Bot API emulator, on a fresh SQLite store: in-process,
+    or over HTTP for a test marked `http`."""
+    transport: Transport = "http" if request.node.get_closest_marker("http") else "in_process"
+    async with running_bot(tmp_path, clock, transport=transport) as harness:
         yield harness
+
+
+@pytest.fixture
+async def api_url(api: LoopbackBotApi) -> AsyncIterator[str]:
+    """The test module's emulator (its `api` fixture) served over HTTP, for a bot in another process:
+    what `DUBAN_TELEGRAM_API_URL` takes."""
+    async with HttpFront(api) as front:
+        yield front.base_url
 
 
 # Tables a test wants shown (the authorization matrix): printed after the run, since what a test writes

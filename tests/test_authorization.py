@@ -20,9 +20,9 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from bot.loopback_api import SentMessage
 from ledger.access import Viewer
 from ledger.model import ItemSpec, ItemStatus, Measure, ParsedLedger, Role, Target
+from loopback import SentMessage
 from services.accounts import TelegramUser
 from storage.models import AuditEntry, Base, BotMessage, Item
 from storage.review import SpotCheck, SpotCheckStatus
@@ -383,22 +383,17 @@ async def act(bot: BotHarness, case: Case, role: str, data: str | None) -> list[
     """The role runs the row's command or presses the button `data`; every text that reached the user."""
     user_id = ROLES[role][0]
     first_name = ROLES[role][1] or "陌生人"
-    before = len(bot.api.sent(user_id))
     texts: list[str] = []
     if case.command:
         command = case.command.format(n=own_number(case, role), r=ORDER.index(role))
-        bot.api.push_text(user_id, command, first_name=first_name)
-        await bot.api.wait_sent(user_id, before + 1)
+        handled = await bot.say(user_id, command, first_name=first_name)
+        assert handled.replies, (case.label, role, "no answer")
     else:
         assert data is not None
         under = bot.api.sent(user_id)[-1]
-        pressed = bot.api.push_callback(
-            user_id, under.message_id, data, chat_id=user_id, check_button=False, first_name=first_name
-        )
-        answered = await bot.api.wait_callback_answered(pressed["callback_query"]["id"])
-        texts.append(answered.text or "")
-    await bot.idle()
-    return texts + [_text(message) for message in bot.api.sent(user_id)[before:]]
+        handled = await bot.press(user_id, under, data, check_button=False, first_name=first_name)
+        texts.append(handled.answered.text or "")
+    return texts + [_text(message) for message in handled.replies]
 
 
 def _columns(text: str) -> int:

@@ -52,10 +52,11 @@ def assert_nothing_stored(bot: BotHarness) -> None:
 async def push(
     bot: BotHarness, user_id: int, push: Any, *args: Any, replies: int = 1, **kwargs: Any
 ) -> list[str]:
-    """The user sends a photo or document (`push` is `bot.api.push_photo` or `push_document`)."""
-    before = len(bot.api.sent(user_id))
-    push(user_id, *args, **kwargs)
-    return [m.text or "" for m in await bot.replies(user_id, before, replies)]
+    """The user sends a photo or document (`push` is `bot.api.push_photo` or `push_document`); the texts of
+    the bot's replies (at least `replies` of them) once it has handled it."""
+    handled = await bot.act(lambda: push(user_id, *args, **kwargs))
+    assert len(handled.replies) >= replies, [m.text for m in handled.replies]
+    return [m.text or "" for m in handled.replies]
 
 
 async def test_photo_with_the_item_number_as_caption(bot: BotHarness) -> None:
@@ -138,17 +139,16 @@ async def test_file_is_too_big_from_getfile_is_refused(bot: BotHarness) -> None:
     """A client that does not announce the size: Telegram's own refusal at getFile is answered the same."""
     await setup_ledger(bot)
     # A 30 MB file on the server (pushed by a stranger, who is refused), then sent again without its size.
-    big = bot.api.push_photo(STRANGER_ID, photo(9), file_size=30 * 1024 * 1024)["message"]["photo"][-1]
-    await bot.api.wait_sent(STRANGER_ID, 1)
+    refused = await bot.send_photo(STRANGER_ID, photo(9), file_size=30 * 1024 * 1024)
+    assert refused.replies
+    big = refused.update["message"]["photo"][-1]
     message = {
         "message_id": 500, "date": 0, "caption": "24",
         "from": {"id": OFFICER_ID, "is_bot": False, "first_name": "张伟", "language_code": "zh-hans"},
         "chat": {"id": OFFICER_ID, "type": "private", "first_name": "张伟"},
         "photo": [{"file_id": big["file_id"], "file_unique_id": big["file_unique_id"], "width": 9, "height": 9}],
     }  # fmt: skip
-    before = len(bot.api.sent(OFFICER_ID))
-    bot.api.push_update({"message": message})
-    (reply,) = await bot.replies(OFFICER_ID, before)
+    reply = (await bot.act(lambda: bot.api.push_update({"message": message}))).reply
     assert "超过 20 MB" in (reply.text or "")
     assert len(bot.api.calls("getFile")) == 1
     assert_nothing_stored(bot)

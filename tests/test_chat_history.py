@@ -65,9 +65,7 @@ async def test_history_tells_the_whole_story_in_time_order(bot: BotHarness) -> N
     step(bot, 1)
     await bot.send(OFFICER, "/report 1 40% 完成方案编制")
     step(bot, 2)
-    before = len(bot.api.sent(OFFICER))
-    bot.api.push_photo(OFFICER, PHOTO, caption="1")
-    await bot.replies(OFFICER, before)
+    assert (await bot.send_photo(OFFICER, PHOTO, "1")).replies
     step(bot, 3)
     await bot.send(SUPERVISOR, "/warn 1 进度偏慢")
     step(bot, 4)

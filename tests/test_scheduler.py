@@ -255,11 +255,9 @@ async def test_a_reply_to_a_reminder_is_a_report_on_its_item(bot: BotHarness) ->
 
 async def test_acknowledge_and_snooze_buttons(bot: BotHarness) -> None:
     row, message_id = await _reminded(bot)
-    pressed = bot.api.push_callback(OFFICER, message_id, f"na:{row.id}")
-    answered = await bot.api.wait_callback_answered(pressed["callback_query"]["id"])
+    answered = (await bot.press(OFFICER, message_id, f"na:{row.id}")).answered
     assert answered.text == "已记录：已知悉第1项。"
-    pressed = bot.api.push_callback(OFFICER, message_id, f"ns:{row.id}")
-    answered = await bot.api.wait_callback_answered(pressed["callback_query"]["id"])
+    answered = (await bot.press(OFFICER, message_id, f"ns:{row.id}")).answered
     assert answered.text == "第1项的提醒已顺延至 2026-12-14 09:05。"
     snoozed = [r for r in outbox(bot) if r.snooze_of_id == row.id]
     assert [r.not_before for r in snoozed] == [at(date(2026, 12, 14), 9, 5)]
@@ -267,10 +265,8 @@ async def test_acknowledge_and_snooze_buttons(bot: BotHarness) -> None:
     await bot.deliver()
     again = bot.api.sent(OFFICER)[-1]
     assert again.text.startswith("【整改时限提醒】第1项")
-    pressed = bot.api.push_callback(OFFICER, again.message_id, again.button_data()[2])
-    await bot.api.wait_callback_answered(pressed["callback_query"]["id"])
-    pressed = bot.api.push_callback(OFFICER, again.message_id, again.button_data()[2])
-    answered = await bot.api.wait_callback_answered(pressed["callback_query"]["id"])
+    assert (await bot.press(OFFICER, again, again.button_data()[2])).answered
+    answered = (await bot.press(OFFICER, again, again.button_data()[2])).answered
     assert answered.text == "每条提醒最多顺延 2 次。"
     with bot.services.sessions() as session:
         actions = [a for a in session.scalars(select(AuditEntry.action)) if a in ("acknowledge", "snooze")]
@@ -279,17 +275,16 @@ async def test_acknowledge_and_snooze_buttons(bot: BotHarness) -> None:
 
 async def test_someone_else_pressing_a_reminder_button_is_refused(bot: BotHarness) -> None:
     row, message_id = await _reminded(bot)
-    pressed = bot.api.push_callback(LEADER, message_id, f"ns:{row.id}", chat_id=OFFICER, check_button=False)
-    answered = await bot.api.wait_callback_answered(pressed["callback_query"]["id"])
+    answered = (
+        await bot.press(LEADER, message_id, f"ns:{row.id}", chat_id=OFFICER, check_button=False)
+    ).answered
     assert answered.text == "该按钮不是发给您的，或已失效。"
     assert [r for r in outbox(bot) if r.snooze_of_id == row.id] == []
 
 
 async def test_report_now_opens_the_guided_report(bot: BotHarness) -> None:
     _, message_id = await _reminded(bot)
-    before = len(bot.api.sent(OFFICER))
-    bot.api.push_callback(OFFICER, message_id, "nr:1")
-    (question,) = await bot.replies(OFFICER, before)
+    (question,) = (await bot.press(OFFICER, message_id, "nr:1")).replies
     assert "第1项" in question.text
     assert "rp:1:50" in question.button_data()
 
