@@ -27,8 +27,10 @@ run: $(RUN_STAMP)
 	@if [ -n "$$DUBAN_TELEGRAM_TOKEN" ]; then $(BIN)/duban db upgrade && exec $(BIN)/duban run; \
 	else exec $(BIN)/duban demo; fi
 
+# One pytest worker per core (pytest-xdist); the tests share nothing but the PostgreSQL server, each in a
+# schema of its own.
 test: $(DEV_STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --numprocesses=auto
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -126,18 +127,36 @@ async def api_url(api: LoopbackBotApi) -> AsyncIterator[str]:
 
 # Tables a test wants shown (the authorization matrix): printed after the run, since what a test writes
 # while it runs is captured and shown only when it fails.
-SUMMARY_TABLES = pytest.StashKey[list[tuple[str, list[str]]]]()
+# Each with the test's place in the collection, so that they print in test order however the tests ran.
+SUMMARY_TABLES = pytest.StashKey[list[tuple[int, str, list[str]]]]()
 
 
 @pytest.fixture
 def summary_table(request: pytest.FixtureRequest) -> Callable[[str, list[str]], None]:
     """`summary_table(title, lines)` shows the lines at the end of the test run's output."""
     tables = request.config.stash.setdefault(SUMMARY_TABLES, [])
-    return lambda title, lines: tables.append((title, lines))
+    place = request.session.items.index(request.node)
+    return lambda title, lines: tables.append((place, title, lines))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In a pytest-xdist worker: hand the tables to the controller, which prints the summary."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["summary_tables"] = session.config.stash.get(SUMMARY_TABLES, [])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """In the pytest-xdist controller: a worker finished; keep the tables it made."""
+    tables = node.config.stash.setdefault(SUMMARY_TABLES, [])
+    tables.extend(
+        (place, title, list(lines)) for place, title, lines in node.workeroutput.get("summary_tables", [])
+    )
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    for title, lines in config.stash.get(SUMMARY_TABLES, []):
+    for _, title, lines in sorted(config.stash.get(SUMMARY_TABLES, [])):
         terminalreporter.write_sep("-", title)
         for line in lines:
             terminalreporter.write_line(line)

@@ -315,19 +315,27 @@ def own_number(case: Case, role: str) -> str:
     return str(100 + 10 * CASES.index(case) + ORDER.index(role))
 
 
+# Every count of `snapshot` in one query (a scalar subquery per table): the same numbers, one round trip.
+COUNTS = select(
+    *(
+        select(func.count()).select_from(table).scalar_subquery().label(table.name)
+        for table in Base.metadata.sorted_tables
+        if table.name not in (AuditEntry.__tablename__, BotMessage.__tablename__)
+    ),
+    select(func.count())
+    .select_from(AuditEntry)
+    .where(AuditEntry.action != "stranger")
+    .scalar_subquery()
+    .label("audit"),
+)
+
+
 def snapshot(bot: BotHarness) -> dict[str, object]:
     """What a refusal must not change: every table's rows, the items' state and every audit entry but a
     stranger's (each change the bot makes is audited). Not the bot's own record of what it said about which
     item (so that a reply to it is read as about that item): that is not the ledger."""
     with bot.services.sessions() as session:
-        counts: dict[str, object] = {
-            table.name: session.scalar(select(func.count()).select_from(table))
-            for table in Base.metadata.sorted_tables
-            if table.name not in (AuditEntry.__tablename__, BotMessage.__tablename__)
-        }
-        counts["audit"] = session.scalar(
-            select(func.count()).select_from(AuditEntry).where(AuditEntry.action != "stranger")
-        )
+        counts: dict[str, object] = dict(session.execute(COUNTS).one()._mapping)
         counts["items"] = session.execute(
             select(Item.number, Item.status, Item.percent, Item.deadline).order_by(Item.id)
         ).all()

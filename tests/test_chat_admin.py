@@ -207,6 +207,7 @@ async def test_a_deactivated_person_cannot_bind_with_their_code(bot: BotHarness)
     assert invite.text == "李娜已停用，未作改动。"
 
 
+@pytest.mark.http  # a photo upload over HTTP
 async def test_invite_sends_the_link_and_its_qr_code_as_a_photo(bot: BotHarness) -> None:
     bot.services.roster.add_unit("市住建局", actor="test")
     person = bot.services.roster.add_person("李娜", unit="市住建局", role=Role.OFFICER, actor="test")
@@ -308,6 +309,7 @@ LEDGER_ROWS = [
 ]
 
 
+@pytest.mark.http  # the uploaded plan downloaded over HTTP, a whole import
 async def test_import_a_plan_preview_then_apply_once(bot: BotHarness, tmp_path: Path) -> None:
     preview = await _upload(bot, ADMIN_ID, JIAYUGUAN.read_bytes(), JIAYUGUAN.name)
     lines = preview.text.splitlines() if preview.text else []
@@ -436,6 +438,7 @@ async def test_import_refusals(bot: BotHarness) -> None:
     assert _item_count(bot) == 18
 
 
+@pytest.mark.http  # a multipart upload over HTTP
 async def test_export_sends_the_ledger_workbook(bot: BotHarness) -> None:
     preview = await _upload(bot, ADMIN_ID, JIAYUGUAN.read_bytes(), JIAYUGUAN.name)
     await _press(bot, ADMIN_ID, preview, preview.button_data()[0])

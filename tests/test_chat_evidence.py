@@ -59,6 +59,7 @@ async def push(
     return [m.text or "" for m in handled.replies]
 
 
+@pytest.mark.http  # a file end to end: getFile and the download over HTTP
 async def test_photo_with_the_item_number_as_caption(bot: BotHarness) -> None:
     await setup_ledger(bot)
     (saved,) = await push(bot, OFFICER_ID, bot.api.push_photo, photo(1), caption="24")
@@ -97,6 +98,7 @@ async def test_the_same_file_twice_is_stored_once_and_linked_twice(bot: BotHarne
     assert item_state(bot) == (50, ItemStatus.IN_PROGRESS)
 
 
+@pytest.mark.http  # a document end to end: getFile and the download over HTTP
 async def test_document_keeps_its_name_and_type(bot: BotHarness) -> None:
     await setup_ledger(bot)
     data = b"%PDF-1.7 rectification report"
@@ -135,6 +137,7 @@ async def test_a_big_file_is_refused_before_anything_is_downloaded(bot: BotHarne
     assert bot.api.calls("getFile") == []
 
 
+@pytest.mark.http  # getFile's 20 MB refusal through PTB's HTTP stack
 async def test_file_is_too_big_from_getfile_is_refused(bot: BotHarness) -> None:
     """A client that does not announce the size: Telegram's own refusal at getFile is answered the same."""
     await setup_ledger(bot)
@@ -169,6 +172,7 @@ async def test_stranger_photo_is_refused(bot: BotHarness) -> None:
     assert_nothing_stored(bot)
 
 
+@pytest.mark.http  # an album of downloads over HTTP
 async def test_an_album_is_one_report_answered_once(bot: BotHarness) -> None:
     await setup_ledger(bot)
     before = len(bot.api.sent(OFFICER_ID))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from ledger.model import ItemSpec, ParsedLedger, Target
 from storage.models import AuditEntry, ProgressReport
 from storage.review import (
@@ -60,6 +62,7 @@ def add_signoff(bot: BotHarness) -> None:
         )
 
 
+@pytest.mark.http  # a whole journey over HTTP
 async def test_history_tells_the_whole_story_in_time_order(bot: BotHarness) -> None:
     await closing_ledger(bot, date(2026, 12, 31))
     step(bot, 1)

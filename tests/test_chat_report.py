@@ -125,6 +125,7 @@ def test_status_after_report(status: ItemStatus, percent: int, after: ItemStatus
 # ---- the guided report ----------------------------------------------------------------------------
 
 
+@pytest.mark.http  # a whole journey over HTTP
 async def test_guided_report_with_buttons_text_and_done(bot: BotHarness) -> None:
     await setup_ledger(bot)
     (ask,) = await bot.send(OFFICER_ID, "/report 24")

@@ -212,6 +212,7 @@ async def confirm(bot: BotHarness, request: SignOffRequest) -> str:
 # ---- the flows ------------------------------------------------------------------------------------
 
 
+@pytest.mark.http  # a whole journey over HTTP
 async def test_officer_asks_leader_confirms_reviewer_approves_and_the_item_is_signed_off(
     bot: BotHarness,
 ) -> None:

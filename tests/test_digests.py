@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from ledger.digest import Activity, DigestItem, build_digest, completion_rate, weekly_summary
@@ -146,6 +147,7 @@ async def test_digest_on_demand_and_who_may_ask(bot: BotHarness) -> None:
     assert digests(bot) == []  # on demand: nothing written, nothing recorded
 
 
+@pytest.mark.http  # a whole journey over HTTP, photos included
 async def test_the_work_group_gets_notices_sign_offs_and_the_weekly_summary(bot: BotHarness) -> None:
     await digest_ledger(bot)
     bot.api.add_group(GROUP, "整改办工作群")

@@ -134,7 +134,9 @@ async def test_catch_up_after_downtime_sends_once_and_marks_old_dispatches_misse
 
 async def test_a_429_storm_delays_but_loses_nothing(tmp_path: Path, clock: ManualClock) -> None:
     sleeps = RecordedSleeps()  # the sender's sleep is injected: record instead of waiting
-    async with running_bot(tmp_path, clock, sleep=sleeps) as bot:
+    async with running_bot(
+        tmp_path, clock, sleep=sleeps, transport="http"
+    ) as bot:  # 429s through PTB's HTTP stack
         await _storm(bot, sleeps)
 
 
@@ -150,6 +152,7 @@ async def _storm(bot: BotHarness, sleeps: RecordedSleeps) -> None:
     assert len(bot.api.sent(OFFICER)) == 1
 
 
+@pytest.mark.http  # Telegram's 403 through PTB's HTTP stack
 async def test_a_blocked_officer_is_marked_unreachable_and_the_admin_and_leader_are_told(
     bot: BotHarness,
 ) -> None:
@@ -195,6 +198,7 @@ async def test_sent_rows_are_never_sent_again_after_a_restart(bot: BotHarness) -
     assert len(bot.api.sent(OFFICER)) == 1
 
 
+@pytest.mark.http  # a whole journey over HTTP
 async def test_unanswered_dispatch_climbs_to_blue_and_a_report_lowers_it(bot: BotHarness) -> None:
     await setup_ledger(bot, date(2027, 6, 30), percent=60)
     bot.clock.set(at(date(2026, 11, 16), 9))  # dispatch day; answer due 19 November
@@ -309,7 +313,9 @@ async def test_supervisor_issues_a_warning_by_hand_and_an_officer_may_not(bot: B
 
 async def test_the_job_queue_runs_the_tick_and_the_sender(tmp_path: Path, clock: ManualClock) -> None:
     clock.set(at(date(2026, 12, 11), 9))
-    async with running_bot(tmp_path, clock, scheduled=True) as bot:
+    async with running_bot(
+        tmp_path, clock, scheduled=True, transport="http"
+    ) as bot:  # polling as `duban run` polls
         queue = bot.app.job_queue
         assert queue is not None
         assert {job.name for job in queue.jobs()} == {"tick", "drain"}
