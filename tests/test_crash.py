@@ -31,7 +31,7 @@ from tests.conftest import migrated
 from tests.harness import BotHarness
 from tests.test_run import BotProcess, bot_env, duban_run
 
-PEOPLE = 90  # one message each: about 3 s of sending at 30 messages a second
+PEOPLE = 45  # one message each: about 1.5 s of sending at 30 messages a second, room to be killed mid-way
 FIRST_USER = 810_000
 USERS = range(FIRST_USER, FIRST_USER + PEOPLE)
 DONE = (OutboxStatus.SENT, OutboxStatus.MERGED)
