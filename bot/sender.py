@@ -23,7 +23,7 @@ from telegram.ext import ExtBot
 from ledger.clock import Clock
 from ledger.model import Role
 from messages.render import Renderer
-from messages.split import TELEGRAM_LIMIT
+from messages.split import TELEGRAM_LIMIT, telegram_length, within_limit
 from scheduler.limits import RateLimiter
 from scheduler.rules import Rules, in_quiet_hours
 from services import audit
@@ -71,7 +71,7 @@ def merge(
         last = batches[-1] if batches else None
         joined = f"{last.text}\n\n{row.text}" if last else row.text
         apart = row.kind in alone or (last is not None and last.kind in alone)
-        if last and last.chat_id == row.chat_id and len(joined) <= limit and not apart:
+        if last and last.chat_id == row.chat_id and telegram_length(joined) <= limit and not apart:
             seen = {data for line in last.buttons for _, data in line}
             fresh = tuple(
                 line for line in (tuple(b for b in line if b[1] not in seen) for line in row_buttons) if line
@@ -79,7 +79,9 @@ def merge(
             buttons = (last.buttons + fresh)[:MAX_BUTTON_ROWS]
             batches[-1] = Batch(row.chat_id, (*last.ids, row.id), joined, buttons, last.kind)
         else:
-            batches.append(Batch(row.chat_id, (row.id,), row.text[:limit], row_buttons, row.kind))
+            batches.append(
+                Batch(row.chat_id, (row.id,), within_limit(row.text, limit), row_buttons, row.kind)
+            )
     return batches
 
 

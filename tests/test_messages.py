@@ -6,8 +6,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.sender import merge
 from messages.render import LOCALES, Renderer, build_environment, template_keys
-from messages.split import split_message
+from messages.split import split_message, telegram_length
+from storage.scheduling import OutboxMessage
 from tests.message_samples import IMPORT_PARAMS, SAMPLES
 
 RENDERER = Renderer(build_environment(), ZoneInfo("Asia/Shanghai"))
@@ -57,3 +59,20 @@ def test_split_keeps_everything_under_the_limit(length: int) -> None:
 def test_split_cuts_a_single_overlong_line() -> None:
     pieces = split_message("甲" * 9000)
     assert [len(p) for p in pieces] == [4096, 4096, 808]
+
+
+def test_split_counts_as_telegram_counts_an_emoji_as_two() -> None:
+    pieces = split_message("😀" * 3000)
+    assert [len(p) for p in pieces] == [2048, 952]
+    assert "".join(pieces) == "😀" * 3000
+    lines = ["甲" * 2047, "😀" * 1024, "乙"]  # 2,047 + 1 + 2,048 code units fit; one more line does not
+    assert split_message("\n".join(lines)) == ["\n".join(lines[:2]), "乙"]
+    assert all(telegram_length(piece) <= 4096 for piece in split_message("😀甲\n" * 3000))
+
+
+def test_merged_outbox_rows_stay_under_the_limit_as_telegram_counts_it() -> None:
+    rows = [OutboxMessage(id=n, chat_id=1, kind="notice", text="😀" * 1500, buttons=None) for n in (1, 2)]
+    batches = merge(rows)
+    assert [batch.ids for batch in batches] == [(1,), (2,)]  # 6,002 code units would not fit in one
+    (alone,) = merge([OutboxMessage(id=3, chat_id=1, kind="notice", text="😀" * 3000, buttons=None)])
+    assert alone.text == "😀" * 2048
