@@ -31,6 +31,7 @@ async def open_outbox_bot(settings: Settings, request: BaseRequest | None = None
         base_url=f"{settings.telegram_api_url}/bot",
         base_file_url=f"{settings.telegram_api_url}/file/bot",
         request=request,
+        get_updates_request=request,  # it never polls: nothing to open for that
     )
     await outbox_bot.initialize()
     return outbox_bot

@@ -25,7 +25,8 @@ DEFAULT_TIMEOUT = 10.0
 
 @dataclass(frozen=True)
 class Handled:
-    """An update the bot has handled, and what it sent while handling it (every chat, in order)."""
+    """An update the bot has handled, and what the bot sent from the push to the end of the handling (every
+    chat, in order: the handler's answers, and whatever else went out meanwhile)."""
 
     update: JSONDict
     sent: list[SentMessage]
