@@ -27,8 +27,11 @@ run: $(RUN_STAMP)
 	@if [ -n "$$DUBAN_TELEGRAM_TOKEN" ]; then $(BIN)/duban db upgrade && exec $(BIN)/duban run; \
 	else exec $(BIN)/duban demo; fi
 
+# One pytest worker per core (pytest-xdist; `make test WORKERS=0` runs in one process): the tests share
+# nothing but the PostgreSQL server, each in a schema of its own.
+WORKERS ?= auto
 test: $(DEV_STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --numprocesses=$(WORKERS)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

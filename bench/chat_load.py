@@ -31,11 +31,12 @@ from pydantic import SecretStr
 from bench.import_ledger import START, UNITS, generate_plan
 from bot.app import build_application, polling
 from bot.config import Settings
-from bot.loopback_api import LoopbackBotApi
 from bot.wiring import build
 from handlers import FEATURES
 from ledger.importer import parse_ledger_file
 from ledger.roster import parse_roster
+from loopback import LoopbackBotApi
+from loopback.http import HttpFront
 from storage.db import create_db_engine, upgrade
 
 FIRST_USER = 5_000_001
@@ -215,9 +216,10 @@ async def measure(users: int, messages: int) -> None:
             f"chat load: {users} bound officers × {messages} messages, {ITEMS}-item ledger on SQLite"
             f" (set up in {time.perf_counter() - began:.1f} s)"
         )
-        async with LoopbackBotApi() as api:
+        api = LoopbackBotApi()
+        async with HttpFront(api) as front:
             settings = settings.model_copy(
-                update={"telegram_token": SecretStr(api.token), "telegram_api_url": api.base_url}
+                update={"telegram_token": SecretStr(api.token), "telegram_api_url": front.base_url}
             )
             application = build_application(settings, rate_limited=False)
             kinds = available()

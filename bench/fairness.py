@@ -32,8 +32,9 @@ from telegram.ext import AIORateLimiter, ExtBot
 
 from bot.config import Settings
 from bot.jobs import open_outbox_bot
-from bot.loopback_api import LoopbackBotApi
 from bot.wiring import build
+from loopback import LoopbackBotApi
+from loopback.http import HttpFront
 from services.office import RULES
 from storage.db import create_db_engine, upgrade
 from storage.models import Person
@@ -114,25 +115,26 @@ def prepare_store(root: Path, messages: list[Message]) -> str:
 
 
 async def deliver(
-    root: Path, messages: list[Message], send: Callable[[ExtBot[None], LoopbackBotApi], Awaitable[object]]
+    root: Path, messages: list[Message], send: Callable[[ExtBot[None], HttpFront], Awaitable[object]]
 ) -> Outcome:
     """Run `send` against a fresh loopback server enforcing the limits; when each chat got what."""
-    async with LoopbackBotApi(enforce_limits=True) as api:
-        api.add_group(GROUP, "整改工作群")
-        for chat in {m.chat_id for m in messages if m.chat_id > 0}:
-            api.add_user(chat, f"人员{chat}")
+    api = LoopbackBotApi(enforce_limits=True)
+    api.add_group(GROUP, "整改工作群")
+    for chat in {m.chat_id for m in messages if m.chat_id > 0}:
+        api.add_user(chat, f"人员{chat}")
+    async with HttpFront(api) as front:
         settings = Settings(
             database_url=f"sqlite:///{root / 'duban.db'}",
             data_dir=root / "data",
             telegram_token=SecretStr(api.token),
-            telegram_api_url=api.base_url,
+            telegram_api_url=front.base_url,
         )
         arrived: list[tuple[float, int]] = []
         api.on_send = lambda message: arrived.append((time.perf_counter(), message.chat_id))
         bot = await open_outbox_bot(settings)
         began = time.perf_counter()
         try:
-            await send(bot, api)
+            await send(bot, front)
         finally:
             await bot.shutdown()
         sent = api.all_sent()
@@ -148,12 +150,12 @@ async def deliver(
         )
 
 
-async def with_aio_rate_limiter(bot: ExtBot[None], api: LoopbackBotApi, messages: list[Message]) -> None:
+async def with_aio_rate_limiter(bot: ExtBot[None], front: HttpFront, messages: list[Message]) -> None:
     """Every message at once through an `ExtBot` with python-telegram-bot's limiter (it waits out 429s)."""
     limited: ExtBot[None] = ExtBot(
-        api.token,
-        base_url=f"{api.base_url}/bot",
-        base_file_url=f"{api.base_url}/file/bot",
+        front.api.token,
+        base_url=front.bot_base_url,
+        base_file_url=front.file_base_url,
         rate_limiter=AIORateLimiter(max_retries=10),
     )
     await limited.initialize()

@@ -31,8 +31,9 @@ from telegram.ext import ExtBot
 
 from bot.config import Settings
 from bot.jobs import open_outbox_bot
-from bot.loopback_api import LoopbackBotApi
 from bot.wiring import build
+from loopback import LoopbackBotApi
+from loopback.http import HttpFront
 from services.office import RULES
 from storage.db import create_db_engine, upgrade
 from storage.models import Person
@@ -123,15 +124,17 @@ async def naive(bot: ExtBot[None], messages: int) -> None:
 
 
 async def deliver(root: Path, messages: int, send: Callable[[ExtBot[None]], Awaitable[object]]) -> Delivery:
-    """Run `send` against a fresh loopback server enforcing the limits; count what each chat received."""
-    async with LoopbackBotApi(enforce_limits=True) as api:
-        for chat in chats(messages):
-            api.add_user(chat, f"人员{chat}")
+    """Run `send` against a fresh loopback emulator over HTTP enforcing the limits; count what each chat
+    received."""
+    api = LoopbackBotApi(enforce_limits=True)
+    for chat in chats(messages):
+        api.add_user(chat, f"人员{chat}")
+    async with HttpFront(api) as front:
         settings = Settings(
             database_url=f"sqlite:///{root / 'duban.db'}",
             data_dir=root / "data",
             telegram_token=SecretStr(api.token),
-            telegram_api_url=api.base_url,
+            telegram_api_url=front.base_url,
         )
         bot = await open_outbox_bot(settings)
         try:

@@ -126,6 +126,9 @@ def build_application(
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
+    request = overrides.bot_api_request if overrides else None
+    if request is not None:
+        builder = builder.request(request()).get_updates_request(request())
     if rate_limited:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     application: DubanApp = builder.build()

@@ -1,7 +1,8 @@
 """`duban demo`: the whole job, offline, in a folder of its own (what `make run` shows without a token).
 
-The real application runs against the loopback Bot API server on a virtual clock: the Jiayuguan plan and a
-roster of its units are loaded, then 90 days are played in about a minute. Officers answer dispatches
+The real application runs against the loopback Bot API emulator, reached in-process (no sockets, nothing
+to install beyond the bot), on a virtual clock: the Jiayuguan plan and a roster of its units are loaded,
+then 90 days are played in about a minute. Officers answer dispatches
 (one with photos), one officer never answers and climbs the ladder, a sign-off is approved, another is
 returned, and a spot-check reopens the item approved. Every message is printed as it reaches a chat; the
 ledger, the month's dispatch notice and the chart are written to the folder at the end.
@@ -21,8 +22,6 @@ from sqlalchemy import select
 
 from bot.app import build_application, built, polling, runtime_of
 from bot.config import Settings
-from bot.loopback_api import LoopbackBotApi, SentMessage
-from bot.processing import PerChatUpdateProcessor
 from bot.telegram.context import DubanApp
 from bot.wiring import Overrides
 from ledger.clock import ManualClock, VirtualTime
@@ -30,6 +29,9 @@ from ledger.importer import parse_ledger_file
 from ledger.model import Role
 from ledger.reporting import Month
 from ledger.roster import parse_roster
+from loopback import LoopbackBotApi, SentMessage
+from loopback.acting import Users
+from loopback.inprocess import InProcessFront
 from services.container import Services
 from storage.db import create_db_engine, upgrade
 from storage.models import Person
@@ -136,21 +138,22 @@ class Demo:
     async def run(self) -> DemoResult:
         check_inputs()
         settings = self._prepare_store()
-        # The server dates messages by the virtual clock, as Telegram would by the real one.
-        async with LoopbackBotApi(
-            strict_chats=False, wall_clock=lambda: self._clock.now().timestamp()
-        ) as api:
-            settings = settings.model_copy(
-                update={"telegram_token": SecretStr(api.token), "telegram_api_url": api.base_url}
-            )
-            # Wired as production is: Telegram's limits kept in virtual seconds, waiting advances the clock.
-            virtual = VirtualTime(self._clock)
-            overrides = Overrides(clock=self._clock, sleep=virtual.sleep, monotonic=virtual.monotonic)
-            app = build_application(settings, overrides, scheduled=False)
-            async with polling(app, poll_timeout=1):
-                await api.wait_polling()
-                await self._play(api, app)
-                self._write_files(app)
+        # The emulator dates messages by the virtual clock, as Telegram would by the real one.
+        api = LoopbackBotApi(strict_chats=False, wall_clock=lambda: self._clock.now().timestamp())
+        front = InProcessFront(api)
+        settings = settings.model_copy(
+            update={"telegram_token": SecretStr(api.token), "telegram_api_url": front.base_url}
+        )
+        # Wired as production is: Telegram's limits kept in virtual seconds, waiting advances the clock.
+        virtual = VirtualTime(self._clock)
+        overrides = Overrides(
+            clock=self._clock, sleep=virtual.sleep, monotonic=virtual.monotonic, bot_api_request=front.request
+        )
+        app = build_application(settings, overrides, scheduled=False)
+        async with polling(app, poll_timeout=1):
+            await api.wait_polling()
+            await self._play(api, app)
+            self._write_files(app)
         return self._result
 
     # ---- the play ------------------------------------------------------------------------------
@@ -165,7 +168,7 @@ class Demo:
         for actor in (*CAST, ADMIN):
             api.add_user(actor.user_id, actor.name)
         self._setup(services)
-        user = _User(api, app, self)
+        user = _User(Users(api, app), self)
         await user.says(ADMIN, "/signoff_rule item")
         for actor in CAST:
             await user.says(actor, f"/start {self._codes[actor.user_id]}")
@@ -295,37 +298,22 @@ class Demo:
 
 
 class _User:
-    """The people of the demo acting through the loopback server, as Telegram users would."""
+    """The people of the demo acting through the emulator, as Telegram users would; each act returns once
+    the bot has handled it, so the clock may move on."""
 
-    def __init__(self, api: LoopbackBotApi, app: DubanApp, demo: Demo) -> None:
-        self._api = api
-        self._app = app
+    def __init__(self, users: Users, demo: Demo) -> None:
+        self._users = users
+        self._api = users.api
         self._demo = demo
         self._pressed: set[tuple[int, str]] = set()
 
-    async def _idle(self) -> None:
-        """Wait until the bot took every update and finished handling it, so the clock may move on."""
-        await self._api.wait_updates_consumed(timeout=10)
-        processor = self._app.update_processor
-        assert isinstance(processor, PerChatUpdateProcessor)
-        async with asyncio.timeout(10):
-            await processor.wait_idle()
-
-    async def _settled(self, chat_id: int, before: int) -> None:
-        await self._idle()
-        await self._api.wait_for(lambda: len(self._api.sent(chat_id)) > before or None, timeout=10)
-
     async def says(self, actor: Actor, text: str, reply_to: int | None = None) -> None:
         self._demo.show_action(actor, text)
-        before = len(self._api.sent(actor.user_id))
-        self._api.push_text(actor.user_id, text, reply_to_message_id=reply_to)
-        await self._settled(actor.user_id, before)
+        await self._users.say(actor.user_id, text, reply_to_message_id=reply_to)
 
     async def photo(self, actor: Actor, caption: str) -> None:
         self._demo.show_action(actor, f"[照片] {caption}")
-        before = len(self._api.sent(actor.user_id))
-        self._api.push_photo(actor.user_id, PHOTO + caption.encode(), caption=caption)
-        await self._settled(actor.user_id, before)
+        await self._users.send_photo(actor.user_id, PHOTO + caption.encode(), caption)
 
     async def press(self, actor: Actor, prefix: str, *, required: bool = True) -> bool:
         """Press the newest button starting with `prefix` in the actor's chat; False when there is none."""
@@ -335,9 +323,7 @@ class _User:
                     self._pressed.add((message.message_id, data))
                     label = next(b["text"] for b in message.buttons() if b.get("callback_data") == data)
                     self._demo.show_action(actor, f"[按钮] {label}")
-                    pressed = self._api.push_callback(actor.user_id, message.message_id, data)
-                    await self._api.wait_callback_answered(pressed["callback_query"]["id"], timeout=10)
-                    await self._idle()
+                    await self._users.press(actor.user_id, message, data)
                     return True
         if required:
             raise LookupError(f"no button {prefix} for {actor.name}")

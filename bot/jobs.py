@@ -11,6 +11,7 @@ import asyncio
 import logging
 
 from telegram.ext import ExtBot
+from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.telegram.context import BotContext, DubanApp
@@ -23,14 +24,17 @@ TICK_SECONDS = 60
 DRAIN_SECONDS = 2
 
 
-async def open_outbox_bot(settings: Settings) -> ExtBot[None]:
+async def open_outbox_bot(settings: Settings, request: BaseRequest | None = None) -> ExtBot[None]:
     """The bot the sender uses. The sender keeps Telegram's limits itself and waits out 429s with its own
-    (injectable) sleep, so this bot has no rate limiter that would retry behind its back."""
+    (injectable) sleep, so this bot has no rate limiter that would retry behind its back. `request`: how it
+    reaches the Bot API (default: HTTPS)."""
     assert settings.telegram_token is not None
     outbox_bot: ExtBot[None] = ExtBot(
         settings.telegram_token.get_secret_value(),
         base_url=f"{settings.telegram_api_url}/bot",
         base_file_url=f"{settings.telegram_api_url}/file/bot",
+        request=request,
+        get_updates_request=request,  # it never polls: nothing to open for that
     )
     await outbox_bot.initialize()
     return outbox_bot
@@ -51,7 +55,8 @@ class OutboxJobs:
 
     async def open(self) -> None:
         """Open the outbox's own bot and resend what a crash left claimed."""
-        self._bot = await open_outbox_bot(self._duban.settings)
+        request = self._duban.bot_api_request
+        self._bot = await open_outbox_bot(self._duban.settings, None if request is None else request())
         recovered = await asyncio.to_thread(self._duban.sender.recover)
         if recovered:
             LOGGER.warning("%s outbox messages were claimed when Duban stopped; they go out again", recovered)

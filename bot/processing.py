@@ -34,18 +34,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._running = asyncio.BoundedSemaphore(max_running)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
-        self._idle = asyncio.Event()
-        self._idle.set()
-
-    async def wait_idle(self) -> None:
-        """Return once no update is waiting or running (at once when none is)."""
-        await self._idle.wait()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = update.effective_chat.id if isinstance(update, Update) and update.effective_chat else 0
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
-        self._idle.clear()
         try:
             # asyncio.Lock hands over in arrival order, and updates arrive here in the order fetched.
             async with lock, self._running:
@@ -56,8 +49,6 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 # Forget idle chats so the table does not grow with every user ever seen.
                 del self._waiting[key]
                 del self._locks[key]
-            if not self._waiting:
-                self._idle.set()
 
     async def initialize(self) -> None:
         """Nothing to open."""

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from telegram.request import BaseRequest
+
 from bot.config import Settings
 from bot.sender import OutboxSender
 from ledger.clock import Clock, SystemClock
@@ -65,15 +67,20 @@ class Overrides:
     monotonic: Callable[[], float] | None = None
     calendar_source: Callable[[date], bool | None] | None = None  # default: the chinese_calendar package
     check_schema: bool = True  # refuse an unmigrated store (the simulator migrates its own copy first)
+    # How the bots reach the Bot API: a new python-telegram-bot request object for each connection (default:
+    # HTTPS to `settings.telegram_api_url`). The demo and the tests pass the emulator's in-process front.
+    bot_api_request: Callable[[], BaseRequest] | None = None
 
 
 @dataclass
 class Duban:
-    """The built process: its settings, its services and the outbox sender that delivers what they queue."""
+    """The built process: its settings, its services, the outbox sender that delivers what they queue, and
+    how its bots reach the Bot API (None: HTTPS)."""
 
     settings: Settings
     services: Services
     sender: OutboxSender
+    bot_api_request: Callable[[], BaseRequest] | None = None
 
     def close(self) -> None:
         self.services.close()
@@ -157,4 +164,4 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
         photos=dict.fromkeys(WEEKLY_KINDS, digests.weekly_chart),
         standalone=(DIGEST_KIND,),
     )
-    return Duban(settings, services, sender)
+    return Duban(settings, services, sender, overrides.bot_api_request)

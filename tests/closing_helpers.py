@@ -7,8 +7,8 @@ from typing import TypeVar
 
 from sqlalchemy import inspect, select
 
-from bot.loopback_api import AnsweredCallback, SentMessage
 from ledger.model import ItemStatus, Role
+from loopback import AnsweredCallback, SentMessage
 from storage.models import AuditEntry, Base, Item
 from tests.harness import BotHarness
 from tests.test_scheduler import LEADER, OFFICER, SUPERVISOR, at, setup_ledger
@@ -45,13 +45,8 @@ def sign_off(bot: BotHarness, number: str, when: datetime) -> None:
 
 async def press(bot: BotHarness, user: int, message: SentMessage, data: str) -> AnsweredCallback:
     """`user` presses the button `data` under `message` (in whatever chat it is: old buttons too); returns
-    once the handler has finished, not merely answered the button."""
-    pressed = bot.api.push_callback(
-        user, message.message_id, data, chat_id=message.chat_id, check_button=False
-    )
-    answered = await bot.api.wait_callback_answered(pressed["callback_query"]["id"])
-    await bot.idle()
-    return answered
+    the bot's answer once the handler has finished."""
+    return (await bot.press(user, message, data, check_button=False)).answered
 
 
 async def delivered_to(bot: BotHarness, chat_id: int) -> SentMessage:

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -16,9 +17,10 @@ from bot.cli import main
 from bot.config import Settings
 from bot.wiring import Overrides, build
 from ledger.clock import ManualClock
+from loopback import LoopbackBotApi
+from loopback.http import HttpFront
 from services.container import Services
-from storage.db import create_db_engine, upgrade
-from tests.harness import BotHarness, running_bot
+from tests.harness import BotHarness, Transport, migrated, running_bot
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "plans"
 JIAYUGUAN = SAMPLES / "jiayuguan-2020-rectification-plan.txt"
@@ -54,14 +56,6 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(datetime(2026, 11, 20, 2, 0, tzinfo=UTC))
-
-
-def migrated(url: str) -> None:
-    engine = create_db_engine(url)
-    try:
-        upgrade(engine)
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture
@@ -113,26 +107,56 @@ def cli(
 
 
 @pytest.fixture
-async def bot(tmp_path: Path, clock: ManualClock) -> AsyncIterator[BotHarness]:
-    """The real application polling a loopback Bot API server, on a fresh SQLite store."""
-    async with running_bot(tmp_path, clock) as harness:
+async def bot(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: ManualClock
+) -> AsyncIterator[BotHarness]:
+    """The real application polling the loopback Bot API emulator, on a fresh SQLite store: in-process,
+    or over HTTP for a test marked `http`."""
+    transport: Transport = "http" if request.node.get_closest_marker("http") else "in_process"
+    async with running_bot(tmp_path, clock, transport=transport) as harness:
         yield harness
+
+
+@pytest.fixture
+async def api_url(api: LoopbackBotApi) -> AsyncIterator[str]:
+    """The test module's emulator (its `api` fixture) served over HTTP, for a bot in another process:
+    what `DUBAN_TELEGRAM_API_URL` takes."""
+    async with HttpFront(api) as front:
+        yield front.base_url
 
 
 # Tables a test wants shown (the authorization matrix): printed after the run, since what a test writes
 # while it runs is captured and shown only when it fails.
-SUMMARY_TABLES = pytest.StashKey[list[tuple[str, list[str]]]]()
+# Each with the test's place in the collection, so that they print in test order however the tests ran.
+SUMMARY_TABLES = pytest.StashKey[list[tuple[int, str, list[str]]]]()
 
 
 @pytest.fixture
 def summary_table(request: pytest.FixtureRequest) -> Callable[[str, list[str]], None]:
     """`summary_table(title, lines)` shows the lines at the end of the test run's output."""
     tables = request.config.stash.setdefault(SUMMARY_TABLES, [])
-    return lambda title, lines: tables.append((title, lines))
+    place = request.session.items.index(request.node)
+    return lambda title, lines: tables.append((place, title, lines))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In a pytest-xdist worker: hand the tables to the controller, which prints the summary."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["summary_tables"] = session.config.stash.get(SUMMARY_TABLES, [])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """In the pytest-xdist controller: a worker finished; keep the tables it made."""
+    tables = node.config.stash.setdefault(SUMMARY_TABLES, [])
+    tables.extend(
+        (place, title, list(lines)) for place, title, lines in node.workeroutput.get("summary_tables", [])
+    )
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    for title, lines in config.stash.get(SUMMARY_TABLES, []):
+    for _, title, lines in sorted(config.stash.get(SUMMARY_TABLES, [])):
         terminalreporter.write_sep("-", title)
         for line in lines:
             terminalreporter.write_line(line)

@@ -20,9 +20,9 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from bot.loopback_api import SentMessage
 from ledger.access import Viewer
 from ledger.model import ItemSpec, ItemStatus, Measure, ParsedLedger, Role, Target
+from loopback import SentMessage
 from services.accounts import TelegramUser
 from storage.models import AuditEntry, Base, BotMessage, Item
 from storage.review import SpotCheck, SpotCheckStatus
@@ -332,19 +332,27 @@ def own_number(case: Case, role: str) -> str:
     return str(100 + 10 * CASES.index(case) + ORDER.index(role))
 
 
+# Every count of `snapshot` in one query (a scalar subquery per table): the same numbers, one round trip.
+COUNTS = select(
+    *(
+        select(func.count()).select_from(table).scalar_subquery().label(table.name)
+        for table in Base.metadata.sorted_tables
+        if table.name not in (AuditEntry.__tablename__, BotMessage.__tablename__)
+    ),
+    select(func.count())
+    .select_from(AuditEntry)
+    .where(AuditEntry.action != "stranger")
+    .scalar_subquery()
+    .label("audit"),
+)
+
+
 def snapshot(bot: BotHarness) -> dict[str, object]:
     """What a refusal must not change: every table's rows, the items' state and every audit entry but a
     stranger's (each change the bot makes is audited). Not the bot's own record of what it said about which
     item (so that a reply to it is read as about that item): that is not the ledger."""
     with bot.services.sessions() as session:
-        counts: dict[str, object] = {
-            table.name: session.scalar(select(func.count()).select_from(table))
-            for table in Base.metadata.sorted_tables
-            if table.name not in (AuditEntry.__tablename__, BotMessage.__tablename__)
-        }
-        counts["audit"] = session.scalar(
-            select(func.count()).select_from(AuditEntry).where(AuditEntry.action != "stranger")
-        )
+        counts: dict[str, object] = dict(session.execute(COUNTS).one()._mapping)
         counts["items"] = session.execute(
             select(Item.number, Item.status, Item.percent, Item.deadline).order_by(Item.id)
         ).all()
@@ -400,22 +408,17 @@ async def act(bot: BotHarness, case: Case, role: str, data: str | None) -> list[
     """The role runs the row's command or presses the button `data`; every text that reached the user."""
     user_id = ROLES[role][0]
     first_name = ROLES[role][1] or "陌生人"
-    before = len(bot.api.sent(user_id))
     texts: list[str] = []
     if case.command:
         command = case.command.format(n=own_number(case, role), r=ORDER.index(role))
-        bot.api.push_text(user_id, command, first_name=first_name)
-        await bot.api.wait_sent(user_id, before + 1)
+        handled = await bot.say(user_id, command, first_name=first_name)
+        assert handled.replies, (case.label, role, "no answer")
     else:
         assert data is not None
         under = bot.api.sent(user_id)[-1]
-        pressed = bot.api.push_callback(
-            user_id, under.message_id, data, chat_id=user_id, check_button=False, first_name=first_name
-        )
-        answered = await bot.api.wait_callback_answered(pressed["callback_query"]["id"])
-        texts.append(answered.text or "")
-    await bot.idle()
-    return texts + [_text(message) for message in bot.api.sent(user_id)[before:]]
+        handled = await bot.press(user_id, under, data, check_button=False, first_name=first_name)
+        texts.append(handled.answered.text or "")
+    return texts + [_text(message) for message in handled.replies]
 
 
 def _columns(text: str) -> int:

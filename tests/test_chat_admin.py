@@ -10,8 +10,8 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from bot.loopback_api import SentMessage
 from ledger.model import Role
+from loopback import SentMessage
 from services.roster import PersonView
 from storage.models import AuditEntry, Item, Person, RoleAssignment, Unit
 from tests.conftest import JIAYUGUAN
@@ -207,6 +207,7 @@ async def test_a_deactivated_person_cannot_bind_with_their_code(bot: BotHarness)
     assert invite.text == "李娜已停用，未作改动。"
 
 
+@pytest.mark.http  # a photo upload over HTTP
 async def test_invite_sends_the_link_and_its_qr_code_as_a_photo(bot: BotHarness) -> None:
     bot.services.roster.add_unit("市住建局", actor="test")
     person = bot.services.roster.add_person("李娜", unit="市住建局", role=Role.OFFICER, actor="test")
@@ -277,19 +278,12 @@ async def test_a_stranger_gets_the_stranger_line(bot: BotHarness, command: str) 
 async def _upload(
     bot: BotHarness, user_id: int, data: bytes, file_name: str, caption: str | None = "/import", **kwargs: Any
 ) -> SentMessage:
-    before = len(bot.api.sent(user_id))
-    bot.api.push_document(user_id, data, file_name, caption=caption, **kwargs)
-    (reply,) = await bot.replies(user_id, before)
-    return reply
+    return (await bot.send_document(user_id, data, file_name, caption=caption, **kwargs)).reply
 
 
 async def _press(bot: BotHarness, user_id: int, message: SentMessage, data: str, **kwargs: Any) -> str:
-    """Press a button; returns the callback query id once the bot answered it."""
-    update = bot.api.push_callback(user_id, message.message_id, data, **kwargs)
-    query_id: str = update["callback_query"]["id"]
-    await bot.api.wait_callback_answered(query_id)
-    await bot.idle()
-    return query_id
+    """Press a button; returns the callback query id once the bot handled it (and answered it)."""
+    return (await bot.press(user_id, message, data, **kwargs)).answered.callback_query_id
 
 
 def _item_count(bot: BotHarness) -> int:
@@ -315,6 +309,7 @@ LEDGER_ROWS = [
 ]
 
 
+@pytest.mark.http  # the uploaded plan downloaded over HTTP, a whole import
 async def test_import_a_plan_preview_then_apply_once(bot: BotHarness, tmp_path: Path) -> None:
     preview = await _upload(bot, ADMIN_ID, JIAYUGUAN.read_bytes(), JIAYUGUAN.name)
     lines = preview.text.splitlines() if preview.text else []
@@ -437,10 +432,8 @@ async def test_import_refusals(bot: BotHarness) -> None:
     # An officer pressing Apply under the admin's preview (as in a group) is refused; nothing changes.
     preview = await _upload(bot, ADMIN_ID, JIAYUGUAN.read_bytes(), JIAYUGUAN.name)
     before = len(bot.api.sent(ADMIN_ID))
-    pressed = bot.api.push_callback(
-        OFFICER_ID, preview.message_id, preview.button_data()[0], chat_id=ADMIN_ID
-    )
-    denied = await bot.api.wait_callback_answered(pressed["callback_query"]["id"])
+    pressed = await bot.press(OFFICER_ID, preview, preview.button_data()[0])
+    denied = pressed.answered
     # The refusal is an alert on the button itself, so the button stops spinning; nothing is posted.
     assert denied.text == "该操作需要以下角色之一：管理员。如有疑问请联系管理员。"
     assert denied.show_alert
@@ -451,6 +444,7 @@ async def test_import_refusals(bot: BotHarness) -> None:
     assert _item_count(bot) == 18
 
 
+@pytest.mark.http  # a multipart upload over HTTP
 async def test_export_sends_the_ledger_workbook(bot: BotHarness) -> None:
     preview = await _upload(bot, ADMIN_ID, JIAYUGUAN.read_bytes(), JIAYUGUAN.name)
     await _press(bot, ADMIN_ID, preview, preview.button_data()[0])

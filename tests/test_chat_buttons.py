@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.loopback_api import SentMessage
+from loopback import SentMessage
 from tests.harness import BotHarness
 from tests.test_chat_report import OFFICER_ID, assert_nothing_stored, item_state, setup_ledger
 from tests.test_handlers import FORGED

@@ -52,12 +52,14 @@ def assert_nothing_stored(bot: BotHarness) -> None:
 async def push(
     bot: BotHarness, user_id: int, push: Any, *args: Any, replies: int = 1, **kwargs: Any
 ) -> list[str]:
-    """The user sends a photo or document (`push` is `bot.api.push_photo` or `push_document`)."""
-    before = len(bot.api.sent(user_id))
-    push(user_id, *args, **kwargs)
-    return [m.text or "" for m in await bot.replies(user_id, before, replies)]
+    """The user sends a photo or document (`push` is `bot.api.push_photo` or `push_document`); the texts of
+    the bot's replies (at least `replies` of them) once it has handled it."""
+    handled = await bot.act(lambda: push(user_id, *args, **kwargs))
+    assert len(handled.replies) >= replies, [m.text for m in handled.replies]
+    return [m.text or "" for m in handled.replies]
 
 
+@pytest.mark.http  # a file end to end: getFile and the download over HTTP
 async def test_photo_with_the_item_number_as_caption(bot: BotHarness) -> None:
     await setup_ledger(bot)
     (saved,) = await push(bot, OFFICER_ID, bot.api.push_photo, photo(1), caption="24")
@@ -96,6 +98,7 @@ async def test_the_same_file_twice_is_stored_once_and_linked_twice(bot: BotHarne
     assert item_state(bot) == (50, ItemStatus.IN_PROGRESS)
 
 
+@pytest.mark.http  # a document end to end: getFile and the download over HTTP
 async def test_document_keeps_its_name_and_type(bot: BotHarness) -> None:
     await setup_ledger(bot)
     data = b"%PDF-1.7 rectification report"
@@ -134,21 +137,21 @@ async def test_a_big_file_is_refused_before_anything_is_downloaded(bot: BotHarne
     assert bot.api.calls("getFile") == []
 
 
+@pytest.mark.http  # getFile's 20 MB refusal through PTB's HTTP stack
 async def test_file_is_too_big_from_getfile_is_refused(bot: BotHarness) -> None:
     """A client that does not announce the size: Telegram's own refusal at getFile is answered the same."""
     await setup_ledger(bot)
     # A 30 MB file on the server (pushed by a stranger, who is refused), then sent again without its size.
-    big = bot.api.push_photo(STRANGER_ID, photo(9), file_size=30 * 1024 * 1024)["message"]["photo"][-1]
-    await bot.api.wait_sent(STRANGER_ID, 1)
+    refused = await bot.send_photo(STRANGER_ID, photo(9), file_size=30 * 1024 * 1024)
+    assert refused.replies
+    big = refused.update["message"]["photo"][-1]
     message = {
         "message_id": 500, "date": 0, "caption": "24",
         "from": {"id": OFFICER_ID, "is_bot": False, "first_name": "张伟", "language_code": "zh-hans"},
         "chat": {"id": OFFICER_ID, "type": "private", "first_name": "张伟"},
         "photo": [{"file_id": big["file_id"], "file_unique_id": big["file_unique_id"], "width": 9, "height": 9}],
     }  # fmt: skip
-    before = len(bot.api.sent(OFFICER_ID))
-    bot.api.push_update({"message": message})
-    (reply,) = await bot.replies(OFFICER_ID, before)
+    reply = (await bot.act(lambda: bot.api.push_update({"message": message}))).reply
     assert "超过 20 MB" in (reply.text or "")
     assert len(bot.api.calls("getFile")) == 1
     assert_nothing_stored(bot)
@@ -173,6 +176,7 @@ async def test_stranger_photo_is_refused(bot: BotHarness) -> None:
     assert_nothing_stored(bot)
 
 
+@pytest.mark.http  # an album of downloads over HTTP
 async def test_an_album_is_one_report_answered_once(bot: BotHarness) -> None:
     await setup_ledger(bot)
     before = len(bot.api.sent(OFFICER_ID))

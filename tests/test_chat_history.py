@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from ledger.model import ItemSpec, ParsedLedger, Target
 from storage.models import AuditEntry, ProgressReport
 from storage.review import (
@@ -60,14 +62,13 @@ def add_signoff(bot: BotHarness) -> None:
         )
 
 
+@pytest.mark.http  # a whole journey over HTTP
 async def test_history_tells_the_whole_story_in_time_order(bot: BotHarness) -> None:
     await closing_ledger(bot, date(2026, 12, 31))
     step(bot, 1)
     await bot.send(OFFICER, "/report 1 40% 完成方案编制")
     step(bot, 2)
-    before = len(bot.api.sent(OFFICER))
-    bot.api.push_photo(OFFICER, PHOTO, caption="1")
-    await bot.replies(OFFICER, before)
+    assert (await bot.send_photo(OFFICER, PHOTO, "1")).replies
     step(bot, 3)
     await bot.send(SUPERVISOR, "/warn 1 进度偏慢")
     step(bot, 4)

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.loopback_api import SentMessage
 from ledger.model import ItemSpec, ParsedLedger, Role, Target
+from loopback import SentMessage
 from services.container import Services
 from storage.models import BotMessage, EvidenceFile, Item, Person, ProgressReport
 from tests.harness import ADMIN_ID, BotHarness

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.chat_state import CHAT_STATE_FILE
-from bot.loopback_api import SentMessage
 from ledger.clock import ManualClock
 from ledger.model import ItemSpec, ItemStatus, ParsedLedger, Role
 from ledger.progress import ProgressInputError, parse_report_line, percent_in_text, status_after_report
+from loopback import SentMessage
 from storage.models import AuditEntry, Item, ProgressReport
 from tests.harness import ADMIN_ID, BotHarness, running_bot
 
@@ -67,12 +67,10 @@ def assert_nothing_stored(bot: BotHarness) -> None:
 
 
 async def press(bot: BotHarness, user_id: int, message_id: int, data: str) -> SentMessage:
-    """The user presses a button under the bot's message; returns the bot's answer."""
-    before = len(bot.api.sent(user_id))
-    update = bot.api.push_callback(user_id, message_id, data)
-    await bot.api.wait_callback_answered(update["callback_query"]["id"])
-    (reply,) = await bot.replies(user_id, before)
-    return reply
+    """The user presses a button under the bot's message; returns the bot's one reply."""
+    handled = await bot.press(user_id, message_id, data)
+    assert handled.answered
+    return handled.reply
 
 
 # ---- pure rules -----------------------------------------------------------------------------------
@@ -127,6 +125,7 @@ def test_status_after_report(status: ItemStatus, percent: int, after: ItemStatus
 # ---- the guided report ----------------------------------------------------------------------------
 
 
+@pytest.mark.http  # a whole journey over HTTP
 async def test_guided_report_with_buttons_text_and_done(bot: BotHarness) -> None:
     await setup_ledger(bot)
     (ask,) = await bot.send(OFFICER_ID, "/report 24")
@@ -162,8 +161,7 @@ async def test_guided_report_with_buttons_text_and_done(bot: BotHarness) -> None
     assert entry.actor == f"tg:{OFFICER_ID}"
 
     # The confirmed draft is gone: its buttons now only say so.
-    update = bot.api.push_callback(OFFICER_ID, summary.message_id, "rc:24", check_button=False)
-    answered = await bot.api.wait_callback_answered(update["callback_query"]["id"])
+    answered = (await bot.press(OFFICER_ID, summary, "rc:24", check_button=False)).answered
     assert answered.text is not None
     assert "已失效" in answered.text
     assert len(reports(bot)) == 1

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.loopback_api import AnsweredCallback, SentMessage
 from ledger.model import ItemSpec, ItemStatus, Measure, ParsedLedger, Role, Target
 from ledger.signoff import (
     EvidenceLink,
@@ -26,6 +25,7 @@ from ledger.signoff import (
     parse_rule,
     spot_check_days,
 )
+from loopback import AnsweredCallback, SentMessage
 from storage.models import AuditEntry, EvidenceFile, Item
 from storage.review import ReviewDecision, SignOffRequest, SignOffReview, SignOffStatus, SpotCheck
 from storage.scheduling import ItemLadder, OutboxMessage, OutboxStatus, SchedulerSetting
@@ -135,17 +135,13 @@ async def text(bot: BotHarness, user: int, message: str) -> str:
 async def add_evidence(bot: BotHarness, number: str, measures: list[int]) -> None:
     """The officer sends a photo captioned with the item and links it to each measure in turn."""
     for position in measures or [0]:
-        before = len(bot.api.sent(OFFICER))
-        bot.api.push_photo(OFFICER, PHOTO + f"{number}-{position}".encode(), caption=number)
-        await bot.replies(OFFICER, before)
+        assert (await bot.send_photo(OFFICER, PHOTO + f"{number}-{position}".encode(), number)).replies
         if position:
             assert "已对应整改措施" in await text(bot, OFFICER, f"/evidence {number} {position}")
 
 
 async def add_document(bot: BotHarness, number: str, position: int) -> None:
-    before = len(bot.api.sent(OFFICER))
-    bot.api.push_document(OFFICER, b"%PDF-1.4 report", "检测报告.pdf", caption=number)
-    await bot.replies(OFFICER, before)
+    assert (await bot.send_document(OFFICER, b"%PDF-1.4 report", "检测报告.pdf", caption=number)).replies
     await text(bot, OFFICER, f"/evidence {number} {position}")
 
 
@@ -157,19 +153,14 @@ async def tap(bot: BotHarness, user: int, data: str, *, message_id: int | None =
     """The user presses `data` under the bot's message (any message of the chat when `message_id` is given
     without the button: an old or forged button)."""
     if message_id is None:
-        update = bot.api.push_callback(user, button_message(bot, user, data).message_id, data)
-    else:
-        update = bot.api.push_callback(user, message_id, data, check_button=False)
-    answered = await bot.api.wait_callback_answered(update["callback_query"]["id"])
-    await bot.idle()
-    return answered
+        return (await bot.press(user, button_message(bot, user, data), data)).answered
+    return (await bot.press(user, message_id, data, check_button=False)).answered
 
 
 async def tap_for_reply(bot: BotHarness, user: int, data: str) -> str:
-    before = len(bot.api.sent(user))
-    await tap(bot, user, data)
-    (reply,) = await bot.replies(user, before)
-    return reply.text or ""
+    handled = await bot.press(user, button_message(bot, user, data), data)
+    assert handled.answered
+    return handled.reply.text or ""
 
 
 async def refused(bot: BotHarness, user: int, data: str) -> str:
@@ -221,6 +212,7 @@ async def confirm(bot: BotHarness, request: SignOffRequest) -> str:
 # ---- the flows ------------------------------------------------------------------------------------
 
 
+@pytest.mark.http  # a whole journey over HTTP
 async def test_officer_asks_leader_confirms_reviewer_approves_and_the_item_is_signed_off(
     bot: BotHarness,
 ) -> None:
@@ -386,9 +378,7 @@ async def test_evidence_linked_to_a_target_shows_which_targets_are_backed(bot: B
         measures=[Measure("措施一")], responsible_units=["市住建局"], supervising_units=["整改办"],
     )  # fmt: skip
     bot.services.ledger.import_ledger(ParsedLedger(items=[spec]), actor="test", dry_run=False)
-    before = len(bot.api.sent(OFFICER))
-    bot.api.push_photo(OFFICER, PHOTO + b"target two", caption="3")
-    await bot.replies(OFFICER, before)
+    assert (await bot.send_photo(OFFICER, PHOTO + b"target two", "3")).replies
     linked = await text(bot, OFFICER, "/evidence 3 目标2")
     assert linked == "第3项：最近一次报送的 1 份佐证材料已对应整改目标 2（目标二）。"
     assert await text(bot, OFFICER, "/evidence 3 目标3") == "第3项只有 2 个整改目标。"

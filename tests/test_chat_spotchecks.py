@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.loopback_api import SentMessage
 from ledger.model import ItemStatus
+from loopback import SentMessage
 from storage.review import SpotCheck, SpotCheckStatus
 from storage.scheduling import ItemLadder, OutboxMessage
 from tests.closing_helpers import (

@@ -14,7 +14,7 @@ import os
 import signal
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.loopback_api import LoopbackBotApi, SentMessage
+from loopback import LoopbackBotApi, SentMessage
 from storage.db import create_db_engine, create_session_factory
 from storage.models import AuditEntry, Person
 from storage.scheduling import OutboxMessage, OutboxStatus
@@ -31,7 +31,7 @@ from tests.conftest import migrated
 from tests.harness import BotHarness
 from tests.test_run import BotProcess, bot_env, duban_run
 
-PEOPLE = 90  # one message each: about 3 s of sending at 30 messages a second
+PEOPLE = 45  # one message each: about 1.5 s of sending at 30 messages a second, room to be killed mid-way
 FIRST_USER = 810_000
 USERS = range(FIRST_USER, FIRST_USER + PEOPLE)
 DONE = (OutboxStatus.SENT, OutboxStatus.MERGED)
@@ -96,12 +96,12 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[LoopbackBotApi]:
+def api() -> LoopbackBotApi:
     """Telegram's flood limits enforced: a restarted sender must keep them too."""
-    async with LoopbackBotApi(enforce_limits=True) as server:
-        for user in USERS:
-            server.add_user(user)
-        yield server
+    server = LoopbackBotApi(enforce_limits=True)
+    for user in USERS:
+        server.add_user(user)
+    return server
 
 
 def kill_now(pid: int) -> None:
@@ -202,11 +202,13 @@ def kill_on_send(api: LoopbackBotApi, bot: BotProcess, when: Callable[[SentMessa
     return victims
 
 
-async def test_kill_before_anything_was_sent(tmp_path: Path, api: LoopbackBotApi, store: Store) -> None:
+async def test_kill_before_anything_was_sent(
+    tmp_path: Path, api: LoopbackBotApi, api_url: str, store: Store
+) -> None:
     """Rows claimed, the first send held by a long flood wait: nothing reached Telegram. After the
     restart every row goes out once, each on record as a possible repeat: the crash could not tell."""
     api.inject_429(retry_after=60)
-    env = bot_env(api, store.url)
+    env = bot_env(api, api_url, store.url)
     async with duban_run(tmp_path, env) as bot:
         await api.wait_for(lambda: api.stats.too_many_requests, timeout=30)
         kill_now(bot.process.pid)
@@ -219,8 +221,8 @@ async def test_kill_before_anything_was_sent(tmp_path: Path, api: LoopbackBotApi
     assert set(notices(api).values()) == {1}
 
 
-async def test_kill_mid_drain(tmp_path: Path, api: LoopbackBotApi, store: Store) -> None:
-    env = bot_env(api, store.url)
+async def test_kill_mid_drain(tmp_path: Path, api: LoopbackBotApi, api_url: str, store: Store) -> None:
+    env = bot_env(api, api_url, store.url)
     async with duban_run(tmp_path, env) as bot:
         await api.wait_for(lambda: len(notices(api)) >= PEOPLE // 3, timeout=30)
         kill_now(bot.process.pid)
@@ -231,9 +233,11 @@ async def test_kill_mid_drain(tmp_path: Path, api: LoopbackBotApi, store: Store)
         await finish(bot, api, store, [crash])
 
 
-async def test_kill_right_after_telegram_accepted(tmp_path: Path, api: LoopbackBotApi, store: Store) -> None:
+async def test_kill_right_after_telegram_accepted(
+    tmp_path: Path, api: LoopbackBotApi, api_url: str, store: Store
+) -> None:
     """Killed between Telegram's acceptance and the mark: that person gets the message again, on record."""
-    env = bot_env(api, store.url)
+    env = bot_env(api, api_url, store.url)
     async with duban_run(tmp_path, env) as bot:
         victims = kill_on_send(api, bot, lambda _: len(api.all_sent()) >= PEOPLE // 2)
         crash = await died(bot, api, store)
@@ -247,9 +251,11 @@ async def test_kill_right_after_telegram_accepted(tmp_path: Path, api: LoopbackB
     assert store.resends()[store.rows()[victim].id] == 1
 
 
-async def test_killed_again_while_resending(tmp_path: Path, api: LoopbackBotApi, store: Store) -> None:
+async def test_killed_again_while_resending(
+    tmp_path: Path, api: LoopbackBotApi, api_url: str, store: Store
+) -> None:
     """The resend itself is killed after Telegram accepted it: a third copy, and a second record of it."""
-    env = bot_env(api, store.url)
+    env = bot_env(api, api_url, store.url)
     async with duban_run(tmp_path, env) as bot:
         first = kill_on_send(api, bot, lambda _: len(api.all_sent()) >= PEOPLE // 2)
         crashes = [await died(bot, api, store)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from ledger.digest import Activity, DigestItem, build_digest, completion_rate, weekly_summary
@@ -120,9 +121,7 @@ async def test_the_digest_buttons_open_the_item_card(bot: BotHarness) -> None:
     bot.clock.set(at(MONDAY, 8, 30))
     await bot.deliver()
     message = bot.api.last_sent(SUPERVISOR)
-    before = len(bot.api.sent(SUPERVISOR))
-    bot.api.push_callback(SUPERVISOR, message.message_id, "it:1")
-    (card,) = await bot.replies(SUPERVISOR, before)
+    (card,) = (await bot.press(SUPERVISOR, message, "it:1")).replies
     assert (card.text or "").startswith("第1项 事项1")
 
 
@@ -132,9 +131,7 @@ async def test_digest_on_demand_and_who_may_ask(bot: BotHarness) -> None:
     (answer,) = await bot.send(SUPERVISOR, "/digest")
     assert (answer.text or "").startswith("督办日报 2026-11-23")
     assert "it:1" in answer.button_data()
-    before = len(bot.api.sent(SUPERVISOR))
-    bot.api.push_callback(SUPERVISOR, answer.message_id, "it:2")
-    (card,) = await bot.replies(SUPERVISOR, before)
+    (card,) = (await bot.press(SUPERVISOR, answer, "it:2")).replies
     assert (card.text or "").startswith("第2项 事项2")
 
     summary, chart = await bot.send(LEADERSHIP, "/digest", replies=2)
@@ -150,20 +147,18 @@ async def test_digest_on_demand_and_who_may_ask(bot: BotHarness) -> None:
     assert digests(bot) == []  # on demand: nothing written, nothing recorded
 
 
+@pytest.mark.http  # a whole journey over HTTP, photos included
 async def test_the_work_group_gets_notices_sign_offs_and_the_weekly_summary(bot: BotHarness) -> None:
     await digest_ledger(bot)
     bot.api.add_group(GROUP, "整改办工作群")
     await tick_at(bot, at(date(2026, 11, 20)))  # Friday's digests: the group hears of what follows
     bot.clock.set(at(date(2026, 11, 20), 10))
 
-    bot.api.push_command(SUPERVISOR, "group_here", chat_id=GROUP)
-    (refused,) = await bot.api.wait_sent(GROUP, 1)
+    (refused,) = await bot.send(SUPERVISOR, "/group_here", chat_id=GROUP)
     assert "管理员" in (refused.text or "")
-    bot.api.push_command(ADMIN_ID, "group_here", chat_id=GROUP)
-    registered = (await bot.api.wait_sent(GROUP, 2))[-1]
+    (registered,) = await bot.send(ADMIN_ID, "/group_here", chat_id=GROUP)
     assert (registered.text or "").startswith("已将本群（整改办工作群）登记为工作群")
-    bot.api.push_command(ADMIN_ID, "group_here", "again", chat_id=GROUP)
-    usage = (await bot.api.wait_sent(GROUP, 3))[-1]
+    (usage,) = await bot.send(ADMIN_ID, "/group_here again", chat_id=GROUP)
     assert (usage.text or "").startswith("用法")
     (private,) = await bot.send(ADMIN_ID, "/group_here")
     assert "请在要登记的工作群中发送" in (private.text or "")
@@ -193,17 +188,12 @@ async def test_the_work_group_gets_notices_sign_offs_and_the_weekly_summary(bot:
     assert len(digests(bot, "digest_weekly")) == 1
     assert len(digests(bot, "digest_group_red")) == 1
 
-    bot.api.push_command(ADMIN_ID, "group_here", "off", chat_id=GROUP)
-    off = await bot.api.wait_for(
-        lambda: next((m for m in bot.api.sent(GROUP) if "不再接收" in (m.text or "")), None)
-    )
-    assert off.text is not None
+    (off,) = await bot.send(ADMIN_ID, "/group_here off", chat_id=GROUP)
+    assert "不再接收" in (off.text or "")
     with bot.services.sessions() as session:
         assert session.get(GroupChat, GROUP).active is False  # type: ignore[union-attr]
-    bot.api.push_command(ADMIN_ID, "group_here", "off", chat_id=GROUP)
-    await bot.api.wait_for(
-        lambda: next((m for m in bot.api.sent(GROUP) if "尚未登记" in (m.text or "")), None)
-    )
+    (again,) = await bot.send(ADMIN_ID, "/group_here off", chat_id=GROUP)
+    assert "尚未登记" in (again.text or "")
 
 
 def test_the_digest_and_the_weekly_summary_are_pure_functions_of_rows() -> None:

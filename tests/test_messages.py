@@ -7,11 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.sender import merge
 from handlers import ROUTER
 from handlers.menus import catalogue
 from handlers.routes import OnCommand, command_roles
 from messages.render import LOCALES, Renderer, build_environment, template_keys
-from messages.split import split_message
+from messages.split import split_message, utf16_length
+from storage.scheduling import OutboxMessage
 from tests.message_samples import IMPORT_PARAMS, SAMPLES
 
 RENDERER = Renderer(build_environment(), ZoneInfo("Asia/Shanghai"))
@@ -65,3 +67,24 @@ def test_split_keeps_everything_under_the_limit(length: int) -> None:
 def test_split_cuts_a_single_overlong_line() -> None:
     pieces = split_message("甲" * 9000)
     assert [len(p) for p in pieces] == [4096, 4096, 808]
+
+
+def test_split_counts_as_telegram_counts_an_emoji_as_two() -> None:
+    pieces = split_message("😀" * 3000)
+    assert [len(p) for p in pieces] == [2048, 952]
+    assert "".join(pieces) == "😀" * 3000
+    lines = ["甲" * 2047, "😀" * 1024, "乙"]  # 2,047 + 1 + 2,048 code units fit; one more line does not
+    assert split_message("\n".join(lines)) == ["\n".join(lines[:2]), "乙"]
+    assert all(utf16_length(piece) <= 4096 for piece in split_message("😀甲\n" * 3000))
+
+
+def test_merged_outbox_rows_stay_under_the_limit_as_telegram_counts_it() -> None:
+    def row(n: int, text: str) -> OutboxMessage:
+        return OutboxMessage(id=n, chat_id=1, kind="notice", text=text, buttons=None, parts_sent=0)
+
+    batches = merge([row(1, "😀" * 1500), row(2, "😀" * 1500)])
+    assert [batch.ids for batch in batches] == [(1,), (2,)]  # 6,002 code units would not fit in one
+    (alone,) = merge([row(3, "😀" * 3000)])
+    assert alone.text == "😀" * 3000  # nothing cut: the text goes out whole, in parts
+    assert [utf16_length(part) for part in alone.parts] == [4096, 1904]
+    assert "".join(alone.parts) == alone.text

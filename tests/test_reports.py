@@ -368,6 +368,7 @@ async def _chat_setup(bot: BotHarness) -> None:
     await _enrol(bot, OFFICER_ID, "刘洋", "市住建局", Role.OFFICER)
 
 
+@pytest.mark.http  # a multipart upload over HTTP
 async def test_report_month_sends_the_notice_as_a_document(bot: BotHarness) -> None:
     await _chat_setup(bot)
     (sent,) = await bot.send(SUPERVISOR_ID, "/report_month")

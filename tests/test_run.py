@@ -16,7 +16,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.loopback_api import LoopbackBotApi
+from loopback import LoopbackBotApi
 from tests.conftest import CliRunner, migrated
 
 USER_ID = 4242
@@ -79,15 +79,14 @@ def database(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[LoopbackBotApi]:
-    async with LoopbackBotApi() as server:
-        yield server
+def api() -> LoopbackBotApi:
+    return LoopbackBotApi()
 
 
-def bot_env(api: LoopbackBotApi, database: str) -> dict[str, str]:
+def bot_env(api: LoopbackBotApi, api_url: str, database: str) -> dict[str, str]:
     return {
         "DUBAN_TELEGRAM_TOKEN": api.token,
-        "DUBAN_TELEGRAM_API_URL": api.base_url,
+        "DUBAN_TELEGRAM_API_URL": api_url,
         "DUBAN_DATABASE_URL": database,
     }
 
@@ -99,9 +98,9 @@ def free_port() -> int:
 
 
 async def test_polling_answers_then_stops_cleanly_on_sigterm(
-    tmp_path: Path, api: LoopbackBotApi, database: str
+    tmp_path: Path, api: LoopbackBotApi, api_url: str, database: str
 ) -> None:
-    async with duban_run(tmp_path, bot_env(api, database)) as bot:
+    async with duban_run(tmp_path, bot_env(api, api_url, database)) as bot:
         await api.wait_polling(timeout=30)
         api.push_text(USER_ID, "/start")
         (reply,) = await api.wait_sent(USER_ID, 1, timeout=10)
@@ -122,8 +121,8 @@ async def test_polling_answers_then_stops_cleanly_on_sigterm(
     assert not api.pending_updates()
 
 
-async def test_sigint_stops_it_too(tmp_path: Path, api: LoopbackBotApi, database: str) -> None:
-    async with duban_run(tmp_path, bot_env(api, database)) as bot:
+async def test_sigint_stops_it_too(tmp_path: Path, api: LoopbackBotApi, api_url: str, database: str) -> None:
+    async with duban_run(tmp_path, bot_env(api, api_url, database)) as bot:
         await api.wait_polling(timeout=30)
         finished = await bot.stop(signal.SIGINT)
     assert finished.code == 0, finished.err
@@ -153,10 +152,10 @@ async def post_when_listening(port: int, update: dict[str, object], secret: str)
 
 
 async def test_webhook_checks_the_secret_header_and_deletes_the_webhook_on_stop(
-    tmp_path: Path, api: LoopbackBotApi, database: str
+    tmp_path: Path, api: LoopbackBotApi, api_url: str, database: str
 ) -> None:
     port = free_port()
-    env = bot_env(api, database)
+    env = bot_env(api, api_url, database)
     async with duban_run(tmp_path, env, "--webhook", PUBLIC_URL, "--listen", f"127.0.0.1:{port}") as bot:
         hook = await api.wait_for(lambda: api.webhook() if api.webhook().url else None, timeout=30)
         assert hook.url == PUBLIC_URL
@@ -183,8 +182,10 @@ async def test_webhook_checks_the_secret_header_and_deletes_the_webhook_on_stop(
     assert secret not in finished.err
 
 
-async def test_webhook_secret_from_the_settings(tmp_path: Path, api: LoopbackBotApi, database: str) -> None:
-    env = {**bot_env(api, database), "DUBAN_WEBHOOK_SECRET": "configured_Secret-1"}
+async def test_webhook_secret_from_the_settings(
+    tmp_path: Path, api: LoopbackBotApi, api_url: str, database: str
+) -> None:
+    env = {**bot_env(api, api_url, database), "DUBAN_WEBHOOK_SECRET": "configured_Secret-1"}
     async with duban_run(
         tmp_path, env, "--webhook", PUBLIC_URL, "--listen", f"127.0.0.1:{free_port()}"
     ) as bot:
@@ -195,11 +196,11 @@ async def test_webhook_secret_from_the_settings(tmp_path: Path, api: LoopbackBot
 
 
 async def test_a_webhook_telegram_refuses_is_one_line(
-    tmp_path: Path, api: LoopbackBotApi, database: str
+    tmp_path: Path, api: LoopbackBotApi, api_url: str, database: str
 ) -> None:
     address = f"127.0.0.1:{free_port()}"
     async with duban_run(
-        tmp_path, bot_env(api, database), "--webhook", f"http://{address}/", "--listen", address
+        tmp_path, bot_env(api, api_url, database), "--webhook", f"http://{address}/", "--listen", address
     ) as bot:
         finished = await bot.finished()
     assert finished.code == 1
@@ -207,8 +208,10 @@ async def test_a_webhook_telegram_refuses_is_one_line(
     assert "https url must be provided" in finished.err.lower()
 
 
-async def test_unmigrated_database_is_one_clear_line(tmp_path: Path, api: LoopbackBotApi) -> None:
-    env = bot_env(api, f"sqlite:///{tmp_path / 'empty.db'}")
+async def test_unmigrated_database_is_one_clear_line(
+    tmp_path: Path, api: LoopbackBotApi, api_url: str
+) -> None:
+    env = bot_env(api, api_url, f"sqlite:///{tmp_path / 'empty.db'}")
     async with duban_run(tmp_path, env) as bot:
         finished = await bot.finished()
     assert finished.code == 2
@@ -219,10 +222,10 @@ async def test_unmigrated_database_is_one_clear_line(tmp_path: Path, api: Loopba
 
 
 async def test_a_rejected_token_is_named_but_never_shown(
-    tmp_path: Path, api: LoopbackBotApi, database: str
+    tmp_path: Path, api: LoopbackBotApi, api_url: str, database: str
 ) -> None:
     wrong = "987654321:AAH-not_a_token_the_server_knows_xyz"
-    env = {**bot_env(api, database), "DUBAN_TELEGRAM_TOKEN": wrong}
+    env = {**bot_env(api, api_url, database), "DUBAN_TELEGRAM_TOKEN": wrong}
     async with duban_run(tmp_path, env) as bot:
         finished = await bot.finished()
     assert finished.code == 2

@@ -135,7 +135,9 @@ async def test_catch_up_after_downtime_sends_once_and_marks_old_dispatches_misse
 
 async def test_a_429_storm_delays_but_loses_nothing(tmp_path: Path, clock: ManualClock) -> None:
     sleeps = RecordedSleeps()  # the sender's sleep is injected: record instead of waiting
-    async with running_bot(tmp_path, clock, sleep=sleeps) as bot:
+    async with running_bot(
+        tmp_path, clock, sleep=sleeps, transport="http"
+    ) as bot:  # 429s through PTB's HTTP stack
         await _storm(bot, sleeps)
 
 
@@ -151,6 +153,7 @@ async def _storm(bot: BotHarness, sleeps: RecordedSleeps) -> None:
     assert len(bot.api.sent(OFFICER)) == 1
 
 
+@pytest.mark.http  # Telegram's 403 through PTB's HTTP stack
 async def test_a_blocked_officer_is_marked_unreachable_and_the_admin_and_leader_are_told(
     bot: BotHarness,
 ) -> None:
@@ -203,6 +206,7 @@ async def test_sent_rows_are_never_sent_again_after_a_restart(bot: BotHarness) -
     assert len(bot.api.sent(OFFICER)) == 1
 
 
+@pytest.mark.http  # a whole journey over HTTP
 async def test_unanswered_dispatch_climbs_to_blue_and_a_report_lowers_it(bot: BotHarness) -> None:
     await setup_ledger(bot, date(2027, 6, 30), percent=60)
     bot.clock.set(at(date(2026, 11, 16), 9))  # dispatch day; answer due 19 November
@@ -263,11 +267,9 @@ async def test_a_reply_to_a_reminder_is_a_report_on_its_item(bot: BotHarness) ->
 
 async def test_acknowledge_and_snooze_buttons(bot: BotHarness) -> None:
     row, message_id = await _reminded(bot)
-    pressed = bot.api.push_callback(OFFICER, message_id, f"na:{row.id}")
-    answered = await bot.api.wait_callback_answered(pressed["callback_query"]["id"])
+    answered = (await bot.press(OFFICER, message_id, f"na:{row.id}")).answered
     assert answered.text == "已记录：已知悉第1项。"
-    pressed = bot.api.push_callback(OFFICER, message_id, f"ns:{row.id}")
-    answered = await bot.api.wait_callback_answered(pressed["callback_query"]["id"])
+    answered = (await bot.press(OFFICER, message_id, f"ns:{row.id}")).answered
     assert answered.text == "第1项的提醒已顺延至 2026-12-14 09:05。"
     snoozed = [r for r in outbox(bot) if r.snooze_of_id == row.id]
     assert [r.not_before for r in snoozed] == [at(date(2026, 12, 14), 9, 5)]
@@ -275,10 +277,8 @@ async def test_acknowledge_and_snooze_buttons(bot: BotHarness) -> None:
     await bot.deliver()
     again = bot.api.sent(OFFICER)[-1]
     assert again.text.startswith("【整改时限提醒】第1项")
-    pressed = bot.api.push_callback(OFFICER, again.message_id, again.button_data()[2])
-    await bot.api.wait_callback_answered(pressed["callback_query"]["id"])
-    pressed = bot.api.push_callback(OFFICER, again.message_id, again.button_data()[2])
-    answered = await bot.api.wait_callback_answered(pressed["callback_query"]["id"])
+    assert (await bot.press(OFFICER, again, again.button_data()[2])).answered
+    answered = (await bot.press(OFFICER, again, again.button_data()[2])).answered
     assert answered.text == "每条提醒最多顺延 2 次。"
     with bot.services.sessions() as session:
         actions = [a for a in session.scalars(select(AuditEntry.action)) if a in ("acknowledge", "snooze")]
@@ -287,17 +287,16 @@ async def test_acknowledge_and_snooze_buttons(bot: BotHarness) -> None:
 
 async def test_someone_else_pressing_a_reminder_button_is_refused(bot: BotHarness) -> None:
     row, message_id = await _reminded(bot)
-    pressed = bot.api.push_callback(LEADER, message_id, f"ns:{row.id}", chat_id=OFFICER, check_button=False)
-    answered = await bot.api.wait_callback_answered(pressed["callback_query"]["id"])
+    answered = (
+        await bot.press(LEADER, message_id, f"ns:{row.id}", chat_id=OFFICER, check_button=False)
+    ).answered
     assert answered.text == "该按钮不是发给您的，或已失效。"
     assert [r for r in outbox(bot) if r.snooze_of_id == row.id] == []
 
 
 async def test_report_now_opens_the_guided_report(bot: BotHarness) -> None:
     _, message_id = await _reminded(bot)
-    before = len(bot.api.sent(OFFICER))
-    bot.api.push_callback(OFFICER, message_id, "nr:1")
-    (question,) = await bot.replies(OFFICER, before)
+    (question,) = (await bot.press(OFFICER, message_id, "nr:1")).replies
     assert "第1项" in question.text
     assert "rp:1:50" in question.button_data()
 
@@ -322,7 +321,9 @@ async def test_supervisor_issues_a_warning_by_hand_and_an_officer_may_not(bot: B
 
 async def test_the_job_queue_runs_the_tick_and_the_sender(tmp_path: Path, clock: ManualClock) -> None:
     clock.set(at(date(2026, 12, 11), 9))
-    async with running_bot(tmp_path, clock, scheduled=True) as bot:
+    async with running_bot(
+        tmp_path, clock, scheduled=True, transport="http"
+    ) as bot:  # polling as `duban run` polls
         queue = bot.app.job_queue
         assert queue is not None
         assert {job.name for job in queue.jobs()} == {"tick", "drain"}
