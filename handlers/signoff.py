@@ -1,6 +1,6 @@
-"""Sign-off (验收销号) in chat: `/signoff N [statement]`, `/evidence N M` (link the files of one's last
-report on item N to its measure M), the leader's Confirm button, the reviewers' Approve / Return / Inspect /
-Evidence buttons, `/pending`, and the admin's `/signoff_rule none|item|measure`.
+"""Sign-off (验收销号) in chat: `/signoff N [100%] [statement]`, `/evidence N M` (link the files of one's
+last report on item N to its measure M), the leader's Confirm / Return / Evidence buttons, the reviewers'
+Approve / Return / Inspect / Evidence buttons, `/pending`, and the admin's `/signoff_rule none|item|measure`.
 
 A statement, a reason to return or an inspection date asked for by the bot is taken from the next text
 in the chat (an early handler group lets everything else through); `/cancel` drops the question.
@@ -154,7 +154,8 @@ async def button(update: Update, context: BotContext, viewer: Viewer) -> None:
         await query.answer()
         await answer(update, context, locale, "chat/signoff/decided", {"decision": decision})
     elif action in (RETURN, INSPECT):
-        number = await run(service.check_reviewer, viewer, request_id)
+        check = service.check_return if action == RETURN else service.check_reviewer
+        number = await run(check, viewer, request_id)
         await query.answer()
         kind = REASON if action == RETURN else DATE
         _ask(update, context, Waiting(kind, value))

@@ -32,8 +32,8 @@ from scheduler.rules import Level, Rules
 from services import audit
 from services.errors import DubanError
 from services.outbox import Button, GroupRecipient, Outbox
+from services.standing import Standings
 from storage import digest_queries as dq
-from storage import queries
 from storage import scheduler_queries as sq
 from storage.models import Item, Person
 from storage.review import GroupChat, ReviewDecision
@@ -83,12 +83,14 @@ class DigestService:
         clock: Clock,
         tz: ZoneInfo,
         renderer: Renderer,
+        standings: Standings,
         chart: Callable[[], bytes] | None = None,
     ) -> None:
         self._sessions = session_factory
         self._clock = clock
         self._tz = tz
         self._renderer = renderer
+        self._standings = standings
         self._chart = chart
 
     # --- on demand (/digest) ------------------------------------------------------------------------
@@ -101,7 +103,8 @@ class DigestService:
 
     def weekly_now(self) -> WeeklySummary:
         with self._sessions() as session:
-            return weekly_summary(self._as_digest_items(session, dq.all_items(session)), self._today())
+            today = self._today()
+            return weekly_summary(self._as_digest_items(session, dq.all_items(session), today), today)
 
     def weekly_chart(self) -> bytes | None:
         """The chart of progress by unit (PNG), when a chart renderer is wired."""
@@ -169,7 +172,7 @@ class DigestService:
             )  # fmt: skip
             queued += 1
         if first_working_day_of_week(today, calendar):
-            summary = weekly_summary(self._as_digest_items(session, dq.all_items(session)), today)
+            summary = weekly_summary(self._as_digest_items(session, dq.all_items(session), today), today)
             week = "{}-W{:02d}".format(*today.isocalendar()[:2])
             for person in sq.people_with_role(session, Role.LEADERSHIP):
                 outbox.add(f"wk:{week}", person, WEEKLY_KIND, {"summary": summary}, not_before=at)
@@ -239,7 +242,8 @@ class DigestService:
             signed_off=[number[item_id] for item_id in signed],
         )
         today = until.astimezone(self._tz).date()
-        return build_digest(self._as_digest_items(session, items), activity, today)
+        period_start = self._standings.periods(session, today).start()
+        return build_digest(self._as_digest_items(session, items, today), activity, today, period_start)
 
     @staticmethod
     def _waiting_review(session: Session, viewer: Viewer, items: Sequence[Item]) -> list[str]:
@@ -254,18 +258,20 @@ class DigestService:
                 waiting.append(item.number)
         return waiting
 
-    def _as_digest_items(self, session: Session, items: Sequence[Item]) -> list[DigestItem]:
-        reports = queries.last_report_dates(session, [item.id for item in items])
+    def _as_digest_items(self, session: Session, items: Sequence[Item], today: date) -> list[DigestItem]:
+        standings = self._standings.of(session, items, today)
         return [
             DigestItem(
                 number=item.number,
                 title=item.title,
                 units=_responsible(item),
-                status=item.status,
+                status=standings[item.id].status,
                 percent=item.percent,
                 deadline=item.deadline,
-                last_report=reports[item.id].astimezone(self._tz).date() if item.id in reports else None,
+                last_report=standings[item.id].last_report,
                 kind=item.kind,
+                days_overdue=standings[item.id].days_overdue,
+                stalled=standings[item.id].stalled,
             )
             for item in items
         ]

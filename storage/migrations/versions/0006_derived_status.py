@@ -1,0 +1,65 @@
+"""statuses derived from facts: items.status goes, items.reopened_at comes
+
+An item's status is no longer stored (it went stale between the morning ticks, and each writer set it
+its own way): `ledger.status.item_status` decides it from the item's facts whenever it is shown or
+counted. The one fact that was only in the status column, that the item was reopened after its sign-off
+(重新纳入整改), moves to `reopened_at`. A reopening now resets the percent (the rectification starts
+again): a reopened row still at 100 % had no report since and is set to 0. A signed-off row without
+`signed_off_at` gets its last change as that instant.
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-02 09:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+_STATUSES = (
+    "not_started", "in_progress", "on_schedule", "behind", "basically_done", "done", "signed_off", "reopened",
+)  # fmt: skip
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("items", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("reopened_at", sa.DateTime(timezone=True), nullable=True))
+    op.execute("UPDATE items SET reopened_at = updated_at WHERE status = 'reopened'")
+    op.execute("UPDATE items SET percent = 0 WHERE status = 'reopened' AND percent = 100")
+    op.execute("UPDATE items SET signed_off_at = updated_at WHERE status = 'signed_off' AND signed_off_at IS NULL")
+    with op.batch_alter_table("items", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_items_status"))
+        batch_op.drop_column("status")
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("items", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "status",
+                sa.Enum(*_STATUSES, name="item_status", native_enum=False, length=20),
+                nullable=False,
+                server_default="not_started",
+            )
+        )
+    # The statuses the old tick and writers would have set, as near as the facts allow.
+    op.execute(
+        "UPDATE items SET status = CASE"
+        " WHEN signed_off_at IS NOT NULL THEN 'signed_off'"
+        " WHEN id IN (SELECT item_id FROM signoff_requests"
+        "   WHERE status IN ('awaiting_leader', 'under_review')) THEN 'done'"
+        " WHEN percent = 100 THEN 'basically_done'"
+        " WHEN reopened_at IS NOT NULL THEN 'reopened'"
+        " WHEN percent > 0 THEN 'in_progress'"
+        " ELSE 'not_started' END"
+    )
+    with op.batch_alter_table("items", schema=None) as batch_op:
+        batch_op.alter_column("status", server_default=None)
+        batch_op.create_index(batch_op.f("ix_items_status"), ["status"], unique=False)
+        batch_op.drop_column("reopened_at")
