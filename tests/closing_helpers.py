@@ -8,7 +8,7 @@ from typing import TypeVar
 from sqlalchemy import inspect, select
 
 from bot.loopback_api import AnsweredCallback, SentMessage
-from ledger.model import ItemStatus, Role
+from ledger.model import Role
 from storage.models import AuditEntry, Base, Item
 from tests.harness import BotHarness
 from tests.test_scheduler import LEADER, OFFICER, SUPERVISOR, at, setup_ledger
@@ -38,7 +38,6 @@ def sign_off(bot: BotHarness, number: str, when: datetime) -> None:
     """What the sign-off feature leaves behind: the item signed off at `when`, 100% done."""
     with bot.services.sessions() as session, session.begin():
         item = session.scalars(select(Item).where(Item.number == number)).one()
-        item.status = ItemStatus.SIGNED_OFF
         item.percent = 100
         item.signed_off_at = when
 
