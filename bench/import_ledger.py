@@ -20,11 +20,11 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from bot.config import Settings
+from bot.wiring import Overrides, build
 from ledger.clock import ManualClock
 from ledger.importer import parse_ledger_file
 from ledger.model import ParsedLedger
-from bot.config import Settings
-from bot.wiring import Overrides, build
 from storage.db import create_db_engine, upgrade
 from storage.models import Item, ItemMeasure, ItemTarget, ItemUnit, Unit
 
@@ -134,7 +134,9 @@ def bulk_insert(url: str, items: list[dict[str, Any]]) -> None:
 
 def importer(url: str, parsed: ParsedLedger, *, twice: bool = False) -> Callable[[], Any]:
     data_dir = Path(url.removeprefix("sqlite:///")).parent / "data"
-    service = build(Settings(database_url=url, data_dir=data_dir), Overrides(clock=ManualClock(NOW))).services.ledger
+    service = build(
+        Settings(database_url=url, data_dir=data_dir), Overrides(clock=ManualClock(NOW))
+    ).services.ledger
     if twice:
         service.import_ledger(parsed, actor="bench", dry_run=False)
     return lambda: service.import_ledger(parsed, actor="bench", dry_run=False)

@@ -133,4 +133,6 @@ class LedgerRow:
     evidence_count: int
     finding: bool = True  # a finding of the inspection (督察反馈问题), not a public complaint (群众举报件)
     stalled: bool = False  # still chased, and no progress report in its dispatch period
-    period_start: date | None = None  # the first day of its dispatch period (its own cadence, or the office's)
+    period_start: date | None = (
+        None  # the first day of its dispatch period (its own cadence, or the office's)
+    )

@@ -59,7 +59,9 @@ class ReportItem:
     days_overdue: int  # as of the report's day; 0 unless 逾期未完成
     finding: bool = True  # a finding of the inspection (督察反馈问题), not a public complaint
     stalled: bool = False  # no progress report in its dispatch period, as of the report's day
-    period_start: date | None = None  # the first day of its dispatch period (its own cadence, or the office's)
+    period_start: date | None = (
+        None  # the first day of its dispatch period (its own cadence, or the office's)
+    )
 
 
 @dataclass(frozen=True)

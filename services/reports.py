@@ -154,7 +154,11 @@ class ReportService:
         status_before = self._standings.one(session, item).status
         try:
             check_report(
-                item.percent, percent, text, evidence=len(evidence), signoff_open=status_before == ItemStatus.DONE
+                item.percent,
+                percent,
+                text,
+                evidence=len(evidence),
+                signoff_open=status_before == ItemStatus.DONE,
             )
         except ProgressInputError as error:
             raise DubanError(error.code, **{"number": item.number, **error.params}) from None

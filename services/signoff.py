@@ -549,7 +549,9 @@ class SignOffService(ClosingService):
                 self._close_request(session, viewer, request, SignOffStatus.RETURNED, reason)
                 self._tell_decision(session, item, request, viewer.name)
                 status = self._standings.one(session, item).status
-                return Decision(item.number, item.title, Outcome.RETURNED.value, status=status, by_leader=True)
+                return Decision(
+                    item.number, item.title, Outcome.RETURNED.value, status=status, by_leader=True
+                )
         return self._decide(viewer, request_id, ReviewDecision.RETURN, reason=reason)
 
     def inspect(self, viewer: Viewer, request_id: int, text: str) -> Decision:

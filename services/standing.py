@@ -52,7 +52,11 @@ class DispatchPeriods:
     """The dispatch periods of a day: the office's, and those of the items with a cadence of their own."""
 
     def __init__(
-        self, today: date, office_days: tuple[int, ...], cadences: dict[str, tuple[int, ...]], calendar: WorkCalendar
+        self,
+        today: date,
+        office_days: tuple[int, ...],
+        cadences: dict[str, tuple[int, ...]],
+        calendar: WorkCalendar,
     ) -> None:
         self.today = today
         self._office_days = office_days
@@ -98,7 +102,9 @@ class Standings:
             reports = queries.last_report_dates(session, ids)
             open_signoff = queries.items_with_open_signoff(session, ids)
             facts = {
-                item.id: queries.item_facts(item, reported=item.id in reports, signoff_open=item.id in open_signoff)
+                item.id: queries.item_facts(
+                    item, reported=item.id in reports, signoff_open=item.id in open_signoff
+                )
                 for item in items
             }
         else:

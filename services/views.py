@@ -97,7 +97,9 @@ class StalledView:
 
 
 class ItemViews:
-    def __init__(self, session_factory: sessionmaker[Session], items: ItemService, standings: Standings) -> None:
+    def __init__(
+        self, session_factory: sessionmaker[Session], items: ItemService, standings: Standings
+    ) -> None:
         self._sessions = session_factory
         self._items = items
         self._standings = standings

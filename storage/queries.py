@@ -212,7 +212,11 @@ def item_facts_as_of(session: Session, items: Sequence[Item], until: datetime) -
     by_number = {item.number: item for item in items}
     earlier: dict[int, dict[str, Any]] = {item.id: {} for item in items}
     for entry in _fact_changes(session, by_id, by_number, after=until):
-        item = by_id.get(int(entry.entity_id or 0)) if entry.action == _REPORT_ACTION else by_number.get(entry.entity_id or "")
+        item = (
+            by_id.get(int(entry.entity_id or 0))
+            if entry.action == _REPORT_ACTION
+            else by_number.get(entry.entity_id or "")
+        )
         if item is None:
             continue
         for key, value in (entry.before or {}).items():
@@ -253,7 +257,9 @@ def _fact_changes(
             AuditEntry.at >= after,
             or_(
                 and_(AuditEntry.action == _REPORT_ACTION, AuditEntry.entity_id.in_([str(i) for i in by_id])),
-                and_(AuditEntry.action.in_(_FACT_ACTIONS_BY_NUMBER), AuditEntry.entity_id.in_(list(by_number))),
+                and_(
+                    AuditEntry.action.in_(_FACT_ACTIONS_BY_NUMBER), AuditEntry.entity_id.in_(list(by_number))
+                ),
             ),
         )
         .order_by(AuditEntry.at, AuditEntry.id)

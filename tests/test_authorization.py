@@ -333,7 +333,9 @@ def snapshot(bot: BotHarness) -> dict[str, object]:
             select(func.count()).select_from(AuditEntry).where(AuditEntry.action != "stranger")
         )
         counts["items"] = session.execute(
-            select(Item.number, Item.percent, Item.deadline, Item.signed_off_at, Item.reopened_at).order_by(Item.id)
+            select(Item.number, Item.percent, Item.deadline, Item.signed_off_at, Item.reopened_at).order_by(
+                Item.id
+            )
         ).all()
         return counts
 

@@ -163,7 +163,9 @@ async def test_item_in_full(bot: BotHarness) -> None:
         ]
     )
     continuing = await _text(bot, SUPERVISOR, "/item 第1项")
-    assert continuing.startswith("第1项 黑臭水体反弹\n状态：逾期未完成，完成 20%\n截止日期：2026-11-10 逾期10天\n")
+    assert continuing.startswith(
+        "第1项 黑臭水体反弹\n状态：逾期未完成，完成 20%\n截止日期：2026-11-10 逾期10天\n"
+    )
     assert "最近进展：\n· 2026-11-10 10:00 张伟 20%：清淤完成\n佐证材料：0 份" in continuing
     assert "截止日期：长期坚持" in await _text(bot, LEADERSHIP, "/item 3")
     assert "最近进展：暂无进展报告" in await _text(bot, ADMIN_ID, "/item 5")

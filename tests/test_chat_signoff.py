@@ -544,7 +544,10 @@ async def test_the_leader_returns_a_request_with_a_reason_and_sees_its_evidence(
     assert "只有第1项责任单位的责任领导" in await refused(bot, OFFICER, f"so:r:{request.id}")
     assert "不在审核中" in await refused(bot, REVIEWER, f"so:i:{request.id}")
     assert state(bot) == before
-    assert await tap_for_reply(bot, LEADER, f"so:r:{request.id}") == "请发送退回第1项销号申请的理由；/cancel 取消。"
+    assert (
+        await tap_for_reply(bot, LEADER, f"so:r:{request.id}")
+        == "请发送退回第1项销号申请的理由；/cancel 取消。"
+    )
     assert await text(bot, LEADER, "照片不清晰，请补充检测报告") == (
         "第1项 事项1 的销号申请已退回，事项状态为“基本完成”，已告知责任人员。"
     )
@@ -557,11 +560,13 @@ async def test_the_leader_returns_a_request_with_a_reason_and_sees_its_evidence(
 
     await bot.deliver()
     assert bot.api.last_sent(OFFICER).text == (
-        "【销号申请退回】第1项 事项1\n责任领导李局长退回了销号申请。\n退回理由：照片不清晰，请补充检测报告\n"
+        "【销号申请退回】第1项 事项1\n李局长（责任领导）退回了销号申请。\n退回理由：照片不清晰，请补充检测报告\n"
         "事项状态：基本完成。请按要求补充完善后重新申请。"
     )
     assert not any(f"so:a:{request.id}" in m.button_data() for m in bot.api.sent(REVIEWER))
-    assert await refused(bot, LEADER, f"so:c:{request.id}") == "第1项的销号申请已不在待确认状态。"  # an old button
+    assert (
+        await refused(bot, LEADER, f"so:c:{request.id}") == "第1项的销号申请已不在待确认状态。"
+    )  # an old button
     await file_request(bot)  # the officer may ask again
 
 

@@ -142,7 +142,9 @@ async def test_digest_on_demand_and_who_may_ask(bot: BotHarness) -> None:
     assert (summary.text or "").startswith("领导小组周报 2026-11-23")
     # Every item once: 1 past its deadline at 95 % is 逾期未完成, never 达到序时进度; the others are on schedule.
     assert "整改事项共3项：达到序时进度2项，逾期未完成1项。" in (summary.text or "")
-    assert "总体任务完成率67%（已销号、已完成、基本完成、达到序时进度的整改任务共2项，占3项）" in (summary.text or "")
+    assert "总体任务完成率67%（已销号、已完成、基本完成、达到序时进度的整改任务共2项，占3项）" in (
+        summary.text or ""
+    )
     assert "逾期未完成事项最多的责任单位：市住建局 1 项" in (summary.text or "")
     assert chart.method == "sendPhoto"
 
@@ -213,7 +215,9 @@ async def test_the_work_group_gets_notices_sign_offs_and_the_weekly_summary(bot:
 def test_the_digest_and_the_weekly_summary_are_pure_functions_of_rows() -> None:
     today = date(2026, 11, 23)
     items = [
-        DigestItem("1", "甲", ("市住建局",), ItemStatus.OVERDUE, 40, date(2026, 11, 1), today, days_overdue=22),
+        DigestItem(
+            "1", "甲", ("市住建局",), ItemStatus.OVERDUE, 40, date(2026, 11, 1), today, days_overdue=22
+        ),
         DigestItem("2", "乙", ("市水务局",), ItemStatus.SIGNED_OFF, 100, date(2026, 10, 1), None),
         DigestItem("3", "丙", (), ItemStatus.DONE, 100, None, None, kind="complaint"),
     ]

@@ -30,7 +30,9 @@ CAL = WorkCalendar()
         (None, ItemStatus.SIGNED_OFF, DeadlineState(Timing.CLOSED)),
     ],
 )
-def test_deadline_state_follows_the_status(deadline: date | None, status: ItemStatus, expected: DeadlineState) -> None:
+def test_deadline_state_follows_the_status(
+    deadline: date | None, status: ItemStatus, expected: DeadlineState
+) -> None:
     assert deadline_state(deadline, status, TODAY) == expected
 
 
@@ -51,14 +53,22 @@ def test_urgency_overdue_longest_first_then_nearest_deadline_then_continuing_the
 @pytest.mark.parametrize(
     ("today", "days", "start"),
     [
-        (date(2026, 11, 1), (1, 16), date(2026, 10, 16)),  # a Sunday: the 1st's dispatch goes on Monday the 2nd
+        (
+            date(2026, 11, 1),
+            (1, 16),
+            date(2026, 10, 16),
+        ),  # a Sunday: the 1st's dispatch goes on Monday the 2nd
         (date(2026, 11, 2), (1, 16), date(2026, 11, 2)),
         (date(2026, 11, 15), (1, 16), date(2026, 11, 2)),
         (date(2026, 11, 16), (1, 16), date(2026, 11, 16)),
         (date(2026, 11, 30), (1, 16), date(2026, 11, 16)),
         (date(2026, 10, 5), (1, 16), date(2026, 9, 16)),  # 国庆: the 1 October dispatch waits until the 8th
         (date(2026, 10, 8), (1, 16), date(2026, 10, 8)),
-        (date(2021, 2, 20), (5, 20), date(2021, 2, 20)),  # the office's /rules dispatch_days; a make-up Saturday
+        (
+            date(2021, 2, 20),
+            (5, 20),
+            date(2021, 2, 20),
+        ),  # the office's /rules dispatch_days; a make-up Saturday
         (date(2021, 2, 19), (5, 20), date(2021, 2, 5)),
     ],
 )

@@ -119,15 +119,21 @@ def item_facts(draw: st.DrawFn) -> ItemFacts:
 
 @settings(max_examples=300, deadline=None)
 @given(item=item_facts(), today=DAYS, tolerance=st.integers(0, 30))
-def test_no_open_item_past_its_deadline_is_anything_but_overdue(item: ItemFacts, today: date, tolerance: int) -> None:
+def test_no_open_item_past_its_deadline_is_anything_but_overdue(
+    item: ItemFacts, today: date, tolerance: int
+) -> None:
     status = item_status(item, today, tolerance)
     open_item = item.percent < 100 and not item.signed_off and not item.signoff_open
     if open_item and item.deadline is not None and today > item.deadline:
         assert status == ItemStatus.OVERDUE
     if status == ItemStatus.ON_SCHEDULE:
-        assert item.deadline is not None and today <= item.deadline and not item.continuing
+        assert item.deadline is not None
+        assert today <= item.deadline
+        assert not item.continuing
     if status == ItemStatus.OVERDUE:
-        assert item.deadline is not None and today > item.deadline and item.percent < 100
+        assert item.deadline is not None
+        assert today > item.deadline
+        assert item.percent < 100
     if status in (ItemStatus.ON_SCHEDULE, ItemStatus.BEHIND):
         assert not item.continuing  # 长期坚持 has no 序时进度
     if item.percent == 100 and not item.signoff_open and not item.signed_off:
@@ -147,7 +153,9 @@ def test_more_done_is_never_further_behind(item: ItemFacts, today: date, toleran
 
 @settings(max_examples=200, deadline=None)
 @given(items=st.lists(item_facts(), max_size=40), today=DAYS)
-def test_the_counts_partition_the_items_and_the_rate_is_the_plans(items: list[ItemFacts], today: date) -> None:
+def test_the_counts_partition_the_items_and_the_rate_is_the_plans(
+    items: list[ItemFacts], today: date
+) -> None:
     statuses = [item_status(item, today, TOLERANCE) for item in items]
     counts = count_statuses(statuses)
     assert counts.total == len(items) == sum(count for _, count in counts.listed)

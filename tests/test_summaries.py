@@ -44,7 +44,9 @@ def ledgers(draw: st.DrawFn) -> tuple[date, list[tuple[ItemFacts, tuple[str, ...
     return today, items
 
 
-def _report_items(today: date, items: list[tuple[ItemFacts, tuple[str, ...], bool, date | None]]) -> list[ReportItem]:
+def _report_items(
+    today: date, items: list[tuple[ItemFacts, tuple[str, ...], bool, date | None]]
+) -> list[ReportItem]:
     period = today - timedelta(days=today.day % 15)
     result = []
     for n, (facts, units, finding, last) in enumerate(items, start=1):
@@ -69,7 +71,9 @@ def _partition(sentence: str) -> Counter[ItemStatus]:
 
 def _check_rate(text: str, items: list[ReportItem]) -> None:
     findings = [item for item in items if item.finding]
-    match = re.search(r"总体任务完成率(\d+)%（已销号、已完成、基本完成、达到序时进度的\S+?共(\d+)项，占(\d+)项）", text)
+    match = re.search(
+        r"总体任务完成率(\d+)%（已销号、已完成、基本完成、达到序时进度的\S+?共(\d+)项，占(\d+)项）", text
+    )
     if not findings:
         assert "不计算总体任务完成率" in text
         return
@@ -82,7 +86,9 @@ def _check_rate(text: str, items: list[ReportItem]) -> None:
 
 def _check_summary_sentence(text: str, items: list[ReportItem], lead: str) -> Counter[ItemStatus]:
     """`<lead>N项（…）<sep>…各状态…；rate`: the stated counts add up to N = the items, each status right."""
-    match = re.search(lead + r"(\d+)项(?:（督察反馈问题(\d+)项，群众举报件(\d+)项）)?[，：](?:其中)?(.*?)[；。]", text)
+    match = re.search(
+        lead + r"(\d+)项(?:（督察反馈问题(\d+)项，群众举报件(\d+)项）)?[，：](?:其中)?(.*?)[；。]", text
+    )
     assert match is not None, text
     total = int(match.group(1))
     assert total == len(items)
@@ -108,7 +114,12 @@ def test_the_month_notice_partitions_the_total(ledger: tuple[date, list]) -> Non
     assert report.stalled_count == sum(1 for item in items if item.stalled)
     # Listed under each of its units, counted once: every overdue item is under each of its units.
     listed = {(group.unit, item.number) for group in report.overdue for item in group.items}
-    wanted = {(unit, item.number) for item in items if item.status == ItemStatus.OVERDUE for unit in item.units or ("",)}
+    wanted = {
+        (unit, item.number)
+        for item in items
+        if item.status == ItemStatus.OVERDUE
+        for unit in item.units or ("",)
+    }
     assert listed == wanted
     opening = RENDERER.render("zh_CN", "reports/month_opening", report=report)
     stated = _check_summary_sentence(opening, items, "整改任务共")
@@ -124,7 +135,9 @@ def test_the_month_notice_partitions_the_total(ledger: tuple[date, list]) -> Non
 def test_the_public_page_partitions_the_total(ledger: tuple[date, list]) -> None:  # type: ignore[type-arg]
     today, rows = ledger
     items = _report_items(today, rows)
-    page = RENDERER.render("zh_CN", "reports/public", report=PublicReport(today, summary_of(items), tuple(items)))
+    page = RENDERER.render(
+        "zh_CN", "reports/public", report=PublicReport(today, summary_of(items), tuple(items))
+    )
     (summary,) = re.findall(r'<p class="summary">(.*?)</p>', page)
     _check_summary_sentence(summary, items, "整改任务共")
     assert page.count('<td class="status-') == len(items)
@@ -162,7 +175,9 @@ def test_a_units_counts_partition_its_items(ledger: tuple[date, list]) -> None: 
     today, rows = ledger
     items = _report_items(today, rows)
     counts = count_statuses(item.status for item in items)
-    line = RENDERER.render("zh_CN", "chat/items/unit", views=[UnitView("市住建局", counts, ())]).splitlines()[0]
+    line = RENDERER.render("zh_CN", "chat/items/unit", views=[UnitView("市住建局", counts, ())]).splitlines()[
+        0
+    ]
     match = re.fullmatch(r"【市住建局】共 (\d+) 项(?:：(.*))?", line)
     assert match is not None, line
     assert int(match.group(1)) == len(items)
