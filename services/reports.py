@@ -53,7 +53,6 @@ class ItemBrief:
     number: str
     title: str
     percent: int
-    status: ItemStatus
 
 
 @dataclass(frozen=True)
@@ -113,7 +112,7 @@ class ReportService:
         """The item if this viewer may report on it; a `DubanError` saying why not otherwise."""
         with self._sessions() as session:
             item = self._reportable(session, viewer, number)
-            return ItemBrief(item.number, item.title, item.percent, self._standings.one(session, item).status)
+            return ItemBrief(item.number, item.title, item.percent)
 
     def submit(
         self,
