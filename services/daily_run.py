@@ -167,7 +167,8 @@ class DailyRun:
         found = {item.id: item for item in sq.ladder_candidates(session, near, today)}
         # Behind schedule is a status, decided from the facts: those of the items that can be behind.
         scheduled = {item.id: item for item in sq.open_items(session, scheduled_only=True)}
-        standings = self._standings.of(session, list({**found, **scheduled}.values()), today)
+        office_day = self._standings.day(session, today, rules=rules, calendar=calendar)
+        standings = self._standings.of(session, list({**found, **scheduled}.values()), office_day)
         found.update((i, item) for i, item in scheduled.items() if standings[i].status == ItemStatus.BEHIND)
         candidates = list(found.values())
         ids = [item.id for item in candidates]

@@ -57,7 +57,7 @@ class ReportingService:
             raise DubanError("report_month_future", month=f"{month.year}-{month.month:02d}")
         as_of = min(month.last, today)
         with self._sessions() as session:
-            start = self._standings.periods(session, as_of).start()
+            start = self._standings.day(session, as_of).period_start()
         return month_report(month, as_of, start, self._items(as_of if as_of < today else None))
 
     def public(self) -> PublicReport:

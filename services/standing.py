@@ -19,7 +19,7 @@ from ledger.model import ItemStatus
 from ledger.schedule import DeadlineState, Timing, deadline_state
 from ledger.status import expected_percent, is_stalled, item_status
 from scheduler.calendar import WorkCalendar
-from scheduler.rules import dispatch_period_start
+from scheduler.rules import Rules, dispatch_period_start
 from services.office import CADENCE, Office
 from storage import queries
 from storage import scheduler_queries as sq
@@ -48,25 +48,23 @@ class Standing:
         return self.state.days if self.state.timing == Timing.OVERDUE else 0
 
 
-class DispatchPeriods:
-    """The dispatch periods of a day: the office's, and those of the items with a cadence of their own."""
+class OfficeDay:
+    """A day as the office's rules see it: the schedule tolerance, and the dispatch periods (the office's
+    `dispatch_days`, and the items' own cadences) on the work calendar. Read once, used for every item."""
 
     def __init__(
-        self,
-        today: date,
-        office_days: tuple[int, ...],
-        cadences: dict[str, tuple[int, ...]],
-        calendar: WorkCalendar,
+        self, today: date, rules: Rules, cadences: dict[str, tuple[int, ...]], calendar: WorkCalendar
     ) -> None:
         self.today = today
-        self._office_days = office_days
+        self.tolerance = rules.schedule_tolerance
+        self._office_days = tuple(rules.dispatch_days)
         self._cadences = cadences
         self._calendar = calendar
         self._starts: dict[tuple[int, ...], date] = {}
 
-    def start(self, number: str | None = None) -> date:
-        """The first day of the period `today` falls in, for the item numbered `number` (its own cadence,
-        else the office's dispatch days), or for the office (None)."""
+    def period_start(self, number: str | None = None) -> date:
+        """The first day of the dispatch period `today` falls in, for the item numbered `number` (its own
+        cadence, else the office's dispatch days), or for the office (None)."""
         days = self._cadences.get(number, self._office_days) if number is not None else self._office_days
         if days not in self._starts:
             self._starts[days] = dispatch_period_start(self.today, days, self._calendar)
@@ -80,23 +78,31 @@ class Standings:
     def today(self) -> date:
         return self._office.today()
 
-    def periods(self, session: Session, today: date | None = None) -> DispatchPeriods:
-        rules = self._office.rules(session)
+    def day(
+        self,
+        session: Session,
+        day: date | None = None,
+        *,
+        rules: Rules | None = None,
+        calendar: WorkCalendar | None = None,
+    ) -> OfficeDay:
+        """`day` (default: today) as the office's rules and calendar see it (`rules`, `calendar`: when the
+        caller has read them already, as the day's run has)."""
         cadences: dict[str, list[int]] = sq.setting(session, CADENCE) or {}
-        return DispatchPeriods(
-            today or self.today(),
-            tuple(rules.dispatch_days),
+        return OfficeDay(
+            day or self.today(),
+            rules or self._office.rules(session),
             {number: tuple(days) for number, days in cadences.items()},
-            self._office.calendar(session),
+            calendar or self._office.calendar(session),
         )
 
-    def of(self, session: Session, items: Sequence[Item], day: date | None = None) -> dict[int, Standing]:
-        """Each item's standing, by item id: today (default) from the rows' facts; on a past `day`, as it
+    def of(
+        self, session: Session, items: Sequence[Item], day: date | OfficeDay | None = None
+    ) -> dict[int, Standing]:
+        """Each item's standing, by item id: today (default) from the rows' facts; on a past day, as it
         stood at that day's end, from the store's history (`queries.item_facts_as_of`)."""
-        today = self.today()
-        day = day or today
-        rules = self._office.rules(session)
-        periods = self.periods(session, day)
+        office_day = day if isinstance(day, OfficeDay) else self.day(session, day)
+        today, day = self.today(), office_day.today
         ids = [item.id for item in items]
         if day >= today:
             reports = queries.last_report_dates(session, ids)
@@ -114,7 +120,7 @@ class Standings:
         result: dict[int, Standing] = {}
         for item in items:
             fact = facts[item.id]
-            status = item_status(fact, day, rules.schedule_tolerance)
+            status = item_status(fact, day, office_day.tolerance)
             reported = reports.get(item.id)
             result[item.id] = Standing(
                 status=status,
@@ -122,7 +128,7 @@ class Standings:
                 deadline=fact.deadline,
                 state=deadline_state(fact.deadline, status, day),
                 last_report=self._office.local_day(reported) if reported is not None else None,
-                period_start=periods.start(item.number),
+                period_start=office_day.period_start(item.number),
                 expected_percent=expected_percent(fact.start, fact.deadline, fact.continuing, day),
             )
         return result

@@ -173,7 +173,7 @@ class ItemViews:
         with self._sessions() as session:
             lines = self._lines(session, queries.visible_items(session, viewer))
             stalled = ((item, line) for item, line in lines if line.stalled)
-            since = self._standings.periods(session).start()
+            since = self._standings.day(session).period_start()
             return StalledView(since, tuple(_by_responsible_unit(stalled)))
 
     def _askable_units(self, session: Session, viewer: Viewer) -> Sequence[Unit]:

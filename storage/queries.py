@@ -32,6 +32,8 @@ from storage.review import OPEN_SIGNOFF_STATUSES, SignOffRequest, SignOffStatus
 # number) set the start, the deadline, continuing and, a reopening, the percent. Their `before` says what
 # the fact was until then.
 _REPORT_ACTION = "report"
+# Ids per IN list: well under the bound-parameter limits of SQLite (32,766) and PostgreSQL (65,535).
+_CHUNK = 5000
 _FACT_ACTIONS_BY_NUMBER = ("update", "reopen", "extend_deadline")
 _REOPEN_ACTION = "reopen"
 
@@ -192,15 +194,9 @@ def chased_filter() -> ColumnElement[bool]:
 
 
 def items_with_open_signoff(session: Session, item_ids: Sequence[int]) -> set[int]:
-    """Those of `item_ids` with a sign-off request still to be decided."""
-    found: set[int] = set()
-    for start in range(0, len(item_ids), 500):
-        statement = select(SignOffRequest.item_id).where(
-            SignOffRequest.item_id.in_(item_ids[start : start + 500]),
-            SignOffRequest.status.in_(OPEN_SIGNOFF_STATUSES),
-        )
-        found.update(session.scalars(statement))
-    return found
+    """Those of `item_ids` with a sign-off request still to be decided (one query: open requests are few)."""
+    statement = select(SignOffRequest.item_id).where(SignOffRequest.status.in_(OPEN_SIGNOFF_STATUSES))
+    return set(session.scalars(statement)) & set(item_ids)
 
 
 def item_facts_as_of(session: Session, items: Sequence[Item], until: datetime) -> dict[int, ItemFacts]:
@@ -321,10 +317,10 @@ def last_report_dates(
     """The instant of each item's latest progress report (made before `before`, when given); items never
     reported on are left out."""
     found: dict[int, datetime] = {}
-    for start in range(0, len(item_ids), 500):
+    for start in range(0, len(item_ids), _CHUNK):
         statement = (
             select(ProgressReport.item_id, func.max(ProgressReport.created_at))
-            .where(ProgressReport.item_id.in_(item_ids[start : start + 500]))
+            .where(ProgressReport.item_id.in_(item_ids[start : start + _CHUNK]))
             .group_by(ProgressReport.item_id)
         )
         if before is not None:
