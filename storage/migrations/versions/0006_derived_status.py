@@ -27,27 +27,36 @@ _STATUSES = (
 )  # fmt: skip
 
 
+def _drop_column(table: str, column: str) -> None:
+    # In place, never by copying the table (Alembic's batch mode on SQLite): dropping and re-creating
+    # `items` with foreign keys on would cascade-delete every report, file and request of every item.
+    # SQLite drops a column itself since 3.35.
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    else:
+        op.drop_column(table, column)
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("items", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("reopened_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("items", sa.Column("reopened_at", sa.DateTime(timezone=True), nullable=True))
     op.execute("UPDATE items SET reopened_at = updated_at WHERE status = 'reopened'")
     op.execute("UPDATE items SET percent = 0 WHERE status = 'reopened' AND percent = 100")
     op.execute("UPDATE items SET signed_off_at = updated_at WHERE status = 'signed_off' AND signed_off_at IS NULL")
-    with op.batch_alter_table("items", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_items_status"))
-        batch_op.drop_column("status")
+    op.drop_index(op.f("ix_items_status"), table_name="items")
+    _drop_column("items", "status")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("items", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "status",
-                sa.Enum(*_STATUSES, name="item_status", native_enum=False, length=20),
-                nullable=False,
-                server_default="not_started",
-            )
-        )
+    # Added with a default, as a column can be added in place on both databases (see `_drop_column`).
+    op.add_column(
+        "items",
+        sa.Column(
+            "status",
+            sa.Enum(*_STATUSES, name="item_status", native_enum=False, length=20),
+            nullable=False,
+            server_default="not_started",
+        ),
+    )
     # The statuses the old tick and writers would have set, as near as the facts allow.
     op.execute(
         "UPDATE items SET status = CASE"
@@ -59,7 +68,5 @@ def downgrade() -> None:
         " WHEN percent > 0 THEN 'in_progress'"
         " ELSE 'not_started' END"
     )
-    with op.batch_alter_table("items", schema=None) as batch_op:
-        batch_op.alter_column("status", server_default=None)
-        batch_op.create_index(batch_op.f("ix_items_status"), ["status"], unique=False)
-        batch_op.drop_column("reopened_at")
+    op.create_index(op.f("ix_items_status"), "items", ["status"], unique=False)
+    _drop_column("items", "reopened_at")
