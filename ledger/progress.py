@@ -71,6 +71,16 @@ def leading_percent(text: str) -> tuple[int | None, str]:
     return _percent(match.group(1)), _original_text(text, folded[match.end() :].strip())
 
 
+def stated_percent(text: str) -> tuple[int | None, str]:
+    """`100% 说明` → (100, "说明"): a percent stated with its sign at the start of a text (a sign-off
+    statement, where "3 处堆场已清理" is a statement, not 3 %); otherwise (None, text)."""
+    folded = text.translate(_FULL_WIDTH).strip()
+    match = _PERCENT_IN_TEXT.match(folded)
+    if match is None:
+        return None, text.strip()
+    return _percent(match.group(1)), _original_text(text, folded[match.end() :].strip())
+
+
 def _original_text(text: str, folded_text: str) -> str:
     # Folding full-width characters is for reading numbers; the text is kept as the person wrote it.
     if not folded_text:

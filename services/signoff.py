@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from ledger.access import Viewer, can_see_item
 from ledger.evidence import PHOTO_MEDIA_TYPE
 from ledger.model import ItemStatus, Role, UnitRole
-from ledger.progress import ProgressInputError, can_report, leading_percent
+from ledger.progress import ProgressInputError, can_report, stated_percent
 from ledger.signoff import (
     DEFAULT_EVIDENCE_RULE,
     OWN_UNIT_ROLES,
@@ -346,7 +346,7 @@ class SignOffService(ClosingService):
         request, in the same transaction). Any other percent, or an item under 100 % without it, is refused
         and nothing changes."""
         try:
-            claimed, statement = leading_percent(statement)
+            claimed, statement = stated_percent(statement)
         except ProgressInputError as error:
             raise DubanError(error.code, **error.params) from None
         if claimed is not None and claimed != 100:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bot.loopback_api import AnsweredCallback, SentMessage
 from ledger.model import ItemSpec, ItemStatus, Measure, ParsedLedger, Role, Target
+from ledger.progress import stated_percent
 from ledger.signoff import (
     EvidenceLink,
     EvidenceRule,
@@ -81,6 +82,14 @@ def test_the_part_a_file_is_linked_to() -> None:
     assert parse_part("目标") is None
     assert parse_part("x2") is None
     assert parse_part("2.1") is None
+
+
+def test_a_percent_stated_at_the_start_of_a_statement() -> None:
+    assert stated_percent("100% 已全部完成") == (100, "已全部完成")
+    assert stated_percent("１００％已全部完成") == (100, "已全部完成")
+    assert stated_percent("90 % 基本完成") == (90, "基本完成")
+    assert stated_percent("3 处堆场已清理") == (None, "3 处堆场已清理")  # a number, not a percent
+    assert stated_percent("已完成 100%") == (None, "已完成 100%")
 
 
 def test_reviews_add_up_and_spot_checks_fall_on_month_ends() -> None:
