@@ -7,6 +7,7 @@ and a past day's ledger, rebuilt from the history, is what the ledger said that 
 
 from __future__ import annotations
 
+import io
 import shutil
 from collections import Counter
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.config import Settings
@@ -228,7 +230,12 @@ def test_every_summary_partitions_the_ledger_and_the_history_holds(
     assert month.stalled_count == sum(1 for row in rows if row.stalled)
     export, count = services.ledger_files.export()
     assert count == len(rows)
-    assert export.startswith(b"PK")
+    sheet = load_workbook(io.BytesIO(export)).active
+    assert sheet is not None
+    header = [cell.value for cell in sheet[1]]
+    column = header.index("整改状态")
+    labels = Counter(row[column] for row in sheet.iter_rows(min_row=2, values_only=True))
+    assert labels == Counter(services.renderer.label("zh_CN", "status", row.status.value) for row in rows)
     admin = services.accounts.viewer(TelegramUser(3, "王督导"))
     for view in services.views.units(admin, None):
         assert view.counts.total == len(view.lines)
