@@ -32,8 +32,7 @@ class Standing:
 
     status: ItemStatus
     percent: int  # on the day (today: the row's own)
-    deadline: date | None  # on the day, as extended
-    state: DeadlineState
+    state: DeadlineState  # against its deadline on the day, as extended
     last_report: date | None  # the day of its latest progress report, in the office's zone
     period_start: date  # the first day of its current dispatch period
     expected_percent: int | None  # 序时进度 on the day; None without one (continuing, no deadline)
@@ -125,7 +124,6 @@ class Standings:
             result[item.id] = Standing(
                 status=status,
                 percent=fact.percent,
-                deadline=fact.deadline,
                 state=deadline_state(fact.deadline, status, day),
                 last_report=self._office.local_day(reported) if reported is not None else None,
                 period_start=office_day.period_start(item.number),

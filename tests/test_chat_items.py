@@ -142,7 +142,7 @@ async def test_item_in_full(bot: BotHarness) -> None:
         [
             "第2项 污水管网建设滞后",
             "类别：第一类例行督察",
-            "状态：进度滞后，完成 30%",
+            "状态：进度滞后（序时进度应达88%），完成 30%",
             "截止日期：2026-12-31 剩余41天（整改时限：2026年12月底前）",
             "问题描述：",
             "污水管网建设滞后。",
@@ -301,7 +301,7 @@ async def test_english(bot: BotHarness) -> None:
     )
     detail = await _text(bot, OFFICER, "/item 2")
     assert detail.startswith(
-        "Item 2: 污水管网建设滞后\nCategory: 第一类例行督察\nStatus: behind schedule, 30% done\n"
+        "Item 2: 污水管网建设滞后\nCategory: 第一类例行督察\nStatus: behind schedule (the schedule asks for 88%), 30% done\n"
     )
     assert "· 2026-11-17 10:00 张伟 30%: 完成管网建设方案" in detail
     assert detail.endswith("Evidence: 1 files")
