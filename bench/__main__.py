@@ -7,13 +7,14 @@ import sys
 from collections.abc import Callable
 from itertools import takewhile
 
-from bench import chat_load, import_ledger, sender, tick
+from bench import chat_load, fairness, import_ledger, sender, tick
 
 BENCHES: dict[str, Callable[[], object]] = {
     "import_ledger": import_ledger.main,
     "chat_load": chat_load.main,
     "tick": tick.main,
     "sender": sender.main,
+    "fairness": fairness.main,
 }
 
 names = list(takewhile(lambda arg: not arg.startswith("-"), sys.argv[1:]))

@@ -97,7 +97,7 @@ def prepare_store(root: Path, messages: int) -> str:
             [
                 {"key": f"bench:{n}", "chat_id": chat, "person_id": n + 1, "kind": "dispatch",
                  "text": text_of(n), "urgent": False, "not_before": now - timedelta(minutes=1),
-                 "status": OutboxStatus.PENDING, "attempts": 0, "created_at": now, "resent_after_crash": False}
+                 "status": OutboxStatus.PENDING, "attempts": 0, "created_at": now, "possible_repeat": False}
                 for n, chat in enumerate(chats(messages))
             ],
         )  # fmt: skip

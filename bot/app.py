@@ -10,30 +10,21 @@ from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
-from telegram.ext import (
-    AIORateLimiter,
-    ApplicationBuilder,
-    ContextTypes,
-    PersistenceInput,
-    PicklePersistence,
-    Updater,
-)
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Updater
 
+from bot.chat_state import CHAT_STATE_FILE, ChatStateFile, SetAside
 from bot.config import Settings
 from bot.jobs import OutboxJobs
 from bot.processing import PerChatUpdateProcessor
+from bot.telegram.context import BotContext, BotData, DubanApp
+from bot.telegram.routes import register
 from bot.wiring import Duban, Overrides, build
-from handlers import register_all
-from handlers.context import BotContext, BotData, DubanApp
+from handlers import ROUTER
+from handlers.common import run
 from messages.render import LOCALES, Renderer, normalize_locale
+from services.container import Services
 
 _LOGGER = logging.getLogger(__name__)
-
-# What people are in the middle of (a guided report, the reason a reviewer was asked for, the deadline a
-# reopening waits for) lives in user_data and chat_data; it is kept in this file under the data folder,
-# so a restart does not drop it. Written at most this many seconds after a change, and on shutdown.
-CHAT_STATE_FILE = "chat_state.pickle"
-CHAT_STATE_WRITE_SECONDS = 5
 
 
 def menu(renderer: Renderer, locale: str) -> list[BotCommand]:
@@ -91,7 +82,14 @@ def build_application(
         runtime = runtime_of(application)
         duban = build(settings, overrides)
         runtime.duban = duban
-        runtime.attach(duban.services)
+        # What people are in the middle of (a guided report, the reason a reviewer was asked for, the
+        # deadline a reopening waits for), kept under the data folder so that a restart does not drop it.
+        memory, set_aside = ChatStateFile(settings.data_dir / CHAT_STATE_FILE).load(
+            duban.services.office.now()
+        )
+        if set_aside is not None:
+            await tell_admins_state_set_aside(duban.services, set_aside)
+        runtime.attach(duban.services, memory)
         for locale in LOCALES:
             await application.bot.set_my_commands(
                 menu(duban.services.renderer, locale), language_code=None if locale == "zh_CN" else "en"
@@ -113,20 +111,12 @@ def build_application(
 
     context_types = ContextTypes(context=BotContext, bot_data=RuntimeData)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    chat_state = PicklePersistence(
-        settings.data_dir / CHAT_STATE_FILE,
-        # bot_data holds the services (an engine, sessions), which are opened anew at every start.
-        store_data=PersistenceInput(bot_data=False, chat_data=True, user_data=True, callback_data=False),
-        update_interval=CHAT_STATE_WRITE_SECONDS,
-        context_types=context_types,
-    )
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
         .token(settings.telegram_token.get_secret_value())
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
         .context_types(context_types)
-        .persistence(chat_state)
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(post_init)
         .post_shutdown(post_shutdown)
@@ -134,9 +124,20 @@ def build_application(
     if rate_limited:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     application: DubanApp = builder.build()
-    register_all(application)
+    register(application, ROUTER)
     application.add_error_handler(report_error)
     return application
+
+
+async def tell_admins_state_set_aside(services: Services, set_aside: SetAside) -> None:
+    """The admins learn (once: the file is gone from its place) that the conversations under way were lost."""
+    name = set_aside.path.name if set_aside.path is not None else None
+    await run(
+        services.office.tell_admins,
+        f"chat_state:{name or services.office.now().isoformat()}",
+        "chat_state_damaged",
+        {"reason": set_aside.reason[:200], "set_aside": name},
+    )
 
 
 async def report_error(update: object, context: BotContext) -> None:

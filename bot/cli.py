@@ -21,6 +21,7 @@ from bot.simulate import EmptyLedgerError, SimulationInputError, read_options, s
 from bot.wiring import build, build_renderer
 from ledger.columns import LEDGER_COLUMNS
 from ledger.complaints import parse_complaint_file
+from ledger.errors import DubanError
 from ledger.importer import parse_ledger_file
 from ledger.model import ItemSpec, LedgerRow, Measure, Role, Target
 from ledger.reporting import parse_month
@@ -29,7 +30,6 @@ from ledger.status import count_statuses
 from ledger.xlsx import write_ledger, write_template
 from messages.render import Renderer, normalize_locale
 from services.container import Services
-from services.errors import DubanError
 from services.import_summary import import_summary_params
 from services.invites import invite_row, write_invites_workbook
 from services.ledger import ImportOutcome, spec_record

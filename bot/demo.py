@@ -23,9 +23,9 @@ from bot.app import build_application, built, polling, runtime_of
 from bot.config import Settings
 from bot.loopback_api import LoopbackBotApi, SentMessage
 from bot.processing import PerChatUpdateProcessor
+from bot.telegram.context import DubanApp
 from bot.wiring import Overrides
-from handlers.context import DubanApp
-from ledger.clock import ManualClock
+from ledger.clock import ManualClock, VirtualTime
 from ledger.importer import parse_ledger_file
 from ledger.model import Role
 from ledger.reporting import Month
@@ -98,19 +98,6 @@ class DemoResult:
     folder: Path
     files: list[Path] = field(default_factory=list)
     messages: int = 0
-
-
-class VirtualTime:
-    """The demo's clock: Telegram's limits are kept in virtual seconds, and waiting advances the clock."""
-
-    def __init__(self, clock: ManualClock) -> None:
-        self.clock = clock
-
-    def monotonic(self) -> float:
-        return self.clock.now().timestamp()
-
-    async def sleep(self, seconds: float) -> None:
-        self.clock.advance(timedelta(seconds=seconds))
 
 
 class Demo:

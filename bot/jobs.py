@@ -12,8 +12,8 @@ import logging
 from telegram.ext import ExtBot
 
 from bot.config import Settings
+from bot.telegram.context import BotContext, DubanApp
 from bot.wiring import Duban
-from handlers.context import BotContext, DubanApp
 
 LOGGER = logging.getLogger(__name__)
 TICK_SECONDS = 60

@@ -21,7 +21,7 @@ from telegram.error import InvalidToken, TelegramError
 from bot.app import build_application, polling, webhook
 from bot.config import Settings
 from bot.logs import configure_logging
-from handlers.context import DubanApp
+from bot.telegram.context import DubanApp
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -1,33 +1,48 @@
-"""The outbox sender: claims due rows, sends them within Telegram's limits, marks them sent.
+"""The outbox sender: claims due rows for a lease, sends them within Telegram's limits, marks them sent.
 
-A row is claimed (committed), sent, then marked (committed). After a crash, rows still claimed may or
-may not have reached Telegram: they are sent again once, flagged `resent_after_crash` and audited, so a
-possible repeat is always on record and nothing is lost.
+A row is claimed (committed), sent, then marked (committed). Nothing is lost and no repeat goes unrecorded:
+- A claim carries its owner (this process) and a lease, renewed while the row is being sent. Only a claim
+  whose lease ran out is taken back (or, on this host, one whose process is known dead): a second process
+  (a standby, a bot started twice) never sends what a live one holds. A row taken back may have reached
+  the chat already, so it goes again flagged `possible_repeat` and audited.
+- A timeout or a server error after the request left may mean Telegram accepted the message: the row
+  backs off and goes again flagged and audited the same way.
+- Any other error from Telegram marks that row (failed, with the reason) and the drain goes on; a group
+  that became a supergroup gets its new chat id and the message.
+- A row whose chat must wait (one message a second to a person, twenty a minute to a group) gives way to
+  rows that can go now: a burst to one chat never holds up everyone else, and no chat gets more than its
+  limit.
+- A text longer than one Telegram message goes out in parts cut at line breaks (lengths in UTF-16 units,
+  as Telegram counts them); the parts already confirmed are not sent again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
+import socket
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import ExtBot
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from ledger.clock import Clock
 from ledger.model import Role
 from messages.render import Renderer
-from messages.split import TELEGRAM_LIMIT
+from messages.split import TELEGRAM_LIMIT, split_message, utf16_length
 from scheduler.limits import RateLimiter
 from scheduler.rules import Rules, in_quiet_hours
 from services import audit
 from services.outbox import Outbox
+from storage import digest_queries as dq
 from storage import queries
 from storage import scheduler_queries as sq
 from storage.models import Person
@@ -36,6 +51,23 @@ from storage.scheduling import OutboxMessage, OutboxStatus
 LOGGER = logging.getLogger(__name__)
 MAX_BUTTON_ROWS = 8
 MAX_BACKOFF = timedelta(minutes=10)
+# How long a claim holds a row without being renewed; renewed before every request.
+DEFAULT_LEASE = timedelta(minutes=2)
+# Rows to one chat taken in one claim: enough for one merged message, so one chat cannot fill a claim.
+PER_CHAT = 10
+ERROR_LIMIT = 300  # the column's size
+
+
+class OutboxBot(Protocol):
+    """What the sender needs of a Bot API client (python-telegram-bot's `ExtBot` is one)."""
+
+    async def send_message(
+        self, chat_id: int, text: str, *, reply_markup: InlineKeyboardMarkup | None = None
+    ) -> Message: ...
+
+    async def send_photo(self, chat_id: int, photo: bytes) -> Message: ...
+
+    async def send_document(self, chat_id: int, document: bytes, *, filename: str) -> Message: ...
 
 
 @dataclass(frozen=True)
@@ -47,6 +79,13 @@ class Batch:
     text: str
     buttons: tuple[tuple[tuple[str, str], ...], ...]
     kind: str = ""
+    parts_sent: int = 0  # of a long text sent in parts: those already confirmed
+    attachment: bytes | None = None
+    attachment_name: str | None = None
+
+    @property
+    def parts(self) -> list[str]:
+        return split_message(self.text)
 
 
 @dataclass
@@ -57,21 +96,25 @@ class DrainResult:
     failed: int = 0
     retried: int = 0
     too_many_requests: int = 0
+    possible_repeats: int = 0
     message_ids: list[int] = field(default_factory=list)
 
 
 def merge(
     rows: Sequence[OutboxMessage], limit: int = TELEGRAM_LIMIT, alone: Collection[str] = ()
 ) -> list[Batch]:
-    """Rows to the same chat become one message, in order, as long as the text stays under the limit;
-    rows of a kind in `alone` (a photo follows them, or their buttons matter) are never merged."""
+    """Rows to the same chat become one message, in order, as long as the text stays within one message;
+    rows of a kind in `alone` (a photo follows them, or their buttons matter), rows with a file, and a row
+    already partly sent are never merged. A row longer than one message stays a batch of its own and goes
+    out in parts."""
     batches: list[Batch] = []
     for row in rows:
         row_buttons = tuple(tuple((b["text"], b["data"]) for b in line) for line in (row.buttons or []))
         last = batches[-1] if batches else None
         joined = f"{last.text}\n\n{row.text}" if last else row.text
-        apart = row.kind in alone or (last is not None and last.kind in alone)
-        if last and last.chat_id == row.chat_id and len(joined) <= limit and not apart:
+        single = row.kind in alone or row.attachment is not None or row.parts_sent > 0
+        apart = single or (last is not None and (last.kind in alone or last.attachment is not None))
+        if last and last.chat_id == row.chat_id and utf16_length(joined) <= limit and not apart:
             seen = {data for line in last.buttons for _, data in line}
             fresh = tuple(
                 line for line in (tuple(b for b in line if b[1] not in seen) for line in row_buttons) if line
@@ -79,8 +122,51 @@ def merge(
             buttons = (last.buttons + fresh)[:MAX_BUTTON_ROWS]
             batches[-1] = Batch(row.chat_id, (*last.ids, row.id), joined, buttons, last.kind)
         else:
-            batches.append(Batch(row.chat_id, (row.id,), row.text[:limit], row_buttons, row.kind))
+            batches.append(
+                Batch(
+                    row.chat_id, (row.id,), row.text, row_buttons, row.kind, row.parts_sent,
+                    row.attachment, row.attachment_name,
+                )
+            )  # fmt: skip
     return batches
+
+
+@dataclass(frozen=True)
+class SenderIdentity:
+    """Who holds a claim: `host/pid/start` of the sending process. On the same host, a claim of a process
+    that no longer runs can be taken back at once instead of waiting for its lease to run out."""
+
+    name: str
+
+    @classmethod
+    def of_this_process(cls) -> SenderIdentity:
+        pid = os.getpid()
+        return cls(f"{socket.gethostname()}/{pid}/{_start_time(pid) or secrets.token_hex(4)}")
+
+    @property
+    def host_prefix(self) -> str:
+        return self.name.split("/", 1)[0] + "/"
+
+    def holder_is_dead(self, holder: str | None) -> bool:
+        """Whether the process named `holder` (of this host) is known to have stopped."""
+        if holder is None or not holder.startswith(self.host_prefix) or holder == self.name:
+            return False
+        _, pid, start = [*holder.split("/"), "", ""][:3]
+        if not pid.isdigit():
+            return False
+        return _start_time(int(pid)) != start
+
+
+def _start_time(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (from /proc): with the pid, it names one process
+    even after the pid is reused. None where /proc has no such process."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name (field 2) is in parentheses and may hold spaces: count fields after it.
+    fields = stat.rsplit(")", 1)[-1].split()
+    return fields[19] if len(fields) > 19 else None
 
 
 class OutboxSender:
@@ -98,6 +184,8 @@ class OutboxSender:
         batch_size: int = 30,
         photos: Mapping[str, Callable[[], bytes | None]] | None = None,
         standalone: Collection[str] = (),
+        identity: SenderIdentity | None = None,
+        lease: timedelta = DEFAULT_LEASE,
     ) -> None:
         self._sessions = session_factory
         self._clock = clock
@@ -111,47 +199,110 @@ class OutboxSender:
         self._photos = dict(photos or {})
         # Rows of these kinds go out as messages of their own (the digest, with its buttons), never merged.
         self._alone = {*self._photos, *standalone}
+        self.identity = identity or SenderIdentity.of_this_process()
+        self._lease = lease
+
+    # ---- claiming ------------------------------------------------------------------------------
 
     def recover(self) -> int:
-        """At start: rows left claimed by a crash go out again once, on record as possible repeats."""
+        """At start: claims of this host's processes that no longer run are released at once (the next
+        drain takes them back, as possible repeats); claims of other hosts wait for their lease."""
+        now = self._clock.now()
         with self._sessions() as session, session.begin():
-            stale = sq.stale_claims(session)
-            for row in stale:
-                audit.record(
-                    session, at=self._clock.now(), actor="sender", action="resend_after_crash",
-                    entity="outbox", entity_id=row.id, after={"key": row.key},
-                )  # fmt: skip
-            sq.release_claims(session, [row.id for row in stale])
-            return len(stale)
+            dead = [
+                row.id
+                for row in sq.claims_of(session, self.identity.host_prefix)
+                if self.identity.holder_is_dead(row.claimed_by)
+            ]
+            sq.expire_claims(session, dead, now)
+            return len(dead)
 
     def _claim(self) -> list[Batch]:
+        """Take what can go now: due rows (and claims whose lease ran out) oldest first, none for a chat
+        that must wait, at most `PER_CHAT` for one chat; merged per chat."""
         now = self._clock.now()
         quiet = in_quiet_hours(now.astimezone(self._tz), self._rules())
+        lease_until = now + self._lease
+        owner = self.identity.name
         with self._sessions() as session, session.begin():
-            rows = sq.due_messages(session, now, urgent_only=quiet, limit=self._batch_size)
-            # Take only rows still pending: another drain (the tick's, the drain job's, another
-            # process's) may have claimed some since the select, and must not send them twice.
-            taken = set(
-                session.scalars(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id.in_([row.id for row in rows]))
-                    .where(OutboxMessage.status == OutboxStatus.PENDING)
-                    .values(status=OutboxStatus.CLAIMED, claimed_at=now, attempts=OutboxMessage.attempts + 1)
-                    .returning(OutboxMessage.id)
-                    .execution_options(synchronize_session=False)
-                )
-            )
-            return merge([row for row in rows if row.id in taken], alone=self._alone)
+            chosen: list[OutboxMessage] = []
+            per_chat: dict[int, int] = {}
+            after = 0
+            while len(chosen) < self._batch_size:
+                page = sq.due_or_abandoned(session, now, urgent_only=quiet, after_id=after, limit=200)
+                for row in page:
+                    if len(chosen) == self._batch_size:
+                        break
+                    count = per_chat.get(row.chat_id, 0)
+                    if count < PER_CHAT and (count or not self._limiter.chat_wait(row.chat_id)):
+                        chosen.append(row)
+                        per_chat[row.chat_id] = count + 1
+                if len(page) < 200:
+                    break
+                after = page[-1].id
+            pending = [row.id for row in chosen if row.status == OutboxStatus.PENDING]
+            abandoned = [row.id for row in chosen if row.status == OutboxStatus.CLAIMED]
+            taken = sq.claim(session, pending, owner, now, lease_until)
+            taken_back = sq.take_back(session, abandoned, owner, now, lease_until)
+            for row_id in sorted(taken_back):
+                audit.record(
+                    session, at=now, actor="sender", action="resend_possible_repeat", entity="outbox",
+                    entity_id=row_id, after={"reason": "claim_expired"},
+                )  # fmt: skip
+            ours = taken | taken_back
+            rows = sorted((row for row in chosen if row.id in ours), key=lambda row: (row.chat_id, row.id))
+            return merge(rows, alone=self._alone)
 
-    async def drain(self, bot: ExtBot[None]) -> DrainResult:
-        """Send everything due now; returns what happened. Call it again to send what became due."""
+    def _waiting_time(self) -> float | None:
+        """Seconds until the first due row of a chat that must wait may go; None when nothing is due."""
+        now = self._clock.now()
+        quiet = in_quiet_hours(now.astimezone(self._tz), self._rules())
+        with self._sessions() as session:
+            rows = sq.due_or_abandoned(session, now, urgent_only=quiet, after_id=0, limit=200)
+            waits = [self._limiter.chat_wait(row.chat_id) for row in rows]
+        return min(waits) if waits else None
+
+    def _release(self, batch: Batch) -> None:
+        """Give rows back unsent (their chat must wait): pending again, for the next claim."""
+        with self._sessions() as session, session.begin():
+            for row in self._rows(session, batch):
+                row.status = OutboxStatus.PENDING
+                row.claimed_by = None
+                row.lease_until = None
+
+    def _renew(self, batch: Batch) -> bool:
+        """Renew the lease before a request; False when another sender took the rows back meanwhile."""
+        now = self._clock.now()
+        with self._sessions() as session, session.begin():
+            held = sq.extend_lease(session, list(batch.ids), self.identity.name, now + self._lease)
+            return held == len(batch.ids)
+
+    # ---- sending -------------------------------------------------------------------------------
+
+    async def drain(self, bot: OutboxBot) -> DrainResult:
+        """Send everything due now; returns what happened. Call it again to send what became due.
+
+        Rows of a chat that must wait are left for later claims while others go; when only such rows are
+        left, the drain waits (a second at a time, looking for new rows in between) until they may go.
+        """
         result = DrainResult()
-        while batches := await asyncio.to_thread(self._claim):
+        while True:
+            batches = await asyncio.to_thread(self._claim)
+            if not batches:
+                wait = await asyncio.to_thread(self._waiting_time)
+                if wait is None or wait <= 0:
+                    return result
+                # At most a second at a time: a row that can go at once may be written meanwhile.
+                await self._sleep(min(wait, 1.0))
+                continue
             for batch in batches:
+                if self._limiter.chat_wait(batch.chat_id):
+                    # A second message to a chat in this claim: it goes after the others.
+                    await asyncio.to_thread(self._release, batch)
+                    continue
                 await self._send(bot, batch, result)
-        return result
 
-    async def _send(self, bot: ExtBot[None], batch: Batch, result: DrainResult) -> None:
+    async def _send(self, bot: OutboxBot, batch: Batch, result: DrainResult) -> None:
         markup = (
             InlineKeyboardMarkup(
                 [[InlineKeyboardButton(t, callback_data=d) for t, d in line] for line in batch.buttons]
@@ -159,37 +310,73 @@ class OutboxSender:
             if batch.buttons
             else None
         )
-        while True:
-            await self._limiter.acquire(batch.chat_id)
+        parts = batch.parts
+        steps = len(parts) + (1 if batch.attachment is not None else 0)
+        message_ids: list[int] = []
+        step = batch.parts_sent
+        chat_id = batch.chat_id
+        while step < steps:
+            if not await asyncio.to_thread(self._renew, batch):
+                LOGGER.warning("outbox rows %s were taken back by another sender; not sending", batch.ids)
+                return
+            await self._limiter.acquire(chat_id)
             try:
-                message = await bot.send_message(batch.chat_id, batch.text, reply_markup=markup)
+                if step < len(parts):
+                    last = step == len(parts) - 1
+                    message = await bot.send_message(
+                        chat_id, parts[step], reply_markup=markup if last else None
+                    )
+                else:
+                    assert batch.attachment is not None
+                    message = await bot.send_document(
+                        chat_id, batch.attachment, filename=batch.attachment_name or "duban.xlsx"
+                    )
             except RetryAfter as error:
                 result.too_many_requests += 1
                 delay = error.retry_after
                 await self._sleep(delay.total_seconds() if isinstance(delay, timedelta) else float(delay))
                 continue
+            except ChatMigrated as error:
+                chat_id = await asyncio.to_thread(self._migrated, batch, chat_id, error.new_chat_id)
+                continue
             except Forbidden as error:
                 await asyncio.to_thread(self._unreachable, batch, str(error))
                 result.unreachable += len(batch.ids)
                 return
-            except BadRequest as error:
+            except NetworkError as error:
+                if isinstance(error, BadRequest):
+                    await asyncio.to_thread(self._finish, batch, OutboxStatus.FAILED, None, str(error))
+                    result.failed += len(batch.ids)
+                    return
+                # A timeout or a server error: Telegram may have accepted the message before it failed.
+                await asyncio.to_thread(self._back_off, batch, step, str(error))
+                result.retried += len(batch.ids)
+                result.possible_repeats += 1
+                return
+            except TelegramError as error:
                 await asyncio.to_thread(self._finish, batch, OutboxStatus.FAILED, None, str(error))
                 result.failed += len(batch.ids)
                 return
-            except NetworkError as error:
-                # Timeouts and 5xx: back off and let a later drain try again.
-                await asyncio.to_thread(self._back_off, batch, str(error))
-                result.retried += len(batch.ids)
+            except Exception as error:
+                # Not an answer of Telegram: a fault of ours. This row fails on record; the others go on.
+                LOGGER.exception("outbox rows %s could not be sent", batch.ids)
+                await asyncio.to_thread(
+                    self._finish, batch, OutboxStatus.FAILED, None, f"{type(error).__name__}: {error}"
+                )
+                result.failed += len(batch.ids)
                 return
-            await asyncio.to_thread(self._finish, batch, OutboxStatus.SENT, message.message_id, None)
-            result.sent += 1
-            result.merged += len(batch.ids) - 1
-            result.message_ids.append(message.message_id)
-            if batch.kind in self._photos:
-                await self._send_photo(bot, batch.chat_id, self._photos[batch.kind])
-            return
+            message_ids.append(message.message_id)
+            step += 1
+            if step < steps:
+                await asyncio.to_thread(self._progress, batch, step)
+        await asyncio.to_thread(self._finish, batch, OutboxStatus.SENT, message_ids, None)
+        result.sent += 1
+        result.merged += len(batch.ids) - 1
+        result.message_ids.extend(message_ids)
+        if batch.kind in self._photos:
+            await self._send_photo(bot, chat_id, self._photos[batch.kind])
 
-    async def _send_photo(self, bot: ExtBot[None], chat_id: int, make: Callable[[], bytes | None]) -> None:
+    async def _send_photo(self, bot: OutboxBot, chat_id: int, make: Callable[[], bytes | None]) -> None:
         """The photo after a sent message: made now, sent once; a failure is logged, the message stands."""
         photo = await asyncio.to_thread(make)
         if photo is None:
@@ -206,38 +393,76 @@ class OutboxSender:
                 LOGGER.warning("photo to chat %s not sent: %s", chat_id, error)
             return
 
-    def _finish(self, batch: Batch, status: OutboxStatus, message_id: int | None, error: str | None) -> None:
-        now = self._clock.now()
+    # ---- marking -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _rows(session: Session, batch: Batch) -> list[OutboxMessage]:
+        rows = [session.get(OutboxMessage, row_id) for row_id in batch.ids]
+        return [row for row in rows if row is not None]
+
+    def _progress(self, batch: Batch, parts_sent: int) -> None:
+        """Parts of a long text confirmed sent: a resend starts after them."""
         with self._sessions() as session, session.begin():
-            first = batch.ids[0]
-            for row_id in batch.ids:
-                row = session.get(OutboxMessage, row_id)
-                assert row is not None
-                row.status = (
-                    OutboxStatus.MERGED if (row_id != first and status == OutboxStatus.SENT) else status
-                )
-                row.merged_into_id = first if row_id != first and status == OutboxStatus.SENT else None
-                row.sent_at = now if status == OutboxStatus.SENT else None
-                row.telegram_message_id = message_id
-                row.error = error[:300] if error else None
-            items = {
-                row.item_id for row_id in batch.ids if (row := session.get(OutboxMessage, row_id)) is not None
-            }
-            if status == OutboxStatus.SENT and message_id is not None and len(items) == 1:
+            for row in self._rows(session, batch):
+                row.parts_sent = parts_sent
+
+    def _finish(
+        self, batch: Batch, status: OutboxStatus, message_ids: list[int] | None, error: str | None
+    ) -> None:
+        now = self._clock.now()
+        sent = status == OutboxStatus.SENT
+        first = batch.ids[0]
+        with self._sessions() as session, session.begin():
+            rows = self._rows(session, batch)
+            for row in rows:
+                row.status = OutboxStatus.MERGED if (row.id != first and sent) else status
+                row.merged_into_id = first if row.id != first and sent else None
+                row.sent_at = now if sent else None
+                row.telegram_message_id = message_ids[-1] if sent and message_ids else None
+                row.error = error[:ERROR_LIMIT] if error else None
+                row.claimed_by = None
+                row.lease_until = None
+            items = {row.item_id for row in rows}
+            if sent and message_ids and len(items) == 1:
                 (item_id,) = items
                 if item_id is not None:
                     # A reply to a message about one item is a progress report on it.
-                    queries.remember_bot_message(session, batch.chat_id, message_id, item_id, "reminder", now)
+                    for message_id in message_ids:
+                        queries.remember_bot_message(
+                            session, batch.chat_id, message_id, item_id, "reminder", now
+                        )
 
-    def _back_off(self, batch: Batch, error: str) -> None:
+    def _back_off(self, batch: Batch, parts_sent: int, error: str) -> None:
+        """Try again later; the message may have been accepted, so the next try is a possible repeat."""
         now = self._clock.now()
         with self._sessions() as session, session.begin():
-            for row_id in batch.ids:
-                row = session.get(OutboxMessage, row_id)
-                assert row is not None
+            for row in self._rows(session, batch):
                 row.status = OutboxStatus.PENDING
+                row.attempts += 1
                 row.not_before = now + min(MAX_BACKOFF, timedelta(seconds=2 ** min(row.attempts, 10)))
-                row.error = error[:300]
+                row.error = error[:ERROR_LIMIT]
+                row.parts_sent = parts_sent
+                row.possible_repeat = True
+                row.claimed_by = None
+                row.lease_until = None
+                audit.record(
+                    session, at=now, actor="sender", action="resend_possible_repeat", entity="outbox",
+                    entity_id=row.id, after={"reason": "no_answer", "error": error[:100]},
+                )  # fmt: skip
+
+    def _migrated(self, batch: Batch, old_chat_id: int, new_chat_id: int) -> int:
+        """The group became a supergroup: its id changes; the work group and every row still to go follow."""
+        now = self._clock.now()
+        with self._sessions() as session, session.begin():
+            dq.move_group(session, old_chat_id, new_chat_id)
+            moved = sq.move_chat(session, old_chat_id, new_chat_id)
+            audit.record(
+                session, at=now, actor="sender", action="group_migrated", entity="group_chat",
+                entity_id=old_chat_id, before={"chat_id": old_chat_id},
+                after={"chat_id": new_chat_id, "outbox_rows": moved},
+            )  # fmt: skip
+        LOGGER.info("group %s became %s: %s outbox rows follow it", old_chat_id, new_chat_id, moved)
+        return new_chat_id
 
     def _unreachable(self, batch: Batch, error: str) -> None:
         """403: the person blocked the bot. Mark them, and tell the admins and the person's leaders."""

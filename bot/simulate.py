@@ -40,10 +40,10 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from bot.wiring import Overrides, build
 from ledger.clock import ManualClock
+from ledger.errors import DubanError
 from ledger.model import Role
 from services.accounts import TelegramUser
 from services.container import Services
-from services.errors import DubanError
 from services.office import LAST_DAY
 from storage import scheduler_queries as sq
 from storage.db import DatabaseNotMigratedError, create_db_engine, ensure_migrated, head_revision, upgrade

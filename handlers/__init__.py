@@ -1,4 +1,5 @@
-"""Chat handlers, one module per feature, each with `register(app)`."""
+"""Chat handlers, one module per feature, each with its `ROUTES` (and a dialog's `DIALOG`), in Duban's
+terms only: no chat platform is imported here (`bot/telegram/` is Telegram's adapter)."""
 
 from __future__ import annotations
 
@@ -20,10 +21,10 @@ from handlers import (
     signoff,
     spotchecks,
 )
-from handlers.context import DubanApp
+from handlers.routes import Router
 
-# The fallback answers what nobody else took, so it is registered last. `ledger_files` comes before any
-# handler of documents: a file captioned /import is an import, not evidence.
+# The fallback answers what nobody else took, so it comes last. `ledger_files` comes before any handler
+# of documents: a file captioned /import is an import, not evidence.
 FEATURES = (
     account,
     admin,
@@ -42,8 +43,8 @@ FEATURES = (
     evidence,
     fallback,
 )
-
-
-def register_all(app: DubanApp) -> None:
-    for feature in FEATURES:
-        feature.register(app)
+DIALOGS = (report.DIALOG, signoff.DIALOG, spotchecks.DIALOG)
+ROUTER = Router(
+    tuple(route for feature in FEATURES for route in feature.ROUTES),
+    {dialog.topic: dialog for dialog in DIALOGS},
+)

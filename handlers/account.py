@@ -2,43 +2,38 @@
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import CommandHandler
-
-from handlers.common import answer, refuse_stranger, requires, run, telegram_user, viewer_of
-from handlers.context import BotContext, DubanApp
+from handlers.common import Turn, refuse_stranger, requires, run, telegram_user, viewer_of
+from handlers.routes import OnCommand, Route
 from ledger.access import Viewer
 from ledger.model import Role
 from messages.render import LOCALES, normalize_locale
 from services.accounts import BindResult
 
 
-async def start(update: Update, context: BotContext) -> None:
-    user = telegram_user(update)
-    viewer = await viewer_of(update, context)
+async def start(turn: Turn) -> None:
+    user = telegram_user(turn.event)
+    viewer = await viewer_of(turn)
     if user is None or viewer is None:
         return
-    code = context.args[0] if context.args else None
+    code = turn.args[0] if turn.args else None
     if code is None:
         if viewer.is_stranger:
-            await refuse_stranger(update, context, viewer)
+            await refuse_stranger(turn, viewer)
         else:
-            await _help(update, context, viewer, welcome=True)
+            await _help(turn, viewer, welcome=True)
         return
-    result, bound = await run(context.services.accounts.bind, user, code)
+    result, bound = await run(turn.services.accounts.bind, user, code)
     if bound is None:
-        await answer(update, context, viewer.locale, f"chat/bind_{result.value}")
+        await turn.answer(viewer.locale, f"chat/bind_{result.value}")
         return
-    await answer(
-        update, context, bound.locale, "chat/bind_done", await run(_identity, context, bound, result)
-    )
+    await turn.answer(bound.locale, "chat/bind_done", await run(_identity, turn, bound, result))
 
 
-def _identity(context: BotContext, viewer: Viewer, result: BindResult | None = None) -> dict[str, object]:
-    units = context.services.roster.unit_names()
+def _identity(turn: Turn, viewer: Viewer, result: BindResult | None = None) -> dict[str, object]:
+    units = turn.services.roster.unit_names()
     roles = [
         (
-            context.services.renderer.label(viewer.locale, "role", role.value),
+            turn.services.renderer.label(viewer.locale, "role", role.value),
             units.get(unit_id) if unit_id else None,
         )
         for role, unit_id in sorted(viewer.roles, key=lambda r: (r[0].value, r[1] or 0))
@@ -46,10 +41,8 @@ def _identity(context: BotContext, viewer: Viewer, result: BindResult | None = N
     return {"name": viewer.name, "roles": roles, "already": result == BindResult.ALREADY_BOUND}
 
 
-async def _help(update: Update, context: BotContext, viewer: Viewer, *, welcome: bool = False) -> None:
-    await answer(
-        update,
-        context,
+async def _help(turn: Turn, viewer: Viewer, *, welcome: bool = False) -> None:
+    await turn.answer(
         viewer.locale,
         "chat/help",
         {
@@ -63,31 +56,30 @@ async def _help(update: Update, context: BotContext, viewer: Viewer, *, welcome:
 
 
 @requires()
-async def help_command(update: Update, context: BotContext, viewer: Viewer) -> None:
-    await _help(update, context, viewer)
+async def help_command(turn: Turn, viewer: Viewer) -> None:
+    await _help(turn, viewer)
 
 
 @requires()
-async def lang(update: Update, context: BotContext, viewer: Viewer) -> None:
-    wanted = context.args[0].lower() if context.args else ""
+async def lang(turn: Turn, viewer: Viewer) -> None:
+    wanted = turn.args[0].lower() if turn.args else ""
     if wanted not in ("zh", "zh_cn", "cn", "中文", "en", "english"):
-        await answer(update, context, viewer.locale, "chat/lang_usage", {"locales": LOCALES})
+        await turn.answer(viewer.locale, "chat/lang_usage", {"locales": LOCALES})
         return
     locale = normalize_locale(wanted)
-    updated = await run(context.services.accounts.set_locale, viewer, locale)
-    await answer(update, context, updated.locale, "chat/lang_set")
+    updated = await run(turn.services.accounts.set_locale, viewer, locale)
+    await turn.answer(updated.locale, "chat/lang_set")
 
 
 @requires()
-async def whoami(update: Update, context: BotContext, viewer: Viewer) -> None:
-    identity = await run(_identity, context, viewer)
-    await answer(
-        update, context, viewer.locale, "chat/whoami", {**identity, "telegram_id": viewer.telegram_user_id}
-    )
+async def whoami(turn: Turn, viewer: Viewer) -> None:
+    identity = await run(_identity, turn, viewer)
+    await turn.answer(viewer.locale, "chat/whoami", {**identity, "telegram_id": viewer.telegram_user_id})
 
 
-def register(app: DubanApp) -> None:
-    app.add_handler(CommandHandler("start", start))
-    app.add_handler(CommandHandler("help", help_command))
-    app.add_handler(CommandHandler("lang", lang))
-    app.add_handler(CommandHandler("whoami", whoami))
+ROUTES: tuple[Route, ...] = (
+    OnCommand(("start",), start),
+    OnCommand(("help",), help_command),
+    OnCommand(("lang",), lang),
+    OnCommand(("whoami",), whoami),
+)

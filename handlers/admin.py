@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import CommandHandler
-
-from handlers.common import answer, requires, run
-from handlers.context import BotContext, DubanApp
+from handlers.common import Turn, requires, run
+from handlers.routes import OnCommand, Route
 from ledger.access import Viewer
+from ledger.errors import DubanError
 from ledger.model import Role
 from ledger.roster import parse_role
-from services.errors import DubanError
-from services.invites import deep_link, qr_png
+from services.invites import qr_png
 
 # `/invite PERSON new` replaces a lost code; the old one stops working.
 RENEW_WORDS = ("new", "新", "新码")
@@ -22,10 +19,6 @@ def actor_of(viewer: Viewer) -> str:
     return f"tg:{viewer.telegram_user_id}"
 
 
-def _args(context: BotContext) -> list[str]:
-    return list(context.args or [])
-
-
 def _role(text: str) -> Role:
     role = parse_role(text)
     if role is None:
@@ -33,99 +26,94 @@ def _role(text: str) -> Role:
     return role
 
 
-async def usage(update: Update, context: BotContext, viewer: Viewer, command: str) -> None:
-    await answer(update, context, viewer.locale, "chat/admin/usage", {"command": command})
+async def usage(turn: Turn, viewer: Viewer, command: str) -> None:
+    await turn.answer(viewer.locale, "chat/admin/usage", {"command": command})
 
 
 @requires(Role.ADMIN)
-async def units(update: Update, context: BotContext, viewer: Viewer) -> None:
-    summaries = await run(context.services.roster.units)
-    await answer(update, context, viewer.locale, "chat/admin/units", {"units": summaries})
+async def units(turn: Turn, viewer: Viewer) -> None:
+    summaries = await run(turn.services.roster.units)
+    await turn.answer(viewer.locale, "chat/admin/units", {"units": summaries})
 
 
 @requires(Role.ADMIN)
-async def unit_add(update: Update, context: BotContext, viewer: Viewer) -> None:
-    name = " ".join(_args(context))
+async def unit_add(turn: Turn, viewer: Viewer) -> None:
+    name = " ".join(turn.args)
     if not name:
-        await usage(update, context, viewer, "unit_add")
+        await usage(turn, viewer, "unit_add")
         return
-    unit = await run(context.services.roster.add_unit, name, actor=actor_of(viewer))
-    await answer(update, context, viewer.locale, "chat/admin/unit_added", {"name": unit.name})
+    unit = await run(turn.services.roster.add_unit, name, actor=actor_of(viewer))
+    await turn.answer(viewer.locale, "chat/admin/unit_added", {"name": unit.name})
 
 
 @requires(Role.ADMIN)
-async def people(update: Update, context: BotContext, viewer: Viewer) -> None:
-    unit = " ".join(_args(context)) or None
-    listed = await run(context.services.roster.people, unit)
-    await answer(update, context, viewer.locale, "chat/admin/people", {"people": listed, "unit": unit})
+async def people(turn: Turn, viewer: Viewer) -> None:
+    unit = " ".join(turn.args) or None
+    listed = await run(turn.services.roster.people, unit)
+    await turn.answer(viewer.locale, "chat/admin/people", {"people": listed, "unit": unit})
 
 
 @requires(Role.ADMIN)
-async def person_add(update: Update, context: BotContext, viewer: Viewer) -> None:
-    args = _args(context)
+async def person_add(turn: Turn, viewer: Viewer) -> None:
+    args = turn.args
     if len(args) not in (2, 3):
-        await usage(update, context, viewer, "person_add")
+        await usage(turn, viewer, "person_add")
         return
     # NAME UNIT ROLE, or NAME ROLE for the roles without a unit (leadership, admin).
     name, unit, role_text = (args[0], args[1], args[2]) if len(args) == 3 else (args[0], None, args[1])
     person = await run(
-        context.services.roster.add_person, name, unit=unit, role=_role(role_text), actor=actor_of(viewer)
+        turn.services.roster.add_person, name, unit=unit, role=_role(role_text), actor=actor_of(viewer)
     )
-    link = deep_link(context.bot.username, person.invite_code) if person.invite_code else None
-    await answer(update, context, viewer.locale, "chat/admin/person_added", {"person": person, "link": link})
+    link = turn.port.invite_link(person.invite_code) if person.invite_code else None
+    await turn.answer(viewer.locale, "chat/admin/person_added", {"person": person, "link": link})
 
 
 @requires(Role.ADMIN)
-async def role(update: Update, context: BotContext, viewer: Viewer) -> None:
-    args = _args(context)
+async def role(turn: Turn, viewer: Viewer) -> None:
+    args = turn.args
     if len(args) not in (2, 3):
-        await usage(update, context, viewer, "role")
+        await usage(turn, viewer, "role")
         return
     person_ref, role_text, unit = args[0], args[1], (args[2] if len(args) == 3 else None)
     person = await run(
-        context.services.roster.grant_role, person_ref, _role(role_text), unit, actor=actor_of(viewer)
+        turn.services.roster.grant_role, person_ref, _role(role_text), unit, actor=actor_of(viewer)
     )
-    await answer(update, context, viewer.locale, "chat/admin/role_granted", {"person": person})
+    await turn.answer(viewer.locale, "chat/admin/role_granted", {"person": person})
 
 
 @requires(Role.ADMIN)
-async def deactivate(update: Update, context: BotContext, viewer: Viewer) -> None:
-    args = _args(context)
+async def deactivate(turn: Turn, viewer: Viewer) -> None:
+    args = turn.args
     if len(args) != 1:
-        await usage(update, context, viewer, "deactivate")
+        await usage(turn, viewer, "deactivate")
         return
     person = await run(
-        context.services.roster.deactivate,
-        args[0],
-        actor=actor_of(viewer),
-        actor_person_id=viewer.person_id,
+        turn.services.roster.deactivate, args[0], actor=actor_of(viewer), actor_person_id=viewer.person_id
     )
-    await answer(update, context, viewer.locale, "chat/admin/deactivated", {"person": person})
+    await turn.answer(viewer.locale, "chat/admin/deactivated", {"person": person})
 
 
 @requires(Role.ADMIN)
-async def invite(update: Update, context: BotContext, viewer: Viewer) -> None:
-    args = _args(context)
-    message = update.effective_message
-    if message is None:
-        return
+async def invite(turn: Turn, viewer: Viewer) -> None:
+    args = turn.args
     if len(args) not in (1, 2) or (len(args) == 2 and args[1].lower() not in RENEW_WORDS):
-        await usage(update, context, viewer, "invite")
+        await usage(turn, viewer, "invite")
         return
-    person = await run(context.services.roster.invite, args[0], renew=len(args) == 2, actor=actor_of(viewer))
+    person = await run(turn.services.roster.invite, args[0], renew=len(args) == 2, actor=actor_of(viewer))
     assert person.invite_code is not None
-    link = deep_link(context.bot.username, person.invite_code)
-    caption = context.services.renderer.render(
+    link = turn.port.invite_link(person.invite_code)
+    caption = turn.render(
         viewer.locale, "chat/admin/invite", {"person": person, "link": link, "renewed": len(args) == 2}
     )
-    await message.reply_photo(await run(qr_png, link), caption=caption)
+    await turn.port.reply_photo(await run(qr_png, link), caption)
 
 
-def register(app: DubanApp) -> None:
-    app.add_handler(CommandHandler("units", units))
-    app.add_handler(CommandHandler("unit_add", unit_add))
-    app.add_handler(CommandHandler("people", people))
-    app.add_handler(CommandHandler("person_add", person_add))
-    app.add_handler(CommandHandler("role", role))
-    app.add_handler(CommandHandler("deactivate", deactivate))
-    app.add_handler(CommandHandler("invite", invite))
+ROUTES: tuple[Route, ...] = (
+    OnCommand(("units",), units),
+    OnCommand(("unit_add",), unit_add),
+    OnCommand(("people",), people),
+    OnCommand(("person_add",), person_add),
+    OnCommand(("role",), role),
+    OnCommand(("deactivate",), deactivate),
+    OnCommand(("invite",), invite),
+)

@@ -1,139 +1,156 @@
-"""What every handler shares: who is writing, role checks, and answers rendered from templates."""
+"""What every handler shares: the turn it handles (the event, the port to answer through, the services,
+the conversation under way), who is writing, role checks, and answers rendered from templates."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import logging
-from collections.abc import Callable, Coroutine
-from typing import Any, Concatenate
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
-
-from handlers.context import BotContext
+from handlers.chat import ChatPort, Inbound, Keyboard, MessageRef
+from handlers.conversation import JSON, ChatMemory, Conversation, ConversationKey
 from ledger.access import Viewer
+from ledger.errors import DubanError
 from ledger.model import Role
-from messages.split import split_message
+from messages.render import normalize_locale
 from services.accounts import TelegramUser
-from services.errors import DubanError
+from services.container import Services
 
-Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
-ViewerHandler = Callable[Concatenate[Update, BotContext, Viewer, ...], Coroutine[Any, Any, None]]
-
-_LOGGER = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def telegram_user(update: Update) -> TelegramUser | None:
-    user = update.effective_user
-    if user is None:
-        return None
-    return TelegramUser(user.id, user.first_name, user.language_code)
-
-
-async def run(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+async def run(function: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
     """Run a (blocking, database-bound) service call off the event loop so other chats go on."""
-    return await asyncio.to_thread(functools.partial(function, *args, **kwargs))
+    return await asyncio.to_thread(function, *args, **kwargs)
 
 
-async def viewer_of(update: Update, context: BotContext) -> Viewer | None:
-    user = telegram_user(update)
-    if user is None:
-        return None
-    viewer: Viewer = await run(context.services.accounts.viewer, user)
-    return viewer
+@dataclass
+class Turn:
+    """One inbound event being handled: the event, the port to answer through, the services, and what
+    the bot remembers of chats."""
 
+    event: Inbound
+    port: ChatPort
+    services: Services
+    memory: ChatMemory
 
-async def answer(
-    update: Update,
-    context: BotContext,
-    locale: str,
-    key: str,
-    params: dict[str, Any] | None = None,
-    *,
-    keyboard: InlineKeyboardMarkup | None = None,
-) -> Message | None:
-    """Render a template in the user's language and send it back, split under Telegram's limit.
+    @property
+    def args(self) -> list[str]:
+        """The command's arguments split on white space (none when the event is not a command)."""
+        return self.event.command.args if self.event.command else []
 
-    Buttons go with the last piece, so they stay under the text they act on.
-    """
-    message = update.effective_message
-    if message is None:
-        return None
-    text = context.services.renderer.render(locale, key, params or {})
-    pieces = split_message(text)
-    sent: Message | None = None
-    for index, piece in enumerate(pieces):
-        sent = await message.reply_text(piece, reply_markup=keyboard if index == len(pieces) - 1 else None)
-    return sent
+    @property
+    def arguments(self) -> str:
+        """Everything after the command, line breaks kept."""
+        return self.event.command.arguments if self.event.command else ""
 
+    def render(self, locale: str, key: str, params: Mapping[str, Any] | None = None) -> str:
+        return self.services.renderer.render(locale, key, dict(params or {}))
 
-async def refuse(
-    update: Update, context: BotContext, locale: str, key: str, params: dict[str, Any] | None = None
-) -> None:
-    """A refusal: an alert on the pressed button (so it stops spinning), else a message."""
-    query = update.callback_query
-    if query is not None:
-        text = context.services.renderer.render(locale, key, params or {})
-        try:
-            await query.answer(text[:200], show_alert=True)
+    async def answer(
+        self, locale: str, key: str, params: Mapping[str, Any] | None = None, *, buttons: Keyboard = ()
+    ) -> MessageRef | None:
+        """Render a template in the user's language and send it back (buttons under its last piece)."""
+        return await self.port.reply(self.render(locale, key, params), buttons)
+
+    async def refuse(self, locale: str, key: str, params: Mapping[str, Any] | None = None) -> None:
+        """A refusal: an alert on the pressed button (so it stops spinning), else a message."""
+        text = self.render(locale, key, params)
+        if self.event.press is not None and await self.port.answer_press(text, alert=True):
             return
-        except BadRequest:
-            pass  # already answered by the handler: say it in the chat instead
-    await answer(update, context, locale, key, params)
+        await self.port.reply(text)
+
+    async def close_buttons(self) -> None:
+        """A decision taken: the button stops spinning and the buttons go."""
+        await self.port.answer_press()
+        await self.port.remove_buttons()
+
+    # ---- the conversation of this person in this chat -------------------------------------------
+
+    @property
+    def _key(self) -> ConversationKey | None:
+        sender, chat = self.event.sender, self.event.chat
+        return None if sender is None or chat is None else (chat.id, sender.platform_id)
+
+    def conversation(self, topic: str | None = None) -> Conversation | None:
+        """The conversation under way (of `topic`, if given); None when there is none or it expired."""
+        key = self._key
+        found = None if key is None else self.memory.get(key, self.services.office.now())
+        return found if found is not None and topic in (None, found.topic) else None
+
+    async def converse(
+        self, topic: str, step: str, data: Mapping[str, JSON], question: MessageRef | None = None
+    ) -> None:
+        """Start a conversation, or move it on to `step` (ending any other under way)."""
+        key = self._key
+        if key is not None:
+            now = self.services.office.now()
+            await self.memory.put(key, Conversation(topic, step, data, now, question))
+
+    async def end_conversation(self) -> None:
+        key = self._key
+        if key is not None:
+            await self.memory.drop(key)
 
 
-async def refuse_stranger(update: Update, context: BotContext, viewer: Viewer) -> None:
-    user = telegram_user(update)
-    message = update.effective_message
-    what = (message.text or message.caption or "[media]") if message else "[callback]"
-    if update.callback_query is not None:
-        what = "[button]"
+TurnHandler = Callable[[Turn], Awaitable[None]]
+
+
+def telegram_user(event: Inbound) -> TelegramUser | None:
+    sender = event.sender
+    return None if sender is None else TelegramUser(sender.platform_id, sender.name, sender.language)
+
+
+async def viewer_of(turn: Turn) -> Viewer | None:
+    user = telegram_user(turn.event)
+    return None if user is None else await run(turn.services.accounts.viewer, user)
+
+
+async def refuse_stranger(turn: Turn, viewer: Viewer) -> None:
+    user = telegram_user(turn.event)
     if user is not None:
-        await run(context.services.accounts.record_stranger, user, what)
-    await refuse(update, context, viewer.locale, "chat/stranger")
+        await run(turn.services.accounts.record_stranger, user, turn.event.summary())
+    await turn.refuse(viewer.locale, "chat/stranger")
 
 
-def requires(*roles: Role) -> Callable[[ViewerHandler], Handler]:
+async def button_expired(turn: Turn) -> None:
+    """A press nobody can act on (unknown, malformed, forged or stale data): answered, nothing changed."""
+    viewer = await viewer_of(turn)
+    locale = viewer.locale if viewer is not None else normalize_locale(None)
+    await turn.port.answer_press(turn.render(locale, "chat/button_expired"))
+
+
+def requires(
+    *roles: Role,
+) -> Callable[
+    [Callable[Concatenate[Turn, Viewer, P], Awaitable[None]]], Callable[Concatenate[Turn, P], Awaitable[None]]
+]:
     """Resolve the viewer, refuse strangers and people without one of `roles` (none: any bound person),
-    and turn a service's `DubanError` into a message in the user's language."""
+    and turn a refusal (`DubanError`) into a message in the user's language."""
 
-    def decorate(function: ViewerHandler) -> Handler:
+    def decorate(
+        function: Callable[Concatenate[Turn, Viewer, P], Awaitable[None]],
+    ) -> Callable[Concatenate[Turn, P], Awaitable[None]]:
         @functools.wraps(function)
-        async def wrapper(update: Update, context: BotContext) -> None:
-            viewer = await viewer_of(update, context)
+        async def wrapper(turn: Turn, /, *args: P.args, **kwargs: P.kwargs) -> None:
+            viewer = await viewer_of(turn)
             if viewer is None:
                 return
             if viewer.is_stranger:
-                await refuse_stranger(update, context, viewer)
+                await refuse_stranger(turn, viewer)
                 return
             if roles and not viewer.has(*roles):
-                labels = [context.services.renderer.label(viewer.locale, "role", r.value) for r in roles]
-                await refuse(update, context, viewer.locale, "chat/needs_role", {"roles": labels})
+                labels = [turn.services.renderer.label(viewer.locale, "role", r.value) for r in roles]
+                await turn.refuse(viewer.locale, "chat/needs_role", {"roles": labels})
                 return
             try:
-                await function(update, context, viewer)
+                await function(turn, viewer, *args, **kwargs)
             except DubanError as error:
-                await refuse(update, context, viewer.locale, f"errors/{error.code}", error.params)
+                await turn.refuse(viewer.locale, f"errors/{error.code}", error.params)
 
         return wrapper
 
     return decorate
-
-
-async def remove_buttons(query: CallbackQuery) -> None:
-    """Take the buttons off the pressed message, so that it cannot be acted on twice from this chat.
-
-    They may be gone already (a second press, or a button from an older copy of the message): Telegram
-    then refuses the edit, and what the press did stands all the same.
-    """
-    try:
-        await query.edit_message_reply_markup(reply_markup=None)
-    except BadRequest as error:
-        _LOGGER.info("buttons of a pressed message not removed: %s", error)
-
-
-async def close_buttons(query: CallbackQuery) -> None:
-    """A decision taken: the button stops spinning and the buttons go."""
-    await query.answer()
-    await remove_buttons(query)

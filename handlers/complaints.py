@@ -2,33 +2,30 @@
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import CommandHandler
-
-from handlers.common import answer, requires, run
-from handlers.context import BotContext, DubanApp
+from handlers.common import Turn, requires, run
+from handlers.routes import OnCommand, Route
 from ledger.access import Viewer
 from ledger.model import Role
 
 
 @requires(Role.SUPERVISOR, Role.LEADERSHIP, Role.ADMIN)
-async def complaints(update: Update, context: BotContext, viewer: Viewer) -> None:
-    views = await run(context.services.complaints.open_complaints, viewer)
-    await answer(update, context, viewer.locale, "chat/complaints/list", {"complaints": views})
+async def complaints(turn: Turn, viewer: Viewer) -> None:
+    views = await run(turn.services.complaints.open_complaints, viewer)
+    await turn.answer(viewer.locale, "chat/complaints/list", {"complaints": views})
 
 
 @requires(Role.ADMIN)
-async def complaint_add(update: Update, context: BotContext, viewer: Viewer) -> None:
+async def complaint_add(turn: Turn, viewer: Viewer) -> None:
     """`/complaint_add NUMBER UNIT DEADLINE text…`"""
-    args = list(context.args or ())
-    if len(args) < 4:
-        await answer(update, context, viewer.locale, "chat/complaints/add_usage")
+    if len(turn.args) < 4:
+        await turn.answer(viewer.locale, "chat/complaints/add_usage")
         return
-    number, unit, deadline, *words = args
-    added = await run(context.services.complaints.add, viewer, number, unit, deadline, " ".join(words))
-    await answer(update, context, viewer.locale, "chat/complaints/added", {"added": added})
+    number, unit, deadline, *words = turn.args
+    added = await run(turn.services.complaints.add, viewer, number, unit, deadline, " ".join(words))
+    await turn.answer(viewer.locale, "chat/complaints/added", {"added": added})
 
 
-def register(app: DubanApp) -> None:
-    app.add_handler(CommandHandler("complaints", complaints))
-    app.add_handler(CommandHandler("complaint_add", complaint_add))
+ROUTES: tuple[Route, ...] = (
+    OnCommand(("complaints",), complaints),
+    OnCommand(("complaint_add",), complaint_add),
+)

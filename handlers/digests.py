@@ -3,74 +3,66 @@ that open an item's card."""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler
-
-from handlers.common import answer, requires, run
-from handlers.context import BotContext, DubanApp
+from handlers.common import Turn, requires, run
 from handlers.items import show_item
+from handlers.routes import OnCommand, OnPress, Route
 from ledger.access import Viewer
-from ledger.digest import Digest, WeeklySummary
+from ledger.buttons import OpenItem
+from ledger.errors import DubanError
 from ledger.model import Role
-from services.digests import GroupChange, item_buttons
-from services.errors import DubanError
-from services.outbox import BUTTONS_PER_ROW
+from services.digests import item_buttons
+from services.outbox import button_rows
 
 READERS = (Role.SUPERVISOR, Role.LEADERSHIP, Role.ADMIN)
 OFF = ("off", "关闭")
 
 
 @requires(*READERS)
-async def digest(update: Update, context: BotContext, viewer: Viewer) -> None:
+async def digest(turn: Turn, viewer: Viewer) -> None:
     """Leadership: the weekly summary and its chart; supervisors and admins: their digest now."""
-    digests = context.services.digests
+    digests = turn.services.digests
     if viewer.has(Role.LEADERSHIP):
-        summary: WeeklySummary = await run(digests.weekly_now)
-        await answer(update, context, viewer.locale, "notify/digest_weekly", {"summary": summary})
-        chart: bytes | None = await run(digests.weekly_chart)
-        if chart is not None and update.effective_message is not None:
-            await update.effective_message.reply_photo(chart)
+        summary = await run(digests.weekly_now)
+        await turn.answer(viewer.locale, "notify/digest_weekly", {"summary": summary})
+        chart = await run(digests.weekly_chart)
+        if chart is not None:
+            await turn.port.reply_photo(chart)
         return
-    found: Digest = await run(digests.digest_now, viewer)
+    found = await run(digests.digest_now, viewer)
     if found.empty:
-        await answer(update, context, viewer.locale, "chat/digest/nothing")
+        await turn.answer(viewer.locale, "chat/digest/nothing")
         return
-    buttons = item_buttons(context.services.renderer, viewer.locale, found.numbers)
-    keyboard = InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.label, callback_data=b.data) for b in buttons[i : i + BUTTONS_PER_ROW]]
-            for i in range(0, len(buttons), BUTTONS_PER_ROW)
-        ]
-    )
-    await answer(update, context, viewer.locale, "notify/digest", {"digest": found}, keyboard=keyboard)
+    buttons = button_rows(item_buttons(turn.services.renderer, viewer.locale, found.numbers))
+    await turn.answer(viewer.locale, "notify/digest", {"digest": found}, buttons=buttons)
 
 
 @requires(Role.ADMIN)
-async def group_here(update: Update, context: BotContext, viewer: Viewer) -> None:
-    chat = update.effective_chat
+async def group_here(turn: Turn, viewer: Viewer) -> None:
+    chat = turn.event.chat
     assert chat is not None  # commands come from a chat
-    argument = " ".join(context.args or ()).strip().lower()
+    argument = " ".join(turn.args).strip().lower()
     if argument and argument not in OFF:
         raise DubanError("digest/group_usage")
     if argument:
-        change: GroupChange = await run(context.services.digests.unregister_group, viewer, chat.id)
-        await answer(update, context, viewer.locale, "chat/digest/group_off", {"title": change.title})
+        change = await run(turn.services.digests.unregister_group, viewer, chat.id)
+        await turn.answer(viewer.locale, "chat/digest/group_off", {"title": change.title})
         return
-    change = await run(context.services.digests.register_group, viewer, chat.id, chat.title)
-    params = {"title": change.title, "already": change.already}
-    await answer(update, context, viewer.locale, "chat/digest/group_on", params)
+    if chat.private:
+        raise DubanError("digest/not_a_group")
+    change = await run(turn.services.digests.register_group, viewer, chat.id, chat.title)
+    await turn.answer(
+        viewer.locale, "chat/digest/group_on", {"title": change.title, "already": change.already}
+    )
 
 
 @requires()
-async def open_item(update: Update, context: BotContext, viewer: Viewer) -> None:
-    query = update.callback_query
-    assert query is not None  # only button presses come here
-    assert query.data is not None
-    await query.answer()
-    await show_item(update, context, viewer, query.data.partition(":")[2])
+async def open_item(turn: Turn, viewer: Viewer, press: OpenItem) -> None:
+    await turn.port.answer_press()
+    await show_item(turn, viewer, press.number)
 
 
-def register(app: DubanApp) -> None:
-    app.add_handler(CommandHandler("digest", digest))
-    app.add_handler(CommandHandler("group_here", group_here))
-    app.add_handler(CallbackQueryHandler(open_item, pattern=r"^it:"))
+ROUTES: tuple[Route, ...] = (
+    OnCommand(("digest",), digest),
+    OnCommand(("group_here",), group_here),
+    OnPress(OpenItem, open_item),
+)

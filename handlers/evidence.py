@@ -1,86 +1,63 @@
 """Evidence: a photo or document with the caption `N` or `/report N …`, or sent as a reply to a message of
 the bot about an item, becomes a progress report with that file. An album is one report, answered once.
 
-Also what the report commands share: downloading files into the store's staging area, and the receipt.
+Also what the report commands share: fetching files into the store's staging area, and the receipt.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from telegram import Message, Update
-from telegram.error import BadRequest
-from telegram.ext import MessageHandler, filters
-
-from handlers.common import answer, requires, run
-from handlers.context import BotContext, DubanApp
+from handlers.chat import FileTooBigError
+from handlers.common import Turn, requires, run
+from handlers.routes import MessageKind, OnMessage, Route
 from ledger.access import Viewer
-from ledger.evidence import IncomingFile, incoming_document, incoming_photo, refusal
+from ledger.errors import DubanError
+from ledger.evidence import MAX_FILE_MEGABYTES, IncomingFile, refusal
 from ledger.model import Role
-from ledger.progress import ReportLine
-from services.errors import DubanError
+from ledger.progress import ReportLine, parse_report_line, percent_in_text
 from services.items import normalize_number
-from services.reports import Evidence, ReportReceipt, read_percent_in_text, read_report_line
+from services.reports import Evidence, ReportReceipt
 
 REPORTERS = (Role.OFFICER, Role.LEADER, Role.ADMIN)
-_REFUSED_ALBUMS = "refused_albums"
-_REMEMBERED_ALBUMS = 100
-
-
-def incoming_file(message: Message) -> IncomingFile | None:
-    """The photo (its largest size) or document of a message, as Telegram announces it."""
-    if message.photo:
-        photo = message.photo[-1]
-        return incoming_photo(photo.file_id, photo.file_unique_id, photo.file_size)
-    document = message.document
-    if document is None:
-        return None
-    return incoming_document(
-        document.file_id, document.file_unique_id, document.file_size, document.mime_type, document.file_name
-    )
 
 
 def check_file(file: IncomingFile) -> None:
     """Refuse, before anything is downloaded, a file that is too big or of a type not kept as evidence."""
     code = refusal(file)
     if code is not None:
-        raise DubanError(code, name=file.name or "")
+        raise DubanError(code, name=file.name or "", megabytes=MAX_FILE_MEGABYTES)
 
 
-async def stage(context: BotContext, files: Sequence[IncomingFile]) -> list[Evidence]:
-    """Download the files (getFile) into the store's staging area; on any failure none stays there."""
-    store = context.services.evidence
+async def stage(turn: Turn, files: Sequence[IncomingFile]) -> list[Evidence]:
+    """Fetch the files into the store's staging area; on any failure none stays there."""
+    store = turn.services.evidence
     staged: list[Evidence] = []
     try:
         for file in files:
             path = store.staging_path()
             staged.append(Evidence(path, file))
-            telegram_file = await context.bot.get_file(file.file_id)
-            await telegram_file.download_to_drive(path)
-    except BadRequest as error:
-        await discard(context, staged)
-        if "too big" in error.message.lower():
-            raise DubanError("evidence/too_big", name=staged[-1].file.name or "") from None
-        raise
+            await turn.port.download(file, path)
+    except FileTooBigError:
+        await discard(turn, staged)
+        raise DubanError(
+            "evidence/too_big", name=staged[-1].file.name or "", megabytes=MAX_FILE_MEGABYTES
+        ) from None
     except BaseException:
-        await discard(context, staged)
+        await discard(turn, staged)
         raise
     return staged
 
 
-async def discard(context: BotContext, evidence: Sequence[Evidence]) -> None:
+async def discard(turn: Turn, evidence: Sequence[Evidence]) -> None:
     for piece in evidence:
-        await run(context.services.evidence.discard, piece.staged)
+        await run(turn.services.evidence.discard, piece.staged)
 
 
-async def send_receipt(
-    update: Update, context: BotContext, viewer: Viewer, receipt: ReportReceipt, *, album: bool = False
-) -> None:
+async def send_receipt(turn: Turn, viewer: Viewer, receipt: ReportReceipt, *, album: bool = False) -> None:
     """Tell the reporter what was stored; a reply to this receipt is a further report on the item."""
-    status = context.services.renderer.label
-    sent = await answer(
-        update,
-        context,
+    status = turn.services.renderer.label
+    sent = await turn.answer(
         viewer.locale,
         "chat/report/saved",
         {
@@ -96,118 +73,85 @@ async def send_receipt(
     )
     if sent is not None:
         await run(
-            context.services.reports.remember_message,
-            sent.chat_id,
-            sent.message_id,
-            receipt.item_id,
-            "report",
+            turn.services.reports.remember_message, sent.chat_id, sent.message_id, receipt.item_id, "report"
         )
 
 
 async def submit_report(
-    update: Update,
-    context: BotContext,
+    turn: Turn,
     viewer: Viewer,
     line: ReportLine | None,
     files: Sequence[IncomingFile] = (),
     *,
     media_group_id: str | None = None,
 ) -> None:
-    """Store a report with its files (downloaded only once the viewer is known to report on the item).
+    """Store a report with its files (fetched only once the viewer is known to report on the item).
 
     A later photo of an album (`media_group_id`) joins the album's report silently; the first one, which
     carries the caption (`line`), makes the report and gets the one answer.
     """
+    reports = turn.services.reports
     if line is not None and files:
-        await run(context.services.reports.brief, viewer, line.number)
-    evidence = await stage(context, files)
+        await run(reports.brief, viewer, line.number)
+    evidence = await stage(turn, files)
     try:
         if media_group_id is not None and await run(
-            context.services.reports.attach_to_album, viewer, media_group_id, evidence
+            reports.attach_to_album, viewer, media_group_id, evidence
         ):
             return
         if line is None:
             raise DubanError("evidence/no_item")
         receipt = await run(
-            context.services.reports.submit, viewer, line.number, line.percent, line.text, evidence,
+            reports.submit,
+            viewer,
+            line.number,
+            line.percent,
+            line.text,
+            evidence,
             media_group_id=media_group_id,
-        )  # fmt: skip
+        )
     finally:
-        await discard(context, evidence)
-    await send_receipt(update, context, viewer, receipt, album=media_group_id is not None)
+        await discard(turn, evidence)
+    await send_receipt(turn, viewer, receipt, album=media_group_id is not None)
 
 
-async def replied_item(context: BotContext, message: Message) -> str | None:
+async def replied_item(turn: Turn) -> str | None:
     """The item of the bot's message this message replies to, if it is about one."""
-    replied = message.reply_to_message
-    if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
+    replied = turn.event.replied_to_bot
+    if replied is None:
         return None
-    number: str | None = await run(
-        context.services.reports.item_of_message, message.chat_id, replied.message_id
-    )
-    return number
+    return await run(turn.services.reports.item_of_message, replied.chat_id, replied.message_id)
 
 
-async def _caption_line(context: BotContext, message: Message) -> ReportLine | None:
+async def _caption_line(turn: Turn) -> ReportLine | None:
     """What the caption or the replied-to message says the file is about; None when nothing does."""
-    caption = (message.caption or "").strip()
+    caption = (turn.event.caption or "").strip()
     command, _, arguments = caption.partition(" ")
     if command.split("@", 1)[0].lower() == "/report":
-        return read_report_line(arguments)
+        return parse_report_line(arguments)
     if normalize_number(caption) is not None:
         return ReportLine(caption, None, "")
-    number = await replied_item(context, message)
+    number = await replied_item(turn)
     if number is None:
         return None
-    return ReportLine(number, read_percent_in_text(caption), caption)
-
-
-def _refused_albums(context: BotContext) -> dict[str, None]:
-    chat_data = context.chat_data
-    assert chat_data is not None  # a message always has a chat
-    refused: dict[str, None] = chat_data.setdefault(_REFUSED_ALBUMS, {})
-    return refused
-
-
-def _refuse_album(context: BotContext, media_group_id: str) -> None:
-    refused = _refused_albums(context)
-    refused[media_group_id] = None
-    while len(refused) > _REMEMBERED_ALBUMS:
-        del refused[next(iter(refused))]
+    return ReportLine(number, percent_in_text(caption), caption)
 
 
 @requires(*REPORTERS)
-async def evidence_message(update: Update, context: BotContext, viewer: Viewer) -> None:
-    message = update.effective_message
-    file = incoming_file(message) if message else None
-    if message is None or file is None:
+async def evidence_message(turn: Turn, viewer: Viewer) -> None:
+    file, group, chat = turn.event.file, turn.event.media_group, turn.event.chat
+    if file is None or chat is None:
         return
-    group = message.media_group_id
     try:
-        await _store_file(update, context, viewer, message, file, group)
+        check_file(file)
+        line = await _caption_line(turn)
+        if line is None and group is None:
+            raise DubanError("evidence/no_item")
+        await submit_report(turn, viewer, line, [file], media_group_id=group)
     except DubanError:
         # An album gets one refusal; its other photos are still taken when they can be.
-        if group is None:
-            raise
-        if group not in _refused_albums(context):
-            _refuse_album(context, group)
+        if group is None or await turn.memory.refuse_album(chat.id, group):
             raise
 
 
-async def _store_file(
-    update: Update,
-    context: BotContext,
-    viewer: Viewer,
-    message: Message,
-    file: IncomingFile,
-    group: str | None,
-) -> None:
-    check_file(file)
-    line = await _caption_line(context, message)
-    if line is None and group is None:
-        raise DubanError("evidence/no_item")
-    await submit_report(update, context, viewer, line, [file], media_group_id=group)
-
-
-def register(app: DubanApp) -> None:
-    app.add_handler(MessageHandler(filters.PHOTO | filters.Document.ALL, evidence_message))
+ROUTES: tuple[Route, ...] = (OnMessage(MessageKind.FILE, evidence_message),)

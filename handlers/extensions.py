@@ -3,50 +3,33 @@ Approve / Refuse buttons under the request."""
 
 from __future__ import annotations
 
-from telegram import CallbackQuery, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler
-
-from handlers.common import answer, close_buttons, requires, run
-from handlers.context import BotContext, DubanApp
+from handlers.common import Turn, requires, run
+from handlers.routes import OnCommand, OnPress, Route
 from ledger.access import Viewer
+from ledger.buttons import ApproveExtension, RefuseExtension
+from ledger.errors import DubanError
 from ledger.model import Role
-from services.errors import DubanError
-from services.extensions import APPROVE, REFUSE, ExtensionView
-
-
-def command_arguments(context: BotContext) -> str:
-    return " ".join(context.args or ())
-
-
-def pressed(update: Update, gone: str) -> tuple[CallbackQuery, str, int]:
-    """The pressed button: its query, the action prefix (`xxx:`) and the id after it (`gone` if none)."""
-    query = update.callback_query
-    assert query is not None  # these handlers only get button presses
-    action, _, value = (query.data or "").partition(":")
-    if not value.isdigit():
-        raise DubanError(gone)
-    return query, f"{action}:", int(value)
 
 
 @requires(Role.OFFICER, Role.LEADER)
-async def extend(update: Update, context: BotContext, viewer: Viewer) -> None:
-    arguments = command_arguments(context)
+async def extend(turn: Turn, viewer: Viewer) -> None:
+    arguments = " ".join(turn.args)
     if not arguments:
         raise DubanError("extension/usage")
-    view: ExtensionView = await run(context.services.extensions.request, viewer, arguments)
-    await answer(update, context, viewer.locale, "chat/extension/requested", {"extension": view})
+    view = await run(turn.services.extensions.request, viewer, arguments)
+    await turn.answer(viewer.locale, "chat/extension/requested", {"extension": view})
 
 
 @requires(Role.SUPERVISOR)
-async def decide(update: Update, context: BotContext, viewer: Viewer) -> None:
-    query, action, extension_id = pressed(update, "extension/gone")
-    view: ExtensionView = await run(
-        context.services.extensions.decide, viewer, extension_id, action == APPROVE
-    )
-    await close_buttons(query)
-    await answer(update, context, viewer.locale, "chat/extension/decided", {"extension": view})
+async def decide(turn: Turn, viewer: Viewer, press: ApproveExtension | RefuseExtension) -> None:
+    approve = isinstance(press, ApproveExtension)
+    view = await run(turn.services.extensions.decide, viewer, press.extension_id, approve)
+    await turn.close_buttons()
+    await turn.answer(viewer.locale, "chat/extension/decided", {"extension": view})
 
 
-def register(app: DubanApp) -> None:
-    app.add_handler(CommandHandler("extend", extend))
-    app.add_handler(CallbackQueryHandler(decide, pattern=rf"^(?:{APPROVE}|{REFUSE})"))
+ROUTES: tuple[Route, ...] = (
+    OnCommand(("extend",), extend),
+    OnPress(ApproveExtension, decide),
+    OnPress(RefuseExtension, decide),
+)

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import CommandHandler
-
-from handlers.common import answer, requires, run
-from handlers.context import BotContext, DubanApp
+from handlers.common import Turn, requires, run
+from handlers.routes import OnCommand, Route
 from ledger.access import Viewer
-from services.history import ItemHistory
 
 
 @requires()
-async def history(update: Update, context: BotContext, viewer: Viewer) -> None:
-    number = " ".join(context.args or ()).strip()
+async def history(turn: Turn, viewer: Viewer) -> None:
+    number = " ".join(turn.args).strip()
     if not number:
-        await answer(update, context, viewer.locale, "chat/history/usage")
+        await turn.answer(viewer.locale, "chat/history/usage")
         return
-    story: ItemHistory = await run(context.services.history.story, viewer, number)
-    await answer(update, context, viewer.locale, "chat/history/story", {"history": story})
+    story = await run(turn.services.history.story, viewer, number)
+    await turn.answer(viewer.locale, "chat/history/story", {"history": story})
 
 
-def register(app: DubanApp) -> None:
-    app.add_handler(CommandHandler("history", history))
+ROUTES: tuple[Route, ...] = (OnCommand(("history",), history),)

@@ -2,68 +2,66 @@
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import CommandHandler
-
-from handlers.common import answer, requires, run
-from handlers.context import BotContext, DubanApp
+from handlers.common import Turn, requires, run
+from handlers.routes import OnCommand, Route
 from ledger.access import Viewer
 from ledger.model import Role
 
 OVERSEERS = (Role.LEADER, Role.SUPERVISOR, Role.LEADERSHIP, Role.ADMIN)
 
 
-def _argument(context: BotContext) -> str | None:
-    return " ".join(context.args or ()).strip() or None
+def _argument(turn: Turn) -> str | None:
+    return " ".join(turn.args).strip() or None
 
 
 @requires(Role.OFFICER, Role.LEADER)
-async def my(update: Update, context: BotContext, viewer: Viewer) -> None:
-    lines = await run(context.services.views.mine, viewer)
-    await answer(update, context, viewer.locale, "chat/items/my", {"lines": lines})
+async def my(turn: Turn, viewer: Viewer) -> None:
+    lines = await run(turn.services.views.mine, viewer)
+    await turn.answer(viewer.locale, "chat/items/my", {"lines": lines})
 
 
 @requires()
-async def item(update: Update, context: BotContext, viewer: Viewer) -> None:
-    number = _argument(context)
+async def item(turn: Turn, viewer: Viewer) -> None:
+    number = _argument(turn)
     if number is None:
-        await answer(update, context, viewer.locale, "chat/items/item_usage")
+        await turn.answer(viewer.locale, "chat/items/item_usage")
         return
-    await show_item(update, context, viewer, number)
+    await show_item(turn, viewer, number)
 
 
-async def show_item(update: Update, context: BotContext, viewer: Viewer, number: str) -> None:
+async def show_item(turn: Turn, viewer: Viewer, number: str) -> None:
     """The item card (/item N, and the buttons of the digest)."""
-    detail = await run(context.services.views.detail, viewer, number)
-    sent = await answer(update, context, viewer.locale, "chat/items/detail", {"item": detail})
+    detail = await run(turn.services.views.detail, viewer, number)
+    sent = await turn.answer(viewer.locale, "chat/items/detail", {"item": detail})
     if sent is not None:
         # A reply to the item card is a progress report on the item.
         await run(
-            context.services.reports.remember_item_message, sent.chat_id, sent.message_id, detail.line.number
+            turn.services.reports.remember_item_message, sent.chat_id, sent.message_id, detail.line.number
         )
 
 
 @requires(*OVERSEERS)
-async def unit(update: Update, context: BotContext, viewer: Viewer) -> None:
-    views = await run(context.services.views.units, viewer, _argument(context))
-    await answer(update, context, viewer.locale, "chat/items/unit", {"views": views})
+async def unit(turn: Turn, viewer: Viewer) -> None:
+    views = await run(turn.services.views.units, viewer, _argument(turn))
+    await turn.answer(viewer.locale, "chat/items/unit", {"views": views})
 
 
 @requires(*OVERSEERS)
-async def overdue(update: Update, context: BotContext, viewer: Viewer) -> None:
-    groups = await run(context.services.views.overdue, viewer)
-    await answer(update, context, viewer.locale, "chat/items/overdue", {"groups": groups})
+async def overdue(turn: Turn, viewer: Viewer) -> None:
+    groups = await run(turn.services.views.overdue, viewer)
+    await turn.answer(viewer.locale, "chat/items/overdue", {"groups": groups})
 
 
 @requires(*OVERSEERS)
-async def stalled(update: Update, context: BotContext, viewer: Viewer) -> None:
-    view = await run(context.services.views.stalled, viewer)
-    await answer(update, context, viewer.locale, "chat/items/stalled", {"view": view})
+async def stalled(turn: Turn, viewer: Viewer) -> None:
+    view = await run(turn.services.views.stalled, viewer)
+    await turn.answer(viewer.locale, "chat/items/stalled", {"view": view})
 
 
-def register(app: DubanApp) -> None:
-    app.add_handler(CommandHandler("my", my))
-    app.add_handler(CommandHandler("item", item))
-    app.add_handler(CommandHandler("unit", unit))
-    app.add_handler(CommandHandler("overdue", overdue))
-    app.add_handler(CommandHandler("stalled", stalled))
+ROUTES: tuple[Route, ...] = (
+    OnCommand(("my",), my),
+    OnCommand(("item",), item),
+    OnCommand(("unit",), unit),
+    OnCommand(("overdue",), overdue),
+    OnCommand(("stalled",), stalled),
+)

@@ -2,120 +2,103 @@
 
 from __future__ import annotations
 
-from telegram import Document, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
-
 from handlers.admin import actor_of, usage
-from handlers.common import answer, remove_buttons, requires, run
-from handlers.context import BotContext, DubanApp
+from handlers.chat import Author, FileTooBigError
+from handlers.common import Turn, requires, run
+from handlers.routes import OnCaptionedDocument, OnCommand, OnPress, Route
 from ledger.access import Viewer
+from ledger.buttons import ImportAction, ImportPress
+from ledger.evidence import MAX_FILE_BYTES, MAX_FILE_MEGABYTES, IncomingFile
 from ledger.model import Role
 from services.import_summary import import_summary_params
 from services.ledger import ImportOutcome
-from services.ledger_files import TOKEN_PATTERN
+from services.outbox import Button
 
-# getFile refuses bigger files.
-MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
-IMPORT_CAPTION = r"^/import(@\w+)?(\s|$)"
-APPLY, CANCEL = "apply", "cancel"
+IMPORT = "import"
 
 
-def _uploaded(message: Message, viewer: Viewer) -> Document | None:
+def _uploaded(turn: Turn) -> IncomingFile | None:
     """The file to import: sent with `/import` as its caption, or the admin's own file `/import` replies to."""
-    if message.document is not None:
-        return message.document
-    replied = message.reply_to_message
-    if replied is None or replied.document is None or replied.from_user is None:
-        return None
-    return replied.document if replied.from_user.id == viewer.telegram_user_id else None
+    event = turn.event
+    if event.document is not None:
+        return event.document
+    replied = event.replied
+    return replied.document if replied is not None and replied.author == Author.SENDER else None
 
 
-def _buttons(context: BotContext, locale: str, token: str) -> InlineKeyboardMarkup:
-    render = context.services.renderer.render
-    return InlineKeyboardMarkup(
+def _buttons(turn: Turn, locale: str, token: str) -> list[list[Button]]:
+    return [
         [
-            [
-                InlineKeyboardButton(render(locale, "chat/admin/import_apply_button"), callback_data=f"import:{APPLY}:{token}"),
-                InlineKeyboardButton(render(locale, "chat/admin/import_cancel_button"), callback_data=f"import:{CANCEL}:{token}"),
-            ]
+            Button(turn.render(locale, "chat/admin/import_apply_button"), ImportPress(ImportAction.APPLY, token).pack()),
+            Button(turn.render(locale, "chat/admin/import_cancel_button"), ImportPress(ImportAction.CANCEL, token).pack()),
         ]
-    )  # fmt: skip
+    ]  # fmt: skip
 
 
 async def _summary(
-    update: Update,
-    context: BotContext,
-    viewer: Viewer,
-    outcome: ImportOutcome,
-    keyboard: InlineKeyboardMarkup | None = None,
+    turn: Turn, viewer: Viewer, outcome: ImportOutcome, buttons: list[list[Button]] | None = None
 ) -> None:
-    params = import_summary_params(context.services.renderer, viewer.locale, outcome)
-    await answer(update, context, viewer.locale, "chat/admin/import_summary", params, keyboard=keyboard)
+    params = import_summary_params(turn.services.renderer, viewer.locale, outcome)
+    await turn.answer(viewer.locale, "chat/admin/import_summary", params, buttons=buttons or ())
+
+
+async def _too_big(turn: Turn, viewer: Viewer) -> None:
+    await turn.answer(viewer.locale, "chat/admin/file_too_big", {"megabytes": MAX_FILE_MEGABYTES})
 
 
 @requires(Role.ADMIN)
-async def import_file(update: Update, context: BotContext, viewer: Viewer) -> None:
-    message = update.effective_message
-    document = _uploaded(message, viewer) if message is not None else None
+async def import_file(turn: Turn, viewer: Viewer) -> None:
+    document = _uploaded(turn)
     if document is None:
-        await usage(update, context, viewer, "import")
+        await usage(turn, viewer, IMPORT)
         return
-    if (document.file_size or 0) > MAX_DOWNLOAD_BYTES:
-        await answer(update, context, viewer.locale, "chat/admin/file_too_big", {"megabytes": 20})
+    if (document.size or 0) > MAX_FILE_BYTES:
+        await _too_big(turn, viewer)
         return
-    data = await (await context.bot.get_file(document.file_id)).download_as_bytearray()
-    staged = await run(
-        context.services.ledger_files.stage, bytes(data), document.file_name or "", actor=actor_of(viewer)
-    )
-    keyboard = _buttons(context, viewer.locale, staged.token) if staged.token else None
-    await _summary(update, context, viewer, staged.outcome, keyboard)
+    try:
+        data = await turn.port.read(document)
+    except FileTooBigError:
+        await _too_big(turn, viewer)
+        return
+    staged = await run(turn.services.ledger_files.stage, data, document.name or "", actor=actor_of(viewer))
+    buttons = _buttons(turn, viewer.locale, staged.token) if staged.token else None
+    await _summary(turn, viewer, staged.outcome, buttons)
 
 
 @requires(Role.ADMIN)
-async def import_button(update: Update, context: BotContext, viewer: Viewer) -> None:
+async def import_button(turn: Turn, viewer: Viewer, press: ImportPress) -> None:
     """Apply or Cancel under a preview: only a pending upload is acted on, so a second press does nothing."""
-    query = update.callback_query
-    if query is None or query.data is None:
-        return
-    _, action, token = query.data.split(":")
-    files = context.services.ledger_files
-    if action == APPLY:
-        outcome = await run(files.apply, token, actor=actor_of(viewer))
+    files = turn.services.ledger_files
+    if press.action == ImportAction.APPLY:
+        outcome = await run(files.apply, press.token, actor=actor_of(viewer))
         acted = outcome is not None
     else:
         outcome = None
-        acted = await run(files.cancel, token)
+        acted = await run(files.cancel, press.token)
     if not acted:
-        gone = context.services.renderer.render(viewer.locale, "chat/admin/import_gone")
-        await query.answer(gone, show_alert=True)
+        await turn.port.answer_press(turn.render(viewer.locale, "chat/admin/import_gone"), alert=True)
         return
-    await query.answer()
-    await remove_buttons(query)
+    await turn.close_buttons()
     if outcome is None:
-        await answer(update, context, viewer.locale, "chat/admin/import_cancelled")
+        await turn.answer(viewer.locale, "chat/admin/import_cancelled")
     else:
-        await _summary(update, context, viewer, outcome)
+        await _summary(turn, viewer, outcome)
 
 
 @requires(Role.ADMIN)
-async def export(update: Update, context: BotContext, viewer: Viewer) -> None:
-    message = update.effective_message
-    if message is None:
-        return
-    data, count = await run(context.services.ledger_files.export)
-    services = context.services
-    today = services.office.today()
-    await message.reply_document(
+async def export(turn: Turn, viewer: Viewer) -> None:
+    data, count = await run(turn.services.ledger_files.export)
+    today = turn.services.office.today()
+    await turn.port.reply_document(
         data,
-        filename=services.renderer.render(viewer.locale, "chat/admin/export_file_name", {"date": today}),
-        caption=services.renderer.render(viewer.locale, "chat/admin/export_caption", {"count": count}),
+        turn.render(viewer.locale, "chat/admin/export_file_name", {"date": today}),
+        turn.render(viewer.locale, "chat/admin/export_caption", {"count": count}),
     )
 
 
-def register(app: DubanApp) -> None:
-    app.add_handler(CommandHandler("import", import_file))
-    app.add_handler(MessageHandler(filters.Document.ALL & filters.CaptionRegex(IMPORT_CAPTION), import_file))
-    app.add_handler(
-        CallbackQueryHandler(import_button, pattern=rf"^import:({APPLY}|{CANCEL}):{TOKEN_PATTERN}$")
-    )
-    app.add_handler(CommandHandler("export", export))
+ROUTES: tuple[Route, ...] = (
+    OnCommand((IMPORT,), import_file),
+    OnCaptionedDocument(IMPORT, import_file),
+    OnPress(ImportPress, import_button),
+    OnCommand(("export",), export),
+)

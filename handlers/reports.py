@@ -3,38 +3,30 @@ current month), for supervisors, leadership and admins. Not `/report`: that is t
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import CommandHandler
-
-from handlers.common import requires, run
-from handlers.context import BotContext, DubanApp
+from handlers.common import Turn, requires, run
+from handlers.routes import OnCommand, Route
 from ledger.access import Viewer
+from ledger.errors import DubanError
 from ledger.model import Role
 from ledger.reporting import parse_month
-from services.errors import DubanError
 
 # Longer than any month, short enough to quote back.
 _QUOTED = 20
 
 
 @requires(Role.SUPERVISOR, Role.LEADERSHIP, Role.ADMIN)
-async def report_month(update: Update, context: BotContext, viewer: Viewer) -> None:
-    message = update.effective_message
-    if message is None:
-        return
-    argument = " ".join(context.args or [])
+async def report_month(turn: Turn, viewer: Viewer) -> None:
+    argument = " ".join(turn.args)
     month = parse_month(argument) if argument else None
     if argument and month is None:
         raise DubanError("bad_month", value=argument[:_QUOTED])
-    services = context.services
-    report, data = await run(services.reporting.month_notice, month, viewer.locale)
+    report, data = await run(turn.services.reporting.month_notice, month, viewer.locale)
     params = {"report": report}
-    await message.reply_document(
+    await turn.port.reply_document(
         data,
-        filename=services.renderer.render(viewer.locale, "chat/reports/month_file_name", params),
-        caption=services.renderer.render(viewer.locale, "chat/reports/month_caption", params),
+        turn.render(viewer.locale, "chat/reports/month_file_name", params),
+        turn.render(viewer.locale, "chat/reports/month_caption", params),
     )
 
 
-def register(app: DubanApp) -> None:
-    app.add_handler(CommandHandler("report_month", report_month))
+ROUTES: tuple[Route, ...] = (OnCommand(("report_month",), report_month),)

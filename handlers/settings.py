@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import CommandHandler
-
 from handlers.admin import actor_of
-from handlers.common import answer, requires, run
-from handlers.context import BotContext, DubanApp
+from handlers.common import Turn, requires, run
+from handlers.routes import OnCommand, Route
 from ledger.access import Viewer
 from ledger.model import Role
 from scheduler.rule_values import SPECS
@@ -19,75 +16,72 @@ OFF_WORDS = ("off", "holiday", "休息", "放假")
 CLEAR_WORDS = ("clear", "删除", "清除")
 
 
-async def _usage(update: Update, context: BotContext, viewer: Viewer, command: str) -> None:
-    await answer(
-        update,
-        context,
-        viewer.locale,
-        "chat/settings/usage",
-        {"command": command, "names": [spec.name for spec in SPECS]},
+async def _usage(turn: Turn, viewer: Viewer, command: str) -> None:
+    await turn.answer(
+        viewer.locale, "chat/settings/usage", {"command": command, "names": [spec.name for spec in SPECS]}
     )
 
 
 @requires(Role.ADMIN)
-async def rules(update: Update, context: BotContext, viewer: Viewer) -> None:
-    args = list(context.args or [])
-    service = context.services.office_settings
+async def rules(turn: Turn, viewer: Viewer) -> None:
+    args = turn.args
+    service = turn.services.office_settings
     if not args:
         listed = await run(service.rules)
-        await answer(update, context, viewer.locale, "chat/settings/rules", {"rules": listed})
+        await turn.answer(viewer.locale, "chat/settings/rules", {"rules": listed})
         return
     if len(args) == 2 and args[0].lower() in RESET_WORDS:
         change = await run(service.reset_rule, args[1], actor=actor_of(viewer))
-        await answer(update, context, viewer.locale, "chat/settings/rule_reset", {"change": change})
+        await turn.answer(viewer.locale, "chat/settings/rule_reset", {"change": change})
         return
     if len(args) < 2:
-        await _usage(update, context, viewer, "rules")
+        await _usage(turn, viewer, "rules")
         return
     change = await run(service.set_rule, args[0], " ".join(args[1:]), actor=actor_of(viewer))
-    await answer(update, context, viewer.locale, "chat/settings/rule_set", {"change": change})
+    await turn.answer(viewer.locale, "chat/settings/rule_set", {"change": change})
 
 
 @requires(Role.ADMIN)
-async def calendar(update: Update, context: BotContext, viewer: Viewer) -> None:
-    args = list(context.args or [])
-    service = context.services.office_settings
+async def calendar(turn: Turn, viewer: Viewer) -> None:
+    args = turn.args
+    service = turn.services.office_settings
     if not args:
         view = await run(service.calendar)
-        await answer(update, context, viewer.locale, "chat/settings/calendar", {"calendar": view})
+        await turn.answer(viewer.locale, "chat/settings/calendar", {"calendar": view})
         return
     word = args[1].lower() if len(args) >= 2 else ""
     if word not in WORK_WORDS + OFF_WORDS + CLEAR_WORDS or (word in CLEAR_WORDS and len(args) > 2):
-        await _usage(update, context, viewer, "calendar")
+        await _usage(turn, viewer, "calendar")
         return
     day = parse_day(args[0])
     if word in CLEAR_WORDS:
         cleared = await run(service.clear_day, day, actor=actor_of(viewer))
-        await answer(update, context, viewer.locale, "chat/settings/day_cleared", {"override": cleared})
+        await turn.answer(viewer.locale, "chat/settings/day_cleared", {"override": cleared})
         return
     note = " ".join(args[2:]) or None
     change = await run(service.set_day, day, word in WORK_WORDS, note, actor=actor_of(viewer))
-    await answer(update, context, viewer.locale, "chat/settings/day_set", {"change": change})
+    await turn.answer(viewer.locale, "chat/settings/day_set", {"change": change})
 
 
 @requires(Role.ADMIN)
-async def cadence(update: Update, context: BotContext, viewer: Viewer) -> None:
+async def cadence(turn: Turn, viewer: Viewer) -> None:
     """`/cadence` lists; `/cadence N 5,20` gives item N its own dispatch days; `/cadence N default` undoes it."""
-    args = list(context.args or [])
-    service = context.services.cadences
+    args = turn.args
+    service = turn.services.cadences
     if not args:
         listed = await run(service.cadences)
-        await answer(update, context, viewer.locale, "chat/settings/cadences", {"cadences": listed})
+        await turn.answer(viewer.locale, "chat/settings/cadences", {"cadences": listed})
         return
     if len(args) < 2:
-        await _usage(update, context, viewer, "cadence")
+        await _usage(turn, viewer, "cadence")
         return
     days = None if args[1].lower() in RESET_WORDS else parse_cadence(" ".join(args[1:]))
     changed = await run(service.set, viewer, args[0], days)
-    await answer(update, context, viewer.locale, "chat/settings/cadence_set", {"cadence": changed})
+    await turn.answer(viewer.locale, "chat/settings/cadence_set", {"cadence": changed})
 
 
-def register(app: DubanApp) -> None:
-    app.add_handler(CommandHandler("cadence", cadence))
-    app.add_handler(CommandHandler("rules", rules))
-    app.add_handler(CommandHandler("calendar", calendar))
+ROUTES: tuple[Route, ...] = (
+    OnCommand(("cadence",), cadence),
+    OnCommand(("rules",), rules),
+    OnCommand(("calendar",), calendar),
+)

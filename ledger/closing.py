@@ -12,6 +12,7 @@ from typing import Any
 
 from ledger.access import Viewer
 from ledger.dates import parse_chinese_date
+from ledger.errors import DubanError
 from ledger.model import Role, UnitRole
 
 # The reasons of a ladder level that the deadline alone brought about: moving the deadline undoes them.
@@ -20,13 +21,8 @@ _FULL_WIDTH = str.maketrans("０１２３４５６７８９．－／", "01234567
 _LINE = re.compile(r"^\s*(\S+)\s+(\S+)(?:\s+(.*))?$", re.DOTALL)
 
 
-class ClosingInputError(ValueError):
+class ClosingInputError(DubanError):
     """Input or a state the closing loop refuses; `code` names the message (`errors/<code>`)."""
-
-    def __init__(self, code: str, **params: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Final
 
-MAX_EVIDENCE_BYTES: Final = 20 * 1024 * 1024  # what a bot may download through getFile
+# The biggest file the bot takes (evidence, a ledger to import): what a Telegram bot may download (getFile).
+MAX_FILE_MEGABYTES: Final = 20
+MAX_FILE_BYTES: Final = MAX_FILE_MEGABYTES * 1024 * 1024
 PHOTO_MEDIA_TYPE: Final = "image/jpeg"  # Telegram re-encodes photos as JPEG
 GENERIC_MEDIA_TYPE: Final = "application/octet-stream"
 
@@ -58,7 +60,7 @@ def refusal(file: IncomingFile) -> str | None:
     A named file is judged by its extension (a client's media type is only a claim); a file without a
     name (a photo) by its media type.
     """
-    if file.size is not None and file.size > MAX_EVIDENCE_BYTES:
+    if file.size is not None and file.size > MAX_FILE_BYTES:
         return "evidence/too_big"
     extension = PurePosixPath(file.name).suffix.lower().lstrip(".") if file.name else ""
     if extension:

@@ -8,9 +8,9 @@ import enum
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from ledger.access import Viewer
+from ledger.errors import DubanError
 from ledger.evidence import IncomingFile
 from ledger.model import Role, UnitRole
 
@@ -22,13 +22,8 @@ _PERCENT_TOKEN = re.compile(r"([+-]?\d+(?:\.\d+)?)\s*%?(?=\s|$)")
 _PERCENT_IN_TEXT = re.compile(r"([+-]?\d+(?:\.\d+)?)\s*%")
 
 
-class ProgressInputError(ValueError):
+class ProgressInputError(DubanError):
     """Input a report cannot take; `code` names the message (`errors/<code>`), `params` fill it."""
-
-    def __init__(self, code: str, **params: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
 
 
 @dataclass(frozen=True)
@@ -98,9 +93,11 @@ def percent_in_text(text: str) -> int | None:
 def check_report(
     current_percent: int, percent: int | None, text: str, *, evidence: int, signoff_open: bool = False
 ) -> None:
-    """A report says something: text, or at least one piece of evidence. A percent lower than the
-    current one is allowed (a correction) but must say why, in text; while a sign-off request is open
+    """A report says something: text, or at least one piece of evidence. A percent (0–100) lower than
+    the current one is allowed (a correction) but must say why, in text; while a sign-off request is open
     (the item 已完成, at 100 %) it may not go under 100 %: the request must be withdrawn first."""
+    if percent is not None and not 0 <= percent <= 100:
+        raise ProgressInputError("report/bad_percent", value=str(percent))
     if not text.strip() and not evidence:
         raise ProgressInputError("report/needs_text")
     if percent is not None and percent < 100 and signoff_open:

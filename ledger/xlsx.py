@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -18,6 +19,17 @@ CellValue = str | int | date | None
 
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def write_cell(sheet: Worksheet, row: int, column: int, value: CellValue) -> Cell:
+    """Put a value in a cell; text stays text. openpyxl would store a text starting with "=" as a formula,
+    so an imported title such as `=HYPERLINK(…)` would become a live formula in the office's workbook."""
+    cell = sheet.cell(row=row, column=column)
+    assert isinstance(cell, Cell)  # nothing here writes into merged ranges
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
 
 
 def spec_cells(spec: ItemSpec) -> dict[str, CellValue]:
@@ -60,7 +72,7 @@ def _sheet(workbook: Workbook, title: str) -> Worksheet:
 def _write_row(sheet: Worksheet, row: int, cells: dict[str, CellValue]) -> None:
     for index, column in enumerate(LEDGER_COLUMNS, start=1):
         value = cells.get(column.key)
-        cell = sheet.cell(row=row, column=index, value=value if value != "" else None)
+        cell = write_cell(sheet, row, index, value if value != "" else None)
         cell.alignment = _WRAP
         if column.key in ("deadline", "start", "last_report"):
             cell.number_format = "yyyy-mm-dd"
@@ -101,10 +113,10 @@ def write_template(path: Path, *, sheet_title: str, example: ItemSpec, notes: li
     sheet = _sheet(workbook, sheet_title)
     _write_row(sheet, 2, spec_cells(example))
     help_sheet = workbook.create_sheet("说明 Notes")
-    help_sheet.append(["列 Column", "说明 Notes"])
     help_sheet.column_dimensions["A"].width = 30
     help_sheet.column_dimensions["B"].width = 100
-    for row in notes:
-        help_sheet.append(list(row))
+    for row, texts in enumerate([("列 Column", "说明 Notes"), *notes], start=1):
+        for column, value in enumerate(texts, start=1):
+            write_cell(help_sheet, row, column, value)
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)

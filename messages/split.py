@@ -1,27 +1,61 @@
-"""Splitting long answers under Telegram's 4,096-character limit, at line breaks where possible."""
+"""Splitting long texts under Telegram's limit of 4,096 characters, counted as Telegram counts them: in
+UTF-16 code units (a character outside the Basic Multilingual Plane, such as 𠀀 or an emoji, counts two).
+
+Pieces break at line breaks where possible; a single line longer than the limit is cut between
+characters, never inside a surrogate pair. Together the pieces carry every line of the text.
+"""
 
 from __future__ import annotations
 
 TELEGRAM_LIMIT = 4096
 
 
-def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
-    """Pieces of at most `limit` characters; lines are kept whole unless one line alone is too long."""
+def utf16_length(text: str) -> int:
+    """The length Telegram counts: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _cut(line: str, limit: int) -> list[str]:
+    """A line longer than `limit` in pieces of at most `limit` units, cut between characters."""
     pieces: list[str] = []
-    current = ""
+    start = used = 0
+    for index, char in enumerate(line):
+        width = 2 if ord(char) > 0xFFFF else 1
+        if used + width > limit:
+            pieces.append(line[start:index])
+            start, used = index, 0
+        used += width
+    pieces.append(line[start:])
+    return pieces
+
+
+def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Pieces of at most `limit` UTF-16 units each; lines are kept whole unless one line alone is too long.
+
+    Blank pieces are dropped (Telegram refuses an empty message); a text with no visible character at all
+    comes back as it is, for the caller to refuse.
+    """
+    pieces: list[str] = []
+    current: list[str] = []
+    used = 0
     for line in text.split("\n"):
-        while len(line) > limit:
+        width = utf16_length(line)
+        if width > limit:
             if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            pieces.append(current)
-            current = line
+                pieces.append("\n".join(current))
+                current, used = [], 0
+            *whole, rest = _cut(line, limit)
+            pieces += whole
+            current, used = [rest], utf16_length(rest)
+            continue
+        extra = width + (1 if current else 0)
+        if current and used + extra > limit:
+            pieces.append("\n".join(current))
+            current, used = [line], width
         else:
-            current = candidate
-    if current.strip():
-        pieces.append(current)
-    return pieces or [text[:limit]]
+            current.append(line)
+            used += extra
+    if current:
+        pieces.append("\n".join(current))
+    kept = [piece for piece in pieces if piece.strip()]
+    return kept or [text]

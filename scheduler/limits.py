@@ -61,6 +61,19 @@ class RateLimiter:
                 wait = max(wait, times[0] + span - now)
         return wait
 
+    def chat_wait(self, chat_id: int) -> float:
+        """Seconds until the chat's own window lets one more message through (the overall window aside):
+        a chat that must wait gives way to chats that need not."""
+        now = self._clock()
+        window = self._limits.group_chat if chat_id < 0 else self._limits.private_chat
+        span = window.seconds + MARGIN
+        times = self._sent.get(chat_id)
+        if not times:
+            return 0.0
+        while times and times[0] <= now - span:
+            times.popleft()
+        return times[0] + span - now if len(times) >= window.count else 0.0
+
     async def acquire(self, chat_id: int) -> None:
         """Wait until a message to `chat_id` may go, and count it."""
         while (wait := self.wait_time(chat_id)) > 0:

@@ -1,19 +1,16 @@
 """What the extension and spot-check services share: today in the office's zone, the outbox of one
-transaction, the people to tell, two-button decisions, and the closing rules' refusals as `DubanError`."""
+transaction, the people to tell and two-button decisions."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
 from ledger.access import Viewer
-from ledger.closing import ClosingInputError
 from ledger.model import Role, UnitRole
 from messages.render import Renderer
-from services.errors import DubanError
 from services.items import ItemService
 from services.ladder import Ladder
 from services.office import Office
@@ -22,15 +19,6 @@ from storage import scheduler_queries as sq
 from storage.models import Item
 
 ButtonsFor = Callable[[sq.Recipient], Callable[[int], list[Button]]]
-
-
-@contextmanager
-def refusals() -> Iterator[None]:
-    """A closing rule's refusal becomes a message for the user."""
-    try:
-        yield
-    except ClosingInputError as error:
-        raise DubanError(error.code, **error.params) from None
 
 
 def button_labels(renderer: Renderer, locale: str, key: str) -> dict[str, str]:

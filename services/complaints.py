@@ -23,6 +23,7 @@ from ledger.complaints import (
     find_repeat_of,
 )
 from ledger.dates import parse_chinese_date
+from ledger.errors import DubanError
 from ledger.model import ImportNote, Role, UnitRole
 from ledger.schedule import DeadlineState
 from ledger.status import is_chased
@@ -30,7 +31,6 @@ from ledger.text import short_title
 from scheduler.calendar import WorkCalendar
 from scheduler.rules import Rules
 from services import audit
-from services.errors import DubanError
 from services.ladder import Ladder
 from services.office import Office
 from services.outbox import Outbox

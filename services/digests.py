@@ -22,15 +22,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.access import Viewer
+from ledger.buttons import OpenItem
 from ledger.clock import Clock
 from ledger.digest import Activity, Digest, DigestItem, WeeklySummary, build_digest, weekly_summary
+from ledger.errors import DubanError
 from ledger.model import Role, UnitRole
 from ledger.signoff import reviewing_units
 from messages.render import DEFAULT_LOCALE, Renderer
 from scheduler.calendar import WorkCalendar
 from scheduler.rules import Level, Rules
 from services import audit
-from services.errors import DubanError
 from services.outbox import Button, GroupRecipient, Outbox
 from services.standing import OfficeDay, Standings
 from storage import digest_queries as dq
@@ -66,8 +67,10 @@ def viewer_of(person: Person) -> Viewer:
 
 
 def item_buttons(renderer: Renderer, locale: str, numbers: Iterable[str]) -> list[Button]:
-    """A button per item that opens its card (callback data "it:<number>")."""
-    return [Button(renderer.render(locale, "chat/digest/button", number=n), f"it:{n}") for n in numbers]
+    """A button per item that opens its card."""
+    return [
+        Button(renderer.render(locale, "chat/digest/button", number=n), OpenItem(n).pack()) for n in numbers
+    ]
 
 
 def first_working_day_of_week(today: date, calendar: WorkCalendar) -> bool:
@@ -118,8 +121,7 @@ class DigestService:
     # --- the office's work group (/group_here) ------------------------------------------------------
 
     def register_group(self, viewer: Viewer, chat_id: int, title: str | None) -> GroupChange:
-        if chat_id >= 0:
-            raise DubanError("digest/not_a_group")
+        """Register a group chat as the office's work group (the handler refuses private chats)."""
         now = self._clock.now()
         with self._sessions() as session, session.begin():
             group = session.get(GroupChat, chat_id)

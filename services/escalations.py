@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.access import Viewer
+from ledger.errors import DubanError
 from ledger.model import Role, UnitRole
 from scheduler.rules import Level
-from services.errors import DubanError
 from services.items import ItemService
 from services.ladder import Ladder
 

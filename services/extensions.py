@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from ledger.access import Viewer
+from ledger.buttons import ApproveExtension, RefuseExtension
 from ledger.closing import (
     check_extension,
     is_responsible,
@@ -18,26 +19,22 @@ from ledger.closing import (
     moved_deadlines,
     parse_date_line,
 )
+from ledger.errors import DubanError
 from services import audit
 from services.closing_common import (
     ClosingService,
     actor_of,
     item_params,
-    refusals,
     responsible_of,
     supervisors_of,
     two_buttons,
     unit_links,
 )
-from services.errors import DubanError
 from storage import closing_queries as cq
 from storage import scheduler_queries as sq
 from storage.models import Item
 from storage.review import DeadlineExtension, ExtensionStatus
 from storage.scheduling import ItemLadder
-
-# Callback data of the supervisors' buttons: `<action><extension id>`, far under Telegram's 64 bytes.
-APPROVE, REFUSE = "ext_ok:", "ext_no:"
 
 
 @dataclass(frozen=True)
@@ -55,8 +52,7 @@ class ExtensionView:
 class ExtensionService(ClosingService):
     def request(self, viewer: Viewer, arguments: str) -> ExtensionView:
         """`/extend N DATE reason…`: record the request and ask the item's supervisors."""
-        with refusals():
-            line = parse_date_line(arguments, "extension")
+        line = parse_date_line(arguments, "extension")
         now = self._clock.now()
         with self._sessions() as session, session.begin():
             item = self._items.find(session, viewer, line.number)
@@ -64,8 +60,7 @@ class ExtensionService(ClosingService):
                 raise DubanError("extension/not_responsible", number=item.number)
             if cq.pending_extension(session, item.id) is not None:
                 raise DubanError("extension/already_pending", number=item.number)
-            with refusals():
-                check_extension(item.deadline, line.day, self._today(now))
+            check_extension(item.deadline, line.day, self._today(now))
             assert item.deadline is not None
             extension = DeadlineExtension(
                 item_id=item.id, requested_by=viewer.person_id, old_deadline=item.deadline,
@@ -81,7 +76,7 @@ class ExtensionService(ClosingService):
             outbox = self._outbox(session, now)
             buttons = two_buttons(
                 self._office.renderer, "chat/extension/buttons",
-                ("approve", f"{APPROVE}{extension.id}"), ("refuse", f"{REFUSE}{extension.id}"),
+                ("approve", ApproveExtension(extension.id).pack()), ("refuse", RefuseExtension(extension.id).pack()),
             )  # fmt: skip
             params = {**item_params(item), **_params(extension), "requester": viewer.name}
             self._notify(

@@ -16,6 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from qrcode.image.pil import PilImage
 
 from ledger.model import Role
+from ledger.xlsx import write_cell
 from services.roster import PersonView
 
 # A QR code of a t.me link is 29 modules plus a 2-module border: 31 × 4 px ≈ 124 px, readable on paper.
@@ -64,16 +65,15 @@ def write_invites_workbook(
     sheet = workbook.active
     assert isinstance(sheet, Worksheet)
     sheet.title = title
-    sheet.append(list(headers))
     for index, width in enumerate(_COLUMN_WIDTHS, start=1):
-        sheet.cell(row=1, column=index).font = Font(bold=True)
+        if index <= len(headers):
+            write_cell(sheet, 1, index, headers[index - 1]).font = Font(bold=True)
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
     qr_column = get_column_letter(len(_COLUMN_WIDTHS))
     for number, row in enumerate(rows, start=2):
-        sheet.append([row.name, row.units, row.roles, row.code, row.link])
-        for cell in sheet[number]:
-            cell.alignment = Alignment(wrap_text=True, vertical="center")
+        for column, value in enumerate((row.name, row.units, row.roles, row.code, row.link), start=1):
+            write_cell(sheet, number, column, value).alignment = Alignment(wrap_text=True, vertical="center")
         image = Image(io.BytesIO(qr_png(row.link)))
         sheet.add_image(image, f"{qr_column}{number}")
         sheet.row_dimensions[number].height = image.height * _POINTS_PER_PIXEL + _ROW_MARGIN_POINTS

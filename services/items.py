@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.access import Viewer, can_see_item
 from ledger.complaints import parse_complaint_item_number
-from services.errors import DubanError
+from ledger.errors import DubanError
 from storage import queries
 from storage.models import Item
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ledger.buttons import Acknowledge, ReportNow, Snooze
 from ledger.model import Role, UnitRole
 from scheduler.rules import Escalation as Step
 from scheduler.rules import Level, level_after_report
@@ -55,11 +56,11 @@ class Ladder:
 
         def make(outbox_id: int) -> list[Button]:
             buttons = [
-                Button(label(person.locale, "button", "report"), f"nr:{item.number}"),
-                Button(label(person.locale, "button", "ack"), f"na:{outbox_id}"),
+                Button(label(person.locale, "button", "report"), ReportNow(item.number).pack()),
+                Button(label(person.locale, "button", "ack"), Acknowledge(outbox_id).pack()),
             ]
             if snooze:
-                buttons.append(Button(label(person.locale, "button", "snooze"), f"ns:{outbox_id}"))
+                buttons.append(Button(label(person.locale, "button", "snooze"), Snooze(outbox_id).pack()))
             return buttons
 
         return make

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from ledger.buttons import IMPORT_TOKEN
 from ledger.clock import Clock
 from ledger.importer import parse_ledger_file
 from ledger.xlsx import write_ledger
 from messages.render import Renderer
 from services.ledger import ChangeKind, ImportOutcome, LedgerService
 
-TOKEN_PATTERN = r"[A-Za-z0-9_-]{8}"
 _PENDING, _APPLIED, _CANCELLED = "pending", "applied", "cancelled"
 
 
@@ -101,7 +101,7 @@ class LedgerFileService:
 
     def _claim(self, token: str, state: str) -> Path | None:
         """Rename the pending file of `token` to `state`; the rename is atomic, so one caller wins."""
-        if not re.fullmatch(TOKEN_PATTERN, token):
+        if not re.fullmatch(IMPORT_TOKEN.regex, token):
             return None
         for pending in self._folder.glob(f"{token}.{_PENDING}*"):
             target = self._renamed(pending, _PENDING, state)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -68,3 +69,12 @@ class Office:
     def outbox(self, session: Session, now: datetime) -> Outbox:
         """The outbox of one transaction: messages are rendered and stored, then sent by the sender."""
         return Outbox(session, self.renderer, now, self.tz, self.rules(session))
+
+    def tell_admins(self, key: str, kind: str, params: dict[str, Any]) -> int:
+        """Queue `notify/<kind>` to every admin, once per `key` (a repeat is skipped); how many were queued."""
+        now = self.now()
+        with self.sessions() as session, session.begin():
+            outbox = self.outbox(session, now)
+            for admin in sq.admins(session):
+                outbox.add(key, admin, kind, params)
+            return outbox.write()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -22,7 +22,20 @@ BUTTONS_PER_ROW = 5
 @dataclass(frozen=True)
 class Button:
     label: str
-    data: str
+    data: str  # what the button carries back when pressed: a `ledger.buttons` kind, packed
+
+
+def button_rows(buttons: Sequence[Button]) -> list[list[Button]]:
+    """Buttons laid out `BUTTONS_PER_ROW` to a row."""
+    return [list(buttons[i : i + BUTTONS_PER_ROW]) for i in range(0, len(buttons), BUTTONS_PER_ROW)]
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file that follows a message's text (a list too long to read in the chat, as a spreadsheet)."""
+
+    name: str
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -60,8 +73,10 @@ class Outbox:
         due_date: date | None = None,
         not_before: datetime | None = None,
         snooze_of: int | None = None,
+        attachment: Attachment | None = None,
     ) -> None:
-        """Queue `notify/<kind>` for one person; `buttons(outbox_id)` builds the buttons once the id is known."""
+        """Queue `notify/<kind>` for one person; `buttons(outbox_id)` builds the buttons once the id is known;
+        `attachment` is sent after the text."""
         person_id = to.person_id if isinstance(to, sq.Recipient) else None
         full_key = f"{key}:p{person_id}" if person_id is not None else f"{key}:c{to.chat_id}"
         if full_key in self._rows:
@@ -72,8 +87,9 @@ class Outbox:
         row = OutboxMessage(
             key=full_key, chat_id=to.chat_id, person_id=person_id, item_id=item.id if item else None,
             kind=kind, level=level, text=text, urgent=urgent, not_before=send_at.astimezone(UTC),
-            status=OutboxStatus.PENDING, attempts=0, created_at=self._now, resent_after_crash=False,
+            status=OutboxStatus.PENDING, attempts=0, created_at=self._now, possible_repeat=False,
             due_date=due_date, snooze_of_id=snooze_of,
+            attachment=attachment.data if attachment else None, attachment_name=attachment.name if attachment else None,
         )  # fmt: skip
         self._rows[full_key] = (row, buttons or (lambda _id: []))
 
@@ -83,8 +99,7 @@ class Outbox:
         self._session.add_all(row for row, _ in fresh)
         self._session.flush()
         for row, make in fresh:
-            buttons = [{"text": b.label, "data": b.data} for b in make(row.id)]
-            rows = [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
+            rows = [[{"text": b.label, "data": b.data} for b in line] for line in button_rows(make(row.id))]
             row.buttons = rows or None
         self._rows.clear()
         return len(fresh)

@@ -8,8 +8,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from ledger.errors import DubanError
 from services import audit
-from services.errors import DubanError
 from services.ladder import Ladder
 from services.office import Office
 from storage import scheduler_queries as sq

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.clock import Clock
+from ledger.errors import DubanError
 from ledger.reporting import (
     Month,
     MonthReport,
@@ -24,7 +25,6 @@ from messages.render import DEFAULT_LOCALE, Renderer
 from reports.chart import progress_chart
 from reports.month import month_notice as notice_docx
 from reports.public import public_page as page_html
-from services.errors import DubanError
 from services.ledger import LedgerService
 from services.standing import Standings
 

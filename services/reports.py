@@ -12,38 +12,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.access import Viewer
 from ledger.clock import Clock
+from ledger.errors import DubanError
 from ledger.evidence import IncomingFile
 from ledger.model import ItemStatus
 from ledger.progress import (
     ProgressInputError,
-    ReportLine,
     can_report,
     check_report,
-    parse_report_line,
-    percent_in_text,
 )
 from services import audit
-from services.errors import DubanError
 from services.evidence import EvidenceStore
 from services.items import ItemService
 from services.standing import Standings
 from storage import queries
 from storage.models import EvidenceFile, Item, ProgressReport
-
-
-def read_report_line(arguments: str) -> ReportLine:
-    """`N [P%] [text]` read, or the reason why not as a `DubanError` (rendered in the user's language)."""
-    try:
-        return parse_report_line(arguments)
-    except ProgressInputError as error:
-        raise DubanError(error.code, **error.params) from None
-
-
-def read_percent_in_text(text: str) -> int | None:
-    try:
-        return percent_in_text(text)
-    except ProgressInputError as error:
-        raise DubanError(error.code, **error.params) from None
 
 
 @dataclass(frozen=True)

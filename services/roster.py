@@ -9,10 +9,10 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.clock import Clock
+from ledger.errors import DubanError
 from ledger.model import ImportNote, Role
 from ledger.roster import ParsedRoster, RosterEntry
 from services import audit
-from services.errors import DubanError
 from storage import queries
 from storage.models import Person, RoleAssignment, Unit
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.access import Viewer
 from ledger.clock import Clock
+from ledger.errors import DubanError
 from scheduler.calendar import WorkCalendar
 from scheduler.rule_values import (
     SPECS,
@@ -30,7 +31,6 @@ from scheduler.rule_values import (
 )
 from scheduler.rules import Rules
 from services import audit
-from services.errors import DubanError
 from services.items import ItemService
 from services.office import CADENCE, RULES, Office
 from storage import scheduler_queries as sq

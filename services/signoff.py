@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ledger.access import Viewer, can_see_item
+from ledger.buttons import SignOffAction, SignOffPress
+from ledger.errors import DubanError
 from ledger.evidence import PHOTO_MEDIA_TYPE
 from ledger.model import ItemStatus, Role, UnitRole
 from ledger.progress import ProgressInputError, can_report, stated_percent
@@ -38,7 +40,6 @@ from scheduler.calendar import WorkCalendar
 from scheduler.rules import Rules
 from services import audit
 from services.closing_common import ClosingService
-from services.errors import DubanError
 from services.items import ItemService
 from services.ladder import Ladder
 from services.office import Office
@@ -60,12 +61,9 @@ from storage.review import (
 
 EVIDENCE_RULE = "signoff_evidence"
 FINAL_DECISIONS = (ReviewDecision.APPROVE, ReviewDecision.RETURN)
-# Callback data of the sign-off buttons: `so:<action>:<request id>` (well under Telegram's 64 bytes).
-CONFIRM, APPROVE, RETURN, INSPECT, FILES = "c", "a", "r", "i", "f"
-
-
-def button_data(action: str, request_id: int) -> str:
-    return f"so:{action}:{request_id}"
+# The buttons under a request for review, and under the reminder of an inspection date.
+REVIEW_ACTIONS = (SignOffAction.APPROVE, SignOffAction.RETURN, SignOffAction.INSPECT, SignOffAction.FILES)
+REMINDED_ACTIONS = (SignOffAction.APPROVE, SignOffAction.RETURN, SignOffAction.FILES)
 
 
 @dataclass(frozen=True)
@@ -385,7 +383,9 @@ class SignOffService(ClosingService):
             for leader in leaders:
                 outbox.add(
                     f"so:{request.id}:confirm", leader, "signoff_confirm", params, item=item,
-                    buttons=self._buttons(leader, request.id, (CONFIRM, RETURN, FILES)),
+                    buttons=self._buttons(
+                        leader, request.id, (SignOffAction.CONFIRM, SignOffAction.RETURN, SignOffAction.FILES)
+                    ),
                 )  # fmt: skip
             outbox.write()
             return Filed(request.id, item.number, item.title, covered, rule, tuple(p.name for p in leaders))
@@ -459,7 +459,7 @@ class SignOffService(ClosingService):
             for person in reviewers:
                 outbox.add(
                     f"so:{request.id}:review", person, "signoff_review", params, item=item,
-                    buttons=self._buttons(person, request.id, (APPROVE, RETURN, INSPECT, FILES)),
+                    buttons=self._buttons(person, request.id, REVIEW_ACTIONS),
                 )  # fmt: skip
             outbox.write()
             return self._packet(session, item, request, [(p.chat_id, p.locale) for p in reviewers])
@@ -716,7 +716,7 @@ class SignOffService(ClosingService):
             params = {**self._params(item, request, ""), "inspect_on": review.inspect_on}
             outbox.add(
                 f"so:{request.id}:inspect:{review.id}", recipient, "signoff_inspect", params, item=item,
-                buttons=self._buttons(recipient, request.id, (APPROVE, RETURN, FILES)),
+                buttons=self._buttons(recipient, request.id, REMINDED_ACTIONS),
             )  # fmt: skip
             queued += 1
         return queued
@@ -745,10 +745,10 @@ class SignOffService(ClosingService):
         }
 
     def _buttons(
-        self, person: sq.Recipient, request_id: int, actions: Sequence[str]
+        self, person: sq.Recipient, request_id: int, actions: Sequence[SignOffAction]
     ) -> Callable[[int], list[Button]]:
         labels = button_labels(self._office.renderer, person.locale)
-        buttons = [Button(labels[action], button_data(action, request_id)) for action in actions]
+        buttons = [Button(labels[action], SignOffPress(action, request_id).pack()) for action in actions]
         return lambda _outbox_id: buttons
 
 

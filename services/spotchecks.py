@@ -11,7 +11,9 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from ledger.access import Viewer
+from ledger.buttons import ConfirmSpotCheck, ReopenSpotCheck
 from ledger.closing import check_reopen, is_supervisor, parse_date_line, parse_reason_line
+from ledger.errors import DubanError
 from scheduler.calendar import WorkCalendar
 from scheduler.rules import Rules
 from services import audit
@@ -19,21 +21,16 @@ from services.closing_common import (
     ClosingService,
     actor_of,
     item_params,
-    refusals,
     responsible_of,
     supervisors_of,
     two_buttons,
     unit_links,
 )
-from services.errors import DubanError
 from services.outbox import Outbox
 from storage import closing_queries as cq
 from storage.models import Item
 from storage.review import SpotCheck, SpotCheckStatus
 from storage.scheduling import ItemLadder
-
-# Callback data of the buttons under the question: `<action><spot-check id>`.
-CONFIRM, REOPEN = "spot_ok:", "spot_re:"
 
 
 @dataclass(frozen=True)
@@ -57,7 +54,7 @@ class SpotCheckService(ClosingService):
         for check, item in cq.spot_checks_due(session, today):
             buttons = two_buttons(
                 self._office.renderer, "chat/spotcheck/buttons",
-                ("confirm", f"{CONFIRM}{check.id}"), ("reopen", f"{REOPEN}{check.id}"),
+                ("confirm", ConfirmSpotCheck(check.id).pack()), ("reopen", ReopenSpotCheck(check.id).pack()),
             )  # fmt: skip
             params = {**item_params(item), "due_on": check.due_on, "signed_off_at": item.signed_off_at}
             self._notify(
@@ -95,16 +92,14 @@ class SpotCheckService(ClosingService):
 
     def reopen_on_check(self, viewer: Viewer, check_id: int, answer: str) -> SpotCheckView:
         """The answer to the question after Reopen: `DATE reason…`."""
-        with refusals():
-            day, reason = parse_reason_line(answer, "spotcheck")
+        day, reason = parse_reason_line(answer, "spotcheck")
         with self._sessions() as session, session.begin():
             check, item = self._due_check(session, viewer, check_id)
             return self._reopen(session, viewer, item, check, day, reason)
 
     def reopen_by_command(self, viewer: Viewer, arguments: str) -> SpotCheckView:
         """`/reopen N DATE reason…`: a supervisor reopens a signed-off item of theirs, check due or not."""
-        with refusals():
-            line = parse_date_line(arguments, "spotcheck")
+        line = parse_date_line(arguments, "spotcheck")
         with self._sessions() as session, session.begin():
             item = self._items.find(session, viewer, line.number)
             self._require_supervisor(viewer, item)
@@ -115,8 +110,7 @@ class SpotCheckService(ClosingService):
         self, session: Session, viewer: Viewer, item: Item, check: SpotCheck | None, day: date, reason: str
     ) -> SpotCheckView:
         now = self._clock.now()
-        with refusals():
-            check_reopen(item.signed_off_at is not None, day, self._today(now))
+        check_reopen(item.signed_off_at is not None, day, self._today(now))
         actor = actor_of(viewer)
         before = _item_record(item)
         item.reopened_at = now

@@ -11,10 +11,10 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.access import Viewer
+from ledger.errors import DubanError
 from ledger.model import ItemSpec, ItemStatus, Role, UnitRole
 from ledger.schedule import DeadlineState, urgency_key
 from ledger.status import StatusCounts, count_statuses
-from services.errors import DubanError
 from services.items import ItemService
 from services.signoff import SignOffView, signoff_view
 from services.standing import Standing, Standings

@@ -128,3 +128,17 @@ def units_decided(session: Session, request_id: int, decisions: Sequence[ReviewD
         SignOffReview.request_id == request_id, SignOffReview.decision.in_(decisions)
     )
     return session.scalars(statement).all()
+
+
+def move_group(session: Session, old_chat_id: int, new_chat_id: int) -> None:
+    """A group that became a supergroup keeps its registration under its new id."""
+    group = session.get(GroupChat, old_chat_id)
+    if group is None or session.get(GroupChat, new_chat_id) is not None:
+        return
+    session.add(
+        GroupChat(
+            chat_id=new_chat_id, title=group.title, active=group.active, registered_by=group.registered_by,
+            registered_at=group.registered_at,
+        )
+    )  # fmt: skip
+    session.delete(group)

@@ -176,11 +176,19 @@ def outbox_keys(session: Session, keys: Sequence[str]) -> set[str]:
     return found
 
 
-def due_messages(session: Session, now: datetime, urgent_only: bool, limit: int) -> Sequence[OutboxMessage]:
+def due_or_abandoned(
+    session: Session, now: datetime, *, urgent_only: bool, after_id: int, limit: int
+) -> Sequence[OutboxMessage]:
+    """Rows a sender may take now, oldest first: pending and due, or claimed by a sender whose lease ran
+    out (its process died without marking them). Paged by id, so no statement carries a long list."""
+    takeable = or_(
+        (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.not_before <= now),
+        (OutboxMessage.status == OutboxStatus.CLAIMED) & (OutboxMessage.lease_until <= now),
+    )
     statement = (
         select(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= now)
-        .order_by(OutboxMessage.chat_id, OutboxMessage.id)
+        .where(takeable, OutboxMessage.id > after_id)
+        .order_by(OutboxMessage.id)
         .limit(limit)
     )
     if urgent_only:
@@ -188,16 +196,70 @@ def due_messages(session: Session, now: datetime, urgent_only: bool, limit: int)
     return session.scalars(statement).all()
 
 
-def stale_claims(session: Session) -> Sequence[OutboxMessage]:
-    return session.scalars(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.CLAIMED)).all()
+def claim(session: Session, ids: Sequence[int], owner: str, now: datetime, lease_until: datetime) -> set[int]:
+    """Claim those of `ids` still pending; the ones this statement took (another sender may have taken
+    some since they were read)."""
+    statement = (
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.CLAIMED, claimed_at=now, claimed_by=owner, lease_until=lease_until)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(session.scalars(statement))
 
 
-def release_claims(session: Session, ids: Sequence[int]) -> None:
+def take_back(
+    session: Session, ids: Sequence[int], owner: str, now: datetime, lease_until: datetime
+) -> set[int]:
+    """Claim those of `ids` whose claim's lease ran out: they may have reached the chat, so each is marked a
+    possible repeat. Returns the ids taken."""
+    statement = (
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(ids),
+            OutboxMessage.status == OutboxStatus.CLAIMED,
+            OutboxMessage.lease_until <= now,
+        )
+        .values(claimed_at=now, claimed_by=owner, lease_until=lease_until, possible_repeat=True)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(session.scalars(statement))
+
+
+def claims_of(session: Session, owner_prefix: str) -> Sequence[OutboxMessage]:
+    """Rows claimed by senders whose owner name starts with `owner_prefix` (this host's)."""
+    statement = select(OutboxMessage).where(
+        OutboxMessage.status == OutboxStatus.CLAIMED, OutboxMessage.claimed_by.startswith(owner_prefix)
+    )
+    return session.scalars(statement).all()
+
+
+def expire_claims(session: Session, ids: Sequence[int], now: datetime) -> None:
+    """End the lease of claims whose process is known dead, so the next drain takes them back."""
     session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids))
-        .values(status=OutboxStatus.PENDING, resent_after_crash=True)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.CLAIMED)
+        .values(lease_until=now)
+        .execution_options(synchronize_session=False)
     )
+
+
+def extend_lease(session: Session, ids: Sequence[int], owner: str, lease_until: datetime) -> int:
+    """Keep holding the rows this sender claimed; how many it still holds (a row taken back by another
+    sender after the lease ran out is not this sender's to send any more)."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(ids),
+            OutboxMessage.status == OutboxStatus.CLAIMED,
+            OutboxMessage.claimed_by == owner,
+        )
+        .values(lease_until=lease_until)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def persons(session: Session, ids: Iterable[int]) -> dict[int, Person]:
@@ -240,3 +302,17 @@ def call_off(session: Session, key_prefix: str) -> set[int]:
         .returning(OutboxMessage.person_id)
     )
     return {person_id for person_id in session.scalars(statement) if person_id is not None}
+
+
+def move_chat(session: Session, old_chat_id: int, new_chat_id: int) -> int:
+    """Rows still to go to a chat that changed its id (a group became a supergroup) follow it."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.chat_id == old_chat_id,
+            OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.CLAIMED)),
+        )
+        .values(chat_id=new_chat_id)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

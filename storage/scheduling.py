@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -37,7 +38,11 @@ class OutboxStatus(enum.StrEnum):
 class OutboxMessage(Base):
     """A message the bot starts (reminder, dispatch, warning, notice, digest): written first, sent later.
 
-    `key` makes writing idempotent: the same (item, kind, level, period) is never queued twice.
+    `key` makes writing idempotent: the same (item, kind, level, period) is never queued twice. A sender
+    claims a row for a lease (`claimed_by`, `lease_until`); only a claim whose lease expired (its process
+    died) is taken back, so two live processes never send one row twice. A row that may already have
+    reached the chat (a claim taken back, a timeout or a server error after the request left) is sent again
+    with `possible_repeat` set and an audit entry: a possible duplicate is always on record.
     """
 
     __tablename__ = "outbox"
@@ -59,13 +64,20 @@ class OutboxMessage(Base):
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(120))  # the sending process: host/pid/start
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     telegram_message_id: Mapped[int | None] = mapped_column(Integer)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
     due_date: Mapped[date | None] = mapped_column(Date)  # the deadline a reminder is about
     snooze_of_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), index=True)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    resent_after_crash: Mapped[bool] = mapped_column(Boolean, default=False)
+    possible_repeat: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A text longer than one Telegram message goes out in parts; those confirmed sent are not sent again.
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A file sent after the text (a digest too long to read in chat comes as a spreadsheet).
+    attachment: Mapped[bytes | None] = mapped_column(LargeBinary)
+    attachment_name: Mapped[str | None] = mapped_column(String(200))
     error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -16,8 +16,8 @@ from bot.config import Settings
 from bot.loopback_api import LoopbackBotApi, SentMessage
 from bot.processing import PerChatUpdateProcessor
 from bot.sender import DrainResult, OutboxSender
+from bot.telegram.context import DubanApp
 from bot.wiring import Overrides
-from handlers.context import DubanApp
 from ledger.clock import ManualClock
 from services.container import Services
 from storage.db import create_db_engine, upgrade

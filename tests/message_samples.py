@@ -175,6 +175,7 @@ REPORT_SAMPLES: dict[str, dict[str, Any]] = {
     "chat/report/summary": {**_DRAFT, "percent": None},
     "chat/report/cancelled": _DRAFT,
     "chat/report/expired": {},
+    "chat/button_expired": {},
     "chat/report/buttons": {"current": 40},
     "chat/report/saved": {
         "number": "24.1", "title": "铬污染场地修复", "percent_before": 0, "percent_after": 60,
@@ -188,7 +189,7 @@ REPORT_SAMPLES: dict[str, dict[str, Any]] = {
     "errors/report/signed_off": {"number": "24.1"},
     "errors/report/signoff_open": {"number": "24.1", "percent": 80},
     "errors/report/not_item_message": {},
-    "errors/evidence/too_big": {"name": "scan.pdf"},
+    "errors/evidence/too_big": {"name": "scan.pdf", "megabytes": 20},
     "errors/evidence/unsupported": {"name": "setup.exe"},
     "errors/evidence/no_item": {},
 }  # fmt: skip
@@ -214,6 +215,10 @@ NOTIFY_SAMPLES: dict[str, dict[str, Any]] = {
         for kind, level in (("blue", 1), ("yellow", 2), ("red", 3), ("summons", 4), ("referral", 5))
     },
     "notify/calendar_missing": {"years": [2027]},
+    "notify/chat_state_damaged": {
+        "reason": "JSONDecodeError: Expecting value",
+        "set_aside": "chat_state.json.damaged-20261120T003000Z",
+    },
     "notify/unreachable": {"name": "张伟"},
     "chat/reminder/acknowledged": {"number": "24.1"},
     "chat/settings/cadences": {"cadences": [Cadence("24.1", (5, 20))]},
@@ -377,6 +382,7 @@ CLOSING_SAMPLES: dict[str, dict[str, Any]] = {
     "chat/spotcheck/confirmed": {"check": _CHECK},
     "chat/spotcheck/ask_reopen": {"check": _CHECK},
     "chat/spotcheck/reopened": {"check": _CHECK},
+    "chat/spotcheck/cancelled": {"number": "24.1"},
     "chat/history/usage": {},
     "chat/history/story": {"history": ItemHistory("24.1", "铬污染场地修复", _ENTRIES)},
     "notify/extension_request": _EXTENSION_PARAMS,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import sender, tick
+from bench import fairness, sender, tick
 
 
 def test_the_tick_bench_runs_every_step() -> None:
@@ -19,3 +19,11 @@ def test_the_sender_bench_delivers_each_message_once() -> None:
     for delivery in (baseline, paced):
         assert (delivery.messages, delivery.duplicates, delivery.lost) == (20, 0, 0)
     assert paced.too_many_requests == 0
+
+
+def test_the_fairness_bench_delivers_each_message_once() -> None:
+    figures = fairness.main(["--group-posts", "3", "--people", "10", "--each", "2", "--recipients", "4"])
+    for baseline, paced in figures.values():
+        for outcome in (baseline, paced):
+            assert (outcome.duplicates, outcome.lost) == (0, 0)
+        assert paced.too_many_requests == 0

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.app import CHAT_STATE_FILE
+from bot.chat_state import CHAT_STATE_FILE
 from bot.loopback_api import SentMessage
 from ledger.clock import ManualClock
 from ledger.model import ItemSpec, ItemStatus, ParsedLedger, Role

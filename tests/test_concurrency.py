@@ -13,7 +13,7 @@ from telegram import Chat, Message, Update
 from telegram.ext import ApplicationHandlerStop, CommandHandler
 
 from bot.processing import DEFAULT_MAX_RUNNING, PerChatUpdateProcessor
-from handlers.context import BotContext
+from bot.telegram.context import BotContext
 from ledger.clock import ManualClock
 from tests.harness import BotHarness, running_bot
 

@@ -3,7 +3,7 @@
 The loopback Bot API runs here; `duban run` runs as a real subprocess against it and drains an outbox
 written before it starts. The process is killed with SIGKILL at a chosen moment, started again, and
 left to finish. Then every person must have the message at least once, and every copy beyond the
-first must be on record: the row flagged `resent_after_crash` and a `resend_after_crash` audit entry
+first must be on record: the row flagged `possible_repeat` and a `resend_possible_repeat` audit entry
 per restart that sent it again. Rows marked sent before the kill must have gone out exactly once.
 """
 
@@ -56,11 +56,11 @@ class Store:
             return {row.chat_id: row for row in session.scalars(select(OutboxMessage))}
 
     def resends(self) -> Counter[int]:
-        """Outbox row id → how many `resend_after_crash` entries the audit log holds for it."""
+        """Outbox row id → how many `resend_possible_repeat` entries the audit log holds for it."""
         with self.sessions() as session:
             statement = (
                 select(AuditEntry.entity_id, func.count())
-                .where(AuditEntry.action == "resend_after_crash", AuditEntry.entity == "outbox")
+                .where(AuditEntry.action == "resend_possible_repeat", AuditEntry.entity == "outbox")
                 .group_by(AuditEntry.entity_id)
             )
             rows = session.execute(statement)
@@ -177,11 +177,11 @@ async def finish(bot: BotProcess, api: LoopbackBotApi, store: Store, crashes: li
         assert row.telegram_message_id == api.last_sent(user).message_id
         # Every copy beyond the first is on record: flagged, and audited once per resend.
         assert received[user] <= 1 + resends[row.id], (user, received[user], resends[row.id])
-        assert row.resent_after_crash == (resends[row.id] > 0)
+        assert row.possible_repeat == (resends[row.id] > 0)
     for user in crashes[0].marked:
         assert received[user] == 1
     # Exactly the rows claimed at a crash were flagged: a row marked sent is never sent again.
-    flagged = {user for user, row in rows.items() if row.resent_after_crash}
+    flagged = {user for user, row in rows.items() if row.possible_repeat}
     assert flagged == set().union(*(crash.claimed for crash in crashes))
     for crash in crashes:
         assert crash.marked <= set(crash.delivered), "marked sent but Telegram never had it"

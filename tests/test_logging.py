@@ -12,7 +12,7 @@ from telegram.ext import CommandHandler
 
 from bot.logs import REDACTED, RedactingFilter, configure_logging
 from bot.loopback_api import DEFAULT_TOKEN
-from handlers.context import BotContext
+from bot.telegram.context import BotContext
 from tests.harness import BotHarness
 
 USER, BLOCKED = 820_001, 820_002

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from bot.wiring import build_renderer
 from ledger.access import Viewer
 from ledger.clock import ManualClock
+from ledger.errors import DubanError
 from ledger.importer import parse_ledger_file
 from ledger.model import ItemSpec, ItemStatus, ParsedLedger, Role, Target
 from ledger.reporting import Month, UnitProgress, parse_month
@@ -27,7 +28,6 @@ from reports.chart import BAR_COLOR, FONT_PATH, progress_chart, progress_figure
 from reports.month import BODY_FONT
 from services.accounts import TelegramUser
 from services.container import Services
-from services.errors import DubanError
 from storage.models import Item, Person
 from storage.review import SignOffRequest, SignOffStatus
 from tests.conftest import JIAYUGUAN, CliRunner

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import delete, func, select
 
+from bot.sender import DEFAULT_LEASE
 from ledger.clock import ManualClock
 from ledger.model import ItemSpec, ParsedLedger, Role, Target
 from scheduler.rules import Level
@@ -174,15 +175,22 @@ async def test_a_crash_between_claim_and_send_resends_once_on_record(bot: BotHar
     claimed = bot.sender._claim()  # claimed and committed, then the process dies
     assert claimed
     assert bot.api.sent(OFFICER) == []
-    assert bot.sender.recover() == 2  # the officer's dispatch and the supervisor's digest
-    assert (await bot.deliver()).sent == 2
+    # While the claim's lease runs, nobody takes the rows: their sender may still be sending them.
+    assert (await bot.deliver()).sent == 0
+    bot.clock.advance(DEFAULT_LEASE + timedelta(seconds=1))  # the lease ran out: its process is gone
+    assert (await bot.deliver()).sent == 2  # the officer's dispatch and the supervisor's digest
     assert (await bot.deliver()).sent == 0
     assert len(bot.api.sent(OFFICER)) == 1
     (row,) = [r for r in outbox(bot) if r.chat_id == OFFICER]
-    assert row.resent_after_crash
+    assert row.possible_repeat
     with bot.services.sessions() as session:
-        actions = list(session.scalars(select(AuditEntry.action)))
-        assert "resend_after_crash" in actions
+        entries = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "resend_possible_repeat")
+        ).all()
+        assert {entry.entity_id for entry in entries} == {
+            str(row.id) for row in outbox(bot) if row.possible_repeat
+        }
+        assert {entry.after["reason"] for entry in entries if entry.after} == {"claim_expired"}
 
 
 async def test_sent_rows_are_never_sent_again_after_a_restart(bot: BotHarness) -> None:

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import func, select, text
 
 from ledger.access import Viewer
+from ledger.errors import DubanError
 from ledger.model import ItemSpec, ParsedLedger, Role, Target
 from services.accounts import TelegramUser
 from services.container import Services
-from services.errors import DubanError
 from storage.review import SignOffRequest, SignOffReview, SignOffStatus
 
 OFFICER, LEADER, REVIEWER = 1, 2, 3

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from ledger.columns import format_numbered, parse_numbered
 from ledger.importer import parse_ledger_file
-from ledger.model import Location
+from ledger.model import ItemSpec, ItemStatus, LedgerRow, Location, Target
+from ledger.xlsx import write_ledger
 
 START = date(2026, 3, 1)
 
@@ -114,3 +115,22 @@ def test_numbered_cell_round_trip() -> None:
     assert parse_numbered(cell) == [entries[0], ("第二条", None)]
     assert parse_numbered("1. 甲\n接着写\n2. 乙") == [("甲接着写", None), ("乙", None)]
     assert parse_numbered("只有一段") == [("只有一段", None)]
+
+
+def test_imported_text_is_never_a_formula_in_the_exported_ledger(tmp_path: Path) -> None:
+    hostile = ['=HYPERLINK("http://evil.example","点此")', "+1+1", "-2+3", "@SUM(A1)", "=1+1"]
+    spec = ItemSpec(
+        "1", hostile[0], hostile[1], date(2026, 1, 1), cause=hostile[2], responsible_leader=hostile[3],
+        responsible_person=hostile[4], targets=[Target("目标", date(2026, 12, 31))],
+    )  # fmt: skip
+    path = tmp_path / "ledger.xlsx"
+    row = LedgerRow(spec, ItemStatus.IN_PROGRESS, 10, 0, None, 0)
+    write_ledger(path, [row], sheet_title="台账", status_label=lambda status: status.value)
+    sheet = load_workbook(path).active
+    assert sheet is not None
+    cells = [cell for line in sheet.iter_rows(min_row=2) for cell in line if isinstance(cell.value, str)]
+    assert {cell.value for cell in cells} >= set(hostile)
+    assert all(cell.data_type == "s" for cell in cells)  # text, never "f" (a formula)
+    assert (
+        parse_ledger_file(path, default_start=date(2026, 1, 1)).items[0].title == hostile[0]
+    )  # and it reads back as the same text

@@ -26,11 +26,11 @@ from bot.config import Settings
 from bot.wiring import Overrides, build
 from ledger.access import Viewer
 from ledger.clock import ManualClock
+from ledger.errors import DubanError
 from ledger.model import ItemSpec, ItemStatus, LedgerRow, ParsedLedger, Role, Target
 from ledger.status import is_chased
 from services.accounts import TelegramUser
 from services.container import Services
-from services.errors import DubanError
 from storage import queries
 from storage.models import Item
 from tests.conftest import migrated
