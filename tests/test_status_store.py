@@ -60,8 +60,8 @@ class Store:
     clock: ManualClock
     viewers: dict[int, Viewer]
 
-    def day(self, day: date) -> None:
-        self.clock.set(datetime.combine(day, time(10), SHANGHAI).astimezone(UTC))
+    def day(self, day: date, hour: int = 10) -> None:
+        self.clock.set(datetime.combine(day, time(hour), SHANGHAI).astimezone(UTC))
 
 
 _COUNTER = iter(range(10**9))
@@ -197,10 +197,11 @@ def test_every_summary_partitions_the_ledger_and_the_history_holds(
             snapshots[day] = services.ledger.rows()
             day = FIRST + timedelta(days=offset * 7)
             store.day(day)
+        store.clock.advance(timedelta(minutes=1))  # people act one after another, not at one instant
         act(store, action, str(min(n, len(specs))), value, day)
     snapshots[day] = services.ledger.rows()
     today = day + timedelta(days=last)
-    store.day(today)
+    store.day(today, 18)  # after the day's actions, if it is their day
     rows = services.ledger.rows()
     for row in rows:
         event(f"status {row.status.value}")
