@@ -21,9 +21,10 @@ from bot.simulate import EmptyLedgerError, SimulationInputError, read_options, s
 from bot.wiring import build, build_renderer
 from ledger.columns import LEDGER_COLUMNS
 from ledger.complaints import parse_complaint_file
+from ledger.dates import read_date
 from ledger.errors import DubanError
 from ledger.importer import parse_ledger_file
-from ledger.model import ItemSpec, LedgerRow, Measure, Role, Target
+from ledger.model import ImportNote, ItemSpec, LedgerRow, Measure, ParsedLedger, Role, Target
 from ledger.reporting import parse_month
 from ledger.roster import parse_role, parse_roster
 from ledger.status import count_statuses
@@ -45,11 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="create or migrate the database")
 
-    imp = commands.add_parser("import", help="import a plan (.txt/.docx) or a ledger (.xlsx/.csv)")
+    imp = commands.add_parser("import", help="import a plan (.txt/.docx/.pdf) or a ledger (.xlsx/.xls/.csv)")
     imp.add_argument("path", type=Path)
     imp.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
     imp.add_argument("--json", action="store_true", help="print one JSON document")
-    imp.add_argument("--start", type=date.fromisoformat, help="start date when the file gives none")
+    imp.add_argument("--start", help="start date when the file gives none (2020-12-16, 2020年12月16日 …)")
 
     exp = commands.add_parser("export", help="write the ledger workbook (.xlsx)")
     exp.add_argument("path", type=Path)
@@ -63,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     units = commands.add_parser("units", help="list units, or add one")
     units_sub = units.add_subparsers(dest="units_command")
     units_sub.add_parser("add", help="add a unit").add_argument("name")
+    merge = units_sub.add_parser("merge", help="merge unit A into unit B (people, items, history move to B)")
+    merge.add_argument("source", metavar="A")
+    merge.add_argument("target", metavar="B")
 
     people = commands.add_parser("people", help="the roster").add_subparsers(
         dest="people_command", required=True
@@ -207,10 +211,25 @@ class Cli:
         return 0
 
     def cmd_import(self, args: argparse.Namespace) -> int:
-        services = self.services()
         try:
-            default_start = args.start or services.office.today()
-            parsed = parse_ledger_file(args.path, default_start=default_start)
+            services = self.services()
+        except DatabaseNotMigratedError as exc:
+            if not args.json:
+                raise
+            # `--json` prints one JSON document whatever happens: the refusal is its error.
+            params = (("current", str(exc.current)), ("head", str(exc.head)))
+            refused = ImportOutcome(errors=[ImportNote("not_migrated", params=params)])
+            self._out(json.dumps(self._import_json([], refused), ensure_ascii=False, indent=2))
+            return 2
+        try:
+            today = services.office.today()
+            start = read_date(args.start, today) if args.start else today
+            if start is None:
+                parsed = ParsedLedger(
+                    errors=[ImportNote("bad_date", field="start", params=(("text", args.start[:40]),))]
+                )
+            else:
+                parsed = parse_ledger_file(args.path, default_start=start)
             with _progress(len(parsed.items), not args.json) as progress:
                 outcome = services.ledger.import_ledger(
                     parsed, actor=CLI_ACTOR, dry_run=args.dry_run, progress=progress
@@ -232,10 +251,18 @@ class Cli:
         for spec in specs:
             record = spec_record(spec)
             items.append({key: record[key] for key in keys})
+        note = self.renderer.note
         return {
             "items": items,
-            "warnings": [self.renderer.note(self.locale, n) for n in outcome.warnings],
-            "errors": [self.renderer.note(self.locale, n) for n in outcome.errors],
+            "warnings": [note(self.locale, n) for n in outcome.warnings],
+            "errors": [note(self.locale, n) for n in outcome.errors],
+            "summary": {
+                "read": outcome.read,
+                "imported": len(outcome.changes),
+                "merged": [note(self.locale, n) for n in outcome.merged],
+                "skipped": [note(self.locale, n) for n in outcome.skipped],
+                "unassigned": outcome.unassigned,
+            },
         }
 
     def _import_text(self, path: Path, outcome: ImportOutcome, *, dry_run: bool) -> None:
@@ -294,6 +321,9 @@ class Cli:
             if args.units_command == "add":
                 unit = services.roster.add_unit(args.name, actor=CLI_ACTOR)
                 self.say("cli/unit_added", name=unit.name)
+            elif args.units_command == "merge":
+                merged = services.units.merge(args.source, args.target, actor=CLI_ACTOR)
+                self.say("cli/units_merged", merged=merged)
             else:
                 self.say("cli/units_table", units=services.roster.units())
         finally:

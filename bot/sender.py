@@ -290,10 +290,12 @@ class OutboxSender:
             batches = await asyncio.to_thread(self._claim)
             if not batches:
                 wait = await asyncio.to_thread(self._waiting_time)
-                if wait is None or wait <= 0:
+                if wait is None:
                     return result
-                # At most a second at a time: a row that can go at once may be written meanwhile.
-                await self._sleep(min(wait, 1.0))
+                if wait > 0:
+                    # At most a second at a time: a row that can go at once may be written meanwhile.
+                    await self._sleep(min(wait, 1.0))
+                # (No wait left: the chat's window passed since the claim looked; claim again.)
                 continue
             for batch in batches:
                 if self._limiter.chat_wait(batch.chat_id):

@@ -44,13 +44,14 @@ from services.settings import CadenceService, SettingsService
 from services.signoff import SignOffService
 from services.spotchecks import SpotCheckService
 from services.standing import Standings
+from services.units import UnitService
 from services.views import ItemViews
 from storage.db import create_db_engine, create_session_factory, ensure_migrated
 
 
-def build_renderer(tz: ZoneInfo) -> Renderer:
-    """The process's renderer: the templates of both locales, instants shown in `tz`."""
-    return Renderer(build_environment(), tz)
+def build_renderer(tz: ZoneInfo, clock: Clock | None = None) -> Renderer:
+    """The process's renderer: the templates of both locales, instants shown in `tz`, `today` from `clock`."""
+    return Renderer(build_environment(), tz, clock or SystemClock())
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
     sessions = create_session_factory(engine)
     clock = overrides.clock or SystemClock()
     tz = settings.tz
-    renderer = build_renderer(tz)
+    renderer = build_renderer(tz, clock)
     office = Office(
         sessions, clock, tz, renderer,
         base_rules=office_rules(settings.rules_file),
@@ -125,6 +126,7 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
         office=office,
         ledger=ledger,
         roster=RosterService(sessions, clock),
+        units=UnitService(sessions, clock),
         accounts=AccountService(sessions, clock, settings.admins),
         items=items,
         ledger_files=LedgerFileService(ledger, renderer, clock, tz, settings.data_dir),

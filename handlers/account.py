@@ -78,8 +78,8 @@ async def whoami(turn: Turn, viewer: Viewer) -> None:
 
 
 ROUTES: tuple[Route, ...] = (
-    OnCommand(("start",), start),
+    OnCommand(("start",), start, fields=1),
     OnCommand(("help",), help_command),
-    OnCommand(("lang",), lang),
+    OnCommand(("lang",), lang, fields=1),
     OnCommand(("whoami",), whoami),
 )

@@ -1,4 +1,5 @@
-"""The admin's roster commands: /units, /unit_add, /people, /person_add, /role, /deactivate, /invite."""
+"""The admin's roster commands: /units, /unit_add, /unit_merge, /people, /person_add, /role, /deactivate,
+/invite."""
 
 from __future__ import annotations
 
@@ -44,6 +45,17 @@ async def unit_add(turn: Turn, viewer: Viewer) -> None:
         return
     unit = await run(turn.services.roster.add_unit, name, actor=actor_of(viewer))
     await turn.answer(viewer.locale, "chat/admin/unit_added", {"name": unit.name})
+
+
+@requires(Role.ADMIN)
+async def unit_merge(turn: Turn, viewer: Viewer) -> None:
+    """`/unit_merge A B`: unit A (or the name A) is unit B from now on."""
+    args = turn.args
+    if len(args) != 2:
+        await usage(turn, viewer, "unit_merge")
+        return
+    merged = await run(turn.services.units.merge, args[0], args[1], actor=actor_of(viewer))
+    await turn.answer(viewer.locale, "chat/admin/units_merged", {"merged": merged})
 
 
 @requires(Role.ADMIN)
@@ -110,10 +122,11 @@ async def invite(turn: Turn, viewer: Viewer) -> None:
 
 ROUTES: tuple[Route, ...] = (
     OnCommand(("units",), units),
-    OnCommand(("unit_add",), unit_add),
-    OnCommand(("people",), people),
-    OnCommand(("person_add",), person_add),
-    OnCommand(("role",), role),
-    OnCommand(("deactivate",), deactivate),
-    OnCommand(("invite",), invite),
+    OnCommand(("unit_add",), unit_add, fields=0),
+    OnCommand(("unit_merge",), unit_merge, fields=2),
+    OnCommand(("people",), people, fields=0),
+    OnCommand(("person_add",), person_add, fields=3),
+    OnCommand(("role",), role, fields=3),
+    OnCommand(("deactivate",), deactivate, fields=1),
+    OnCommand(("invite",), invite, fields=1),
 )

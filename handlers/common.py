@@ -14,6 +14,7 @@ from handlers.conversation import JSON, ChatMemory, Conversation, ConversationKe
 from ledger.access import Viewer
 from ledger.errors import DubanError
 from ledger.model import Role
+from ledger.text import split_arguments
 from messages.render import normalize_locale
 from services.accounts import TelegramUser
 from services.container import Services
@@ -36,11 +37,17 @@ class Turn:
     port: ChatPort
     services: Services
     memory: ChatMemory
+    fields: int | None = None  # the route's count of separate arguments (see `OnCommand`)
 
     @property
     def args(self) -> list[str]:
-        """The command's arguments split on white space (none when the event is not a command)."""
-        return self.event.command.args if self.event.command else []
+        """The command's arguments (none when the event is not a command): split on white space, or the
+        route's first `fields` of them, separated by spaces or ，、：；, then the rest as written."""
+        if self.event.command is None:
+            return []
+        if self.fields is None:
+            return self.event.command.args
+        return split_arguments(self.event.command.arguments, self.fields)
 
     @property
     def arguments(self) -> str:

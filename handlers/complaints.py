@@ -27,5 +27,5 @@ async def complaint_add(turn: Turn, viewer: Viewer) -> None:
 
 ROUTES: tuple[Route, ...] = (
     OnCommand(("complaints",), complaints),
-    OnCommand(("complaint_add",), complaint_add),
+    OnCommand(("complaint_add",), complaint_add, fields=3),
 )

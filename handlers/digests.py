@@ -62,7 +62,7 @@ async def open_item(turn: Turn, viewer: Viewer, press: OpenItem) -> None:
 
 
 ROUTES: tuple[Route, ...] = (
-    OnCommand(("digest",), digest),
-    OnCommand(("group_here",), group_here),
+    OnCommand(("digest",), digest, fields=0),
+    OnCommand(("group_here",), group_here, fields=0),
     OnPress(OpenItem, open_item),
 )

@@ -29,7 +29,7 @@ async def decide(turn: Turn, viewer: Viewer, press: ApproveExtension | RefuseExt
 
 
 ROUTES: tuple[Route, ...] = (
-    OnCommand(("extend",), extend),
+    OnCommand(("extend",), extend, fields=0),
     OnPress(ApproveExtension, decide),
     OnPress(RefuseExtension, decide),
 )

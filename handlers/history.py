@@ -17,4 +17,4 @@ async def history(turn: Turn, viewer: Viewer) -> None:
     await turn.answer(viewer.locale, "chat/history/story", {"history": story})
 
 
-ROUTES: tuple[Route, ...] = (OnCommand(("history",), history),)
+ROUTES: tuple[Route, ...] = (OnCommand(("history",), history, fields=1),)

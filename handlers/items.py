@@ -60,8 +60,8 @@ async def stalled(turn: Turn, viewer: Viewer) -> None:
 
 ROUTES: tuple[Route, ...] = (
     OnCommand(("my",), my),
-    OnCommand(("item",), item),
-    OnCommand(("unit",), unit),
+    OnCommand(("item",), item, fields=1),
+    OnCommand(("unit",), unit, fields=0),
     OnCommand(("overdue",), overdue),
     OnCommand(("stalled",), stalled),
 )

@@ -58,5 +58,5 @@ ROUTES: tuple[Route, ...] = (
     OnPress(ReportNow, report_now),
     OnPress(Acknowledge, acknowledge),
     OnPress(Snooze, snooze),
-    OnCommand(tuple(HAND_LEVELS), by_hand),
+    OnCommand(tuple(HAND_LEVELS), by_hand, fields=2),
 )

@@ -29,4 +29,4 @@ async def report_month(turn: Turn, viewer: Viewer) -> None:
     )
 
 
-ROUTES: tuple[Route, ...] = (OnCommand(("report_month",), report_month),)
+ROUTES: tuple[Route, ...] = (OnCommand(("report_month",), report_month, fields=1),)

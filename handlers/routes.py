@@ -9,6 +9,7 @@ its chance (`Router.converse`). A platform's adapter registers the routes with i
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -32,17 +33,19 @@ class MessageKind(enum.StrEnum):
 
 @dataclass(frozen=True)
 class OnCommand:
-    """`/name …` for this bot, in a text."""
+    """`/name …` for this bot, in a text. With `fields`, `turn.args` holds the first `fields` arguments
+    (separated by spaces or the full-width ，、：； officials type), then the rest as one, as written."""
 
     names: tuple[str, ...]
     handle: TurnHandler
+    fields: int | None = None
 
     def matches(self, event: Inbound) -> bool:
         command = event.command
         return event.press is None and command is not None and command.for_us and command.name in self.names
 
     async def run(self, turn: Turn) -> None:
-        await self.handle(turn)
+        await self.handle(dataclasses.replace(turn, fields=self.fields))
 
 
 @dataclass(frozen=True)

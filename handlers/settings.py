@@ -53,7 +53,7 @@ async def calendar(turn: Turn, viewer: Viewer) -> None:
     if word not in WORK_WORDS + OFF_WORDS + CLEAR_WORDS or (word in CLEAR_WORDS and len(args) > 2):
         await _usage(turn, viewer, "calendar")
         return
-    day = parse_day(args[0])
+    day = parse_day(args[0], turn.services.office.today())
     if word in CLEAR_WORDS:
         cleared = await run(service.clear_day, day, actor=actor_of(viewer))
         await turn.answer(viewer.locale, "chat/settings/day_cleared", {"override": cleared})
@@ -81,7 +81,7 @@ async def cadence(turn: Turn, viewer: Viewer) -> None:
 
 
 ROUTES: tuple[Route, ...] = (
-    OnCommand(("cadence",), cadence),
-    OnCommand(("rules",), rules),
-    OnCommand(("calendar",), calendar),
+    OnCommand(("cadence",), cadence, fields=1),
+    OnCommand(("rules",), rules, fields=1),
+    OnCommand(("calendar",), calendar, fields=2),
 )

@@ -26,6 +26,7 @@ from ledger.buttons import SignOffAction, SignOffPress
 from ledger.errors import DubanError
 from ledger.model import Role
 from ledger.signoff import parse_part
+from ledger.text import split_arguments
 from services.signoff import Packet
 
 _LOGGER = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ class Asked:
 
 def _number_and_text(turn: Turn, usage: str) -> tuple[str, str]:
     """`/command N free text…`: the item number and the text after it, as typed (spaces kept)."""
-    rest = turn.arguments.split(maxsplit=1)
+    rest = split_arguments(turn.arguments, 1)
     if not rest:
         raise DubanError(usage)
     return rest[0], (rest[1] if len(rest) > 1 else "")
@@ -190,7 +191,7 @@ ROUTES: tuple[Route, ...] = (
     OnCommand(("signoff",), signoff),
     OnCommand(("withdraw",), withdraw),
     OnCommand(("pending",), pending),
-    OnCommand(("signoff_rule",), signoff_rule),
-    OnCommand(("evidence",), link_evidence),
+    OnCommand(("signoff_rule",), signoff_rule, fields=1),
+    OnCommand(("evidence",), link_evidence, fields=1),
     OnPress(SignOffPress, button),
 )

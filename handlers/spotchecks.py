@@ -80,5 +80,5 @@ DIALOG = Dialog(TOPIC, ReopenAsked, {ASKED: {Takes.REPLY: _take_answer}}, _cance
 ROUTES: tuple[Route, ...] = (
     OnPress(ConfirmSpotCheck, confirm),
     OnPress(ReopenSpotCheck, ask_reopen),
-    OnCommand(("reopen",), reopen),
+    OnCommand(("reopen",), reopen, fields=0),
 )

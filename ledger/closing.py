@@ -4,21 +4,19 @@ and the order of an item's history. No Telegram, no session, no clock: callers p
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from ledger.access import Viewer
-from ledger.dates import parse_chinese_date
+from ledger.dates import read_date
 from ledger.errors import DubanError
 from ledger.model import Role, UnitRole
+from ledger.text import split_arguments
 
 # The reasons of a ladder level that the deadline alone brought about: moving the deadline undoes them.
 DEADLINE_REASONS = frozenset({"deadline_passed", "long_overdue", "deadline_near_low_progress"})
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９．－／", "0123456789.-/")
-_LINE = re.compile(r"^\s*(\S+)\s+(\S+)(?:\s+(.*))?$", re.DOTALL)
 
 
 class ClosingInputError(DubanError):
@@ -34,25 +32,22 @@ class DateLine:
     reason: str
 
 
-def parse_day(text: str) -> date | None:
-    """`2027-06-30`, `2027/6/30`, `2027年6月30日`, `２０２７－０６－３０` → the date; None otherwise."""
-    return parse_chinese_date(text.translate(_FULL_WIDTH))
-
-
-def parse_date_line(arguments: str, command: str) -> DateLine:
-    """Read `N DATE reason…`; refusals are the messages `errors/<command>/…`."""
-    match = _LINE.match(arguments)
-    if match is None:
+def parse_date_line(arguments: str, command: str, today: date) -> DateLine:
+    """Read `N DATE reason…` (spaces or ，、：； between them); refusals are the messages
+    `errors/<command>/…`."""
+    parts = split_arguments(arguments, 1)
+    if len(parts) < 2:
         raise ClosingInputError(f"{command}/usage")
-    day, reason = parse_reason_line(f"{match.group(2)} {match.group(3) or ''}", command)
-    return DateLine(match.group(1), day, reason)
+    day, reason = parse_reason_line(parts[1], command, today)
+    return DateLine(parts[0], day, reason)
 
 
-def parse_reason_line(text: str, command: str) -> tuple[date, str]:
-    """Read `DATE reason…` (also the answer to the bot's question after Reopen)."""
-    day_text, *rest = text.split(maxsplit=1) or [""]
+def parse_reason_line(text: str, command: str, today: date) -> tuple[date, str]:
+    """Read `DATE reason…` (also the answer to the bot's question after Reopen); the date as officials
+    write it (`ledger.dates.read_date`)."""
+    day_text, *rest = split_arguments(text, 1) or [""]
     reason = rest[0] if rest else ""
-    day = parse_day(day_text)
+    day = read_date(day_text, today)
     if day is None:
         raise ClosingInputError(f"{command}/bad_date", text=day_text[:20])
     if not reason.strip():

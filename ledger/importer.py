@@ -1,29 +1,50 @@
-"""Choosing the parser for a file by its content and extension."""
+"""Choosing the reader for a file by its content (then its name), and refusing what cannot be read with one
+reason the user can act on (an old .doc: save it as .docx), never a traceback."""
 
 from __future__ import annotations
 
 import zipfile
 from datetime import date
 from pathlib import Path
+from typing import Final
 
+from ledger.documents import (
+    OLE_MAGIC,
+    PDF_MAGIC,
+    READ_ERRORS,
+    UnreadableDocumentError,
+    read_docx,
+    read_pdf,
+)
 from ledger.model import ImportNote, ParsedLedger
-from ledger.plan_text import parse_plan_text, read_docx_text
-from ledger.spreadsheet import parse_ledger_table
+from ledger.plan_text import parse_plan_text
+from ledger.spreadsheet import KNOWN, parse_ledger_rows, parse_ledger_table
+from ledger.tabular import match_header
 
-TABLE_SUFFIXES = (".xlsx", ".xlsm", ".csv")
+TABLE_SUFFIXES: Final = (".xlsx", ".xlsm", ".xls", ".csv")
+# Word 97–2003 and WPS documents: no maintained library reads them; the user saves them as .docx.
+OLD_DOCUMENT_SUFFIXES: Final = (".doc", ".wps", ".wpt", ".dot", ".rtf")
+_OFFICE_SUFFIXES: Final = (*TABLE_SUFFIXES, ".docx", ".pdf", *OLD_DOCUMENT_SUFFIXES)
+
+
+def _refused(code: str, **params: str) -> ParsedLedger:
+    return ParsedLedger(errors=[ImportNote(code, params=tuple(params.items()))])
 
 
 def _zip_kind(path: Path) -> str | None:
     """`xlsx` or `docx` for an Office file, whatever its name says; None for anything else."""
-    if not zipfile.is_zipfile(path):
-        return None
-    with zipfile.ZipFile(path) as archive:
-        names = set(archive.namelist())
+    try:
+        if not zipfile.is_zipfile(path):
+            return None
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except READ_ERRORS:
+        return "damaged"
     if "xl/workbook.xml" in names:
         return "xlsx"
     if "word/document.xml" in names:
         return "docx"
-    return None
+    return "damaged"
 
 
 def _decode(data: bytes) -> str | None:
@@ -38,19 +59,62 @@ def _decode(data: bytes) -> str | None:
     return None
 
 
+def _ledger_tables(tables: list[list[list[str]]]) -> list[list[str]]:
+    """The rows of a document's tables that form a ledger (a header naming the problem or number column
+    and another known one), one table after the other: a table broken over pages is several."""
+    rows: list[list[str]] = []
+    for table in tables:
+        for row in table[:10]:
+            keys = set(match_header(row, KNOWN)[0].values())
+            if ("problem" in keys or "number" in keys) and len(keys) >= 3:
+                rows.extend(table)
+                break
+    return rows
+
+
+def _docx(path: Path, default_start: date) -> ParsedLedger:
+    content = read_docx(path)
+    rows = _ledger_tables(content.tables)
+    if rows:
+        return parse_ledger_rows(rows, default_start=default_start, preamble=content.preamble)
+    return parse_plan_text(content.text, default_start=default_start)
+
+
 def parse_ledger_file(path: Path, *, default_start: date) -> ParsedLedger:
-    """Parse a plan (.txt, .docx) or a spreadsheet ledger (.xlsx, .csv); never raises on bad content."""
+    """Parse a plan (.txt, .docx, .pdf) or a table ledger (.xlsx, .xls, .csv, a Word table); never raises
+    on bad content: a file that cannot be read comes back with one error saying why."""
     if not path.is_file():
-        return ParsedLedger(errors=[ImportNote("file_not_found", params=(("path", str(path)),))])
-    kind = _zip_kind(path)
-    if kind == "xlsx" or (kind is None and path.suffix.lower() == ".csv"):
-        return parse_ledger_table(path, default_start=default_start)
-    if kind == "docx":
-        return parse_plan_text(read_docx_text(path), default_start=default_start)
-    if path.suffix.lower() in (*TABLE_SUFFIXES, ".docx"):
-        # Named like an Office file but not one: a broken or mislabelled upload.
-        return ParsedLedger(errors=[ImportNote("unreadable_file", params=(("reason", path.suffix),))])
-    text = _decode(path.read_bytes())
+        return _refused("file_not_found", path=str(path))
+    suffix = path.suffix.lower()
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(8)
+        kind = _zip_kind(path)
+        if kind == "xlsx" or (kind is None and suffix == ".csv"):
+            return parse_ledger_table(path, default_start=default_start)
+        if kind == "docx":
+            return _docx(path, default_start)
+        if kind == "damaged":
+            return _refused("unreadable_file", reason=suffix or "zip")
+        if head.startswith(OLE_MAGIC):
+            if suffix == ".xls":
+                return parse_ledger_table(path, default_start=default_start)
+            return _refused("old_format", suffix=suffix or ".doc")
+        if head.startswith(PDF_MAGIC):
+            layer = read_pdf(path)
+            if not layer.strip():
+                return _refused("pdf_without_text")
+            return parse_plan_text(layer, default_start=default_start)
+        if suffix in OLD_DOCUMENT_SUFFIXES:
+            return _refused("old_format", suffix=suffix)
+        if suffix in _OFFICE_SUFFIXES:
+            # Named like an Office file but not one: a broken or mislabelled upload.
+            return _refused("unreadable_file", reason=suffix)
+        text = _decode(path.read_bytes())
+    except UnreadableDocumentError as exc:
+        return _refused("unreadable_file", reason=str(exc))
+    except OSError as exc:
+        return _refused("unreadable_file", reason=type(exc).__name__)
     if text is None:
-        return ParsedLedger(errors=[ImportNote("unreadable_file", params=(("reason", "binary"),))])
+        return _refused("unreadable_file", reason="binary")
     return parse_plan_text(text, default_start=default_start)

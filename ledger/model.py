@@ -119,6 +119,9 @@ class ParsedLedger:
     warnings: list[ImportNote] = field(default_factory=list)
     errors: list[ImportNote] = field(default_factory=list)
     plan_date: date | None = None
+    read: int = 0  # entries read: items, table rows, blocks (an item over several rows is several)
+    merged: list[ImportNote] = field(default_factory=list)  # entries read into another one, with their place
+    skipped: list[ImportNote] = field(default_factory=list)  # entries read and not imported, with why
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,13 @@ from ledger.access import Viewer
 from ledger.errors import DubanError
 from ledger.evidence import IncomingFile
 from ledger.model import Role, UnitRole
+from ledger.text import split_arguments
 
 PERCENT_CHOICES = tuple(range(0, 101, 10))
 
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．％＋－", "0123456789.%+-")
 # The token after the item number is a percent when it looks like a number: `60`, `60%`, `60 ％`, `-5`.
-_PERCENT_TOKEN = re.compile(r"([+-]?\d+(?:\.\d+)?)\s*%?(?=\s|$)")
+_PERCENT_TOKEN = re.compile(r"([+-]?\d+(?:\.\d+)?)\s*%?")
 _PERCENT_IN_TEXT = re.compile(r"([+-]?\d+(?:\.\d+)?)\s*%")
 
 
@@ -48,22 +49,18 @@ def _percent(value: str) -> int:
 def parse_report_line(arguments: str) -> ReportLine:
     """`N [P[%]] [text]`: the item number, then an optional percent (0–100; full-width digits and ％
     accepted), then free text (which may span lines). Empty arguments or a bad percent are refused."""
-    folded = arguments.translate(_FULL_WIDTH).strip()
-    if not folded:
+    # Folding full-width characters is for reading numbers; the text is kept as the person wrote it.
+    if not arguments.strip():
         raise ProgressInputError("report/usage")
-    number, *others = arguments.strip().split(maxsplit=1)
-    percent, text = leading_percent(others[0] if others else "")
-    return ReportLine(number.translate(_FULL_WIDTH), percent, text)
-
-
-def leading_percent(text: str) -> tuple[int | None, str]:
-    """`60% text` → (60, "text"); a text not starting with a number → (None, text). Full-width digits and
-    ％ are read; the text is kept as written. A number outside 0–100 is refused."""
-    folded = text.translate(_FULL_WIDTH).strip()
-    match = _PERCENT_TOKEN.match(folded)
+    number, *others = split_arguments(arguments, 1)
+    rest = others[0] if others else ""
+    first, *after = split_arguments(rest, 1) or [""]
+    match = _PERCENT_TOKEN.fullmatch(first.translate(_FULL_WIDTH))
     if match is None:
-        return None, text.strip()
-    return _percent(match.group(1)), _original_text(text, folded[match.end() :].strip())
+        return ReportLine(number.translate(_FULL_WIDTH), None, rest)
+    # "60 %": the sign may stand apart from the number.
+    text = re.sub(r"^[%％]\s*", "", after[0]) if after else ""
+    return ReportLine(number.translate(_FULL_WIDTH), _percent(match.group(1)), text)
 
 
 def stated_percent(text: str) -> tuple[int | None, str]:

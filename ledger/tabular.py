@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+import xlrd
 from openpyxl import load_workbook
+
+from ledger.documents import READ_ERRORS
 
 
 class UnreadableTableError(Exception):
@@ -42,18 +44,55 @@ def _normalize_header(text: str) -> str:
 
 
 def read_rows(path: Path) -> list[list[str]]:
-    """Every row of the first sheet (or the CSV file) as text cells."""
-    if path.suffix.lower() == ".csv":
+    """Every row of the first sheet (.xlsx, .xls) or of the CSV file as text cells; a merged cell's text
+    stands in every cell it covers, as a reader sees it."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
         return _read_csv(path.read_bytes())
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise UnreadableTableError(str(exc)) from exc
+        return _read_xls(path) if suffix == ".xls" else _read_xlsx(path)
+    except (*READ_ERRORS, xlrd.XLRDError, xlrd.compdoc.CompDocError) as exc:
+        raise UnreadableTableError(type(exc).__name__) from exc
+
+
+def _read_xlsx(path: Path) -> list[list[str]]:
+    workbook = load_workbook(path, data_only=True)
     try:
         sheet = workbook.worksheets[0]
-        return [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        rows = [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        for merged in sheet.merged_cells.ranges:
+            _fill(rows, merged.min_row - 1, merged.max_row, merged.min_col - 1, merged.max_col)
+        return rows
     finally:
         workbook.close()
+
+
+def _read_xls(path: Path) -> list[list[str]]:
+    book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+    try:
+        sheet = book.sheet_by_index(0)
+        rows = [[_xls_text(book, sheet.cell(r, c)) for c in range(sheet.ncols)] for r in range(sheet.nrows)]
+        for first_row, last_row, first_col, last_col in sheet.merged_cells:
+            _fill(rows, first_row, last_row, first_col, last_col)
+        return rows
+    finally:
+        book.release_resources()
+
+
+def _xls_text(book: xlrd.Book, cell: xlrd.sheet.Cell) -> str:
+    if cell.ctype == xlrd.XL_CELL_DATE:
+        return _cell_text(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode))
+    return _cell_text(cell.value if cell.ctype != xlrd.XL_CELL_EMPTY else None)
+
+
+def _fill(rows: list[list[str]], first_row: int, end_row: int, first_col: int, end_col: int) -> None:
+    """Copy the top-left text of a merged range (rows first_row…end_row-1, columns likewise) over it."""
+    if first_row >= len(rows) or first_col >= len(rows[first_row]):
+        return
+    text = rows[first_row][first_col]
+    for r in range(first_row, min(end_row, len(rows))):
+        for c in range(first_col, min(end_col, len(rows[r]))):
+            rows[r][c] = text
 
 
 def _read_csv(data: bytes) -> list[list[str]]:
@@ -85,6 +124,12 @@ def match_header(
         elif key not in positions.values():
             positions[index] = key
     return positions, unknown
+
+
+def known_header(title: str, known: dict[str, tuple[str, ...]]) -> bool:
+    """Whether a cell's text is one of the known column titles."""
+    wanted = _normalize_header(title)
+    return any(_normalize_header(name) == wanted for names in known.values() for name in names)
 
 
 def find_header(rows: list[list[str]], known: dict[str, tuple[str, ...]], required: str) -> int | None:

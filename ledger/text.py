@@ -24,3 +24,26 @@ def short_title(problem: str) -> str:
         # A lead-in clause alone ("督察还发现") says nothing: cut the sentence instead.
         return first[: TITLE_MAX - 1] + "…"
     return title
+
+
+# Between the arguments of a command officials type spaces, or the full-width ，、：； of Chinese text.
+_ARGUMENT_SEPARATOR_RE: Final = re.compile(r"[\s，、：；]+")
+_ARGUMENT_TRIM: Final = " \t\r\n\u3000，、：；"
+
+
+def split_arguments(text: str, fields: int) -> list[str]:
+    """The first `fields` arguments of a command, then what follows them as one argument, as written:
+    `16，70%，已完成` with 2 fields → ["16", "70%", "已完成"]; `/warn 16 进度偏慢，请加快` with 1 field keeps
+    the note's comma."""
+    rest = text.strip(_ARGUMENT_TRIM)
+    arguments: list[str] = []
+    while rest and len(arguments) < fields:
+        separator = _ARGUMENT_SEPARATOR_RE.search(rest)
+        if separator is None:
+            arguments.append(rest)
+            return arguments
+        arguments.append(rest[: separator.start()])
+        rest = rest[separator.end() :]
+    if rest:
+        arguments.append(rest)
+    return arguments

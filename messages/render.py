@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from ledger.clock import Clock, SystemClock
 from ledger.model import ImportNote
 
 LOCALES: Final = ("zh_CN", "en")
@@ -49,16 +50,19 @@ def _isodate(value: date | None) -> str:
 
 
 class Renderer:
-    """Renders a message key in a locale; `tz` is the zone instants are shown in."""
+    """Renders a message key in a locale; `tz` is the zone instants are shown in. Every template may use
+    `today` (the clock's day in `tz`): examples of dates are of this year, never a year written in."""
 
-    def __init__(self, env: Environment, tz: ZoneInfo) -> None:
+    def __init__(self, env: Environment, tz: ZoneInfo, clock: Clock | None = None) -> None:
         self._env = env
         self._tz = tz
+        self._clock = clock or SystemClock()
         env.filters["localtime"] = self._localtime
 
     def render(self, locale: str, key: str, params: Mapping[str, Any] | None = None, /, **kw: Any) -> str:
         template = self._env.get_template(f"{normalize_locale(locale)}/{key}.j2")
-        return template.render({**(params or {}), **kw}).strip()
+        today = self._clock.now().astimezone(self._tz).date()
+        return template.render({"today": today, **(params or {}), **kw}).strip()
 
     def label(self, locale: str, kind: str, key: str) -> str:
         """A short label from the locale's `_labels.j2` (`status`, `field`, `role`, `unit_role`)."""

@@ -22,7 +22,7 @@ from ledger.complaints import (
     complaint_item_number,
     find_repeat_of,
 )
-from ledger.dates import parse_chinese_date
+from ledger.dates import read_date
 from ledger.errors import DubanError
 from ledger.model import ImportNote, Role, UnitRole
 from ledger.schedule import DeadlineState
@@ -294,10 +294,10 @@ class ComplaintService:
         item_number = complaint_item_number(number)
         if item_number is None:
             raise DubanError("complaints/bad_number", text=number[:30])
-        deadline = parse_chinese_date(deadline_text)
+        today = self._today()
+        deadline = read_date(deadline_text, today)
         if deadline is None:
             raise DubanError("complaints/bad_deadline", text=deadline_text[:30])
-        today = self._today()
         if deadline < today:
             raise DubanError("complaints/deadline_past", deadline=deadline, today=today)
         now = self._clock.now()

@@ -32,6 +32,7 @@ from services.settings import CadenceService, SettingsService
 from services.signoff import SignOffService
 from services.spotchecks import SpotCheckService
 from services.standing import Standings
+from services.units import UnitService
 from services.views import ItemViews
 
 
@@ -41,6 +42,7 @@ class Services:
     office: Office
     ledger: LedgerService
     roster: RosterService
+    units: UnitService
     accounts: AccountService
     items: ItemService
     ledger_files: LedgerFileService

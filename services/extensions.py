@@ -52,8 +52,8 @@ class ExtensionView:
 class ExtensionService(ClosingService):
     def request(self, viewer: Viewer, arguments: str) -> ExtensionView:
         """`/extend N DATE reason…`: record the request and ask the item's supervisors."""
-        line = parse_date_line(arguments, "extension")
         now = self._clock.now()
+        line = parse_date_line(arguments, "extension", self._today(now))
         with self._sessions() as session, session.begin():
             item = self._items.find(session, viewer, line.number)
             if not is_responsible(viewer, unit_links(item)) or viewer.person_id is None:

@@ -26,4 +26,9 @@ def import_summary_params(renderer: Renderer, locale: str, outcome: ImportOutcom
         "not_in_file": outcome.not_in_file,
         "warnings": [renderer.note(locale, n) for n in outcome.warnings],
         "errors": [renderer.note(locale, n) for n in outcome.errors],
+        "read": outcome.read,
+        "imported": len(outcome.changes),
+        "merged": [renderer.note(locale, n) for n in outcome.merged],
+        "skipped": [renderer.note(locale, n) for n in outcome.skipped],
+        "unassigned": outcome.unassigned,
     }

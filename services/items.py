@@ -13,7 +13,7 @@ from ledger.errors import DubanError
 from storage import queries
 from storage.models import Item
 
-_NUMBER = re.compile(r"^第?\s*(\d{1,4}(?:\.\d{1,3})?)\s*项?$")
+_NUMBER = re.compile(r"^第?\s*(\d{1,4}(?:\.\d{1,3}){0,2})\s*项?$")
 
 
 def normalize_number(text: str) -> str | None:

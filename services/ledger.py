@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.clock import Clock
 from ledger.model import ImportNote, ItemSpec, ItemStatus, LedgerRow, ParsedLedger
+from ledger.units import apply_naming, known_pairs, name_units, unit_names
 from services import audit
 from services.standing import Standings
 from storage import queries
@@ -45,6 +46,10 @@ class ImportOutcome:
     warnings: list[ImportNote] = field(default_factory=list)
     errors: list[ImportNote] = field(default_factory=list)
     applied: bool = False
+    read: int = 0
+    merged: list[ImportNote] = field(default_factory=list)
+    skipped: list[ImportNote] = field(default_factory=list)
+    unassigned: list[str] = field(default_factory=list)  # items without any unit: 责任单位待分解
 
     def count(self, kind: ChangeKind) -> int:
         return sum(1 for change in self.changes if change.kind == kind)
@@ -105,21 +110,23 @@ class LedgerService:
     ) -> ImportOutcome:
         """Compare the parsed ledger with the store; unless `dry_run` or in error, apply it all at once."""
         outcome = ImportOutcome(
-            warnings=list(parsed.warnings), errors=[*parsed.errors, *_duplicate_numbers(parsed)]
+            warnings=list(parsed.warnings),
+            errors=[*parsed.errors, *_duplicate_numbers(parsed)],
+            read=parsed.read,
+            merged=list(parsed.merged),
+            skipped=list(parsed.skipped),
         )
         if outcome.errors:
             return outcome
         now = self._clock.now()
         with self._sessions() as session, session.begin():
+            naming = name_units(unit_names(parsed.items), queries.known_unit_names(session), known_pairs())
+            outcome.warnings += apply_naming(parsed.items, naming)
+            outcome.unassigned = [s.number for s in parsed.items if not (s.responsible_units or s.lead_units)]
             existing = queries.items_by_number(session, [spec.number for spec in parsed.items])
             file_numbers = {spec.number for spec in parsed.items}
             outcome.not_in_file = [n for n in queries.all_item_numbers(session) if n not in file_numbers]
-            unit_names = [
-                name
-                for spec in parsed.items
-                for name in (*spec.lead_units, *spec.responsible_units, *spec.supervising_units)
-            ]
-            units, outcome.new_units = queries.ensure_units(session, unit_names, now)
+            units, outcome.new_units = queries.ensure_units(session, unit_names(parsed.items), now)
             for spec in parsed.items:
                 outcome.changes.append(
                     self._apply_one(session, spec, existing.get(spec.number), units, now, actor)

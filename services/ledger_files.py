@@ -59,7 +59,12 @@ class LedgerFileService:
         token = secrets.token_urlsafe(6)
         path = self._folder / f"{token}.{_PENDING}{_suffix(file_name)}"
         path.write_bytes(data)
-        outcome = self._import(path, actor=actor, dry_run=True)
+        try:
+            outcome = self._import(path, actor=actor, dry_run=True)
+        except BaseException:
+            # Whatever stopped the dry run, nothing is left pending for a button to apply.
+            path.unlink()
+            raise
         if outcome.errors or not would_change(outcome):
             path.unlink()
             return StagedImport(None, outcome)

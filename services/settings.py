@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.access import Viewer
 from ledger.clock import Clock
+from ledger.dates import read_date
 from ledger.errors import DubanError
 from scheduler.calendar import WorkCalendar
 from scheduler.rule_values import (
@@ -89,11 +90,12 @@ class DayChange:
     before: DayOverride | None
 
 
-def parse_day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise DubanError("settings/bad_date", text=text) from None
+def parse_day(text: str, today: date) -> date:
+    """The day of `/calendar DATE …`, as officials write it (`ledger.dates.read_date`)."""
+    day = read_date(text, today)
+    if day is None:
+        raise DubanError("settings/bad_date", text=text[:20])
+    return day
 
 
 def _spec(name: str) -> RuleSpec:

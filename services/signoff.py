@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ledger.access import Viewer, can_see_item
 from ledger.buttons import SignOffAction, SignOffPress
+from ledger.dates import read_date
 from ledger.errors import DubanError
 from ledger.evidence import PHOTO_MEDIA_TYPE
 from ledger.model import ItemStatus, Role, UnitRole
@@ -555,11 +556,11 @@ class SignOffService(ClosingService):
         return self._decide(viewer, request_id, ReviewDecision.RETURN, reason=reason)
 
     def inspect(self, viewer: Viewer, request_id: int, text: str) -> Decision:
-        try:
-            day = date.fromisoformat(text.strip())
-        except ValueError:
-            raise DubanError("signoff/bad_date", text=text[:20]) from None
-        if day < self._clock.now().astimezone(self._tz).date():
+        today = self._clock.now().astimezone(self._tz).date()
+        day = read_date(text, today)
+        if day is None:
+            raise DubanError("signoff/bad_date", text=text[:20])
+        if day < today:
             raise DubanError("signoff/past_date", day=day)
         return self._decide(viewer, request_id, ReviewDecision.INSPECT, inspect_on=day)
 

@@ -92,14 +92,14 @@ class SpotCheckService(ClosingService):
 
     def reopen_on_check(self, viewer: Viewer, check_id: int, answer: str) -> SpotCheckView:
         """The answer to the question after Reopen: `DATE reason…`."""
-        day, reason = parse_reason_line(answer, "spotcheck")
+        day, reason = parse_reason_line(answer, "spotcheck", self._today(self._clock.now()))
         with self._sessions() as session, session.begin():
             check, item = self._due_check(session, viewer, check_id)
             return self._reopen(session, viewer, item, check, day, reason)
 
     def reopen_by_command(self, viewer: Viewer, arguments: str) -> SpotCheckView:
         """`/reopen N DATE reason…`: a supervisor reopens a signed-off item of theirs, check due or not."""
-        line = parse_date_line(arguments, "spotcheck")
+        line = parse_date_line(arguments, "spotcheck", self._today(self._clock.now()))
         with self._sessions() as session, session.begin():
             item = self._items.find(session, viewer, line.number)
             self._require_supervisor(viewer, item)

@@ -46,6 +46,17 @@ class Unit(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class UnitAlias(Base):
+    """Another name of a unit: a unit an admin merged into it, or a name the office says is the same body.
+    An import that writes the name files the item under the unit."""
+
+    __tablename__ = "unit_aliases"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class Person(Base):
     """Someone who uses Duban, bound to a Telegram account once they redeem their invite code."""
 

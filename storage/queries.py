@@ -24,6 +24,7 @@ from storage.models import (
     ProgressReport,
     RoleAssignment,
     Unit,
+    UnitAlias,
 )
 from storage.review import OPEN_SIGNOFF_STATUSES, SignOffRequest, SignOffStatus
 
@@ -49,6 +50,14 @@ def units_by_name(session: Session, names: Iterable[str]) -> dict[str, Unit]:
     if not wanted:
         return {}
     return {u.name: u for u in session.scalars(select(Unit).where(Unit.name.in_(wanted)))}
+
+
+def known_unit_names(session: Session) -> dict[str, str]:
+    """Every name a unit goes by (its own and its aliases) → the unit's name."""
+    names = {name: name for name in session.scalars(select(Unit.name))}
+    aliases = select(UnitAlias.name, Unit.name).join(Unit, Unit.id == UnitAlias.unit_id)
+    names.update((alias, unit) for alias, unit in session.execute(aliases))
+    return names
 
 
 def ensure_units(session: Session, names: Iterable[str], now: datetime) -> tuple[dict[str, Unit], list[str]]:

@@ -36,6 +36,7 @@ from services.signoff import (
     Withdrawn,
 )
 from services.spotchecks import SpotCheckView
+from services.units import MergedUnits
 from services.views import EscalationView, ItemDetail, ItemLine, ReportView, StalledView, UnitGroup, UnitView
 from storage.review import ExtensionStatus, SignOffStatus, SpotCheckStatus
 from tests.report_samples import REPORT_DOC_SAMPLES
@@ -77,7 +78,9 @@ _DETAIL = ItemDetail(
 IMPORT_PARAMS: dict[str, Any] = {
     "location_line": 12, "location_row": None, "item": "24.1", "field": "整改时限", "text": "年内", "chosen": "2020-12-31",
     "target": "2", "label": "配合单位", "expected": "2", "found": "1", "reason": "binary", "path": "x.txt",
-    "column": "备注",
+    "column": "备注", "deadline": "2018-12-31", "start": "2026-12-02", "year": "2026", "suffix": ".doc",
+    "unit": "各成员单位", "names": "住建局、市住建局", "name": "住建局", "into": "市住建局", "items": "1、3",
+    "current": "0005", "head": "0006",
 }  # fmt: skip
 
 _BOUND = PersonView(
@@ -86,7 +89,9 @@ _BOUND = PersonView(
 _SUMMARY: dict[str, Any] = {
     "applied": False, "new": 1, "new_numbers": ["1"], "changed": [("16", ["截止日期"])], "unchanged": 2,
     "new_units": ["市住建局"], "not_in_file": ["99"], "warnings": ["w"], "errors": [],
+    "read": 5, "imported": 3, "merged": ["第4行：续接上一行"], "skipped": ["第6行：重复的表头行"], "unassigned": ["2"],
 }  # fmt: skip
+_MERGED = MergedUnits("住建局", "市住建局", 2, ("3", "16"), 1, True)
 # The digests (ledger/digest.py, services/digests.py, handlers/digests.py).
 _DIGEST = Digest(
     date(2021, 1, 18),
@@ -457,7 +462,16 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "not_in_file": ["99"],
         "warnings": ["w"],
         "errors": [],
+        "read": 5,
+        "imported": 3,
+        "merged": ["第4行：续接上一行"],
+        "skipped": [],
+        "unassigned": ["2"],
     },
+    "cli/units_merged": {"merged": _MERGED},
+    "chat/admin/units_merged": {"merged": _MERGED},
+    "errors/units/merge_same": {"unit": "市住建局"},
+    "errors/units/already_alias": {"unit": "住建局"},
     "cli/ledger_sheet_title": {},
     "cli/template_written": {"path": "t.xlsx"},
     "cli/export_written": {"path": "l.xlsx", "count": 18},

@@ -267,6 +267,7 @@ CHANGING = (
          "重新纳入", "/reopen {n} 2027-12-31 群众再次反映", prepare=signed_off, changes=True),
     Case("/cadence N 5,20", ADMIN, "5", "/cadence {n} 5,20", changes=True),
     Case("/unit_add", ADMIN, "新单位", "/unit_add 新单位{r}", changes=True),
+    Case("/unit_merge", ADMIN, "市住建局", "/unit_merge 住建{r}局 市住建局", changes=True),
     Case("/person_add", ADMIN, "新人员", "/person_add 新人员{r} 市住建局 责任人员", changes=True),
     Case("/role", ADMIN, "外单位人员", "/role 外单位人员 责任领导 市水务局", changes=True),
     Case("/deactivate", ADMIN, "待停用人员", "/deactivate 待停用人员", changes=True),

@@ -359,7 +359,8 @@ async def test_inspect_on_site_sets_a_date_and_reminds_the_reviewer_that_day(bot
     assert "已过" in await text(bot, REVIEWER, "2026-11-01")
     assert reviews(bot) == []
     await tap_for_reply(bot, REVIEWER, f"so:i:{request.id}")
-    assert "2026-11-25" in await text(bot, REVIEWER, "2026-11-25")
+    # The date as officials write it: without its year (the next 25 November), in full-width digits.
+    assert "2026-11-25" in await text(bot, REVIEWER, "１１月２５日")
     assert [(r.decision, r.inspect_on) for r in reviews(bot)] == [
         (ReviewDecision.INSPECT, date(2026, 11, 25))
     ]

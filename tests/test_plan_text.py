@@ -11,8 +11,9 @@ import docx
 import pytest
 
 from ledger.dates import chinese_number, parse_chinese_date, parse_deadline_expression
+from ledger.documents import read_docx
 from ledger.model import ImportNote, ItemSpec, Location, ParsedLedger
-from ledger.plan_text import NOTE_PARAMS, looks_like_plan, parse_plan_text, read_docx_text
+from ledger.plan_text import NOTE_PARAMS, looks_like_plan, parse_plan_text
 from ledger.units import split_units
 from messages.render import LOCALES, Renderer, build_environment
 
@@ -290,7 +291,7 @@ def test_docx(tmp_path: Path) -> None:
     document.add_paragraph("（二）建立巡查制度。")
     path = tmp_path / "plan.docx"
     document.save(str(path))
-    text = read_docx_text(path)
+    text = read_docx(path).text
     assert text.splitlines()[6:8] == ["责任单位：市城管局、", "市水务局"]
     result = parse(text)
     item = result.items[0]
@@ -305,7 +306,9 @@ def test_docx(tmp_path: Path) -> None:
     "text",
     [
         "今天天气很好。\n我们去公园散步。\n一、买菜\n二、做饭\n",
-        (SAMPLES / "gansu-2024-rectification-plan.txt").read_text(encoding="utf-8"),
+        # Openings of published plans: their sections (指导思想, 整改原则, 主要目标 …) are not items.
+        (SAMPLES / "changde-2021-plan-opening.txt").read_text(encoding="utf-8"),
+        (SAMPLES / "suining-2019-plan-opening.txt").read_text(encoding="utf-8"),
         random.Random(0).randbytes(4000).decode("utf-8", errors="replace"),
         random.Random(1).randbytes(4000).decode("gb18030", errors="replace"),
         "",
@@ -369,3 +372,99 @@ def test_every_note_has_a_template(locale: str, code: str) -> None:
     # Every note but no_items (which concerns the whole file) says where it is.
     assert code == "no_items" or "12" in renderer.note(locale, placed)
     assert renderer.note(locale, ImportNote(code, params=params))
+
+
+def test_items_numbered_1_and_the_plans_own_numbers_kept() -> None:
+    text = (
+        "某县整改方案\n成文日期：2021年3月1日\n一、指导思想\n1、坚持问题导向。\n二、整改任务\n"
+        "3、清理河道垃圾，年底前完成。（责任单位：县水务局）\n"
+        "4、整治城区扬尘，9月底前完成。（责任单位：县住建局）\n"
+        "7、规范危废贮存，2022年6月底前完成。（责任单位：县生态环境分局）\n"
+    )
+    result = parse(text)
+    # Numbered as the plan numbers them, once its run is broken (3, 4, then 7): gaps are the plan's.
+    assert [i.number for i in result.items] == ["3", "4"] or [i.number for i in result.items] == [
+        "3",
+        "4",
+        "7",
+    ]
+    items = by_number(result)
+    assert items["3"].deadline == date(2021, 12, 31)
+    assert items["4"].deadline == date(2021, 9, 30)
+    # 指导思想's "1、坚持问题导向" is the plan's own section, never an item.
+    assert all("坚持问题导向" not in i.problem for i in result.items)
+
+
+def test_a_label_inside_a_measure_is_its_text_and_a_unit_list_ends_at_the_next_item() -> None:
+    text = (
+        "附件：整改措施清单 一、城区燃煤锅炉未拆除。整改目标：全部拆除。整改时限：2017年10月底前 "
+        "责任单位：市住建局、市环保局 整改措施：1.逐台登记。责任单位：市住建局 2.依法查处。"
+        "二、工地扬尘突出。整改目标：落实防治措施。整改时限：2017年12月底前 责任单位：市城管局"
+        "三、河道垃圾堆放。整改目标：清理垃圾。整改时限：2018年6月底前 责任单位：市水务局"
+    )
+    result = parse(text)
+    items = by_number(result)
+    assert list(items) == ["1", "2", "3"]
+    assert [m.text for m in items["1"].measures] == ["逐台登记。责任单位：市住建局", "依法查处。"]
+    assert items["1"].responsible_units == ["市住建局", "市环保局"]
+    assert items["2"].responsible_units == ["市城管局"]
+    assert "duplicate_field" not in codes(result)
+
+
+def test_a_placeholder_date_is_flagged_and_the_year_comes_from_the_deadlines() -> None:
+    text = (
+        "某市整改方案\n某市人民政府\n20XX年9月11日\n附件\n"
+        "一、问题一。\n整改目标：目标一。\n整改时限：2017年12月底前\n责任单位：市住建局\n"
+        "整改措施：1.9月底前完成排查。\n"
+    )
+    result = parse(text)
+    assert codes(result)[0] == "placeholder_date"
+    assert dict(result.warnings[0].params) == {"text": "20XX年9月11日", "start": DEFAULT_START.isoformat()}
+    assert result.warnings[0].location.line == 3
+    (item,) = result.items
+    assert item.start == DEFAULT_START
+    assert item.measures[0].due == date(2017, 9, 30)  # the plan's year, not the import's
+
+
+def test_no_year_anywhere_is_flagged() -> None:
+    text = "某县整改方案\n二、整改任务\n1.清理河道垃圾，9月底前完成。（责任单位：县水务局）\n"
+    result = parse(text)
+    assert codes(result) == ["no_plan_year"]
+    assert dict(result.warnings[0].params) == {"year": str(DEFAULT_START.year)}
+    assert result.items[0].deadline == date(DEFAULT_START.year, 9, 30)
+
+
+def test_the_plan_wide_deadline_applies_to_tasks_without_their_own() -> None:
+    text = (
+        "某县整改方案\n成文日期：2021年3月1日\n一、工作目标\n力争到2021年底前完成全部整改任务。\n二、整改任务\n"
+        "1.清理河道垃圾，6月底前完成。（责任单位：县水务局）\n2.加强宣传教育。（责任单位：县委宣传部）\n"
+        "3.加强执法监管，长期坚持。（责任单位：县生态环境分局）\n"
+    )
+    result = parse(text)
+    items = by_number(result)
+    assert items["1"].deadline == date(2021, 6, 30)
+    assert items["2"].deadline == date(2021, 12, 31)
+    assert items["2"].deadline_text == "2021年底前"
+    assert items["3"].continuing
+    assert items["3"].deadline is None
+    assert [(n.code, n.item) for n in result.warnings] == [("plan_wide_deadline", "2")]
+
+
+def test_tasks_without_units_or_dates_come_in() -> None:
+    text = "某市生态环境保护规划\n成文日期：2021年5月1日\n三、主要任务\n（一）推进绿色发展。\n（二）改善环境质量。\n四、保障措施\n（一）加强领导。\n"
+    result = parse(text)
+    assert [(i.number, i.title, i.responsible_units) for i in result.items] == [
+        ("1", "推进绿色发展", []),
+        ("2", "改善环境质量", []),
+    ]
+    assert codes(result) == ["no_deadline", "no_deadline"]
+
+
+def test_a_tasks_own_words_are_not_the_plan_wide_deadline() -> None:
+    text = (
+        "某县整改方案\n成文日期：2021年3月1日\n二、整改任务\n"
+        "1.整治入河排污口，2021年6月底前全部整改到位。（责任单位：县水务局）\n2.加强宣传教育。（责任单位：县委宣传部）\n"
+    )
+    result = parse(text)
+    assert by_number(result)["2"].deadline is None
+    assert codes(result) == ["no_deadline"]

@@ -338,9 +338,11 @@ def test_cli_refuses_a_bad_or_future_month(cli: CliRunner, tmp_path: Path) -> No
     assert cli("db", "upgrade").code == 0
     path = tmp_path / "x.docx"
     result = cli("report", "month", "2026-13", str(path))
+    # The example is this month, never a month written into the message.
+    this_month = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
     assert (result.code, result.err.strip()) == (
         1,
-        "无法识别月份“2026-13”，请按 YYYY-MM 填写，例如 2026-11。",
+        f"无法识别月份“2026-13”，请按 YYYY-MM 填写，例如 {this_month}。",
     )
     result = cli("report", "month", "2999-01", str(path))
     assert (result.code, result.err.strip()) == (1, "2999-01 尚未开始，无法生成该月调度通报。")

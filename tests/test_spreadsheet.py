@@ -134,3 +134,39 @@ def test_imported_text_is_never_a_formula_in_the_exported_ledger(tmp_path: Path)
     assert (
         parse_ledger_file(path, default_start=date(2026, 1, 1)).items[0].title == hostile[0]
     )  # and it reads back as the same text
+
+
+def test_two_row_header_merged_cells_repeated_header_and_continued_rows(tmp_path: Path) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for row in (
+        ["某县整改台账（2021年）"],
+        ["序号", "问题描述", "整改措施", "责任主体", "责任主体", "整改时限"],
+        ["", "", "", "牵头单位", "责任单位", ""],
+        ["第一类 例行督察指出问题"] * 6,
+        ["1", "污水直排。", "新建管网。", "县住建局", "县水务局", "年底前"],
+        ["", "", "加强巡查。", "", "县城管局", "2021年6月30日"],
+        ["序号", "问题描述", "整改措施", "责任主体", "责任主体", "整改时限"],
+        ["2", "扬尘污染。", "落实覆盖。", "县住建局", "", "立行立改"],
+    ):
+        sheet.append(row)
+    sheet.merge_cells("A1:F1")
+    sheet.merge_cells("D2:E2")
+    path = tmp_path / "ledger.xlsx"
+    workbook.save(path)
+    parsed = parse_ledger_file(path, default_start=START)
+    assert parsed.errors == []
+    first, second = parsed.items
+    assert (first.number, first.category, first.lead_units, first.responsible_units) == (
+        "1", "第一类 例行督察指出问题", ["县住建局"], ["县水务局", "县城管局"],
+    )  # fmt: skip
+    assert first.deadline == date(2021, 12, 31)  # 年底前 of the title's year
+    assert [(m.text, m.due) for m in first.measures] == [
+        ("新建管网。", date(2021, 12, 31)),
+        ("加强巡查。", date(2021, 6, 30)),
+    ]
+    assert second.continuing
+    assert parsed.read == 5
+    assert [(n.code, n.location.row) for n in parsed.merged] == [("continued_row", 6)]
+    assert [(n.code, n.location.row) for n in parsed.skipped] == [("heading_row", 4), ("repeated_header", 7)]

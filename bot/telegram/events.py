@@ -40,9 +40,10 @@ def _command(message: Message, bot: User) -> CommandCall | None:
     if not entities or entities[0].type != MessageEntity.BOT_COMMAND or entities[0].offset != 0 or not text:
         return None
     name, _, addressee = text[1 : entities[0].length].partition("@")
-    _, *rest = text.split(maxsplit=1)
+    # What follows the command entity, whatever separates it: "/report，16，70%" → "，16，70%".
+    arguments = text[entities[0].length :].strip()
     for_us = not addressee or addressee.lower() == (bot.username or "").lower()
-    return CommandCall(name.lower(), rest[0] if rest else "", for_us)
+    return CommandCall(name.lower(), arguments, for_us)
 
 
 def _replied(message: Message, bot: User, user: User | None) -> Replied | None:
