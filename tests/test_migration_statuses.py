@@ -1,4 +1,4 @@
-"""Migration 0007 converts the stored statuses into the facts they are now decided from, on both databases:
+"""Migration 0008 converts the stored statuses into the facts they are now decided from, on both databases:
 a ledger written by the old code (statuses in `items.status`) reads the same statuses after the upgrade
 where the old ones were true, and the truth where they were not (an item 74 days overdue at 95 %)."""
 
@@ -40,7 +40,7 @@ def _config(engine: Engine) -> Config:
 def test_the_stored_statuses_become_facts(db_url: str, tmp_path: Path) -> None:
     engine = create_db_engine(db_url)
     try:
-        command.upgrade(_config(engine), "0006")
+        command.upgrade(_config(engine), "0007")
         with engine.begin() as connection:
             connection.execute(
                 text("INSERT INTO units (id, name, created_at) VALUES (1, '市住建局', :now)"), {"now": NOW}
@@ -105,7 +105,7 @@ def test_the_migration_goes_back(db_url: str) -> None:
     engine = create_db_engine(db_url)
     try:
         upgrade(engine)
-        command.downgrade(_config(engine), "0006")
+        command.downgrade(_config(engine), "0007")
         with engine.connect() as connection:
             assert (
                 connection.execute(text("SELECT count(*) FROM items WHERE status IS NULL")).scalar_one() == 0

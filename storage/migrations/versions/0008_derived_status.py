@@ -7,8 +7,8 @@ counted. The one fact that was only in the status column, that the item was reop
 again): a reopened row still at 100 % had no report since and is set to 0. A signed-off row without
 `signed_off_at` gets its last change as that instant.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-02 09:00:00
 """
 
@@ -17,8 +17,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
