@@ -20,11 +20,12 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from bot.config import Settings
+from bot.wiring import Overrides, build
 from ledger.clock import ManualClock
 from ledger.importer import parse_ledger_file
 from ledger.model import ParsedLedger
-from services.ledger import LedgerService
-from storage.db import create_db_engine, create_session_factory, upgrade
+from storage.db import create_db_engine, upgrade
 from storage.models import Item, ItemMeasure, ItemTarget, ItemUnit, Unit
 
 UNITS = ["市生态环境局", "市住建局", "市水务局", "市工信局", "市发展改革委", "工业园区管委会", "市农业农村局"]
@@ -98,7 +99,7 @@ def baseline_rows(count: int) -> list[dict[str, Any]]:
         {
             "id": n, "number": str(n), "sort_key": f"{n:05d}", "title": "t", "category": None, "problem": "p",
             "cause": None, "start_date": START, "deadline": date(2026, 12, 31), "deadline_text": None,
-            "continuing": False, "responsible_leader": None, "responsible_person": None, "status": "not_started",
+            "continuing": False, "responsible_leader": None, "responsible_person": None,
             "percent": 0, "created_at": NOW, "updated_at": NOW,
         }
         for n in range(1, count + 1)
@@ -132,8 +133,10 @@ def bulk_insert(url: str, items: list[dict[str, Any]]) -> None:
 
 
 def importer(url: str, parsed: ParsedLedger, *, twice: bool = False) -> Callable[[], Any]:
-    engine = create_db_engine(url)
-    service = LedgerService(create_session_factory(engine), ManualClock(NOW), UTC)
+    data_dir = Path(url.removeprefix("sqlite:///")).parent / "data"
+    service = build(
+        Settings(database_url=url, data_dir=data_dir), Overrides(clock=ManualClock(NOW))
+    ).services.ledger
     if twice:
         service.import_ledger(parsed, actor="bench", dry_run=False)
     return lambda: service.import_ledger(parsed, actor="bench", dry_run=False)

@@ -45,7 +45,7 @@ from sqlalchemy import Engine, event, insert
 from bot.config import Settings
 from bot.wiring import Overrides, build
 from ledger.clock import ManualClock
-from ledger.model import ItemStatus, Role, UnitRole
+from ledger.model import Role, UnitRole
 from scheduler.calendar import WorkCalendar, package_working_day
 from scheduler.rules import Level, Rules, reminder_day
 from services.daily_run import TickResult
@@ -148,7 +148,6 @@ def item_row(n: int, items: int, now: datetime) -> dict[str, Any]:
     return {
         "id": n, "number": str(n), "sort_key": f"{n:07d}", "title": f"第{n}项整改事项",
         "problem": f"第{n}个问题的描述。", "start_date": START, "deadline": deadline, "continuing": False,
-        "status": ItemStatus.BEHIND if behind else ItemStatus.ON_SCHEDULE,
         "percent": 0 if behind else on_schedule_percent(deadline), "created_at": now, "updated_at": now,
     }  # fmt: skip
 

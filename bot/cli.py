@@ -27,6 +27,7 @@ from ledger.importer import parse_ledger_file
 from ledger.model import ImportNote, ItemSpec, LedgerRow, Measure, ParsedLedger, Role, Target
 from ledger.reporting import parse_month
 from ledger.roster import parse_role, parse_roster
+from ledger.status import count_statuses
 from ledger.xlsx import write_ledger, write_template
 from messages.render import Renderer, normalize_locale
 from services.container import Services
@@ -310,6 +311,7 @@ class Cli:
             self.say(
                 "cli/items_table",
                 rows=[(row, self.renderer.label(self.locale, "status", row.status.value)) for row in rows],
+                counts=count_statuses(row.status for row in rows),
             )
         return 0
 

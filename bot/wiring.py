@@ -46,6 +46,7 @@ from services.roster import RosterService
 from services.settings import CadenceService, SettingsService
 from services.signoff import SignOffService
 from services.spotchecks import SpotCheckService
+from services.standing import Standings
 from services.units import UnitService
 from services.views import ItemViews
 from storage.db import create_db_engine, create_session_factory, ensure_migrated
@@ -106,17 +107,20 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
         calendar_source=overrides.calendar_source or package_working_day,
     )  # fmt: skip
     ladder = Ladder(office)
+    standings = Standings(office)
     items = ItemService(sessions)
-    ledger = LedgerService(sessions, clock, tz)
+    ledger = LedgerService(sessions, clock, tz, standings)
     evidence = EvidenceStore(settings.data_dir)
-    reporting = ReportingService(sessions, clock, tz, ledger, renderer)
-    digests = DigestService(sessions, clock, tz, renderer, chart=reporting.chart)
-    complaints = ComplaintService(office, ladder)
-    signoff = SignOffService(office, items, ladder, settings.data_dir)
+    reports = ReportService(sessions, clock, items, evidence, standings, ladder.on_report)
+    reporting = ReportingService(sessions, clock, tz, ledger, standings, renderer)
+    digests = DigestService(sessions, clock, tz, renderer, standings, chart=reporting.chart)
+    complaints = ComplaintService(office, ladder, standings)
+    signoff = SignOffService(office, items, ladder, settings.data_dir, reports, standings)
     spotchecks = SpotCheckService(office, items, ladder)
     daily_run = DailyRun(
         office,
         ladder,
+        standings,
         # In this order; the digest last: in a merged message it comes last.
         daily_rules=(
             complaints.assign_leaders,
@@ -135,11 +139,12 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
         menus=MenuService(sessions),
         items=items,
         ledger_files=LedgerFileService(ledger, renderer, clock, tz, settings.data_dir),
-        views=ItemViews(sessions, clock, tz, items),
+        views=ItemViews(sessions, items, standings),
         evidence=evidence,
-        reports=ReportService(sessions, clock, items, evidence, ladder.on_report),
+        reports=reports,
         daily_run=daily_run,
         ladder=ladder,
+        standings=standings,
         reminders=ReminderActions(office, ladder),
         escalations=EscalationService(sessions, items, ladder),
         office_settings=SettingsService(office),

@@ -1,6 +1,6 @@
-"""Sign-off (验收销号) in chat: `/signoff N [statement]`, `/evidence N M` (link the files of one's last
-report on item N to its measure M), the leader's Confirm button, the reviewers' Approve / Return / Inspect /
-Evidence buttons, `/pending`, and the admin's `/signoff_rule none|item|measure`.
+"""Sign-off (验收销号) in chat: `/signoff N [100%] [statement]`, `/evidence N M` (link the files of one's
+last report on item N to its measure M), the leader's Confirm / Return / Evidence buttons, the reviewers'
+Approve / Return / Inspect / Evidence buttons, `/pending`, and the admin's `/signoff_rule none|item|measure`.
 
 A statement, a reason to return or an inspection date asked for by the bot is the chat's next text: a
 conversation waits for it; `/cancel` drops the question.
@@ -117,7 +117,8 @@ async def button(turn: Turn, viewer: Viewer, press: SignOffPress) -> None:
         await turn.port.answer_press()
         await turn.answer(locale, "chat/signoff/decided", {"decision": decision})
     elif press.action in (SignOffAction.RETURN, SignOffAction.INSPECT):
-        number = await run(service.check_reviewer, viewer, request_id)
+        check = service.check_return if press.action == SignOffAction.RETURN else service.check_reviewer
+        number = await run(check, viewer, request_id)
         await turn.port.answer_press()
         step = REASON if press.action == SignOffAction.RETURN else DATE
         await turn.converse(TOPIC, step, dump(Asked(str(request_id))))

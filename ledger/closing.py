@@ -12,7 +12,7 @@ from typing import Any
 from ledger.access import Viewer
 from ledger.dates import read_date
 from ledger.errors import DubanError
-from ledger.model import ItemStatus, Role, UnitRole
+from ledger.model import Role, UnitRole
 from ledger.text import split_arguments
 
 # The reasons of a ladder level that the deadline alone brought about: moving the deadline undoes them.
@@ -77,9 +77,9 @@ def check_extension(deadline: date | None, new_deadline: date, today: date) -> N
         raise ClosingInputError("extension/not_later", deadline=deadline, new_deadline=new_deadline)
 
 
-def check_reopen(status: ItemStatus, new_deadline: date, today: date) -> None:
+def check_reopen(signed_off: bool, new_deadline: date, today: date) -> None:
     """Only a signed-off item is reopened, and with a deadline still ahead."""
-    if status != ItemStatus.SIGNED_OFF:
+    if not signed_off:
         raise ClosingInputError("spotcheck/not_signed_off")
     if new_deadline <= today:
         raise ClosingInputError("spotcheck/deadline_not_ahead", new_deadline=new_deadline)

@@ -1,10 +1,11 @@
 """What goes into a supervisor's daily digest and the leadership's weekly summary, as pure functions of
-rows already read and of `today` (no clock, no store, no Telegram).
+rows already read and of `today` (no clock, no store, no Telegram). Each item's status, days overdue and
+whether it is stalled come with it, decided by `ledger.status` (via the services' standings).
 
-The completion rate (总体任务完成率) is counted as the plans count it ("已完成18项，基本完成22项，达到序时进度9项，
-总体任务完成率达到79%") and as the monthly notice does: the share of findings (群众举报件 are not counted) signed
-off, done, basically done or on schedule, in whole percent, rounded half up; a ledger without findings has no
-rate (None).
+The weekly summary counts every item once by status and gives the completion rate (总体任务完成率) as the
+plans count it and as the monthly notice does (`ledger.status.LedgerSummary`): the share of findings
+(群众举报件 are not counted) signed off, done, basically done or on schedule, in whole percent, rounded half
+up; a ledger without findings has no rate (None).
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from ledger.model import CLOSED_STATUSES, ItemStatus
-from ledger.reporting import ON_TRACK
-from ledger.schedule import Timing, deadline_state, is_stalled, period_start
+from ledger.model import ItemStatus
+from ledger.status import LedgerSummary, summarize
 
 WORST_UNITS = 5
 BUTTONS = 40  # item buttons under one digest: 8 rows of 5, the sender's limit of rows
@@ -34,6 +34,8 @@ class DigestItem:
     deadline: date | None
     last_report: date | None
     kind: str = "finding"
+    days_overdue: int = 0  # 0 unless 逾期未完成
+    stalled: bool = False  # still chased, no progress report in its dispatch period
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ class Digest:
     """A supervisor's digest: per responsible unit, what came in, waits, lags and climbed."""
 
     today: date
-    period_start: date
+    period_start: date  # of the office's dispatch period (`dispatch_days` on the work calendar)
     units: tuple[UnitDigest, ...]
 
     @property
@@ -99,7 +101,7 @@ def _unit_of(item: DigestItem) -> str | None:
     return "、".join(item.units) if item.units else None
 
 
-def build_digest(items: Iterable[DigestItem], activity: Activity, today: date) -> Digest:
+def build_digest(items: Iterable[DigestItem], activity: Activity, today: date, period_start: date) -> Digest:
     """The digest of `items` (those the reader supervises) on `today`; units without anything to say
     are left out, so nothing at all to report gives an empty digest."""
     by_number = {item.number: item for item in items}
@@ -115,18 +117,15 @@ def build_digest(items: Iterable[DigestItem], activity: Activity, today: date) -
         sections.setdefault(_unit_of(item), {}).setdefault(section, []).append(entry)
 
     for item in by_number.values():
-        state = deadline_state(item.deadline, closed=item.status in CLOSED_STATUSES, today=today)
         if reports[item.number]:
             put("reports", item, reports[item.number])
         if evidence[item.number]:
             put("evidence", item, evidence[item.number])
         if item.number in activity.waiting_review:
             put("waiting_review", item)
-        if state.timing == Timing.OVERDUE:
-            put("overdue", item, state.days)
-        elif item.status not in CLOSED_STATUSES and is_stalled(
-            item.last_report, signed_off=False, today=today
-        ):
+        if item.status == ItemStatus.OVERDUE:
+            put("overdue", item, item.days_overdue)
+        elif item.stalled:
             put("stalled", item)
         if item.number in levels:
             put("escalations", item, levels[item.number])
@@ -148,44 +147,21 @@ def build_digest(items: Iterable[DigestItem], activity: Activity, today: date) -
                 signed_off=tuple(found.get("signed_off", [])),
             )
         )
-    return Digest(today, period_start(today), tuple(units))
+    return Digest(today, period_start, tuple(units))
 
 
 @dataclass(frozen=True)
 class WeeklySummary:
     today: date
-    counts: tuple[tuple[ItemStatus, int], ...]  # every status, in the order of the ledger
-    findings: int
-    complaints: int
-    completed: int  # findings done, basically done or on schedule (the offices' 总体任务完成率, as the monthly notice)
-    rate: int | None  # percent, see the module's docstring
-    worst: tuple[tuple[str, int], ...]  # responsible units with most overdue items: (unit, overdue)
-
-
-def completion_rate(completed: int, findings: int) -> int | None:
-    if findings == 0:
-        return None
-    return (200 * completed + findings) // (2 * findings)
+    summary: LedgerSummary  # every item by status, and the findings' completion rate
+    worst: tuple[tuple[str, int], ...]  # responsible units with most items 逾期未完成: (unit, overdue)
 
 
 def weekly_summary(items: Sequence[DigestItem], today: date) -> WeeklySummary:
-    counts = Counter(item.status for item in items)
-    findings = [item for item in items if item.kind == "finding"]
-    completed = sum(1 for item in findings if item.status in ON_TRACK)
-    overdue = Counter(
-        unit
-        for item in items
-        if deadline_state(item.deadline, closed=item.status in CLOSED_STATUSES, today=today).timing
-        == Timing.OVERDUE
-        for unit in item.units
-    )
+    overdue = Counter(unit for item in items if item.status == ItemStatus.OVERDUE for unit in item.units)
     worst = sorted(overdue.items(), key=lambda pair: (-pair[1], pair[0]))[:WORST_UNITS]
     return WeeklySummary(
         today=today,
-        counts=tuple((status, counts[status]) for status in ItemStatus),
-        findings=len(findings),
-        complaints=len(items) - len(findings),
-        completed=completed,
-        rate=completion_rate(completed, len(findings)),
+        summary=summarize((item.status, item.kind == "finding") for item in items),
         worst=tuple(worst),
     )

@@ -8,16 +8,19 @@ from datetime import date
 
 
 class ItemStatus(enum.StrEnum):
-    """Status of an item as the offices report it."""
+    """Status of an item as the offices report it: every item is in exactly one (`ledger.status` decides
+    which). Listed in the order the summaries count them: first the four the completion rate counts
+    (已销号, 已完成, 基本完成, 达到序时进度), then the others."""
 
-    NOT_STARTED = "not_started"  # 未启动
-    IN_PROGRESS = "in_progress"  # 推进中
-    ON_SCHEDULE = "on_schedule"  # 达到序时进度
-    BEHIND = "behind"  # 进度滞后
-    BASICALLY_DONE = "basically_done"  # 基本完成
-    DONE = "done"  # 已完成, awaiting sign-off
     SIGNED_OFF = "signed_off"  # 已销号
-    REOPENED = "reopened"  # 重新纳入
+    DONE = "done"  # 已完成, its sign-off requested and not yet decided
+    BASICALLY_DONE = "basically_done"  # 基本完成: 100 %, sign-off not (or no longer) requested
+    ON_SCHEDULE = "on_schedule"  # 达到序时进度
+    IN_PROGRESS = "in_progress"  # 推进中: reported on, without 序时进度 (continuing, no deadline)
+    BEHIND = "behind"  # 进度滞后
+    OVERDUE = "overdue"  # 逾期未完成: past its deadline under 100 %
+    REOPENED = "reopened"  # 重新纳入整改
+    NOT_STARTED = "not_started"  # 未启动
 
 
 # Items no longer chased: done (awaiting sign-off) or signed off. Every rule, query and view counts these.
@@ -128,6 +131,11 @@ class LedgerRow:
     spec: ItemSpec
     status: ItemStatus
     percent: int
-    days_overdue: int
+    days_overdue: int  # 0 unless 逾期未完成
     last_report: date | None
     evidence_count: int
+    finding: bool = True  # a finding of the inspection (督察反馈问题), not a public complaint (群众举报件)
+    stalled: bool = False  # still chased, and no progress report in its dispatch period
+    period_start: date | None = (
+        None  # the first day of its dispatch period (its own cadence, or the office's)
+    )

@@ -1,5 +1,6 @@
-"""Progress reports as plain rules: reading `/report` arguments, who may report, what a report does to
-an item's percent and status, and the guided report's draft. No Telegram, no session, no clock."""
+"""Progress reports as plain rules: reading `/report` arguments, who may report, what a report may do to
+an item's percent (its status follows from its facts: `ledger.status`), and the guided report's draft.
+No Telegram, no session, no clock."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from ledger.access import Viewer
 from ledger.errors import DubanError
 from ledger.evidence import IncomingFile
 from ledger.item_numbers import leading_item_number
-from ledger.model import ItemStatus, Role, UnitRole
+from ledger.model import Role, UnitRole
 from ledger.text import split_arguments
 
 PERCENT_CHOICES = tuple(range(0, 101, 10))
@@ -21,10 +22,6 @@ _FULL_WIDTH = str.maketrans("０１２３４５６７８９．％＋－", "01234
 # The token after the item number is a percent when it looks like a number: `60`, `60%`, `60 ％`, `-5`.
 _PERCENT_TOKEN = re.compile(r"([+-]?\d+(?:\.\d+)?)\s*%?")
 _PERCENT_IN_TEXT = re.compile(r"([+-]?\d+(?:\.\d+)?)\s*%")
-# Items a report may no longer change: sign-off owns them.
-_FROZEN_STATUSES = (ItemStatus.SIGNED_OFF,)
-# Statuses a report moves on to "in progress" (a first report; a lowered percent after "basically done").
-_RESTARTED_STATUSES = (ItemStatus.NOT_STARTED, ItemStatus.BASICALLY_DONE)
 
 
 class ProgressInputError(DubanError):
@@ -67,6 +64,24 @@ def parse_report_line(arguments: str) -> ReportLine:
     return ReportLine(number.translate(_FULL_WIDTH), _percent(match.group(1)), text)
 
 
+def stated_percent(text: str) -> tuple[int | None, str]:
+    """`100% 说明` → (100, "说明"): a percent stated with its sign at the start of a text (a sign-off
+    statement, where "3 处堆场已清理" is a statement, not 3 %); otherwise (None, text)."""
+    folded = text.translate(_FULL_WIDTH).strip()
+    match = _PERCENT_IN_TEXT.match(folded)
+    if match is None:
+        return None, text.strip()
+    return _percent(match.group(1)), _original_text(text, folded[match.end() :].strip())
+
+
+def _original_text(text: str, folded_text: str) -> str:
+    # Folding full-width characters is for reading numbers; the text is kept as the person wrote it.
+    if not folded_text:
+        return ""
+    original = text.strip()
+    return original[len(original) - len(folded_text) :]
+
+
 def percent_in_text(text: str) -> int | None:
     """The first `60%` (or `６０％`) inside free text, as in a reply to a reminder; None when there is none."""
     match = _PERCENT_IN_TEXT.search(text.translate(_FULL_WIDTH))
@@ -99,13 +114,18 @@ def line_about(text: str, replied: Sequence[str]) -> ReportLine | None:
     return None
 
 
-def check_report(current_percent: int, percent: int | None, text: str, *, evidence: int) -> None:
+def check_report(
+    current_percent: int, percent: int | None, text: str, *, evidence: int, signoff_open: bool = False
+) -> None:
     """A report says something: text, or at least one piece of evidence. A percent (0–100) lower than
-    the current one is allowed (a correction) but must say why, in text."""
+    the current one is allowed (a correction) but must say why, in text; while a sign-off request is open
+    (the item 已完成, at 100 %) it may not go under 100 %: the request must be withdrawn first."""
     if percent is not None and not 0 <= percent <= 100:
         raise ProgressInputError("report/bad_percent", value=str(percent))
     if not text.strip() and not evidence:
         raise ProgressInputError("report/needs_text")
+    if percent is not None and percent < 100 and signoff_open:
+        raise ProgressInputError("report/signoff_open", percent=percent)
     if percent is not None and percent < current_percent and not text.strip():
         raise ProgressInputError("report/lower_needs_text", current=current_percent, percent=percent)
 
@@ -116,26 +136,6 @@ def can_report(viewer: Viewer, links: Iterable[tuple[int, UnitRole]]) -> bool:
         return True
     own = viewer.unit_ids(Role.OFFICER, Role.LEADER)
     return any(role in (UnitRole.RESPONSIBLE, UnitRole.LEAD) and unit in own for unit, role in links)
-
-
-def accepts_reports(status: ItemStatus) -> bool:
-    return status not in _FROZEN_STATUSES
-
-
-def status_after_report(status: ItemStatus, percent: int) -> ItemStatus:
-    """The item's status after a report leaves it at `percent`.
-
-    100% → basically done (基本完成); "done" and "signed off" come only through sign-off, so an item
-    already done keeps its status. A first report starts the item; a percent lowered below 100 on a
-    basically done item puts it back in progress. On schedule / behind / reopened are kept otherwise.
-    """
-    if status == ItemStatus.DONE:
-        return status
-    if percent == 100:
-        return ItemStatus.BASICALLY_DONE
-    if status in _RESTARTED_STATUSES:
-        return ItemStatus.IN_PROGRESS
-    return status
 
 
 class Step(enum.StrEnum):

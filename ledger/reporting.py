@@ -1,5 +1,6 @@
-"""What the reports say: the month and its dispatch period, counts by status, the overdue and the stalled
-items named by unit, progress by unit. Pure functions of the ledger's rows and a day (no store, no clock)."""
+"""What the reports say: the month, counts by status, the overdue and the stalled items named by unit,
+progress by unit. Pure functions of the ledger's rows and a day (no store, no clock); each row's status
+comes from `ledger.status`, its dispatch period from the office's rules (`scheduler.rules`)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from ledger.model import CLOSED_STATUSES, ItemStatus, LedgerRow
-from ledger.schedule import DISPATCH_DAYS
+from ledger.model import ItemStatus, LedgerRow
+from ledger.status import LedgerSummary, summarize
 
-# "已完成18项，基本完成22项，达到序时进度9项，总体任务完成率达到79%" (49 of 62): the offices count as
-# completed what is done, basically done or on schedule.
-ON_TRACK = frozenset({*CLOSED_STATUSES, ItemStatus.BASICALLY_DONE, ItemStatus.ON_SCHEDULE})
 _MONTH = re.compile(r"^\s*(\d{4})\s*(?:-|/|\.|年)\s*(\d{1,2})\s*月?\s*$")
 
 
@@ -34,11 +32,6 @@ class Month:
     def last(self) -> date:
         following = date(self.year + self.month // 12, self.month % 12 + 1, 1)
         return following - timedelta(days=1)
-
-    @property
-    def second_period_start(self) -> date:
-        """The month's second dispatch period (每月两次调度) runs from this day to the month's end."""
-        return self.first.replace(day=DISPATCH_DAYS[-1])
 
 
 def parse_month(text: str) -> Month | None:
@@ -63,26 +56,12 @@ class ReportItem:
     status: ItemStatus
     percent: int
     last_report: date | None
-    days_overdue: int  # as of the report's day; 0 when not overdue
-
-
-@dataclass(frozen=True)
-class StatusCounts:
-    total: int
-    done: int  # 已完成: done, awaiting sign-off, or signed off
-    basically_done: int
-    on_schedule: int
-    behind: int
-    overdue: int
-    by_status: tuple[tuple[ItemStatus, int], ...]  # every status, in the order of ItemStatus
-
-    @property
-    def completion_rate(self) -> int:
-        """Percent of the items done, basically done or on schedule (the offices' 总体任务完成率)."""
-        if not self.total:
-            return 0
-        on_track = sum(count for status, count in self.by_status if status in ON_TRACK)
-        return round(100 * on_track / self.total)
+    days_overdue: int  # as of the report's day; 0 unless 逾期未完成
+    finding: bool = True  # a finding of the inspection (督察反馈问题), not a public complaint
+    stalled: bool = False  # no progress report in its dispatch period, as of the report's day
+    period_start: date | None = (
+        None  # the first day of its dispatch period (its own cadence, or the office's)
+    )
 
 
 @dataclass(frozen=True)
@@ -93,29 +72,31 @@ class UnitItems:
 
 @dataclass(frozen=True)
 class UnitProgress:
-    """One responsible unit's progress: its items, their average percent, and how many in each status."""
+    """One responsible unit's progress: its items and their average percent (the chart's bar)."""
 
     unit: str
     items: int
     average_percent: float
-    by_status: tuple[tuple[ItemStatus, int], ...]
 
 
 @dataclass(frozen=True)
 class MonthReport:
     """The month's dispatch notice, as of its last day (or today, for the current month).
 
-    `overdue`: open items past their deadline on `as_of`; `stalled`: open items without a progress report
-    from `period_start` (the dispatch period `as_of` falls in: the month's second one, once it began) to
-    `as_of`. Both by responsible unit. Statuses and percents are the items' current ones.
+    `summary`: every item by status, each once, and the findings' completion rate. `overdue`: the items
+    逾期未完成 on `as_of`; `stalled`: the items still chased without a progress report in their dispatch
+    period (`period_start`: the office's, from its dispatch days and calendar). Both listed under each
+    responsible unit (an item of several units under each), counted once each in `overdue_count` and
+    `stalled_count`.
     """
 
     month: Month
     as_of: date
     period_start: date
-    counts: StatusCounts
+    summary: LedgerSummary
     items: tuple[ReportItem, ...]
     overdue: tuple[UnitItems, ...]
+    overdue_count: int
     stalled: tuple[UnitItems, ...]
     stalled_count: int
 
@@ -125,13 +106,12 @@ class PublicReport:
     """What may be published: every item with its status, percent, deadline and units, as of a day."""
 
     as_of: date
-    counts: StatusCounts
+    summary: LedgerSummary
     items: tuple[ReportItem, ...]
 
 
-def report_item(row: LedgerRow, day: date) -> ReportItem:
+def report_item(row: LedgerRow) -> ReportItem:
     spec = row.spec
-    overdue = spec.deadline is not None and row.status not in CLOSED_STATUSES and day > spec.deadline
     return ReportItem(
         number=spec.number,
         title=spec.title,
@@ -142,44 +122,47 @@ def report_item(row: LedgerRow, day: date) -> ReportItem:
         status=row.status,
         percent=row.percent,
         last_report=row.last_report,
-        days_overdue=(day - spec.deadline).days if overdue and spec.deadline is not None else 0,
+        days_overdue=row.days_overdue,
+        finding=row.finding,
+        stalled=row.stalled,
+        period_start=row.period_start,
     )
 
 
-def status_counts(items: Sequence[ReportItem]) -> StatusCounts:
-    by_status = dict.fromkeys(ItemStatus, 0)
-    for item in items:
-        by_status[item.status] += 1
-    return StatusCounts(
-        total=len(items),
-        done=by_status[ItemStatus.DONE] + by_status[ItemStatus.SIGNED_OFF],
-        basically_done=by_status[ItemStatus.BASICALLY_DONE],
-        on_schedule=by_status[ItemStatus.ON_SCHEDULE],
-        behind=by_status[ItemStatus.BEHIND],
-        overdue=sum(1 for item in items if item.days_overdue),
-        by_status=tuple(by_status.items()),
+def summary_of(items: Iterable[ReportItem]) -> LedgerSummary:
+    return summarize((item.status, item.finding) for item in items)
+
+
+def month_report(month: Month, as_of: date, period_start: date, items: Sequence[ReportItem]) -> MonthReport:
+    overdue = [item for item in items if item.status == ItemStatus.OVERDUE]
+    stalled = [item for item in items if item.stalled]
+    return MonthReport(
+        month=month,
+        as_of=as_of,
+        period_start=period_start,
+        summary=summary_of(items),
+        items=tuple(items),
+        overdue=by_unit(overdue),
+        overdue_count=len(overdue),
+        stalled=by_unit(stalled),
+        stalled_count=len(stalled),
     )
 
 
 def by_unit(items: Iterable[ReportItem]) -> tuple[UnitItems, ...]:
-    """Items under each of their units (an item of several units under each), units by name."""
+    """Items under each of their units (an item of several units under each), units by name; items
+    without a unit under "" (shown as such), last."""
     groups: dict[str, list[ReportItem]] = {}
     for item in items:
-        for unit in item.units:
+        for unit in item.units or ("",):
             groups.setdefault(unit, []).append(item)
-    return tuple(UnitItems(unit, tuple(groups[unit])) for unit in sorted(groups))
-
-
-def stalled_items(items: Iterable[ReportItem], reported: set[str]) -> list[ReportItem]:
-    """Open items whose number is not among those reported on in the dispatch period."""
-    return [item for item in items if item.status not in CLOSED_STATUSES and item.number not in reported]
+    return tuple(UnitItems(unit, tuple(groups[unit])) for unit in sorted(groups, key=lambda u: (not u, u)))
 
 
 def unit_progress(items: Iterable[ReportItem]) -> list[UnitProgress]:
-    """Progress of every unit, by name."""
+    """Progress of every unit, by name (items without a unit have no bar)."""
     progress = []
-    for group in by_unit(items):
-        counts = status_counts(group.items)
+    for group in (group for group in by_unit(items) if group.unit):
         average = sum(item.percent for item in group.items) / len(group.items)
-        progress.append(UnitProgress(group.unit, len(group.items), average, counts.by_status))
+        progress.append(UnitProgress(group.unit, len(group.items), average))
     return progress

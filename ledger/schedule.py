@@ -1,4 +1,7 @@
-"""Deadlines, urgency and the dispatch period as pure functions of `today` (no clock, no store)."""
+"""Deadlines and urgency as pure functions of an item's status and `today` (no clock, no store).
+
+The dispatch period (调度期) depends on the office's rules and work calendar: `scheduler.rules.period_start`.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +9,17 @@ import enum
 from dataclasses import dataclass
 from datetime import date
 
-# The dispatch period starts on these days of the month (每月两次调度): the 1st and the 16th.
-DISPATCH_DAYS = (1, 16)
+from ledger.model import ItemStatus
+from ledger.status import FINISHED_STATUSES
 
 
 class Timing(enum.StrEnum):
     """Where an item stands against its deadline on a given day."""
 
-    OVERDUE = "overdue"  # open and past its deadline
+    OVERDUE = "overdue"  # 逾期未完成: under 100 % and past its deadline
     DUE = "due"  # open, deadline today or later
     CONTINUING = "continuing"  # open, no end date (长期坚持)
-    CLOSED = "closed"  # done or signed off: the deadline no longer matters
+    CLOSED = "closed"  # basically done, done or signed off: the deadline no longer matters
 
 
 @dataclass(frozen=True)
@@ -27,13 +30,15 @@ class DeadlineState:
     days: int = 0
 
 
-def deadline_state(deadline: date | None, *, closed: bool, today: date) -> DeadlineState:
-    """Days left or days overdue of an item on `today`; an item without a deadline is continuing."""
-    if closed:
+def deadline_state(deadline: date | None, status: ItemStatus, today: date) -> DeadlineState:
+    """Days left or days overdue on `today` of an item whose status (`ledger.status.item_status`, the same
+    day) is `status`; an item without a deadline is continuing. Overdue exactly when the status is
+    逾期未完成, so a line never says both "overdue" and another status."""
+    if status in FINISHED_STATUSES:
         return DeadlineState(Timing.CLOSED)
     if deadline is None:
         return DeadlineState(Timing.CONTINUING)
-    if today > deadline:
+    if status == ItemStatus.OVERDUE:
         return DeadlineState(Timing.OVERDUE, (today - deadline).days)
     return DeadlineState(Timing.DUE, (deadline - today).days)
 
@@ -47,15 +52,3 @@ def urgency_key(state: DeadlineState, sort_key: str) -> tuple[int, int, str]:
     if state.timing == Timing.OVERDUE:
         return (_RANK[state.timing], -state.days, sort_key)
     return (_RANK[state.timing], state.days, sort_key)
-
-
-def period_start(today: date) -> date:
-    """The first day of the dispatch period `today` falls in: the latest dispatch day on or before it."""
-    return today.replace(day=max(day for day in DISPATCH_DAYS if day <= today.day))
-
-
-def is_stalled(last_report: date | None, *, signed_off: bool, today: date) -> bool:
-    """No progress report within the current dispatch period, on an item not yet signed off."""
-    if signed_off:
-        return False
-    return last_report is None or last_report < period_start(today)

@@ -1,4 +1,4 @@
-"""What is due, given an item, its history and a day: reminders, dispatches, schedule status, the ladder.
+"""What is due, given an item, its history and a day: reminders, dispatches, the dispatch period, the ladder.
 
 Pure functions over plain data: no Telegram, no database session, no clock. The tick asks them with the
 day (and instant) it is running for.
@@ -50,15 +50,6 @@ class Level(enum.IntEnum):
     REFERRAL = 5  # 问责 referral proposal, to the supervisors
 
 
-def schedule_status(start: date, deadline: date, percent: int, today: date, tolerance: int) -> ItemStatus:
-    """序时进度: on schedule when the percent done is at least the share of time elapsed, less a tolerance."""
-    if today <= start:
-        return ItemStatus.ON_SCHEDULE
-    total = (deadline - start).days
-    elapsed = 1.0 if total <= 0 else min(1.0, (today - start).days / total)
-    return ItemStatus.ON_SCHEDULE if percent >= elapsed * 100 - tolerance else ItemStatus.BEHIND
-
-
 def reminder_day(deadline: date, offset: int, calendar: WorkCalendar) -> date:
     """The day of the reminder `offset` working days before a deadline (0: the deadline itself)."""
     return calendar.add_working_days(deadline, -offset) if offset else deadline
@@ -88,8 +79,11 @@ def dispatch_days_between(after: date, upto: date, days: Iterable[int], calendar
     return sorted(found)
 
 
-def latest_dispatch(today: date, days: Iterable[int], calendar: WorkCalendar) -> date:
-    """The dispatch date of the period `today` falls in."""
+def dispatch_period_start(today: date, days: Iterable[int], calendar: WorkCalendar) -> date:
+    """The first day of the dispatch period (调度期) `today` falls in: the latest dispatch date on or before
+    it, each of `days` (the office's `dispatch_days`, or an item's own cadence) moved to the next working
+    day. A period runs from one dispatch date to the next; "no report this period" (未报送) means none
+    since this day."""
     return dispatch_days_between(today - timedelta(days=40), today, days, calendar)[-1]
 
 

@@ -24,8 +24,9 @@ from ledger.complaints import (
 )
 from ledger.dates import read_date
 from ledger.errors import DubanError
-from ledger.model import CLOSED_STATUSES, ImportNote, ItemStatus, Role, UnitRole
-from ledger.schedule import DeadlineState, deadline_state
+from ledger.model import ImportNote, Role, UnitRole
+from ledger.schedule import DeadlineState
+from ledger.status import is_chased
 from ledger.text import short_title
 from scheduler.calendar import WorkCalendar
 from scheduler.rules import Rules
@@ -33,6 +34,7 @@ from services import audit
 from services.ladder import Ladder
 from services.office import Office
 from services.outbox import Outbox
+from services.standing import Standings
 from storage import complaint_queries as cq
 from storage import queries
 from storage import scheduler_queries as sq
@@ -132,8 +134,8 @@ class _Intake:
         item = Item(
             number=spec.item_number, sort_key=queries.sort_key(spec.item_number),
             title=short_title(spec.reported)[:TITLE_MAX], problem=spec.reported, start_date=spec.received_on,
-            deadline=spec.deadline, continuing=False, kind=cq.COMPLAINT, status=ItemStatus.NOT_STARTED,
-            percent=0, created_at=self._now, updated_at=self._now,
+            deadline=spec.deadline, continuing=False, kind=cq.COMPLAINT, percent=0, created_at=self._now,
+            updated_at=self._now,
         )  # fmt: skip
         # One target, what was reported, carries the deadline: the ledger's lists and export read it there.
         item.targets = [ItemTarget(position=0, text=spec.reported, deadline=spec.deadline)]
@@ -180,11 +182,12 @@ class _Intake:
             session, at=self._now, actor=self._actor, action="repeat", entity="item", entity_id=original.number,
             before={"repeats": complaint.repeats - 1}, after={"repeats": complaint.repeats, "repeat": repeat.number},
         )  # fmt: skip
-        if original.status not in CLOSED_STATUSES:
+        chased = is_chased(self._service.standings.one(session, original).status)
+        if chased:
             self._service.ladder.raise_one_level(session, original, REPEAT_REASON, issued_by)
         params = {
             "number": original.number, "title": original.title, "repeat": repeat.number,
-            "reported": repeat.problem, "repeats": complaint.repeats, "closed": original.status in CLOSED_STATUSES,
+            "reported": repeat.problem, "repeats": complaint.repeats, "closed": not chased,
         }  # fmt: skip
         supervisors = sq.recipients(session, [original.id], UnitRole.SUPERVISING, (Role.SUPERVISOR,))
         for person in supervisors.get(original.id, []):
@@ -193,9 +196,10 @@ class _Intake:
 
 
 class ComplaintService:
-    def __init__(self, office: Office, ladder: Ladder) -> None:
+    def __init__(self, office: Office, ladder: Ladder, standings: Standings) -> None:
         self.office = office
         self.ladder = ladder
+        self.standings = standings
         self._sessions = office.sessions
         self._clock = office.clock
         self.tz = office.tz
@@ -311,9 +315,9 @@ class ComplaintService:
 
     def open_complaints(self, viewer: Viewer) -> list[ComplaintView]:
         """The open complaints the viewer may see, nearest deadline first."""
-        today = self._today()
         with self._sessions() as session:
             rows = cq.open_complaints(session, queries.visible_items_filter(viewer))
+            standings = self.standings.of(session, [item for _, item in rows])
             people = sq.persons(session, {c.leader_id for c, _ in rows if c.leader_id is not None})
             originals = {c.repeat_of_item_id for c, _ in rows if c.repeat_of_item_id is not None}
             numbers = {i: item.number for i in originals if (item := session.get(Item, i)) is not None}
@@ -323,7 +327,7 @@ class ComplaintService:
                 view = ComplaintView(
                     number=item.number, title=item.title, unit=_responsible_name(item),
                     received_on=complaint.received_on, deadline=item.deadline,
-                    state=deadline_state(item.deadline, closed=False, today=today), repeats=complaint.repeats,
+                    state=standings[item.id].state, repeats=complaint.repeats,
                     repeat_of=numbers.get(complaint.repeat_of_item_id or 0), leader=leader.name if leader else None,
                 )  # fmt: skip
                 views.append(view)

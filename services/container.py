@@ -32,6 +32,7 @@ from services.roster import RosterService
 from services.settings import CadenceService, SettingsService
 from services.signoff import SignOffService
 from services.spotchecks import SpotCheckService
+from services.standing import Standings
 from services.units import UnitService
 from services.views import ItemViews
 
@@ -52,6 +53,7 @@ class Services:
     reports: ReportService
     daily_run: DailyRun
     ladder: Ladder
+    standings: Standings
     reminders: ReminderActions
     escalations: EscalationService
     office_settings: SettingsService

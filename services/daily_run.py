@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Protocol
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.model import ItemStatus, Role, UnitRole
@@ -25,26 +24,19 @@ from scheduler.rules import (
     dispatch_days_between,
     next_escalation,
     reminder_due,
-    schedule_status,
 )
 from scheduler.rules import Escalation as Step
 from services.ladder import Ladder, notice_params
 from services.office import CADENCE, LAST_DAY, WARNED_YEARS, Office
 from services.outbox import Outbox
+from services.standing import Standings
 from storage import complaint_queries as cq
-from storage import queries
 from storage import scheduler_queries as sq
 from storage.models import Item
 from storage.scheduling import DispatchRequest, ItemLadder
 
 # Deadlines further away than this cannot have a reminder due (30 working days, holidays included).
 REMINDER_HORIZON = timedelta(days=60)
-SCHEDULED_STATUSES = (
-    ItemStatus.NOT_STARTED,
-    ItemStatus.IN_PROGRESS,
-    ItemStatus.ON_SCHEDULE,
-    ItemStatus.BEHIND,
-)
 
 
 @dataclass
@@ -66,13 +58,16 @@ class DailyRule(Protocol):
 
 
 class DailyRun:
-    """The day's rules: schedule status, deadline reminders, dispatches, the ladder, then `daily_rules` in
-    the order given (the composition root puts the supervisors' digest last: in a merged message it comes
-    last)."""
+    """The day's rules: deadline reminders, dispatches, the ladder, then `daily_rules` in the order given
+    (the composition root puts the supervisors' digest last: in a merged message it comes last). Statuses
+    are not updated here: they are decided from the facts whenever they are read (`services.standing`)."""
 
-    def __init__(self, office: Office, ladder: Ladder, daily_rules: Sequence[DailyRule] = ()) -> None:
+    def __init__(
+        self, office: Office, ladder: Ladder, standings: Standings, daily_rules: Sequence[DailyRule] = ()
+    ) -> None:
         self._office = office
         self._ladder = ladder
+        self._standings = standings
         self._daily_rules = tuple(daily_rules)
 
     def tick(self) -> TickResult:
@@ -88,7 +83,6 @@ class DailyRun:
             rules = self._office.rules(session)
             outbox = Outbox(session, self._office.renderer, now, self._office.tz, rules)
             result = TickResult(ran_days=True)
-            self._update_schedule_status(session, today, rules)
             result.reminders = self._reminders(session, outbox, after, today, calendar, rules)
             self._dispatches(session, outbox, after, today, calendar, rules, result)
             if calendar.is_working_day(today):
@@ -100,20 +94,6 @@ class DailyRun:
             result.queued += outbox.write()
             sq.set_setting(session, LAST_DAY, today.isoformat())
             return result
-
-    def _update_schedule_status(self, session: Session, today: date, rules: Rules) -> None:
-        """序时进度 once a day: items with a start and a deadline are on schedule or behind."""
-        statement = select(Item).where(Item.status.in_(SCHEDULED_STATUSES), Item.deadline.is_not(None))
-        for item in session.scalars(statement):
-            assert item.deadline is not None
-            status = schedule_status(
-                item.start_date, item.deadline, item.percent, today, rules.schedule_tolerance
-            )
-            if item.status == ItemStatus.NOT_STARTED and status == ItemStatus.ON_SCHEDULE:
-                continue
-            if item.status != status:
-                # Assigning an unchanged value would still mark the row dirty for every flush after it.
-                item.status = status
 
     def _reminders(
         self, session: Session, outbox: Outbox, after: date, today: date, calendar: WorkCalendar, rules: Rules
@@ -184,18 +164,23 @@ class DailyRun:
         self, session: Session, outbox: Outbox, today: date, calendar: WorkCalendar, rules: Rules
     ) -> int:
         near = calendar.add_working_days(today, rules.blue_deadline_within)
-        candidates = sq.ladder_candidates(session, near, today)
+        found = {item.id: item for item in sq.ladder_candidates(session, near, today)}
+        # Behind schedule is a status, decided from the facts: those of the items that can be behind.
+        scheduled = {item.id: item for item in sq.open_items(session, scheduled_only=True)}
+        office_day = self._standings.day(session, today, rules=rules, calendar=calendar)
+        standings = self._standings.of(session, list({**found, **scheduled}.values()), office_day)
+        found.update((i, item) for i, item in scheduled.items() if standings[i].status == ItemStatus.BEHIND)
+        candidates = list(found.values())
         ids = [item.id for item in candidates]
         dispatches = sq.dispatches_of(session, ids)
         ladders = sq.ladders_of(session, ids)
-        last_reports = queries.last_report_dates(session, ids)
         issued = sq.escalations_by_item(session, ids)
         steps: list[tuple[Item, ItemLadder, Step]] = []
         for item in candidates:
             ladder = ladders.get(item.id) or ItemLadder(item_id=item.id, level=0, since=None, yellow_count=0)
-            reported = last_reports.get(item.id)
+            status = standings[item.id].status
             state = LadderState(
-                status=item.status,
+                status=status,
                 deadline=item.deadline,
                 percent=item.percent,
                 level=Level(ladder.level),
@@ -206,9 +191,9 @@ class DailyRun:
                     for d in dispatches.get(item.id, [])
                     if not d.missed
                 ),
-                last_report=self._office.local_day(reported) if reported else None,
+                last_report=standings[item.id].last_report,
                 last_progress=ladder.last_progress,
-                behind_schedule=item.status == ItemStatus.BEHIND,
+                behind_schedule=status == ItemStatus.BEHIND,
                 issued=frozenset((Level(e.level), e.reason) for e in issued.get(item.id, [])),
             )
             step = next_escalation(state, today, calendar, rules)

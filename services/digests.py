@@ -33,8 +33,8 @@ from scheduler.calendar import WorkCalendar
 from scheduler.rules import Level, Rules
 from services import audit
 from services.outbox import Button, GroupRecipient, Outbox
+from services.standing import OfficeDay, Standings
 from storage import digest_queries as dq
-from storage import queries
 from storage import scheduler_queries as sq
 from storage.models import Item, Person
 from storage.review import GroupChat, ReviewDecision
@@ -86,12 +86,14 @@ class DigestService:
         clock: Clock,
         tz: ZoneInfo,
         renderer: Renderer,
+        standings: Standings,
         chart: Callable[[], bytes] | None = None,
     ) -> None:
         self._sessions = session_factory
         self._clock = clock
         self._tz = tz
         self._renderer = renderer
+        self._standings = standings
         self._chart = chart
 
     # --- on demand (/digest) ------------------------------------------------------------------------
@@ -100,11 +102,15 @@ class DigestService:
         """The viewer's digest as it stands now, since the previous digest (nothing is recorded)."""
         now = self._clock.now()
         with self._sessions() as session:
-            return self._digest(session, viewer, self._since(session, now), now)
+            office_day = self._standings.day(session, now.astimezone(self._tz).date())
+            return self._digest(session, viewer, self._since(session, now), now, office_day)
 
     def weekly_now(self) -> WeeklySummary:
         with self._sessions() as session:
-            return weekly_summary(self._as_digest_items(session, dq.all_items(session)), self._today())
+            office_day = self._standings.day(session)
+            return weekly_summary(
+                self._as_digest_items(session, dq.all_items(session), office_day), office_day.today
+            )
 
     def weekly_chart(self) -> bytes | None:
         """The chart of progress by unit (PNG), when a chart renderer is wired."""
@@ -158,10 +164,11 @@ class DigestService:
         at = datetime.combine(today, self.digest_time(session), tzinfo=self._tz)
         groups = [GroupRecipient(g.chat_id, DEFAULT_LOCALE) for g in dq.active_groups(session)]
         queued = 0
+        office_day = self._standings.day(session, today, rules=rules, calendar=calendar)
         supervisors = sq.people_with_role(session, Role.SUPERVISOR)
         people = sq.persons(session, [p.person_id for p in supervisors])
         for recipient in supervisors:
-            digest = self._digest(session, viewer_of(people[recipient.person_id]), since, now)
+            digest = self._digest(session, viewer_of(people[recipient.person_id]), since, now, office_day)
             if digest.empty:
                 continue
             buttons = item_buttons(self._renderer, recipient.locale, digest.numbers)
@@ -171,7 +178,7 @@ class DigestService:
             )  # fmt: skip
             queued += 1
         if first_working_day_of_week(today, calendar):
-            summary = weekly_summary(self._as_digest_items(session, dq.all_items(session)), today)
+            summary = weekly_summary(self._as_digest_items(session, dq.all_items(session), office_day), today)
             week = "{}-W{:02d}".format(*today.isocalendar()[:2])
             for person in sq.people_with_role(session, Role.LEADERSHIP):
                 outbox.add(f"wk:{week}", person, WEEKLY_KIND, {"summary": summary}, not_before=at)
@@ -221,7 +228,9 @@ class DigestService:
     def _today(self) -> date:
         return self._clock.now().astimezone(self._tz).date()
 
-    def _digest(self, session: Session, viewer: Viewer, since: datetime, until: datetime) -> Digest:
+    def _digest(
+        self, session: Session, viewer: Viewer, since: datetime, until: datetime, office_day: OfficeDay
+    ) -> Digest:
         """What the viewer supervises (everything, for leadership and admins), since `since`."""
         if viewer.sees_everything:
             items = dq.all_items(session)
@@ -240,8 +249,12 @@ class DigestService:
             waiting_review=self._waiting_review(session, viewer, items),
             signed_off=[number[item_id] for item_id in signed],
         )
-        today = until.astimezone(self._tz).date()
-        return build_digest(self._as_digest_items(session, items), activity, today)
+        return build_digest(
+            self._as_digest_items(session, items, office_day),
+            activity,
+            office_day.today,
+            office_day.period_start(),
+        )
 
     @staticmethod
     def _waiting_review(session: Session, viewer: Viewer, items: Sequence[Item]) -> list[str]:
@@ -256,18 +269,22 @@ class DigestService:
                 waiting.append(item.number)
         return waiting
 
-    def _as_digest_items(self, session: Session, items: Sequence[Item]) -> list[DigestItem]:
-        reports = queries.last_report_dates(session, [item.id for item in items])
+    def _as_digest_items(
+        self, session: Session, items: Sequence[Item], office_day: OfficeDay
+    ) -> list[DigestItem]:
+        standings = self._standings.of(session, items, office_day)
         return [
             DigestItem(
                 number=item.number,
                 title=item.title,
                 units=_responsible(item),
-                status=item.status,
+                status=standings[item.id].status,
                 percent=item.percent,
                 deadline=item.deadline,
-                last_report=reports[item.id].astimezone(self._tz).date() if item.id in reports else None,
+                last_report=standings[item.id].last_report,
                 kind=item.kind,
+                days_overdue=standings[item.id].days_overdue,
+                stalled=standings[item.id].stalled,
             )
             for item in items
         ]

@@ -5,18 +5,19 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.clock import Clock
-from ledger.model import CLOSED_STATUSES, ImportNote, ItemSpec, ItemStatus, LedgerRow, ParsedLedger
-from ledger.schedule import Timing, deadline_state
+from ledger.model import ImportNote, ItemSpec, ItemStatus, LedgerRow, ParsedLedger
 from ledger.units import apply_naming, known_pairs, name_units, unit_names
 from services import audit
+from services.standing import Standings
 from storage import queries
+from storage.complaint_queries import COMPLAINT
 from storage.models import Item, Unit
 
 
@@ -91,10 +92,13 @@ def _duplicate_numbers(parsed: ParsedLedger) -> list[ImportNote]:
 
 
 class LedgerService:
-    def __init__(self, session_factory: sessionmaker[Session], clock: Clock, tz: ZoneInfo) -> None:
+    def __init__(
+        self, session_factory: sessionmaker[Session], clock: Clock, tz: ZoneInfo, standings: Standings
+    ) -> None:
         self._sessions = session_factory
         self._clock = clock
         self._tz = tz
+        self._standings = standings
 
     def import_ledger(
         self,
@@ -156,7 +160,7 @@ class LedgerService:
     ) -> ItemChange:
         after = spec_record(spec)
         if item is None:
-            item = Item(status=ItemStatus.NOT_STARTED, percent=0, created_at=now, updated_at=now)
+            item = Item(percent=0, created_at=now, updated_at=now)
             queries.write_spec(item, spec, units)
             session.add(item)
             audit.record(
@@ -187,33 +191,36 @@ class LedgerService:
         )
         return ItemChange(spec.number, ChangeKind.CHANGED, changed, before, after)
 
-    def rows(self, *, unit_name: str | None = None, overdue_only: bool = False) -> list[LedgerRow]:
-        """The ledger in plan order, as of today in the office's time zone."""
-        today = self._today()
+    def rows(
+        self, *, unit_name: str | None = None, overdue_only: bool = False, as_of: date | None = None
+    ) -> list[LedgerRow]:
+        """The ledger in plan order, as of today in the office's time zone, or as it stood at the end of
+        a past day `as_of` (the items then in it, their percents and statuses then); `overdue_only`: the
+        items 逾期未完成 that day."""
         with self._sessions() as session:
+            day = as_of or self._standings.today()
+            until = datetime.combine(day + timedelta(days=1), time(), self._tz) if as_of else None
             items = queries.list_items(
-                session, unit_name=unit_name, overdue_on=today if overdue_only else None
+                session,
+                unit_name=unit_name,
+                past_deadline_on=day if overdue_only and as_of is None else None,
+                created_before=until,
             )
             ids = [item.id for item in items]
-            reports = queries.last_report_dates(session, ids)
-            evidence = queries.evidence_counts(session, ids)
-            return [
+            standings = self._standings.of(session, items, day)
+            evidence = queries.evidence_counts(session, ids, before=until)
+            rows = [
                 LedgerRow(
                     spec=queries.item_to_spec(item),
-                    status=item.status,
-                    percent=item.percent,
-                    days_overdue=days_overdue(item.deadline, item.status, today),
-                    last_report=reports[item.id].astimezone(self._tz).date() if item.id in reports else None,
+                    status=standings[item.id].status,
+                    percent=standings[item.id].percent,
+                    days_overdue=standings[item.id].days_overdue,
+                    last_report=standings[item.id].last_report,
                     evidence_count=evidence.get(item.id, 0),
+                    finding=item.kind != COMPLAINT,
+                    stalled=standings[item.id].stalled,
+                    period_start=standings[item.id].period_start,
                 )
                 for item in items
             ]
-
-    def _today(self) -> date:
-        return self._clock.now().astimezone(self._tz).date()
-
-
-def days_overdue(deadline: date | None, status: ItemStatus, today: date) -> int:
-    """Calendar days past the deadline of an open item; 0 when not overdue."""
-    state = deadline_state(deadline, closed=status in CLOSED_STATUSES, today=today)
-    return state.days if state.timing == Timing.OVERDUE else 0
+            return [row for row in rows if row.status == ItemStatus.OVERDUE or not overdue_only]

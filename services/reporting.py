@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,19 +16,17 @@ from ledger.reporting import (
     PublicReport,
     ReportItem,
     UnitProgress,
-    by_unit,
+    month_report,
     report_item,
-    stalled_items,
-    status_counts,
+    summary_of,
     unit_progress,
 )
-from ledger.schedule import period_start
 from messages.render import DEFAULT_LOCALE, Renderer
 from reports.chart import progress_chart
 from reports.month import month_notice as notice_docx
 from reports.public import public_page as page_html
 from services.ledger import LedgerService
-from storage import queries
+from services.standing import Standings
 
 
 class ReportingService:
@@ -38,12 +36,14 @@ class ReportingService:
         clock: Clock,
         tz: ZoneInfo,
         ledger: LedgerService,
+        standings: Standings,
         renderer: Renderer,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
         self._tz = tz
         self._ledger = ledger
+        self._standings = standings
         self._renderer = renderer
 
     def today(self) -> date:
@@ -56,39 +56,20 @@ class ReportingService:
         if month.first > today:
             raise DubanError("report_month_future", month=f"{month.year}-{month.month:02d}")
         as_of = min(month.last, today)
-        start = period_start(as_of)
-        items = self._items(as_of)
         with self._sessions() as session:
-            reported = queries.reported_item_numbers(
-                session, self._instant(start), self._instant(as_of + timedelta(days=1))
-            )
-        stalled = stalled_items(items, reported)
-        return MonthReport(
-            month=month,
-            as_of=as_of,
-            period_start=start,
-            counts=status_counts(items),
-            items=items,
-            overdue=by_unit(item for item in items if item.days_overdue),
-            stalled=by_unit(stalled),
-            stalled_count=len(stalled),
-        )
+            start = self._standings.day(session, as_of).period_start()
+        return month_report(month, as_of, start, self._items(as_of if as_of < today else None))
 
     def public(self) -> PublicReport:
-        today = self.today()
-        items = self._items(today)
-        return PublicReport(as_of=today, counts=status_counts(items), items=items)
+        items = self._items()
+        return PublicReport(as_of=self.today(), summary=summary_of(items), items=items)
 
     def unit_progress(self) -> list[UnitProgress]:
         """Every responsible unit's progress today, by name (what the chart shows)."""
-        return unit_progress(self._items(self.today()))
+        return unit_progress(self._items())
 
-    def _items(self, day: date) -> tuple[ReportItem, ...]:
-        return tuple(report_item(row, day) for row in self._ledger.rows())
-
-    def _instant(self, day: date) -> datetime:
-        """The start of `day` in the office's time zone."""
-        return datetime.combine(day, time(), self._tz)
+    def _items(self, as_of: date | None = None) -> tuple[ReportItem, ...]:
+        return tuple(report_item(row) for row in self._ledger.rows(as_of=as_of))
 
     def month_notice(self, month: Month | None, locale: str) -> tuple[MonthReport, bytes]:
         """The month's notice and its .docx."""

@@ -1,5 +1,6 @@
-"""Progress reports and their evidence: one transaction per report, the item's percent and status
-updated, everything audited; and the bot's messages about items, so that a reply to one is a report."""
+"""Progress reports and their evidence: one transaction per report, the item's percent updated and its
+status (decided from the facts, `ledger.status`) stated as it is after the report, everything audited;
+and the bot's messages about items, so that a reply to one is a report."""
 
 from __future__ import annotations
 
@@ -15,14 +16,14 @@ from ledger.errors import DubanError
 from ledger.evidence import IncomingFile
 from ledger.model import ItemStatus
 from ledger.progress import (
-    accepts_reports,
+    ProgressInputError,
     can_report,
     check_report,
-    status_after_report,
 )
 from services import audit
 from services.evidence import EvidenceStore
 from services.items import ItemService
+from services.standing import Standings
 from storage import queries
 from storage.models import EvidenceFile, Item, ProgressReport
 
@@ -34,7 +35,6 @@ class ItemBrief:
     number: str
     title: str
     percent: int
-    status: ItemStatus
 
 
 @dataclass(frozen=True)
@@ -73,19 +73,22 @@ class ReportService:
         clock: Clock,
         items: ItemService,
         store: EvidenceStore,
+        standings: Standings,
         on_report: ReportListener,
     ) -> None:
         self._sessions = session_factory
         self._clock = clock
         self._items = items
         self._store = store
+        self._standings = standings
         self._on_report = on_report
 
     def _reportable(self, session: Session, viewer: Viewer, number: str) -> Item:
         item = self._items.find(session, viewer, number)
         if not can_report(viewer, [(link.unit_id, link.role) for link in item.unit_links]):
             raise DubanError("report/not_yours", number=item.number)
-        if not accepts_reports(item.status):
+        if item.signed_off_at is not None:
+            # Sign-off owns a signed-off item: only a reopening (回头看) puts it back under reports.
             raise DubanError("report/signed_off", number=item.number)
         return item
 
@@ -93,7 +96,7 @@ class ReportService:
         """The item if this viewer may report on it; a `DubanError` saying why not otherwise."""
         with self._sessions() as session:
             item = self._reportable(session, viewer, number)
-            return ItemBrief(item.number, item.title, item.percent, item.status)
+            return ItemBrief(item.number, item.title, item.percent)
 
     def reportable(self, viewer: Viewer, numbers: Sequence[str] | None = None) -> list[ItemBrief]:
         """The items this viewer may report on now, in plan order (of `numbers`, in their order, if given)."""
@@ -104,10 +107,10 @@ class ReportService:
                 found = queries.items_by_number(session, numbers)
                 items = [found[number] for number in numbers if number in found]
             return [
-                ItemBrief(item.number, item.title, item.percent, item.status)
+                ItemBrief(item.number, item.title, item.percent)
                 for item in items
                 if can_report(viewer, [(link.unit_id, link.role) for link in item.unit_links])
-                and accepts_reports(item.status)
+                and item.signed_off_at is None  # sign-off owns a signed-off item (see `_reportable`)
             ]
 
     def album_reported(self, media_group_id: str) -> bool:
@@ -129,33 +132,61 @@ class ReportService:
 
         The staged files are moved into the store only once the report is known to be valid.
         """
-        now = self._clock.now()
-        text = text.strip()
         with self._sessions() as session, session.begin():
             item = self._reportable(session, viewer, number)
-            check_report(item.percent, percent, text, evidence=len(evidence))
-            self._refuse_programs(evidence)
-            before = (item.percent, item.status)
-            item.percent = item.percent if percent is None else percent
-            item.status = status_after_report(item.status, item.percent)
-            item.updated_at = now
-            report = ProgressReport(
-                item_id=item.id, person_id=viewer.person_id, percent=percent, text=text, created_at=now,
-                media_group_id=media_group_id,
-            )  # fmt: skip
-            session.add(report)
-            session.flush()
-            audit.record(
-                session, at=now, actor=_actor(viewer), action="report", entity="item", entity_id=item.id,
-                before={"percent": before[0], "status": before[1].value},
-                after={"percent": item.percent, "status": item.status.value, "report_id": report.id},
-            )  # fmt: skip
-            self._add_evidence(session, viewer, item, report, evidence)
-            self._on_report(session, item, before[0], item.percent)
-            return ReportReceipt(
-                report.id, item.id, item.number, item.title, before[0], item.percent, before[1], item.status,
-                len(evidence),
-            )  # fmt: skip
+            return self._record(session, viewer, item, percent, text, evidence, media_group_id)
+
+    def record_completion(self, session: Session, viewer: Viewer, item: Item, text: str) -> ReportReceipt:
+        """Inside the caller's transaction: a report that sets the item to 100 % (an officer confirming
+        completion as they ask for sign-off, `/signoff N 100% …`)."""
+        self._reportable(session, viewer, item.number)
+        return self._record(session, viewer, item, 100, text, (), None)
+
+    def _record(
+        self,
+        session: Session,
+        viewer: Viewer,
+        item: Item,
+        percent: int | None,
+        text: str,
+        evidence: Sequence[Evidence],
+        media_group_id: str | None,
+    ) -> ReportReceipt:
+        now = self._clock.now()
+        text = text.strip()
+        status_before = self._standings.one(session, item).status
+        try:
+            check_report(
+                item.percent,
+                percent,
+                text,
+                evidence=len(evidence),
+                signoff_open=status_before == ItemStatus.DONE,
+            )
+        except ProgressInputError as error:
+            raise DubanError(error.code, **{"number": item.number, **error.params}) from None
+        self._refuse_programs(evidence)
+        percent_before = item.percent
+        item.percent = item.percent if percent is None else percent
+        item.updated_at = now
+        report = ProgressReport(
+            item_id=item.id, person_id=viewer.person_id, percent=percent, text=text, created_at=now,
+            media_group_id=media_group_id,
+        )  # fmt: skip
+        session.add(report)
+        session.flush()
+        status_after = self._standings.one(session, item).status
+        audit.record(
+            session, at=now, actor=_actor(viewer), action="report", entity="item", entity_id=item.id,
+            before={"percent": percent_before, "status": status_before.value},
+            after={"percent": item.percent, "status": status_after.value, "report_id": report.id},
+        )  # fmt: skip
+        self._add_evidence(session, viewer, item, report, evidence)
+        self._on_report(session, item, percent_before, item.percent)
+        return ReportReceipt(
+            report.id, item.id, item.number, item.title, percent_before, item.percent, status_before,
+            status_after, len(evidence),
+        )  # fmt: skip
 
     def attach_to_album(self, viewer: Viewer, media_group_id: str, evidence: Sequence[Evidence]) -> bool:
         """Add later files of an album to the album's report; False when the album has no report yet."""

@@ -19,7 +19,7 @@ from ledger.dates import read_date
 from ledger.errors import DubanError
 from ledger.evidence import PHOTO_MEDIA_TYPE
 from ledger.model import ItemStatus, Role, UnitRole
-from ledger.progress import can_report
+from ledger.progress import ProgressInputError, can_report, stated_percent
 from ledger.signoff import (
     DEFAULT_EVIDENCE_RULE,
     OWN_UNIT_ROLES,
@@ -45,6 +45,8 @@ from services.items import ItemService
 from services.ladder import Ladder
 from services.office import Office
 from services.outbox import Button, Outbox
+from services.reports import ReportService
+from services.standing import Standings
 from storage import closing_queries as cq
 from storage import queries
 from storage import scheduler_queries as sq
@@ -114,6 +116,8 @@ class Decision:
     waiting: tuple[str, ...] = ()
     inspect_on: date | None = None
     spot_checks: tuple[date, ...] = ()
+    status: ItemStatus | None = None  # the item's status after an approval or a return
+    by_leader: bool = False  # returned by the unit's leader before it reached the reviewers
 
 
 @dataclass(frozen=True)
@@ -158,6 +162,7 @@ class Withdrawn:
     number: str
     title: str
     told: tuple[str, ...]  # the names of those who had been asked to act on the request
+    status: ItemStatus  # the item's status after it
 
 
 @dataclass(frozen=True)
@@ -230,9 +235,19 @@ def _recipient(person: Person | None) -> sq.Recipient | None:
 
 
 class SignOffService(ClosingService):
-    def __init__(self, office: Office, items: ItemService, ladder: Ladder, data_dir: Path) -> None:
+    def __init__(
+        self,
+        office: Office,
+        items: ItemService,
+        ladder: Ladder,
+        data_dir: Path,
+        reports: ReportService,
+        standings: Standings,
+    ) -> None:
         super().__init__(office, items, ladder)
         self._data_dir = data_dir
+        self._reports = reports
+        self._standings = standings
 
     # --- the office's rule ------------------------------------------------------------------------
 
@@ -265,7 +280,7 @@ class SignOffService(ClosingService):
             item = self._items.find(session, viewer, number)
             if not can_report(viewer, _links(item)):
                 raise DubanError("report/not_yours", number=item.number)
-            if item.status == ItemStatus.SIGNED_OFF:
+            if item.signed_off_at is not None:
                 raise DubanError("signoff/already_signed_off", number=item.number)
             parts: Sequence[ItemTarget | ItemMeasure] = (
                 item.targets if kind == PartKind.TARGET else item.measures
@@ -295,15 +310,19 @@ class SignOffService(ClosingService):
     # --- the officer's request --------------------------------------------------------------------
 
     def _requestable(
-        self, session: Session, viewer: Viewer, number: str
+        self, session: Session, viewer: Viewer, number: str, *, confirms_complete: bool = False
     ) -> tuple[Item, Coverage, EvidenceRule]:
+        """The item, if the viewer may ask for its sign-off now: complete (100 %, or `confirms_complete`:
+        the officer states 100 % in the same step), not signed off, no request open, evidence enough."""
         item = self._items.find(session, viewer, number)
         if not can_request(viewer, _links(item)):
             raise DubanError("signoff/not_officer", number=item.number)
-        if item.status == ItemStatus.SIGNED_OFF:
+        if item.signed_off_at is not None:
             raise DubanError("signoff/already_signed_off", number=item.number)
         if cq.open_signoff_request(session, item.id) is not None:
             raise DubanError("signoff/already_open", number=item.number)
+        if item.percent < 100 and not confirms_complete:
+            raise DubanError("signoff/not_complete", number=item.number, percent=item.percent)
         rule = evidence_rule(session)
         covered = item_coverage(session, item)
         if not covered.satisfies(rule):
@@ -319,13 +338,23 @@ class SignOffService(ClosingService):
             return Preview(item.number, item.title, covered, rule)
 
     def request(self, viewer: Viewer, number: str, statement: str) -> Filed:
-        """File the request: the item goes to 已完成 and its leaders are asked to confirm."""
-        statement = statement.strip()
+        """File the request: the item goes to 已完成 and its leaders are asked to confirm.
+
+        Only a complete item may be signed off: at 100 %, or with the statement starting `100%` (the
+        officer confirms completion in the same step: a 100 % report with the statement is stored with the
+        request, in the same transaction). Any other percent, or an item under 100 % without it, is refused
+        and nothing changes."""
+        try:
+            claimed, statement = stated_percent(statement)
+        except ProgressInputError as error:
+            raise DubanError(error.code, **error.params) from None
+        if claimed is not None and claimed != 100:
+            raise DubanError("signoff/claimed_incomplete", number=number[:20], percent=claimed)
         if not statement:
             raise DubanError("signoff/empty_statement")
         now = self._clock.now()
         with self._sessions() as session, session.begin():
-            item, covered, rule = self._requestable(session, viewer, number)
+            item, covered, rule = self._requestable(session, viewer, number, confirms_complete=claimed == 100)
             assert viewer.person_id is not None  # a stranger never gets past `requires`
             supervising = _unit_ids(item, UnitRole.SUPERVISING)
             if not supervising:
@@ -336,13 +365,14 @@ class SignOffService(ClosingService):
             leaders = self._leaders(session, item)
             if not leaders:
                 raise DubanError("signoff/no_leader", number=item.number)
+            if item.percent < 100:
+                self._reports.record_completion(session, viewer, item, statement)
             request = SignOffRequest(
                 item_id=item.id, requested_by=viewer.person_id, statement=statement,
                 status=SignOffStatus.AWAITING_LEADER, created_at=now,
             )  # fmt: skip
             session.add(request)
             session.flush()
-            self._set_status(session, item, ItemStatus.DONE, _actor(viewer), request.id)
             audit.record(
                 session, at=now, actor=_actor(viewer), action="request_signoff", entity="signoff_request",
                 entity_id=request.id,
@@ -354,14 +384,16 @@ class SignOffService(ClosingService):
             for leader in leaders:
                 outbox.add(
                     f"so:{request.id}:confirm", leader, "signoff_confirm", params, item=item,
-                    buttons=self._buttons(leader, request.id, (SignOffAction.CONFIRM,)),
+                    buttons=self._buttons(
+                        leader, request.id, (SignOffAction.CONFIRM, SignOffAction.RETURN, SignOffAction.FILES)
+                    ),
                 )  # fmt: skip
             outbox.write()
             return Filed(request.id, item.number, item.title, covered, rule, tuple(p.name for p in leaders))
 
     def withdraw(self, viewer: Viewer, number: str, reason: str) -> Withdrawn:
-        """The officer takes back their own request before it is decided: the item is back in progress,
-        and whoever was asked to act on it (the leaders, or the reviewers) is told, so that a button they
+        """The officer takes back their own request before it is decided: the item is no longer 已完成
+        (at 100 %: 基本完成 again), and whoever was asked to act on it (the leaders, or the reviewers) is told, so that a button they
         still have is no longer expected of them."""
         now = self._clock.now()
         with self._sessions() as session, session.begin():
@@ -385,13 +417,13 @@ class SignOffService(ClosingService):
             self._close_request(
                 session, viewer, request, SignOffStatus.WITHDRAWN, reason.strip() or None, "withdraw_signoff"
             )
-            self._set_status(session, item, ItemStatus.IN_PROGRESS, _actor(viewer), request.id)
             outbox = self._outbox(session, now)
             params = {**self._params(item, request, viewer.name), "reason": request.return_reason}
             for person in asked:
                 outbox.add(f"so:{request.id}:withdrawn", person, "signoff_withdrawn", params, item=item)
             outbox.write()
-            return Withdrawn(item.number, item.title, tuple(person.name for person in asked))
+            status = self._standings.one(session, item).status
+            return Withdrawn(item.number, item.title, tuple(person.name for person in asked), status)
 
     def _leaders(self, session: Session, item: Item) -> list[sq.Recipient]:
         found: list[sq.Recipient] = []
@@ -409,12 +441,7 @@ class SignOffService(ClosingService):
         now = self._clock.now()
         with self._sessions() as session, session.begin():
             request, item = self._request(session, request_id, lock=True)
-            if request.status != SignOffStatus.AWAITING_LEADER:
-                raise DubanError("signoff/not_awaiting_leader", number=item.number)
-            if not can_confirm(viewer, _links(item)):
-                raise DubanError("signoff/not_leader", number=item.number)
-            if request.requested_by == viewer.person_id:
-                raise DubanError("signoff/own_request", number=item.number)
+            self._check_leader(viewer, request, item)
             request.status = SignOffStatus.UNDER_REVIEW
             request.leader_id = viewer.person_id
             request.leader_confirmed_at = now
@@ -437,6 +464,16 @@ class SignOffService(ClosingService):
                 )  # fmt: skip
             outbox.write()
             return self._packet(session, item, request, [(p.chat_id, p.locale) for p in reviewers])
+
+    @staticmethod
+    def _check_leader(viewer: Viewer, request: SignOffRequest, item: Item) -> None:
+        """Only a leader of the item's own units acts on a request awaiting them, and not on their own."""
+        if request.status != SignOffStatus.AWAITING_LEADER:
+            raise DubanError("signoff/not_awaiting_leader", number=item.number)
+        if not can_confirm(viewer, _links(item)):
+            raise DubanError("signoff/not_leader", number=item.number)
+        if request.requested_by == viewer.person_id:
+            raise DubanError("signoff/own_request", number=item.number)
 
     def _reviewers(self, session: Session, item: Item, request: SignOffRequest) -> list[sq.Recipient]:
         units = _unit_ids(item, UnitRole.SUPERVISING)
@@ -463,10 +500,21 @@ class SignOffService(ClosingService):
     # --- the supervising units' review ------------------------------------------------------------
 
     def check_reviewer(self, viewer: Viewer, request_id: int) -> str:
-        """Refuse now (before asking for a reason or a date) whoever may not review; the item number."""
+        """Refuse now (before asking for a date) whoever may not review; the item number."""
         with self._sessions() as session:
             request, item = self._request(session, request_id)
             self._units_to_decide(session, viewer, request, item)
+            return item.number
+
+    def check_return(self, viewer: Viewer, request_id: int) -> str:
+        """Refuse now (before asking for a reason) whoever may not send the request back: its leader while
+        it awaits their confirmation, a reviewer while it is under review; the item number."""
+        with self._sessions() as session:
+            request, item = self._request(session, request_id)
+            if request.status == SignOffStatus.AWAITING_LEADER:
+                self._check_leader(viewer, request, item)
+            else:
+                self._units_to_decide(session, viewer, request, item)
             return item.number
 
     def _units_to_decide(
@@ -489,9 +537,22 @@ class SignOffService(ClosingService):
         return self._decide(viewer, request_id, ReviewDecision.APPROVE)
 
     def send_back(self, viewer: Viewer, request_id: int, reason: str) -> Decision:
+        """Return the request to the officer with a reason: by the unit's leader before confirming it, or
+        by a reviewer. The item is no longer 已完成 (at 100 %: 基本完成 again)."""
         reason = reason.strip()
         if not reason:
             raise DubanError("signoff/empty_reason")
+        with self._sessions() as session, session.begin():
+            request, item = self._request(session, request_id, lock=True)
+            if request.status == SignOffStatus.AWAITING_LEADER:
+                self._check_leader(viewer, request, item)
+                # Not yet with the reviewers: nobody else was asked, so only the officer hears of it.
+                self._close_request(session, viewer, request, SignOffStatus.RETURNED, reason)
+                self._tell_decision(session, item, request, viewer.name)
+                status = self._standings.one(session, item).status
+                return Decision(
+                    item.number, item.title, Outcome.RETURNED.value, status=status, by_leader=True
+                )
         return self._decide(viewer, request_id, ReviewDecision.RETURN, reason=reason)
 
     def inspect(self, viewer: Viewer, request_id: int, text: str) -> Decision:
@@ -546,17 +607,18 @@ class SignOffService(ClosingService):
             if result == Outcome.APPROVED:
                 checks = self._sign_off(session, viewer, item, request)
             else:
-                self._return(session, viewer, item, request, reason or "")
-            self._tell_decision(session, item, request)
-            return Decision(item.number, item.title, result.value, spot_checks=checks)
+                self._close_request(session, viewer, request, SignOffStatus.RETURNED, reason)
+            self._tell_decision(session, item, request, viewer.name)
+            status = self._standings.one(session, item).status
+            return Decision(item.number, item.title, result.value, spot_checks=checks, status=status)
 
     def _sign_off(
         self, session: Session, viewer: Viewer, item: Item, request: SignOffRequest
     ) -> tuple[date, ...]:
         now = self._clock.now()
         self._close_request(session, viewer, request, SignOffStatus.APPROVED, None)
-        self._set_status(session, item, ItemStatus.SIGNED_OFF, _actor(viewer), request.id)
         item.signed_off_at = now
+        item.updated_at = now
         self._ladder.end(session, item)
         months = self._office.rules(session).spot_check_months
         days = spot_check_days(now.astimezone(self._tz).date(), months)
@@ -572,12 +634,6 @@ class SignOffService(ClosingService):
                 entity_id=check.id, after={"item": item.number, "due_on": day.isoformat()},
             )  # fmt: skip
         return tuple(days)
-
-    def _return(
-        self, session: Session, viewer: Viewer, item: Item, request: SignOffRequest, reason: str
-    ) -> None:
-        self._close_request(session, viewer, request, SignOffStatus.RETURNED, reason)
-        self._set_status(session, item, ItemStatus.IN_PROGRESS, _actor(viewer), request.id)
 
     def _close_request(
         self,
@@ -599,26 +655,18 @@ class SignOffService(ClosingService):
             after={"status": status.value, "reason": reason},
         )  # fmt: skip
 
-    def _set_status(
-        self, session: Session, item: Item, status: ItemStatus, actor: str, request_id: int
-    ) -> None:
-        now = self._clock.now()
-        before = item.status
-        item.status = status
-        item.updated_at = now
-        audit.record(
-            session, at=now, actor=actor, action="signoff_status", entity="item", entity_id=item.id,
-            before={"status": before.value}, after={"status": status.value, "request_id": request_id},
-        )  # fmt: skip
-
-    def _tell_decision(self, session: Session, item: Item, request: SignOffRequest) -> None:
-        """The decision reaches the officer who asked and the leader who confirmed."""
+    def _tell_decision(self, session: Session, item: Item, request: SignOffRequest, decider: str) -> None:
+        """The decision reaches the officer who asked and the leader who confirmed, with the item's status
+        after it."""
         outbox = self._outbox(session, self._clock.now())
         people = sq.persons(session, [p for p in (request.requested_by, request.leader_id) if p is not None])
         params = {
             **self._params(item, request, ""),
             "status": request.status.value,
             "reason": request.return_reason,
+            "decider": decider,
+            "by_leader": request.leader_id is None,
+            "item_status": self._standings.one(session, item).status.value,
         }
         for person in people.values():
             recipient = _recipient(person)

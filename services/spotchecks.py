@@ -1,6 +1,7 @@
 """Spot-checks of signed-off items (回头看) and reopening (重新纳入整改): on a check's due day the
 supervisors are asked "no rebound?"; Confirm closes the check, Reopen (with a reason and a new deadline)
-puts the item back in the ledger's open work, on the ladder from its foot, and tells the responsible unit."""
+puts the item back in the ledger's open work (重新纳入整改, its percent back to 0: the rectification starts
+again and is reported on anew), on the ladder from its foot, and tells the responsible unit."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from ledger.access import Viewer
 from ledger.buttons import ConfirmSpotCheck, ReopenSpotCheck
 from ledger.closing import check_reopen, is_supervisor, parse_date_line, parse_reason_line
 from ledger.errors import DubanError
-from ledger.model import ItemStatus
 from scheduler.calendar import WorkCalendar
 from scheduler.rules import Rules
 from services import audit
@@ -110,10 +110,11 @@ class SpotCheckService(ClosingService):
         self, session: Session, viewer: Viewer, item: Item, check: SpotCheck | None, day: date, reason: str
     ) -> SpotCheckView:
         now = self._clock.now()
-        check_reopen(item.status, day, self._today(now))
+        check_reopen(item.signed_off_at is not None, day, self._today(now))
         actor = actor_of(viewer)
         before = _item_record(item)
-        item.status = ItemStatus.REOPENED
+        item.reopened_at = now
+        item.percent = 0
         item.deadline = day
         for target in item.targets:
             target.deadline = day
@@ -165,7 +166,7 @@ class SpotCheckService(ClosingService):
         self._require_supervisor(viewer, item)
         if check.status != SpotCheckStatus.DUE:
             raise DubanError("spotcheck/decided", number=item.number, status=check.status.value)
-        if item.status != ItemStatus.SIGNED_OFF:
+        if item.signed_off_at is None:
             raise DubanError("spotcheck/not_signed_off")
         return check, item
 
@@ -177,9 +178,10 @@ class SpotCheckService(ClosingService):
 
 def _item_record(item: Item) -> dict[str, object]:
     return {
-        "status": item.status.value,
+        "percent": item.percent,
         "deadline": item.deadline.isoformat() if item.deadline else None,
         "signed_off_at": item.signed_off_at.isoformat() if item.signed_off_at else None,
+        "reopened_at": item.reopened_at.isoformat() if item.reopened_at else None,
     }
 
 

@@ -4,21 +4,20 @@ office's time zone."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.access import Viewer
-from ledger.clock import Clock
 from ledger.errors import DubanError
-from ledger.model import CLOSED_STATUSES, ItemSpec, ItemStatus, Role, UnitRole
-from ledger.schedule import DeadlineState, Timing, deadline_state, is_stalled, period_start, urgency_key
+from ledger.model import ItemSpec, ItemStatus, Role, UnitRole
+from ledger.schedule import DeadlineState, urgency_key
+from ledger.status import StatusCounts, count_statuses
 from services.items import ItemService
 from services.signoff import SignOffView, signoff_view
+from services.standing import Standing, Standings
 from storage import queries, scheduler_queries
 from storage.models import Item, Unit
 
@@ -37,6 +36,8 @@ class ItemLine:
     deadline: date | None
     state: DeadlineState
     last_report: date | None
+    stalled: bool = False  # still chased, no progress report in its dispatch period
+    expected_percent: int | None = None  # 序时进度 today; None without one
 
 
 @dataclass(frozen=True)
@@ -72,10 +73,10 @@ class ItemDetail:
 
 @dataclass(frozen=True)
 class UnitView:
-    """A unit's items, most urgent first, with how many there are of each status."""
+    """A unit's items, most urgent first, with how many there are of each status (each item once)."""
 
     name: str
-    counts: tuple[tuple[ItemStatus, int], ...]
+    counts: StatusCounts
     lines: tuple[ItemLine, ...]
 
 
@@ -97,12 +98,11 @@ class StalledView:
 
 class ItemViews:
     def __init__(
-        self, session_factory: sessionmaker[Session], clock: Clock, tz: ZoneInfo, items: ItemService
+        self, session_factory: sessionmaker[Session], items: ItemService, standings: Standings
     ) -> None:
         self._sessions = session_factory
-        self._clock = clock
-        self._tz = tz
         self._items = items
+        self._standings = standings
 
     def mine(self, viewer: Viewer) -> list[ItemLine]:
         """The items of the units the viewer is officer or leader of, most urgent first."""
@@ -121,9 +121,8 @@ class ItemViews:
                 ReportView(report.created_at, who, report.percent, report.text)
                 for report, who in queries.recent_reports(session, item.id, RECENT_REPORTS)
             )
-            last = self._local_date(reports[0].at) if reports else None
             return ItemDetail(
-                line=self._line(item, last, self._today()),
+                line=_line(item, self._standings.one(session, item)),
                 spec=queries.item_to_spec(item),
                 reports=reports,
                 evidence=queries.evidence_counts(session, [item.id]).get(item.id, 0),
@@ -156,31 +155,26 @@ class ItemViews:
             for unit in chosen:
                 items = queries.items_linked_to(session, [unit.id], UnitRole, where)
                 lines = tuple(line for _, line in self._lines(session, items))
-                counts = Counter(line.status for line in lines)
-                views.append(
-                    UnitView(unit.name, tuple((s, counts[s]) for s in ItemStatus if counts[s]), lines)
-                )
+                views.append(UnitView(unit.name, count_statuses(line.status for line in lines), lines))
             return views
 
     def overdue(self, viewer: Viewer) -> list[UnitGroup]:
-        """Open items past their deadline, by responsible unit, most days overdue first."""
+        """The items 逾期未完成 (under 100 % and past their deadline), by responsible unit, most days overdue
+        first."""
         with self._sessions() as session:
             lines = self._lines(session, queries.visible_items(session, viewer))
             return _by_responsible_unit(
-                (item, line) for item, line in lines if line.state.timing == Timing.OVERDUE
+                (item, line) for item, line in lines if line.status == ItemStatus.OVERDUE
             )
 
     def stalled(self, viewer: Viewer) -> StalledView:
-        """Items not signed off with no progress report in the current dispatch period, by unit."""
-        today = self._today()
+        """Items still chased with no progress report in their current dispatch period, by unit; `since`:
+        the office's period (an item with a cadence of its own counts from its own)."""
         with self._sessions() as session:
             lines = self._lines(session, queries.visible_items(session, viewer))
-            stalled = (
-                (item, line)
-                for item, line in lines
-                if is_stalled(line.last_report, signed_off=line.status == ItemStatus.SIGNED_OFF, today=today)
-            )
-            return StalledView(period_start(today), tuple(_by_responsible_unit(stalled)))
+            stalled = ((item, line) for item, line in lines if line.stalled)
+            since = self._standings.day(session).period_start()
+            return StalledView(since, tuple(_by_responsible_unit(stalled)))
 
     def _askable_units(self, session: Session, viewer: Viewer) -> Sequence[Unit]:
         """Every unit for admins and leadership; else the viewer's own units and the units whose items
@@ -198,29 +192,23 @@ class ItemViews:
 
     def _lines(self, session: Session, items: Sequence[Item]) -> list[tuple[Item, ItemLine]]:
         """Each item with its line, most urgent first."""
-        today = self._today()
-        reports = queries.last_report_dates(session, [item.id for item in items])
-        lines = [(item, self._line(item, self._local_date(reports.get(item.id)), today)) for item in items]
+        standings = self._standings.of(session, items)
+        lines = [(item, _line(item, standings[item.id])) for item in items]
         return sorted(lines, key=lambda pair: urgency_key(pair[1].state, pair[0].sort_key))
 
-    @staticmethod
-    def _line(item: Item, last_report: date | None, today: date) -> ItemLine:
-        closed = item.status in CLOSED_STATUSES
-        return ItemLine(
-            number=item.number,
-            title=item.title,
-            status=item.status,
-            percent=item.percent,
-            deadline=item.deadline,
-            state=deadline_state(item.deadline, closed=closed, today=today),
-            last_report=last_report,
-        )
 
-    def _local_date(self, instant: datetime | None) -> date | None:
-        return instant.astimezone(self._tz).date() if instant is not None else None
-
-    def _today(self) -> date:
-        return self._clock.now().astimezone(self._tz).date()
+def _line(item: Item, standing: Standing) -> ItemLine:
+    return ItemLine(
+        number=item.number,
+        title=item.title,
+        status=standing.status,
+        percent=item.percent,
+        deadline=item.deadline,
+        state=standing.state,
+        last_report=standing.last_report,
+        stalled=standing.stalled,
+        expected_percent=standing.expected_percent,
+    )
 
 
 def _match_unit(units: Sequence[Unit], name: str) -> list[Unit]:

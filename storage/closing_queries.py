@@ -10,9 +10,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.model import ItemStatus
 from storage.models import AuditEntry, EvidenceFile, Item, Person, ProgressReport
 from storage.review import (
+    OPEN_SIGNOFF_STATUSES,
     DeadlineExtension,
     ExtensionStatus,
     ReviewDecision,
@@ -26,8 +26,6 @@ from storage.scheduling import Escalation
 
 # The audit entries of an item its history shows (the rest have rows of their own, shown from those).
 HISTORY_ACTIONS = ("create", "update", "reopen")
-# A sign-off request in these statuses is still to be decided.
-OPEN_SIGNOFF_STATUSES = (SignOffStatus.AWAITING_LEADER, SignOffStatus.UNDER_REVIEW)
 
 
 def pending_extension(session: Session, item_id: int) -> DeadlineExtension | None:
@@ -45,7 +43,7 @@ def spot_checks_due(session: Session, today: date) -> Sequence[tuple[SpotCheck, 
         .where(
             SpotCheck.status == SpotCheckStatus.DUE,
             SpotCheck.due_on <= today,
-            Item.status == ItemStatus.SIGNED_OFF,
+            Item.signed_off_at.is_not(None),
         )
         .order_by(SpotCheck.due_on, SpotCheck.id)
     )

@@ -8,8 +8,9 @@ from datetime import date
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
-from ledger.model import CLOSED_STATUSES, Role, UnitRole
+from ledger.model import Role, UnitRole
 from storage.models import Item, Person, RoleAssignment
+from storage.queries import chased_filter
 from storage.review import Complaint
 from storage.scheduler_queries import Recipient
 
@@ -37,7 +38,7 @@ def open_complaints(session: Session, where: ColumnElement[bool]) -> Sequence[tu
         select(Complaint, Item)
         .join(Item, Item.id == Complaint.item_id)
         .options(selectinload(Item.unit_links))
-        .where(Item.status.not_in(CLOSED_STATUSES), where)
+        .where(chased_filter(), where)
         .order_by(Item.deadline, Item.sort_key)
     )
     return session.execute(statement).all()

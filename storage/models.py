@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from ledger.model import ItemStatus, Role, UnitRole
+from ledger.model import Role, UnitRole
 from storage.types import UTCDateTime, enum_column
 
 NAMING = {
@@ -118,9 +118,11 @@ class Item(Base):
     kind: Mapped[str] = mapped_column(
         String(20), default="finding", server_default="finding"
     )  # or "complaint"
-    status: Mapped[ItemStatus] = mapped_column(enum_column(ItemStatus, "item_status"), index=True)
+    # The facts its status (`ledger.status.item_status`) is decided from, with its start, deadline, reports
+    # and sign-off requests; the status itself is never stored, so it cannot go stale.
     percent: Mapped[int] = mapped_column(Integer, default=0)
-    signed_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    signed_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # approved, not reopened since
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the last reopening (回头看)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from ledger.access import Viewer
-from ledger.model import CLOSED_STATUSES, ItemSpec, Measure, Role, Target, UnitRole
+from ledger.model import ItemSpec, Measure, Role, Target, UnitRole
+from ledger.status import ItemFacts
 from storage.models import (
+    AuditEntry,
     BotMessage,
     EvidenceFile,
     Item,
@@ -24,6 +26,17 @@ from storage.models import (
     Unit,
     UnitAlias,
 )
+from storage.review import OPEN_SIGNOFF_STATUSES, SignOffRequest, SignOffStatus
+
+# The audit entries of an item that change a fact its status depends on (`ItemFacts`): a report (named by
+# the item's id) sets the percent; an import or a complaint update, a reopening and an extension (named by
+# number) set the start, the deadline, continuing and, a reopening, the percent. Their `before` says what
+# the fact was until then.
+_REPORT_ACTION = "report"
+# Ids per IN list: well under the bound-parameter limits of SQLite (32,766) and PostgreSQL (65,535).
+_CHUNK = 5000
+_FACT_ACTIONS_BY_NUMBER = ("update", "reopen", "extend_deadline")
+_REOPEN_ACTION = "reopen"
 
 
 def sort_key(number: str) -> str:
@@ -157,34 +170,185 @@ def write_spec(item: Item, spec: ItemSpec, units: dict[str, Unit]) -> None:
 
 
 def list_items(
-    session: Session, *, unit_name: str | None = None, overdue_on: date | None = None
+    session: Session,
+    *,
+    unit_name: str | None = None,
+    past_deadline_on: date | None = None,
+    created_before: datetime | None = None,
 ) -> Sequence[Item]:
-    """Items in plan order, optionally those of one unit (any role) or those overdue on a day."""
+    """Items in plan order, optionally those of one unit (any role), those still chased and past their
+    deadline on a day (the overdue ones among them are those under 100 %), or those already in the
+    ledger at an instant."""
     statement = _with_children(select(Item)).order_by(Item.sort_key)
+    if created_before is not None:
+        statement = statement.where(Item.created_at < created_before)
     if unit_name is not None:
         statement = statement.where(
             Item.id.in_(select(ItemUnit.item_id).join(Unit).where(Unit.name == unit_name))
         )
-    if overdue_on is not None:
-        statement = statement.where(Item.deadline < overdue_on, Item.status.not_in(CLOSED_STATUSES))
+    if past_deadline_on is not None:
+        statement = statement.where(Item.deadline < past_deadline_on, chased_filter())
     return session.scalars(statement).all()
 
 
-def last_report_dates(session: Session, item_ids: Sequence[int]) -> dict[int, datetime]:
+def signoff_open_filter() -> ColumnElement[bool]:
+    """The item has a sign-off request still to be decided (`ItemFacts.signoff_open`)."""
+    return exists().where(SignOffRequest.item_id == Item.id, SignOffRequest.status.in_(OPEN_SIGNOFF_STATUSES))
+
+
+def chased_filter() -> ColumnElement[bool]:
+    """The SQL condition matching `ledger.status.is_chased` of the item's status: neither signed off nor
+    with a sign-off request open (the first two steps of the precedence, decided by these facts alone)."""
+    return and_(Item.signed_off_at.is_(None), ~signoff_open_filter())
+
+
+def items_with_open_signoff(session: Session, item_ids: Sequence[int]) -> set[int]:
+    """Those of `item_ids` with a sign-off request still to be decided (one query: open requests are few)."""
+    statement = select(SignOffRequest.item_id).where(SignOffRequest.status.in_(OPEN_SIGNOFF_STATUSES))
+    return set(session.scalars(statement)) & set(item_ids)
+
+
+def item_facts_as_of(session: Session, items: Sequence[Item], until: datetime) -> dict[int, ItemFacts]:
+    """The facts of each item as they stood just before `until`, from the store's history: the audit
+    log's `before` of every later change of the percent, start, deadline or continuing, the reports and
+    the reopenings before `until`, and the sign-off requests filed and decided before it. At the present
+    instant these are the rows' own facts (`item_facts`)."""
+    by_id = {item.id: item for item in items}
+    by_number = {item.number: item for item in items}
+    earlier: dict[int, dict[str, Any]] = {item.id: {} for item in items}
+    for entry in _fact_changes(session, by_id, by_number, after=until):
+        item = (
+            by_id.get(int(entry.entity_id or 0))
+            if entry.action == _REPORT_ACTION
+            else by_number.get(entry.entity_id or "")
+        )
+        if item is None:
+            continue
+        for key, value in (entry.before or {}).items():
+            earlier[item.id].setdefault("start" if key == "received" else key, value)
+    reopened = _reopenings_before(session, by_number, until)
+    reported = last_report_dates(session, list(by_id), before=until)
+    filed, approved = _signoffs_before(session, list(by_id), until)
+    facts: dict[int, ItemFacts] = {}
+    for item in items:
+        was = earlier[item.id]
+        reopen = reopened.get(item.id)
+        approval = approved.get(item.id)
+        facts[item.id] = ItemFacts(
+            percent=int(was.get("percent", item.percent)),
+            reported=item.id in reported,
+            start=date.fromisoformat(was["start"]) if "start" in was else item.start_date,
+            deadline=_day(was["deadline"]) if "deadline" in was else item.deadline,
+            continuing=bool(was.get("continuing", item.continuing)),
+            signoff_open=item.id in filed,
+            signed_off=approval is not None and (reopen is None or reopen < approval),
+            reopened=reopen is not None,
+        )
+    return facts
+
+
+def _day(value: Any) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _fact_changes(
+    session: Session, by_id: dict[int, Item], by_number: dict[str, Item], *, after: datetime
+) -> Sequence[AuditEntry]:
+    """The audit entries at or after `after` that changed a fact of these items, oldest first."""
     statement = (
-        select(ProgressReport.item_id, func.max(ProgressReport.created_at))
-        .where(ProgressReport.item_id.in_(item_ids))
-        .group_by(ProgressReport.item_id)
+        select(AuditEntry)
+        .where(
+            AuditEntry.entity == "item",
+            AuditEntry.at >= after,
+            or_(
+                and_(AuditEntry.action == _REPORT_ACTION, AuditEntry.entity_id.in_([str(i) for i in by_id])),
+                and_(
+                    AuditEntry.action.in_(_FACT_ACTIONS_BY_NUMBER), AuditEntry.entity_id.in_(list(by_number))
+                ),
+            ),
+        )
+        .order_by(AuditEntry.at, AuditEntry.id)
     )
-    return {item_id: at for item_id, at in session.execute(statement) if at is not None}
+    return session.scalars(statement).all()
 
 
-def evidence_counts(session: Session, item_ids: Sequence[int]) -> dict[int, int]:
+def _reopenings_before(session: Session, by_number: dict[str, Item], until: datetime) -> dict[int, datetime]:
+    """The latest reopening (回头看) of each item before `until`."""
+    statement = (
+        select(AuditEntry.entity_id, func.max(AuditEntry.at))
+        .where(
+            AuditEntry.entity == "item",
+            AuditEntry.action == _REOPEN_ACTION,
+            AuditEntry.at < until,
+            AuditEntry.entity_id.in_(list(by_number)),
+        )
+        .group_by(AuditEntry.entity_id)
+    )
+    return {by_number[number].id: at for number, at in session.execute(statement) if number in by_number}
+
+
+def _signoffs_before(
+    session: Session, item_ids: Sequence[int], until: datetime
+) -> tuple[set[int], dict[int, datetime]]:
+    """Of these items, those with a sign-off request filed before `until` and not decided by then, and the
+    latest approval before `until` of each approved one."""
+    statement = select(SignOffRequest).where(
+        SignOffRequest.item_id.in_(item_ids), SignOffRequest.created_at < until
+    )
+    filed: set[int] = set()
+    approved: dict[int, datetime] = {}
+    for request in session.scalars(statement):
+        decided = request.decided_at
+        if decided is None or decided >= until:
+            filed.add(request.item_id)
+        elif request.status == SignOffStatus.APPROVED:
+            approved[request.item_id] = max(decided, approved.get(request.item_id, decided))
+    return filed, approved
+
+
+def item_facts(item: Item, *, reported: bool, signoff_open: bool) -> ItemFacts:
+    """The facts of an item row its status is decided from (`ledger.status.item_status`)."""
+    return ItemFacts(
+        percent=item.percent,
+        reported=reported,
+        start=item.start_date,
+        deadline=item.deadline,
+        continuing=item.continuing,
+        signoff_open=signoff_open,
+        signed_off=item.signed_off_at is not None,
+        reopened=item.reopened_at is not None,
+    )
+
+
+def last_report_dates(
+    session: Session, item_ids: Sequence[int], before: datetime | None = None
+) -> dict[int, datetime]:
+    """The instant of each item's latest progress report (made before `before`, when given); items never
+    reported on are left out."""
+    found: dict[int, datetime] = {}
+    for start in range(0, len(item_ids), _CHUNK):
+        statement = (
+            select(ProgressReport.item_id, func.max(ProgressReport.created_at))
+            .where(ProgressReport.item_id.in_(item_ids[start : start + _CHUNK]))
+            .group_by(ProgressReport.item_id)
+        )
+        if before is not None:
+            statement = statement.where(ProgressReport.created_at < before)
+        found.update((item_id, at) for item_id, at in session.execute(statement) if at is not None)
+    return found
+
+
+def evidence_counts(
+    session: Session, item_ids: Sequence[int], before: datetime | None = None
+) -> dict[int, int]:
+    """How many evidence files each item has (those uploaded before `before`, when given)."""
     statement = (
         select(EvidenceFile.item_id, func.count(EvidenceFile.id))
         .where(EvidenceFile.item_id.in_(item_ids))
         .group_by(EvidenceFile.item_id)
     )
+    if before is not None:
+        statement = statement.where(EvidenceFile.created_at < before)
     return dict(session.execute(statement).all())
 
 

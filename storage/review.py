@@ -21,6 +21,10 @@ class SignOffStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+# A sign-off request in these statuses is still to be decided: its item is 已完成 (`ItemFacts.signoff_open`).
+OPEN_SIGNOFF_STATUSES = (SignOffStatus.AWAITING_LEADER, SignOffStatus.UNDER_REVIEW)
+
+
 class ReviewDecision(enum.StrEnum):
     APPROVE = "approve"
     RETURN = "return"

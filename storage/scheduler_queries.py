@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from ledger.model import CLOSED_STATUSES, ItemStatus, Role, UnitRole
+from ledger.model import Role, UnitRole
 from storage.models import Item, ItemMeasure, ItemTarget, ItemUnit, Person, RoleAssignment
+from storage.queries import chased_filter
 from storage.scheduling import (
     DispatchRequest,
     Escalation,
@@ -46,7 +47,7 @@ def set_setting(session: Session, key: str, value: Any) -> None:
 def deadlines_between(session: Session, first: date, last: date) -> list[tuple[Item, str, date]]:
     """Open items with a target, measure or item deadline in [first, last]: (item, ref, deadline)."""
     found: list[tuple[Item, str, date]] = []
-    open_item = Item.status.not_in(CLOSED_STATUSES)
+    open_item = chased_filter()
     targets = (
         select(Item, ItemTarget).join(ItemTarget).where(open_item, ItemTarget.deadline.between(first, last))
     )
@@ -64,27 +65,33 @@ def deadlines_between(session: Session, first: date, last: date) -> list[tuple[I
     return found
 
 
-def open_items(session: Session, numbers: Sequence[str] | None = None) -> Sequence[Item]:
-    statement = select(Item).where(Item.status.not_in(CLOSED_STATUSES)).order_by(Item.sort_key)
+def open_items(
+    session: Session, numbers: Sequence[str] | None = None, *, scheduled_only: bool = False
+) -> Sequence[Item]:
+    """Items still chased (not signed off, no sign-off open), in plan order; `scheduled_only`: those with
+    序时进度 (a deadline, not continuing), the only ones that can be behind schedule."""
+    statement = select(Item).where(chased_filter()).order_by(Item.sort_key)
     if numbers is not None:
         statement = statement.where(Item.number.in_(numbers))
+    if scheduled_only:
+        statement = statement.where(Item.deadline.is_not(None), Item.continuing.is_(False))
     return session.scalars(statement).all()
 
 
 def ladder_candidates(session: Session, deadline_before: date, dispatch_due_before: date) -> Sequence[Item]:
-    """Open items that may climb today: deadline near or past, a dispatch unanswered past its due day,
-    behind schedule, or already high on the ladder (summons and referral need time at a level)."""
+    """Open items that may climb today: deadline near or past, a dispatch unanswered past its due day, or
+    already high on the ladder (summons and referral need time at a level). Those behind schedule the
+    caller adds: only their status, decided in Python, says so."""
     unanswered = select(DispatchRequest.item_id).where(
         DispatchRequest.answered_at.is_(None), DispatchRequest.due_on <= dispatch_due_before
     )
     climbing = select(ItemLadder.item_id).where(ItemLadder.level > 0)
     statement = select(Item).where(
-        Item.status.not_in(CLOSED_STATUSES),
+        chased_filter(),
         or_(
             Item.deadline <= deadline_before,
             Item.id.in_(unanswered),
             Item.id.in_(climbing),
-            Item.status == ItemStatus.BEHIND,
         ),
     )
     return session.scalars(statement).all()

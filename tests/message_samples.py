@@ -17,6 +17,7 @@ from ledger.digest import Entry as DigestEntry
 from ledger.model import ItemSpec, ItemStatus, LedgerRow, Role, Target
 from ledger.schedule import DeadlineState, Timing
 from ledger.signoff import EvidenceLink, EvidenceRule, PartKind, coverage
+from ledger.status import count_statuses, summarize
 from scheduler.rules import Rules
 from services.complaints import ComplaintAdded, ComplaintImportOutcome, ComplaintView, RepeatLink
 from services.escalations import IssuedEscalation
@@ -46,11 +47,11 @@ _SPEC = ItemSpec(
     number="24.1", title="铬污染场地修复推进缓慢", problem="……", start=date(2020, 12, 16),
     targets=[Target("完成修复", date(2020, 12, 31))],
 )  # fmt: skip
-_ROW = LedgerRow(_SPEC, ItemStatus.BEHIND, 40, 12, date(2021, 1, 3), 2)
+_ROW = LedgerRow(_SPEC, ItemStatus.OVERDUE, 40, 12, date(2021, 1, 3), 2)
 _PERSON = PersonView(1, "张伟", None, True, "ABCDEFGH23", (RoleView(Role.OFFICER, "市住建局"),))
 _LINES = (
-    ItemLine("24.1", "铬污染场地修复推进缓慢", ItemStatus.BEHIND, 40, date(2020, 12, 31), DeadlineState(Timing.OVERDUE, 12), date(2021, 1, 3)),
-    ItemLine("3", "扬尘治理", ItemStatus.IN_PROGRESS, 10, date(2021, 1, 3), DeadlineState(Timing.DUE, 0), None),
+    ItemLine("24.1", "铬污染场地修复推进缓慢", ItemStatus.OVERDUE, 40, date(2020, 12, 31), DeadlineState(Timing.OVERDUE, 12), date(2021, 1, 3)),
+    ItemLine("3", "扬尘治理", ItemStatus.BEHIND, 10, date(2021, 1, 3), DeadlineState(Timing.DUE, 0), None),
     ItemLine("5", "河道整治", ItemStatus.ON_SCHEDULE, 60, date(2021, 3, 1), DeadlineState(Timing.DUE, 57), None),
     ItemLine("1", "绿色发展", ItemStatus.NOT_STARTED, 0, None, DeadlineState(Timing.CONTINUING), None),
     ItemLine("2", "水源地保护", ItemStatus.SIGNED_OFF, 100, date(2020, 6, 30), DeadlineState(Timing.CLOSED), None),
@@ -113,14 +114,10 @@ _DIGEST = Digest(
 )
 _WEEKLY = WeeklySummary(
     date(2021, 1, 18),
-    tuple((s, n) for n, s in enumerate(ItemStatus)),
-    60,
-    2,
-    49,
-    82,
+    summarize([(s, n != 1) for n, s in enumerate(ItemStatus) for _ in range(n + 1)]),
     (("市住建局", 3), ("市水务局", 1)),
 )
-_WEEKLY_EMPTY = WeeklySummary(date(2021, 1, 18), tuple((s, 0) for s in ItemStatus), 0, 0, 0, None, ())
+_WEEKLY_EMPTY = WeeklySummary(date(2021, 1, 18), summarize([]), ())
 _GROUP_ITEM = {"number": "24.1", "title": "铬污染场地修复推进缓慢", "units": ("市住建局", "市水务局")}
 DIGEST_SAMPLES: dict[str, dict[str, Any]] = {
     "notify/digest": {"digest": _DIGEST},
@@ -178,14 +175,14 @@ _DRAFT = {
     "text": "纠正：复核后下调",
     "files": 2,
 }
-_BRIEF = ItemBrief("24.1", "铬污染场地修复推进缓慢，涉及多个地块", 40, ItemStatus.BEHIND)
+_BRIEF = ItemBrief("24.1", "铬污染场地修复推进缓慢，涉及多个地块", 40)
 REPORT_SAMPLES: dict[str, dict[str, Any]] = {
     "chat/report/ask_percent": _DRAFT,
     "chat/report/ask_text": _DRAFT,
     "chat/report/ask_evidence": _DRAFT,
     "chat/report/file_added": {**_DRAFT, "step": "evidence"},
     "chat/report/which_item": {"items": [_BRIEF, _BRIEF], "files": 1, "text": "闭水试验现场"},
-    "chat/report/which_button": {"brief": ItemBrief("24.1", "河道整治", 10, ItemStatus.IN_PROGRESS)},
+    "chat/report/which_button": {"brief": ItemBrief("24.1", "河道整治", 10)},
     "chat/report/which_expired": {},
     "chat/report/which_cancelled": {},
     "chat/report/summary": {**_DRAFT, "percent": None},
@@ -203,6 +200,7 @@ REPORT_SAMPLES: dict[str, dict[str, Any]] = {
     "errors/report/lower_needs_text": {"current": 60, "percent": 40},
     "errors/report/not_yours": {"number": "24.1"},
     "errors/report/signed_off": {"number": "24.1"},
+    "errors/report/signoff_open": {"number": "24.1", "percent": 80},
     "errors/report/not_item_message": {},
     "errors/evidence/too_big": {"name": "scan.pdf", "megabytes": 20},
     "errors/evidence/unsupported": {"name": "setup.exe"},
@@ -300,7 +298,9 @@ SIGNOFF_SAMPLES: dict[str, dict[str, Any]] = {
     "chat/signoff/ask_statement": {"preview": Preview("24.1", "铬污染场地修复推进缓慢", _COVERAGE, EvidenceRule.MEASURE)},
     "chat/signoff/filed": {"filed": Filed(7, "24.1", "铬污染场地修复推进缓慢", _COVERAGE, EvidenceRule.ITEM, ("李局长",))},
     "chat/signoff/confirmed": {"packet": Packet(7, "24.1", ((42, "zh_CN"),), ())},
-    "chat/signoff/decided": {"decision": Decision("24.1", "铬污染场地修复推进缓慢", "open", waiting=("市纪委",))},
+    "chat/signoff/decided": {
+        "decision": Decision("24.1", "铬污染场地修复推进缓慢", "returned", status=ItemStatus.BASICALLY_DONE, by_leader=True)
+    },
     "chat/signoff/ask_reason": {"number": "24.1"},
     "chat/signoff/ask_date": {"number": "24.1"},
     "chat/signoff/cancelled": {},
@@ -309,11 +309,16 @@ SIGNOFF_SAMPLES: dict[str, dict[str, Any]] = {
     "chat/signoff/pending": {"view": PendingView((_PENDING,), (_PENDING,))},
     "chat/signoff/rule": {"rule": "measure"},
     "chat/signoff/rule_set": {"before": "measure", "after": "item"},
-    "chat/signoff/withdrawn": {"withdrawn": Withdrawn("24.1", "铬污染场地修复", ("李局长",))},
+    "chat/signoff/withdrawn": {
+        "withdrawn": Withdrawn("24.1", "铬污染场地修复", ("李局长",), ItemStatus.BASICALLY_DONE)
+    },
     "chat/signoff/linked": {"linked": Linked("24.1", PartKind.MEASURE, 2, "开展修复", 3)},
     "notify/signoff_confirm": {**_SIGNOFF_ITEM, "coverage": _COVERAGE},
     "notify/signoff_review": {**_SIGNOFF_ITEM, "coverage": _COVERAGE, "leader": "李局长"},
-    "notify/signoff_decision": {**_SIGNOFF_ITEM, "status": "returned", "reason": "缺少检测报告"},
+    "notify/signoff_decision": {
+        **_SIGNOFF_ITEM, "status": "returned", "reason": "缺少检测报告", "decider": "孙局长", "by_leader": True,
+        "item_status": "basically_done",
+    },
     "notify/signoff_inspect": {**_SIGNOFF_ITEM, "inspect_on": date(2021, 2, 10)},
     "notify/signoff_withdrawn": {**_SIGNOFF_ITEM, "reason": "补充材料后再申请"},
     "errors/signoff/usage": {},
@@ -327,6 +332,8 @@ SIGNOFF_SAMPLES: dict[str, dict[str, Any]] = {
     "errors/signoff/already_open": {"number": "24.1"},
     "errors/signoff/missing_evidence": {"number": "24.1", "coverage": _COVERAGE, "rule": "measure"},
     "errors/signoff/empty_statement": {},
+    "errors/signoff/not_complete": {"number": "24.1", "percent": 30},
+    "errors/signoff/claimed_incomplete": {"number": "24.1", "percent": 90},
     "errors/signoff/no_supervising_unit": {"number": "24.1"},
     "errors/signoff/no_reviewer": {"units": ["整改办"]},
     "errors/signoff/no_leader": {"number": "24.1"},
@@ -477,7 +484,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "cli/ledger_sheet_title": {},
     "cli/template_written": {"path": "t.xlsx"},
     "cli/export_written": {"path": "l.xlsx", "count": 18},
-    "cli/items_table": {"rows": [(_ROW, "进度滞后")]},
+    "cli/items_table": {"rows": [(_ROW, "逾期未完成")], "counts": count_statuses([_ROW.status])},
     "cli/units_table": {"units": [UnitSummary(1, "市住建局", 2)]},
     "cli/unit_added": {"name": "市住建局"},
     "cli/people_table": {"people": [_PERSON], "role_label": lambda role: role.value},
@@ -569,7 +576,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "chat/items/item_usage": {},
     "chat/items/detail": {"item": _DETAIL},
     "chat/items/unit": {
-        "views": [UnitView("市住建局", ((ItemStatus.BEHIND, 1), (ItemStatus.SIGNED_OFF, 1)), _LINES)]
+        "views": [UnitView("市住建局", count_statuses(line.status for line in _LINES), _LINES)]
     },
     "chat/items/overdue": {"groups": [UnitGroup("市住建局", _LINES[:1]), UnitGroup(None, _LINES[:1])]},
     "chat/items/stalled": {"view": StalledView(date(2021, 1, 1), (UnitGroup("市住建局", _LINES[:2]),))},

@@ -6,46 +6,23 @@ from datetime import date
 from typing import Any
 
 from ledger.model import ItemStatus
-from ledger.reporting import (
-    Month,
-    MonthReport,
-    PublicReport,
-    ReportItem,
-    UnitItems,
-    UnitProgress,
-    status_counts,
-)
+from ledger.reporting import Month, PublicReport, ReportItem, UnitProgress, month_report, summary_of
 
 _ITEMS = (
     ReportItem("24.1", "铬污染", ("市住建局",), date(2026, 10, 31), "2026年10月底前", False,
-               ItemStatus.BEHIND, 60, date(2026, 11, 3), 30),
-    ReportItem("25", "黑臭水体", ("市水务局", "市住建局"), None, None, True, ItemStatus.ON_SCHEDULE, 40, None, 0),
-    ReportItem("26", "<扬尘> & “治理”", (), None, None, False, ItemStatus.SIGNED_OFF, 100, date(2026, 9, 1), 0),
+               ItemStatus.OVERDUE, 60, date(2026, 11, 3), 30, stalled=True, period_start=date(2026, 11, 16)),
+    ReportItem("25", "黑臭水体", ("市水务局", "市住建局"), None, None, True, ItemStatus.IN_PROGRESS, 40, None, 0,
+               stalled=True, period_start=date(2026, 11, 20)),
+    ReportItem("26", "<扬尘> & “治理”", (), None, None, False, ItemStatus.SIGNED_OFF, 100, date(2026, 9, 1), 0,
+               finding=False),
+    ReportItem("27", "无单位", (), date(2026, 10, 1), None, False, ItemStatus.OVERDUE, 0, None, 60, stalled=True),
 )  # fmt: skip
-_REPORT = MonthReport(
-    month=Month(2026, 11),
-    as_of=date(2026, 11, 30),
-    period_start=date(2026, 11, 16),
-    counts=status_counts(_ITEMS),
-    items=_ITEMS,
-    overdue=(UnitItems("市住建局", _ITEMS[:1]),),
-    stalled=(UnitItems("市水务局", _ITEMS[1:2]), UnitItems("市住建局", _ITEMS[:2])),
-    stalled_count=2,
-)
-_QUIET = MonthReport(
-    month=Month(2026, 11),
-    as_of=date(2026, 11, 30),
-    period_start=date(2026, 11, 16),
-    counts=status_counts(_ITEMS[2:]),
-    items=_ITEMS[2:],
-    overdue=(),
-    stalled=(),
-    stalled_count=0,
-)
-_PUBLIC = PublicReport(date(2026, 11, 20), status_counts(_ITEMS), _ITEMS)
+_REPORT = month_report(Month(2026, 11), date(2026, 11, 30), date(2026, 11, 16), _ITEMS)
+_QUIET = month_report(Month(2026, 11), date(2026, 11, 30), date(2026, 11, 16), _ITEMS[2:3])
+_PUBLIC = PublicReport(date(2026, 11, 20), summary_of(_ITEMS), _ITEMS)
 
 REPORT_DOC_SAMPLES: dict[str, dict[str, Any]] = {
-    "reports/chart": {"rows": [UnitProgress("市住建局", 3, 62.5, ()), UnitProgress("市水务局", 1, 0.0, ())]},
+    "reports/chart": {"rows": [UnitProgress("市住建局", 3, 62.5), UnitProgress("市水务局", 1, 0.0)]},
     "reports/month_title": {"report": _REPORT},
     "reports/month_opening": {"report": _REPORT},
     "reports/month_table": {},

@@ -21,7 +21,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from ledger.access import Viewer
-from ledger.model import ItemSpec, ItemStatus, Measure, ParsedLedger, Role, Target
+from ledger.model import ItemSpec, Measure, ParsedLedger, Role, Target
 from loopback import SentMessage
 from services.accounts import TelegramUser
 from storage.models import AuditEntry, Base, BotMessage, Item
@@ -102,7 +102,7 @@ def viewer(bot: BotHarness, role: str) -> Viewer:
 
 def _signoff_request(bot: BotHarness, number: str) -> int:
     bot.services.signoff.set_rule("none", actor="test")
-    return bot.services.signoff.request(viewer(bot, "officer"), number, "整改任务已全部完成").request_id
+    return bot.services.signoff.request(viewer(bot, "officer"), number, "100% 整改任务已全部完成").request_id
 
 
 async def evidence_rule_none(bot: BotHarness, role: str, number: str) -> None:
@@ -114,8 +114,11 @@ async def filed_request(bot: BotHarness, role: str, number: str) -> None:
     _signoff_request(bot, number)
 
 
-async def awaiting_leader(bot: BotHarness, role: str, number: str) -> str:
-    return f"so:c:{_signoff_request(bot, number)}"
+def awaiting_leader(action: str) -> Prepare:
+    async def prepare(bot: BotHarness, role: str, number: str) -> str:
+        return f"so:{action}:{_signoff_request(bot, number)}"
+
+    return prepare
 
 
 def under_review(action: str) -> Prepare:
@@ -138,7 +141,6 @@ def extension(prefix: str) -> Prepare:
 def _sign_off(bot: BotHarness, number: str) -> int:
     with bot.services.sessions() as session, session.begin():
         item = session.scalars(select(Item).where(Item.number == number)).one()
-        item.status = ItemStatus.SIGNED_OFF
         item.percent = 100
         item.signed_off_at = bot.clock.now()
         return item.id
@@ -267,7 +269,7 @@ CHANGING = (
     Case("/report N 50%", REPORTERS, "50%", "/report {n} 50% 已完成一半", changes=True),
     Case("/evidence N 1", REPORTERS, "措施", "/evidence {n} 1", prepare=photo_sent, changes=True),
     Case("/signoff N statement", NOBODY | {"officer of another unit": "hidden", "officer": "ok"}, "销号",
-         "/signoff {n} 整改任务已全部完成", prepare=evidence_rule_none, changes=True),
+         "/signoff {n} 100% 整改任务已全部完成", prepare=evidence_rule_none, changes=True),
     Case("/extend N date reason", NOBODY | {"officer of another unit": "hidden", "officer": "ok", "leader": "ok"},
          "延期", "/extend {n} 2027-09-30 汛期影响施工", changes=True),
     Case("/withdraw N", NOBODY | {"officer of another unit": "hidden", "officer": "ok"}, "已撤回", "/withdraw {n}",
@@ -291,8 +293,10 @@ CHANGING = (
 )  # fmt: skip
 
 BUTTONS = (
-    Case("sign-off: leader confirms", NOT_THEIRS | {"leader": "ok"}, "审核", prepare=awaiting_leader,
+    Case("sign-off: leader confirms", NOT_THEIRS | {"leader": "ok"}, "审核", prepare=awaiting_leader("c"),
          changes=True),
+    Case("sign-off: leader returns", NOT_THEIRS | {"leader": "ok"}, "理由", prepare=awaiting_leader("r")),
+    Case("sign-off: leader's evidence", ITEM_VISIBLE, "没有佐证材料", prepare=awaiting_leader("f")),
     Case("sign-off: approve", NOT_THEIRS | {"officer": "own", "supervisor": "ok"}, "同意",
          prepare=under_review("a"), changes=True),
     Case("sign-off: return", NOT_THEIRS | {"officer": "own", "supervisor": "ok"}, "理由",
@@ -354,7 +358,9 @@ def snapshot(bot: BotHarness) -> dict[str, object]:
     with bot.services.sessions() as session:
         counts: dict[str, object] = dict(session.execute(COUNTS).one()._mapping)
         counts["items"] = session.execute(
-            select(Item.number, Item.status, Item.percent, Item.deadline).order_by(Item.id)
+            select(Item.number, Item.percent, Item.deadline, Item.signed_off_at, Item.reopened_at).order_by(
+                Item.id
+            )
         ).all()
         return counts
 

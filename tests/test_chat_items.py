@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from ledger.model import ItemSpec, ItemStatus, Measure, ParsedLedger, Role, Target
+from ledger.model import ItemSpec, Measure, ParsedLedger, Role, Target
 from storage.models import EvidenceFile, Item, Person, ProgressReport
 from tests.harness import ADMIN_ID, BotHarness
 
@@ -72,8 +72,9 @@ async def _setup(bot: BotHarness) -> None:
     with bot.services.sessions() as session, session.begin():
         items = {item.number: item for item in session.scalars(select(Item))}
         zhang = session.scalars(select(Person).where(Person.name == "张伟")).one()
-        items["6"].status, items["6"].percent = ItemStatus.SIGNED_OFF, 100
-        items["2"].status, items["2"].percent = ItemStatus.IN_PROGRESS, 30
+        items["6"].signed_off_at, items["6"].percent = datetime(2026, 11, 1, 2, tzinfo=UTC), 100
+        items["2"].percent = 30
+        items["1"].percent = 20
         reports = [
             ("2", datetime(2026, 10, 1, 2, tzinfo=UTC), 5, "成立工作专班"),
             ("2", datetime(2026, 10, 20, 2, tzinfo=UTC), 10, ""),
@@ -105,9 +106,9 @@ async def test_my_lists_the_units_items_most_urgent_first(bot: BotHarness) -> No
     assert await _text(bot, OFFICER, "/my") == "\n".join(
         [
             "我的整改事项（共 5 项，最紧急的在前）：",
-            "4 建筑垃圾乱堆乱放｜未启动 0%｜2026-10-21 逾期30天",
-            "1 黑臭水体反弹｜未启动 0%｜2026-11-10 逾期10天",
-            "2 污水管网建设滞后｜推进中 30%｜2026-12-31 剩余41天",
+            "4 建筑垃圾乱堆乱放｜逾期未完成 0%｜2026-10-21 逾期30天",
+            "1 黑臭水体反弹｜逾期未完成 20%｜2026-11-10 逾期10天",
+            "2 污水管网建设滞后｜进度滞后 30%｜2026-12-31 剩余41天",
             "3 绿色发展理念树得不牢｜未启动 0%｜长期坚持",
             "6 工地扬尘治理不到位｜已销号 100%｜2026-11-01",
             "发送 /item 编号 查看详情。",
@@ -116,14 +117,14 @@ async def test_my_lists_the_units_items_most_urgent_first(bot: BotHarness) -> No
     assert await _text(bot, WATER_OFFICER, "/my") == "\n".join(
         [
             "我的整改事项（共 1 项，最紧急的在前）：",
-            "5 饮用水源地保护不力｜未启动 0%｜2026-11-19 逾期1天",
+            "5 饮用水源地保护不力｜逾期未完成 0%｜2026-11-19 逾期1天",
             "发送 /item 编号 查看详情。",
         ]
     )
     bot.clock.advance(timedelta(days=41))
     mine = await _text(bot, LEADER, "/my")
-    assert "4 建筑垃圾乱堆乱放｜未启动 0%｜2026-10-21 逾期71天" in mine
-    assert "2 污水管网建设滞后｜推进中 30%｜2026-12-31 今天到期" in mine
+    assert "4 建筑垃圾乱堆乱放｜逾期未完成 0%｜2026-10-21 逾期71天" in mine
+    assert "2 污水管网建设滞后｜进度滞后 30%｜2026-12-31 今天到期" in mine
     assert await _text(bot, PARKS_OFFICER, "/my") == "您所在单位目前没有整改事项。"
 
 
@@ -141,7 +142,7 @@ async def test_item_in_full(bot: BotHarness) -> None:
         [
             "第2项 污水管网建设滞后",
             "类别：第一类例行督察",
-            "状态：推进中，完成 30%",
+            "状态：进度滞后（序时进度应达88%），完成 30%",
             "截止日期：2026-12-31 剩余41天（整改时限：2026年12月底前）",
             "问题描述：",
             "污水管网建设滞后。",
@@ -162,7 +163,9 @@ async def test_item_in_full(bot: BotHarness) -> None:
         ]
     )
     continuing = await _text(bot, SUPERVISOR, "/item 第1项")
-    assert continuing.startswith("第1项 黑臭水体反弹\n状态：未启动，完成 0%\n截止日期：2026-11-10 逾期10天\n")
+    assert continuing.startswith(
+        "第1项 黑臭水体反弹\n状态：逾期未完成，完成 20%\n截止日期：2026-11-10 逾期10天\n"
+    )
     assert "最近进展：\n· 2026-11-10 10:00 张伟 20%：清淤完成\n佐证材料：0 份" in continuing
     assert "截止日期：长期坚持" in await _text(bot, LEADERSHIP, "/item 3")
     assert "最近进展：暂无进展报告" in await _text(bot, ADMIN_ID, "/item 5")
@@ -187,27 +190,27 @@ async def test_unit_views_and_refusals(bot: BotHarness) -> None:
     await _setup(bot)
     assert await _text(bot, LEADER, "/unit") == "\n".join(
         [
-            "【市住建局】共 5 项：未启动 3，推进中 1，已销号 1",
-            "4 建筑垃圾乱堆乱放｜未启动 0%｜2026-10-21 逾期30天",
-            "1 黑臭水体反弹｜未启动 0%｜2026-11-10 逾期10天",
-            "2 污水管网建设滞后｜推进中 30%｜2026-12-31 剩余41天",
+            "【市住建局】共 5 项：已销号1项，进度滞后1项，逾期未完成2项，未启动1项",
+            "4 建筑垃圾乱堆乱放｜逾期未完成 0%｜2026-10-21 逾期30天",
+            "1 黑臭水体反弹｜逾期未完成 20%｜2026-11-10 逾期10天",
+            "2 污水管网建设滞后｜进度滞后 30%｜2026-12-31 剩余41天",
             "3 绿色发展理念树得不牢｜未启动 0%｜长期坚持",
             "6 工地扬尘治理不到位｜已销号 100%｜2026-11-01",
         ]
     )
     assert await _text(bot, SUPERVISOR, "/unit") == "\n".join(
         [
-            "【市督察办】共 3 项：未启动 2，推进中 1",
-            "1 黑臭水体反弹｜未启动 0%｜2026-11-10 逾期10天",
-            "5 饮用水源地保护不力｜未启动 0%｜2026-11-19 逾期1天",
-            "2 污水管网建设滞后｜推进中 30%｜2026-12-31 剩余41天",
+            "【市督察办】共 3 项：进度滞后1项，逾期未完成2项",
+            "1 黑臭水体反弹｜逾期未完成 20%｜2026-11-10 逾期10天",
+            "5 饮用水源地保护不力｜逾期未完成 0%｜2026-11-19 逾期1天",
+            "2 污水管网建设滞后｜进度滞后 30%｜2026-12-31 剩余41天",
         ]
     )
     # A supervisor sees of a unit only the items their office supervises.
     housing = await _text(bot, SUPERVISOR, f"/unit {HOUSING}")
-    assert housing.startswith("【市住建局】共 2 项：未启动 1，推进中 1\n")
+    assert housing.startswith("【市住建局】共 2 项：进度滞后1项，逾期未完成1项\n")
     assert await _text(bot, ADMIN_ID, "/unit 水务") == (
-        "【市水务局】共 1 项：未启动 1\n5 饮用水源地保护不力｜未启动 0%｜2026-11-19 逾期1天"
+        "【市水务局】共 1 项：逾期未完成1项\n5 饮用水源地保护不力｜逾期未完成 0%｜2026-11-19 逾期1天"
     )
     assert await _text(bot, LEADER, f"/unit {WATER}") == (
         "未找到您可查看的单位“市水务局”。可查看的单位：市住建局"
@@ -231,11 +234,11 @@ async def test_overdue_by_responsible_unit(bot: BotHarness) -> None:
             "逾期整改事项（按责任单位，逾期最久的在前）：",
             "",
             "【市住建局】2 项",
-            "4 建筑垃圾乱堆乱放｜未启动 0%｜2026-10-21 逾期30天",
-            "1 黑臭水体反弹｜未启动 0%｜2026-11-10 逾期10天",
+            "4 建筑垃圾乱堆乱放｜逾期未完成 0%｜2026-10-21 逾期30天",
+            "1 黑臭水体反弹｜逾期未完成 20%｜2026-11-10 逾期10天",
             "",
             "【市水务局】1 项",
-            "5 饮用水源地保护不力｜未启动 0%｜2026-11-19 逾期1天",
+            "5 饮用水源地保护不力｜逾期未完成 0%｜2026-11-19 逾期1天",
         ]
     )
     supervised = await _text(bot, SUPERVISOR, "/overdue")
@@ -247,7 +250,7 @@ async def test_overdue_by_responsible_unit(bot: BotHarness) -> None:
             "逾期整改事项（按责任单位，逾期最久的在前）：",
             "",
             "【市住建局】1 项",
-            "4 建筑垃圾乱堆乱放｜未启动 0%｜2026-10-21 逾期19天",
+            "4 建筑垃圾乱堆乱放｜逾期未完成 0%｜2026-10-21 逾期19天",
         ]
     )
     bot.clock.set(datetime(2026, 10, 1, 2, tzinfo=UTC))
@@ -262,12 +265,12 @@ async def test_stalled_within_the_dispatch_period(bot: BotHarness) -> None:
             "本调度期（2026-11-16 起）未报送进展的事项：",
             "",
             "【市住建局】3 项",
-            "4 建筑垃圾乱堆乱放｜未启动 0%｜2026-10-21 逾期30天｜从未报送",
-            "1 黑臭水体反弹｜未启动 0%｜2026-11-10 逾期10天｜最近报送 2026-11-10",
+            "4 建筑垃圾乱堆乱放｜逾期未完成 0%｜2026-10-21 逾期30天｜从未报送",
+            "1 黑臭水体反弹｜逾期未完成 20%｜2026-11-10 逾期10天｜最近报送 2026-11-10",
             "3 绿色发展理念树得不牢｜未启动 0%｜长期坚持｜从未报送",
             "",
             "【市水务局】1 项",
-            "5 饮用水源地保护不力｜未启动 0%｜2026-11-19 逾期1天｜从未报送",
+            "5 饮用水源地保护不力｜逾期未完成 0%｜2026-11-19 逾期1天｜从未报送",
         ]
     )
     # 23:30 on 30 November in Shanghai is still the period that began on the 16th; 1 December starts anew.
@@ -276,7 +279,7 @@ async def test_stalled_within_the_dispatch_period(bot: BotHarness) -> None:
     bot.clock.set(datetime(2026, 11, 30, 16, 30, tzinfo=UTC))
     stalled = await _text(bot, SUPERVISOR, "/stalled")
     assert stalled.startswith("本调度期（2026-12-01 起）未报送进展的事项：\n")
-    assert "2 污水管网建设滞后｜推进中 30%｜2026-12-31 剩余30天｜最近报送 2026-11-17" in stalled
+    assert "2 污水管网建设滞后｜进度滞后 30%｜2026-12-31 剩余30天｜最近报送 2026-11-17" in stalled
     assert await _text(bot, PARKS_OFFICER, "/stalled") == (
         "该操作需要以下角色之一：责任领导、督导、领导小组、管理员。如有疑问请联系管理员。"
     )
@@ -288,9 +291,9 @@ async def test_english(bot: BotHarness) -> None:
     assert await _text(bot, OFFICER, "/my") == "\n".join(
         [
             "My items (5, most urgent first):",
-            "4 建筑垃圾乱堆乱放 | not started 0% | 2026-10-21, 30 days overdue",
-            "1 黑臭水体反弹 | not started 0% | 2026-11-10, 10 days overdue",
-            "2 污水管网建设滞后 | in progress 30% | 2026-12-31, 41 days left",
+            "4 建筑垃圾乱堆乱放 | overdue 0% | 2026-10-21, 30 days overdue",
+            "1 黑臭水体反弹 | overdue 20% | 2026-11-10, 10 days overdue",
+            "2 污水管网建设滞后 | behind schedule 30% | 2026-12-31, 41 days left",
             "3 绿色发展理念树得不牢 | not started 0% | continuing",
             "6 工地扬尘治理不到位 | signed off 100% | 2026-11-01",
             "Send /item NUMBER for one in full.",
@@ -298,7 +301,7 @@ async def test_english(bot: BotHarness) -> None:
     )
     detail = await _text(bot, OFFICER, "/item 2")
     assert detail.startswith(
-        "Item 2: 污水管网建设滞后\nCategory: 第一类例行督察\nStatus: in progress, 30% done\n"
+        "Item 2: 污水管网建设滞后\nCategory: 第一类例行督察\nStatus: behind schedule (the schedule asks for 88%), 30% done\n"
     )
     assert "· 2026-11-17 10:00 张伟 30%: 完成管网建设方案" in detail
     assert detail.endswith("Evidence: 1 files")

@@ -12,10 +12,11 @@ from sqlalchemy import select
 from bot.chat_state import CHAT_STATE_FILE
 from ledger.clock import ManualClock
 from ledger.model import ItemSpec, ItemStatus, ParsedLedger, Role
-from ledger.progress import ProgressInputError, parse_report_line, percent_in_text, status_after_report
+from ledger.progress import ProgressInputError, parse_report_line, percent_in_text
 from loopback import SentMessage
 from storage.models import AuditEntry, Item, ProgressReport
 from tests.harness import ADMIN_ID, BotHarness, running_bot
+from tests.status_helpers import state_of
 
 UNIT = "市住建局"
 OTHER_UNIT = "市水务局"
@@ -44,9 +45,7 @@ async def setup_ledger(bot: BotHarness) -> None:
 
 
 def item_state(bot: BotHarness, number: str = "24") -> tuple[int, ItemStatus]:
-    with bot.services.sessions() as session:
-        item = session.scalars(select(Item).where(Item.number == number)).one()
-        return item.percent, item.status
+    return state_of(bot.services, number)
 
 
 def reports(bot: BotHarness) -> list[ProgressReport]:
@@ -105,21 +104,6 @@ def test_percent_in_text() -> None:
     assert percent_in_text("第二批设备已进场") is None
     with pytest.raises(ProgressInputError):
         percent_in_text("完成 120%")
-
-
-@pytest.mark.parametrize(
-    ("status", "percent", "after"),
-    [
-        (ItemStatus.NOT_STARTED, 0, ItemStatus.IN_PROGRESS),
-        (ItemStatus.NOT_STARTED, 100, ItemStatus.BASICALLY_DONE),
-        (ItemStatus.BEHIND, 50, ItemStatus.BEHIND),
-        (ItemStatus.BASICALLY_DONE, 90, ItemStatus.IN_PROGRESS),
-        (ItemStatus.DONE, 100, ItemStatus.DONE),
-        (ItemStatus.REOPENED, 100, ItemStatus.BASICALLY_DONE),
-    ],
-)
-def test_status_after_report(status: ItemStatus, percent: int, after: ItemStatus) -> None:
-    assert status_after_report(status, percent) == after
 
 
 # ---- the guided report ----------------------------------------------------------------------------

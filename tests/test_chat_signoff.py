@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from ledger.model import ItemSpec, ItemStatus, Measure, ParsedLedger, Role, Target
+from ledger.progress import stated_percent
 from ledger.signoff import (
     EvidenceLink,
     EvidenceRule,
@@ -26,10 +27,11 @@ from ledger.signoff import (
     spot_check_days,
 )
 from loopback import AnsweredCallback, SentMessage
-from storage.models import AuditEntry, EvidenceFile, Item
+from storage.models import AuditEntry, EvidenceFile, Item, ProgressReport
 from storage.review import ReviewDecision, SignOffRequest, SignOffReview, SignOffStatus, SpotCheck
 from storage.scheduling import ItemLadder, OutboxMessage, OutboxStatus, SchedulerSetting
 from tests.harness import ADMIN_ID, BotHarness
+from tests.status_helpers import status_of
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 OFFICER = 710_001
@@ -80,6 +82,14 @@ def test_the_part_a_file_is_linked_to() -> None:
     assert parse_part("目标") is None
     assert parse_part("x2") is None
     assert parse_part("2.1") is None
+
+
+def test_a_percent_stated_at_the_start_of_a_statement() -> None:
+    assert stated_percent("100% 已全部完成") == (100, "已全部完成")
+    assert stated_percent("１００％已全部完成") == (100, "已全部完成")
+    assert stated_percent("90 % 基本完成") == (90, "基本完成")
+    assert stated_percent("3 处堆场已清理") == (None, "3 处堆场已清理")  # a number, not a percent
+    assert stated_percent("已完成 100%") == (None, "已完成 100%")
 
 
 def test_reviews_add_up_and_spot_checks_fall_on_month_ends() -> None:
@@ -191,7 +201,11 @@ def state(bot: BotHarness) -> tuple[Any, ...]:
         return (
             [(r.status, r.leader_id, r.return_reason) for r in session.scalars(select(SignOffRequest))],
             [(r.unit_id, r.decision) for r in session.scalars(select(SignOffReview))],
-            [(i.number, i.status, i.signed_off_at) for i in session.scalars(select(Item).order_by(Item.id))],
+            [
+                (i.number, i.percent, bot.services.standings.one(session, i).status, i.signed_off_at)
+                for i in session.scalars(select(Item).order_by(Item.id))
+            ],
+            list(session.scalars(select(ProgressReport.id))),
             list(session.scalars(select(SpotCheck.due_on))),
             list(session.scalars(select(EvidenceFile.measure_id).order_by(EvidenceFile.id))),
             session.get(SchedulerSetting, "signoff_evidence") is not None,
@@ -199,7 +213,8 @@ def state(bot: BotHarness) -> tuple[Any, ...]:
 
 
 async def file_request(bot: BotHarness, number: str = "1") -> SignOffRequest:
-    reply = await text(bot, OFFICER, f"/signoff {number} 已完成整改，经第三方检测达标")
+    """The officer confirms 100 % and asks for sign-off in one step."""
+    reply = await text(bot, OFFICER, f"/signoff {number} 100% 已完成整改，经第三方检测达标")
     assert reply.startswith(f"已提交销号申请：第{number}项")
     return requests(bot)[-1]
 
@@ -221,6 +236,7 @@ async def test_officer_asks_leader_confirms_reviewer_approves_and_the_item_is_si
     await add_document(bot, "1", 2)
     with bot.services.sessions() as session, session.begin():
         session.add(ItemLadder(item_id=item(bot, "1").id, level=2, since=date(2026, 11, 1), yellow_count=1))
+    assert "状态：进度滞后 → 基本完成" in await text(bot, OFFICER, "/report 1 100% 整改完成")
 
     asked = await text(bot, OFFICER, "/signoff 1")
     assert "请发送完成情况说明" in asked
@@ -234,7 +250,7 @@ async def test_officer_asks_leader_confirms_reviewer_approves_and_the_item_is_si
         SignOffStatus.AWAITING_LEADER,
         "已完成整改，经第三方检测达标",
     )
-    assert item(bot, "1").status == ItemStatus.DONE
+    assert status_of(bot.services, "1") == ItemStatus.DONE
 
     await bot.deliver()
     to_leader = button_message(bot, LEADER, f"so:c:{request.id}")
@@ -256,6 +272,7 @@ async def test_officer_asks_leader_confirms_reviewer_approves_and_the_item_is_si
     review = button_message(bot, REVIEWER, f"so:a:{request.id}")
     assert (review.text or "").startswith("【销号申请待审核】第1项 事项1")
     assert review.button_data() == [f"so:{a}:{request.id}" for a in "arif"]
+    assert to_leader.button_data() == [f"so:{a}:{request.id}" for a in "crf"]  # confirm, return, evidence
     assert "第1项 事项1" in await text(bot, REVIEWER, "/pending")
 
     decided = await tap_for_reply(bot, REVIEWER, f"so:a:{request.id}")
@@ -264,7 +281,8 @@ async def test_officer_asks_leader_confirms_reviewer_approves_and_the_item_is_si
     (request,) = requests(bot)
     assert (request.status, request.decided_at) == (SignOffStatus.APPROVED, bot.clock.now())
     signed = item(bot, "1")
-    assert (signed.status, signed.signed_off_at) == (ItemStatus.SIGNED_OFF, bot.clock.now())
+    assert signed.signed_off_at == bot.clock.now()
+    assert status_of(bot.services, "1") == ItemStatus.SIGNED_OFF
     with bot.services.sessions() as session:
         checks = session.scalars(select(SpotCheck).order_by(SpotCheck.due_on)).all()
         assert [(c.due_on, c.status.value) for c in checks] == [
@@ -280,7 +298,6 @@ async def test_officer_asks_leader_confirms_reviewer_approves_and_the_item_is_si
         "confirm_signoff",
         "review_signoff",
         "decide_signoff",
-        "signoff_status",
     } <= actions
     assert {"schedule_spot_check", "link_evidence"} <= actions
 
@@ -291,7 +308,7 @@ async def test_officer_asks_leader_confirms_reviewer_approves_and_the_item_is_si
     assert "销号申请：已同意销号（张伟" in await text(bot, OFFICER, "/item 1")
 
 
-async def test_a_returned_request_puts_the_item_back_in_progress_with_the_reason(bot: BotHarness) -> None:
+async def test_a_returned_request_leaves_the_item_basically_done_with_the_reason(bot: BotHarness) -> None:
     await setup(bot)
     await add_evidence(bot, "1", [1, 2])
     request = await file_request(bot)
@@ -308,7 +325,8 @@ async def test_a_returned_request_puts_the_item_back_in_progress_with_the_reason
     (request,) = requests(bot)
     assert (request.status, request.return_reason) == (SignOffStatus.RETURNED, "缺少第三方检测报告")
     assert [(r.decision, r.reason) for r in reviews(bot)] == [(ReviewDecision.RETURN, "缺少第三方检测报告")]
-    assert item(bot, "1").status == ItemStatus.IN_PROGRESS
+    # Still at 100 %: 基本完成 again (it used to go back to 推进中).
+    assert status_of(bot.services, "1") == ItemStatus.BASICALLY_DONE
 
     await bot.deliver()
     for user in (OFFICER, LEADER):
@@ -349,7 +367,7 @@ async def test_inspect_on_site_sets_a_date_and_reminds_the_reviewer_that_day(bot
     assert len(reminders) == 1
     assert reminders[0].button_data() == [f"so:{a}:{request.id}" for a in "arf"]
     assert "已同意销号" in await tap_for_reply(bot, REVIEWER, f"so:a:{request.id}")
-    assert item(bot, "1").status == ItemStatus.SIGNED_OFF
+    assert status_of(bot.services, "1") == ItemStatus.SIGNED_OFF
 
 
 async def test_several_supervising_units_must_each_approve(bot: BotHarness) -> None:
@@ -360,13 +378,13 @@ async def test_several_supervising_units_must_each_approve(bot: BotHarness) -> N
     await bot.deliver()
     assert button_message(bot, REVIEWER_2, f"so:a:{request.id}")
     assert "仍待以下督导单位审核：市生态环境局" in await tap_for_reply(bot, REVIEWER, f"so:a:{request.id}")
-    assert item(bot, "2").status == ItemStatus.DONE
+    assert status_of(bot.services, "2") == ItemStatus.DONE
     assert requests(bot)[0].status == SignOffStatus.UNDER_REVIEW
     assert "暂无待处理" in await text(bot, REVIEWER, "/pending")
     assert "第2项 事项2" in await text(bot, REVIEWER_2, "/pending")
     assert "已审核" in await refused(bot, REVIEWER, f"so:a:{request.id}")
     assert "已同意销号" in await tap_for_reply(bot, REVIEWER_2, f"so:a:{request.id}")
-    assert item(bot, "2").status == ItemStatus.SIGNED_OFF
+    assert status_of(bot.services, "2") == ItemStatus.SIGNED_OFF
     assert sorted(r.unit_id for r in reviews(bot)) == sorted({r.unit_id for r in reviews(bot)})
 
 
@@ -387,6 +405,7 @@ async def test_evidence_linked_to_a_target_shows_which_targets_are_backed(bot: B
         (row,) = session.scalars(select(EvidenceFile))
         targets = [t.id for t in session.scalars(select(Item).where(Item.number == "3")).one().targets]
         assert (row.target_id, row.measure_id) == (targets[1], None)
+    await text(bot, OFFICER, "/report 3 100% 两个目标均已完成")
     preview = await text(bot, OFFICER, "/signoff 3")
     assert (
         "佐证材料共 1 份。\n整改目标：\n✘ 1. 目标一\n✔ 2. 目标二\n整改措施：\n✘ 1. 措施一（缺少佐证材料）"
@@ -407,10 +426,11 @@ async def test_the_officer_withdraws_a_request_and_whoever_was_asked_is_told(bot
     confirm_button = button_message(bot, LEADER, f"so:c:{request.id}")
 
     withdrawn = await text(bot, OFFICER, "/withdraw 1 检测报告需补充")
-    assert withdrawn == "已撤回第1项 事项1 的销号申请，事项回到“推进中”。已通知：李局长。"
+    # At 100 % with the request withdrawn: 基本完成, not 推进中.
+    assert withdrawn == "已撤回第1项 事项1 的销号申请，事项状态为“基本完成”。已通知：李局长。"
     (request,) = requests(bot)
     assert (request.status, request.return_reason) == (SignOffStatus.WITHDRAWN, "检测报告需补充")
-    assert item(bot, "1").status == ItemStatus.IN_PROGRESS
+    assert status_of(bot.services, "1") == ItemStatus.BASICALLY_DONE
     await bot.deliver()
     told = bot.api.last_sent(LEADER).text or ""
     assert (
@@ -443,7 +463,7 @@ async def test_the_officer_withdraws_a_request_and_whoever_was_asked_is_told(bot
     leader_had = len(bot.api.sent(LEADER))
     request = await file_request(bot)
     withdrawn = await text(bot, OFFICER, "/withdraw 1")
-    assert withdrawn == "已撤回第1项 事项1 的销号申请，事项回到“推进中”。"
+    assert withdrawn == "已撤回第1项 事项1 的销号申请，事项状态为“基本完成”。"
     await bot.deliver()
     assert len(bot.api.sent(LEADER)) == leader_had
     with bot.services.sessions() as session:
@@ -456,6 +476,98 @@ async def test_the_officer_withdraws_a_request_and_whoever_was_asked_is_told(bot
         )
     assert [r.status for r in requests(bot)] == [SignOffStatus.WITHDRAWN] * 3
     assert actions.count("withdraw_signoff") == 3
+
+
+async def test_sign_off_is_asked_only_for_a_complete_item(bot: BotHarness) -> None:
+    """Seen on main: `/signoff` at 30 % was accepted and the item read 已完成. Now only at 100 %, or with
+    100 % confirmed in the same step; a refusal says why and changes nothing."""
+    await setup(bot)
+    await add_evidence(bot, "1", [1, 2])
+    await text(bot, OFFICER, "/report 1 30% 完成一半")
+    before = state(bot)
+    refusal = (
+        "第1项目前完成进度为30%，只有完成100%的事项才能申请销号，未提交申请。"
+        "如已全部完成，请发送 /signoff 1 100% 完成情况说明（将同时报送100%进展）。"
+    )
+    assert await text(bot, OFFICER, "/signoff 1 已完成整改") == refusal
+    assert await text(bot, OFFICER, "/signoff 1") == refusal  # no question asked …
+    assert "完成情况说明" not in await text(bot, OFFICER, "继续推进")  # … so the next text is no statement
+    assert await text(bot, OFFICER, "/signoff 1 90% 基本完成") == (
+        "只有完成100%的事项才能申请销号，您写的是90%，未提交申请。请用 /report 1 90% 说明 报送进展，全部完成后再申请销号。"
+    )
+    await bot.send(OFFICER, "/lang en")
+    assert (await text(bot, OFFICER, "/signoff 1 done")).startswith(
+        "Item 1 is at 30%: only an item 100% done can be signed off; nothing was filed."
+    )
+    await bot.send(OFFICER, "/lang zh")
+    assert state(bot) == before
+    assert requests(bot) == []
+    assert status_of(bot.services, "1") == ItemStatus.BEHIND
+
+    # 100 % confirmed in the same step: the 100 % report and the request, together.
+    filed = await text(bot, OFFICER, "/signoff 1 100% 已全部完成，经第三方检测达标")
+    assert filed.startswith("已提交销号申请：第1项 事项1，事项状态改为“已完成”。")
+    (request,) = requests(bot)
+    assert request.statement == "已全部完成，经第三方检测达标"
+    with bot.services.sessions() as session:
+        last = session.scalars(select(ProgressReport).order_by(ProgressReport.id.desc())).first()
+        assert last is not None
+        assert (last.percent, last.text) == (100, "已全部完成，经第三方检测达标")
+    assert status_of(bot.services, "1") == ItemStatus.DONE
+    assert "状态：已完成，完成 100%" in await text(bot, OFFICER, "/item 1")
+
+    # While the request is open the percent stays at 100: withdraw first.
+    before = state(bot)
+    assert await text(bot, OFFICER, "/report 1 80% 复查发现3号池未完成") == (
+        "第1项的销号申请尚未办结（事项为“已完成”，100%），进度不能改为80%，未记录本次报送。"
+        "如需修改，请先用 /withdraw 1 撤回销号申请。"
+    )
+    assert state(bot) == before
+
+
+async def test_the_leader_returns_a_request_with_a_reason_and_sees_its_evidence(bot: BotHarness) -> None:
+    await setup(bot)
+    await add_evidence(bot, "1", [1, 2])
+    request = await file_request(bot)
+    await bot.deliver()
+    to_leader = button_message(bot, LEADER, f"so:c:{request.id}")
+    labels = [button["text"] for button in to_leader.buttons()]
+    assert labels == ["确认并上报", "退回", "查看佐证材料"]
+
+    await tap(bot, LEADER, f"so:f:{request.id}")
+    album = [m for m in bot.api.sent(LEADER) if m.method == "sendMediaGroup"]
+    assert len(album) == 2  # both photos, as one album
+    assert album[0].text == "第1项 销号佐证材料"
+
+    before = state(bot)
+    assert "只有第1项责任单位的责任领导" in await refused(bot, OTHER_LEADER, f"so:r:{request.id}")
+    assert "只有第1项责任单位的责任领导" in await refused(bot, OFFICER, f"so:r:{request.id}")
+    assert "不在审核中" in await refused(bot, REVIEWER, f"so:i:{request.id}")
+    assert state(bot) == before
+    assert (
+        await tap_for_reply(bot, LEADER, f"so:r:{request.id}")
+        == "请发送退回第1项销号申请的理由；/cancel 取消。"
+    )
+    assert await text(bot, LEADER, "照片不清晰，请补充检测报告") == (
+        "第1项 事项1 的销号申请已退回，事项状态为“基本完成”，已告知责任人员。"
+    )
+    (request,) = requests(bot)
+    assert (request.status, request.return_reason, request.leader_id) == (
+        SignOffStatus.RETURNED, "照片不清晰，请补充检测报告", None,
+    )  # fmt: skip
+    assert reviews(bot) == []
+    assert status_of(bot.services, "1") == ItemStatus.BASICALLY_DONE
+
+    await bot.deliver()
+    assert bot.api.last_sent(OFFICER).text == (
+        "【销号申请退回】第1项 事项1\n李局长（责任领导）退回了销号申请。\n退回理由：照片不清晰，请补充检测报告\n"
+        "事项状态：基本完成。请按要求补充完善后重新申请。"
+    )
+    assert not any(f"so:a:{request.id}" in m.button_data() for m in bot.api.sent(REVIEWER))
+    assert (
+        await refused(bot, LEADER, f"so:c:{request.id}") == "第1项的销号申请已不在待确认状态。"
+    )  # an old button
+    await file_request(bot)  # the officer may ask again
 
 
 async def test_withdrawal_refusals_change_nothing(bot: BotHarness) -> None:
@@ -516,6 +628,13 @@ async def test_the_admin_sets_the_evidence_rule(bot: BotHarness) -> None:
 async def test_sign_off_without_the_required_evidence_is_refused(bot: BotHarness) -> None:
     await setup(bot)
     await add_evidence(bot, "1", [1])
+    before = state(bot)
+    # Confirming 100 % does not get past the evidence rule, and the refused step stores no 100 % report.
+    reply = await text(bot, OFFICER, "/signoff 1 100% 已完成")
+    assert "佐证材料不足" in reply
+    assert "✘ 2. 措施二（缺少佐证材料）" in reply
+    assert state(bot) == before
+    await text(bot, OFFICER, "/report 1 100% 已完成")
     before = state(bot)
     for command in ("/signoff 1", "/signoff 1 已完成"):
         reply = await text(bot, OFFICER, command)

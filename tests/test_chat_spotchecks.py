@@ -26,6 +26,7 @@ from tests.closing_helpers import (
     utc,
 )
 from tests.harness import BotHarness
+from tests.status_helpers import status_of
 
 SIGNED = date(2026, 8, 20)
 DUE = date(2026, 11, 20)  # three months later
@@ -78,7 +79,7 @@ async def test_the_supervisor_is_asked_once_on_the_due_day_and_confirms(bot: Bot
     (check,) = rows(bot, SpotCheck)
     assert check.status == SpotCheckStatus.CONFIRMED
     assert check.decided_at == bot.clock.now()
-    assert item(bot).status == ItemStatus.SIGNED_OFF
+    assert status_of(bot.services, "1") == ItemStatus.SIGNED_OFF
     assert "spotcheck_confirm" in audit_actions(bot)
 
     again = await press(bot, SUPERVISOR, question, f"spot_re:{check.id}")
@@ -91,7 +92,7 @@ async def test_reopen_by_replying_to_the_question(bot: BotHarness) -> None:
     await press(bot, SUPERVISOR, question, f"spot_re:{check.id}")
     (ask,) = await bot.replies(SUPERVISOR, before)
     assert (ask.text or "").startswith("重新纳入整改：第1项 事项1\n请回复本消息")
-    assert item(bot).status == ItemStatus.SIGNED_OFF  # nothing changes until the answer
+    assert status_of(bot.services, "1") == ItemStatus.SIGNED_OFF  # nothing changes until the answer
 
     (bad,) = await bot.send(SUPERVISOR, "下个月 问题反弹", reply_to_message_id=ask.message_id)
     assert bad.text == "无法识别日期“下个月”。请写成 2027-06-30 或 2027年6月30日。"
@@ -99,14 +100,15 @@ async def test_reopen_by_replying_to_the_question(bot: BotHarness) -> None:
     assert (no_reason.text or "").startswith("请写明重新纳入整改的原因")
     (past,) = await bot.send(SUPERVISOR, "2026-11-20 问题反弹", reply_to_message_id=ask.message_id)
     assert past.text == "新的整改时限（2026-11-20）须晚于今天。"
-    assert item(bot).status == ItemStatus.SIGNED_OFF
+    assert status_of(bot.services, "1") == ItemStatus.SIGNED_OFF
 
     (done,) = await bot.send(
         SUPERVISOR, "2027-06-30 现场核查发现渣土复堆，问题反弹", reply_to_message_id=ask.message_id
     )
     assert (done.text or "").startswith("第1项 事项1 已重新纳入整改，新的整改时限 2027-06-30。")
     reopened = item(bot)
-    assert reopened.status == ItemStatus.REOPENED
+    assert status_of(bot.services, "1") == ItemStatus.REOPENED
+    assert (reopened.percent, reopened.reopened_at) == (0, bot.clock.now())  # the rectification starts again
     assert reopened.deadline == date(2027, 6, 30)
     assert [t.deadline for t in reopened.targets] == [date(2027, 6, 30)]
     assert reopened.signed_off_at is None
@@ -129,7 +131,7 @@ async def test_reopen_by_replying_to_the_question(bot: BotHarness) -> None:
     notice = bot.api.last_sent(OFFICER).message_id
     (receipt,) = await bot.send(OFFICER, "已重新组织清运 20%", reply_to_message_id=notice)
     assert "20%" in (receipt.text or "")
-    assert item(bot).status == ItemStatus.REOPENED
+    assert status_of(bot.services, "1") == ItemStatus.REOPENED
 
 
 async def test_a_reopened_item_is_back_under_dispatch(bot: BotHarness) -> None:
@@ -148,7 +150,7 @@ async def test_reopen_by_command_without_a_check(bot: BotHarness) -> None:
     sign_off(bot, "2", utc(SIGNED, 2))
     (reply,) = await bot.send(SUPERVISOR, "/reopen 2 2027年3月31日 群众再次反映问题")
     assert (reply.text or "").startswith("第2项 事项2 已重新纳入整改，新的整改时限 2027-03-31。")
-    assert item(bot, "2").status == ItemStatus.REOPENED
+    assert status_of(bot.services, "2") == ItemStatus.REOPENED
     assert rows(bot, SpotCheck) == []
     (ladder,) = rows(bot, ItemLadder)
     assert ladder.item_id == 2
@@ -157,7 +159,7 @@ async def test_reopen_by_command_without_a_check(bot: BotHarness) -> None:
 async def test_reopen_refusals_change_nothing(bot: BotHarness) -> None:
     await closing_ledger(bot, date(2026, 8, 31), date(2027, 8, 31))
     sign_off(bot, "1", utc(SIGNED, 2))
-    status_of_2 = item(bot, "2").status
+    status_of_2 = status_of(bot.services, "2")
     for user, text, expected in (
         (SUPERVISOR, "/reopen", "用法：/reopen 编号 新的整改时限 原因"),
         (SUPERVISOR, "/reopen 1 2027-13-01 原因", "无法识别日期“2027-13-01”"),
@@ -170,8 +172,8 @@ async def test_reopen_refusals_change_nothing(bot: BotHarness) -> None:
     ):
         (reply,) = await bot.send(user, text)
         assert expected in (reply.text or ""), (text, reply.text)
-    assert item(bot).status == ItemStatus.SIGNED_OFF
-    assert item(bot, "2").status == status_of_2
+    assert status_of(bot.services, "1") == ItemStatus.SIGNED_OFF
+    assert status_of(bot.services, "2") == status_of_2
     assert "reopen" not in audit_actions(bot)
 
 
@@ -197,7 +199,7 @@ async def test_wrong_people_pressing_the_buttons_are_refused_and_change_nothing(
         assert answered.show_alert
         assert (answered.text or "").startswith(expected[:60]), (user, data, answered.text)
     assert rows(bot, SpotCheck)[0].status == SpotCheckStatus.DUE
-    assert item(bot).status == ItemStatus.SIGNED_OFF
+    assert status_of(bot.services, "1") == ItemStatus.SIGNED_OFF
 
     # Reopened by command meanwhile: the old question's buttons are refused.
     await bot.send(SUPERVISOR, "/reopen 1 2027-06-30 问题反弹")

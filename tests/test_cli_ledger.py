@@ -174,7 +174,7 @@ def test_export_writes_the_ledger_as_officials_keep_it(ready: CliRunner, tmp_pat
     assert numbers == JIAYUGUAN_NUMBERS
     row16 = {h: sheet.cell(row=8, column=i + 1).value for i, h in enumerate(header)}
     assert row16["编号"] == "16"
-    assert row16["整改状态"] == "未启动"
+    assert row16["整改状态"] == "逾期未完成"  # long past its deadline at 0 %: not 未启动
     assert row16["责任单位"] == "市住建局"
     # The clock of the CLI is the real one: 2021-12-31 is long past.
     assert isinstance(row16["逾期天数"], int)

@@ -8,8 +8,9 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from ledger.digest import Activity, DigestItem, build_digest, completion_rate, weekly_summary
+from ledger.digest import Activity, DigestItem, build_digest, weekly_summary
 from ledger.model import ItemStatus, Role
+from ledger.status import count_statuses
 from storage.models import Item, Person
 from storage.review import GroupChat, SignOffRequest, SignOffStatus
 from storage.scheduling import OutboxMessage
@@ -51,7 +52,7 @@ def signoff(bot: BotHarness, number: str, status: SignOffStatus, decided: dateti
             )
         )  # fmt: skip
         if status == SignOffStatus.APPROVED:
-            item.status, item.signed_off_at = ItemStatus.SIGNED_OFF, decided
+            item.signed_off_at = decided
 
 
 async def test_the_daily_digest_goes_out_at_half_past_eight_on_working_days_only(bot: BotHarness) -> None:
@@ -136,8 +137,12 @@ async def test_digest_on_demand_and_who_may_ask(bot: BotHarness) -> None:
 
     summary, chart = await bot.send(LEADERSHIP, "/digest", replies=2)
     assert (summary.text or "").startswith("领导小组周报 2026-11-23")
-    assert "未启动 3 项，推进中 0 项，达到序时进度 0 项" in (summary.text or "")
-    assert "逾期事项最多的单位：市住建局 1 项" in (summary.text or "")
+    # Every item once: 1 past its deadline at 95 % is 逾期未完成, never 达到序时进度; the others are on schedule.
+    assert "整改事项共3项：达到序时进度2项，逾期未完成1项。" in (summary.text or "")
+    assert "总体任务完成率67%（已销号、已完成、基本完成、达到序时进度的整改任务共2项，占3项）" in (
+        summary.text or ""
+    )
+    assert "逾期未完成事项最多的责任单位：市住建局 1 项" in (summary.text or "")
     assert chart.method == "sendPhoto"
 
     (refused,) = await bot.send(OFFICER, "/digest")
@@ -175,7 +180,8 @@ async def test_the_work_group_gets_notices_sign_offs_and_the_weekly_summary(bot:
     assert "【通报】第1项 事项1，责任单位：市住建局" in posted
     assert "【销号公告】第2项 事项2（责任单位：市住建局）已通过验收" in posted
     assert "【整改工作周报】2026-11-23" in posted
-    assert "完成率 33%" in posted  # 1 of 3 findings signed off
+    assert "整改事项共3项：已销号1项，达到序时进度1项，逾期未完成1项。" in posted
+    assert "总体任务完成率67%（已销号、已完成、基本完成、达到序时进度的整改任务共2项，占3项）" in posted
     assert not any(name in posted for name in PEOPLE)
     assert [m.method for m in bot.api.sent(GROUP)[3:]].count("sendPhoto") == 1  # the chart
 
@@ -199,21 +205,28 @@ async def test_the_work_group_gets_notices_sign_offs_and_the_weekly_summary(bot:
 def test_the_digest_and_the_weekly_summary_are_pure_functions_of_rows() -> None:
     today = date(2026, 11, 23)
     items = [
-        DigestItem("1", "甲", ("市住建局",), ItemStatus.IN_PROGRESS, 40, date(2026, 11, 1), today),
+        DigestItem(
+            "1", "甲", ("市住建局",), ItemStatus.OVERDUE, 40, date(2026, 11, 1), today, days_overdue=22
+        ),
         DigestItem("2", "乙", ("市水务局",), ItemStatus.SIGNED_OFF, 100, date(2026, 10, 1), None),
         DigestItem("3", "丙", (), ItemStatus.DONE, 100, None, None, kind="complaint"),
     ]
-    digest = build_digest(items, Activity(escalations=[("1", 2), ("1", 3)]), today)
+    digest = build_digest(items, Activity(escalations=[("1", 2), ("1", 3)]), today, date(2026, 11, 16))
     (unit,) = digest.units
     assert unit.unit == "市住建局"
     assert [(e.number, e.detail) for e in unit.overdue] == [("1", 22)]
     assert [(e.number, e.detail) for e in unit.escalations] == [("1", 3)]
     assert digest.numbers == ("1",)
-    assert build_digest(items[1:], Activity(), today).empty
-    summary = weekly_summary(items, today)
-    assert (summary.findings, summary.complaints, summary.completed, summary.rate) == (2, 1, 1, 50)
-    assert summary.worst == (("市住建局", 1),)
-    assert [count for _, count in summary.counts] == [0, 1, 0, 0, 0, 1, 1, 0]
-    assert completion_rate(0, 0) is None
-    assert completion_rate(49, 62) == 79  # "总体任务完成率达到79%"
-    assert completion_rate(1, 8) == 13  # 12.5 rounds half up
+    assert build_digest(items[1:], Activity(), today, date(2026, 11, 16)).empty
+    summary = weekly_summary(items, today).summary
+    assert (summary.findings.total, summary.complaints, summary.findings.completed, summary.findings.rate) == (
+        2, 1, 1, 50,
+    )  # fmt: skip
+    assert weekly_summary(items, today).worst == (("市住建局", 1),)
+    assert summary.counts.listed == (
+        (ItemStatus.SIGNED_OFF, 1), (ItemStatus.DONE, 1), (ItemStatus.OVERDUE, 1),
+    )  # fmt: skip
+    assert count_statuses([]).rate is None
+    jiayuguan = [ItemStatus.DONE] * 18 + [ItemStatus.BASICALLY_DONE] * 22 + [ItemStatus.ON_SCHEDULE] * 9
+    assert count_statuses(jiayuguan + [ItemStatus.BEHIND] * 13).rate == 79  # "总体任务完成率达到79%"
+    assert count_statuses([ItemStatus.SIGNED_OFF] + [ItemStatus.BEHIND] * 7).rate == 13  # 12.5 rounds half up

@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.wiring import Overrides, build
 from handlers.conversation import EXPIRY, FORMAT_VERSION, ChatMemory, DamagedStateError
 from ledger.clock import ManualClock
-from ledger.model import ItemSpec, ItemStatus, ParsedLedger, Role, Target
+from ledger.model import ItemSpec, ParsedLedger, Role, Target
 from services.container import Services
 from storage.models import AuditEntry, Base, BotMessage, Item, ProgressReport
 from storage.review import SpotCheck, SpotCheckStatus
@@ -90,7 +90,7 @@ def snapshot(services: Services) -> dict[str, object]:
         }
         counts["audit"] = session.scalar(select(func.count()).select_from(AuditEntry))
         counts["items"] = session.execute(
-            select(Item.number, Item.status, Item.percent).order_by(Item.id)
+            select(Item.number, Item.percent, Item.signed_off_at, Item.reopened_at).order_by(Item.id)
         ).all()
         return counts
 
@@ -163,7 +163,8 @@ async def test_a_confirmation_is_refused_when_the_item_was_signed_off_meanwhile(
     await chat.send(OFFICER, "完成清淤")
     (summary,) = await chat.send(OFFICER, "/done")
     with chat.services.sessions() as session, session.begin():  # signed off meanwhile
-        session.scalars(select(Item).where(Item.number == "16")).one().status = ItemStatus.SIGNED_OFF
+        signed = session.scalars(select(Item).where(Item.number == "16")).one()
+        signed.percent, signed.signed_off_at = 100, chat.services.office.now()
     answer = await chat.press(OFFICER, "rc:16", under=summary.ref)
     assert answer.alert
     assert (answer.text or "").startswith("第16项已销号")
@@ -179,6 +180,7 @@ async def test_one_cancel_ends_whichever_conversation_is_under_way(chat: FakeCha
     (cancelled,) = await chat.send(OFFICER, "/cancel")
     assert cancelled.text == "已取消第16项的进展报送，未保存任何内容。"
     chat.services.signoff.set_rule("none", actor="test")
+    await chat.send(OFFICER, "/report 16 100% 全部完成")  # sign-off is asked only at 100 %
     await chat.send(OFFICER, "/signoff 16")
     (cancelled,) = await chat.send(OFFICER, "/cancel")
     assert cancelled.text == "已取消。"
@@ -189,6 +191,7 @@ async def test_one_cancel_ends_whichever_conversation_is_under_way(chat: FakeCha
 
 async def test_a_new_conversation_ends_the_one_before(chat: FakeChat) -> None:
     chat.services.signoff.set_rule("none", actor="test")
+    await chat.send(OFFICER, "/report 16 100% 全部完成")  # sign-off is asked only at 100 %
     (ask,) = await chat.send(OFFICER, "/report 16")
     await chat.send(OFFICER, "/signoff 16")
     (filed,) = await chat.send(OFFICER, "整改任务已全部完成，资料齐全")
@@ -220,7 +223,7 @@ async def test_the_reopening_question_takes_only_a_reply_and_can_be_cancelled(
 ) -> None:
     with chat.services.sessions() as session, session.begin():
         item = session.scalars(select(Item).where(Item.number == "16")).one()
-        item.status, item.percent, item.signed_off_at = ItemStatus.SIGNED_OFF, 100, clock.now()
+        item.percent, item.signed_off_at = 100, clock.now()
         check = SpotCheck(item_id=item.id, due_on=clock.now().date(), status=SpotCheckStatus.DUE)
         session.add(check)
         session.flush()

@@ -15,7 +15,7 @@ from docx.document import Document as DocumentObject
 from docx.oxml.ns import qn
 from matplotlib.colors import to_rgb
 from PIL import Image
-from sqlalchemy import update
+from sqlalchemy import select
 
 from bot.wiring import build_renderer
 from ledger.access import Viewer
@@ -23,14 +23,16 @@ from ledger.clock import ManualClock
 from ledger.errors import DubanError
 from ledger.importer import parse_ledger_file
 from ledger.model import ItemSpec, ItemStatus, ParsedLedger, Role, Target
-from ledger.reporting import Month, ReportItem, UnitProgress, parse_month, status_counts
+from ledger.reporting import Month, UnitProgress, parse_month
 from reports.chart import BAR_COLOR, FONT_PATH, progress_chart, progress_figure
 from reports.month import BODY_FONT
 from services.accounts import TelegramUser
 from services.container import Services
-from storage.models import Item
+from storage.models import Item, Person
+from storage.review import SignOffRequest, SignOffStatus
 from tests.conftest import JIAYUGUAN, CliRunner
 from tests.harness import ADMIN_ID, BotHarness
+from tests.status_helpers import state_of
 
 RENDERER = build_renderer(ZoneInfo("Asia/Shanghai"))
 
@@ -60,28 +62,6 @@ def test_parse_month(text: str, month: Month | None) -> None:
 def test_month_days() -> None:
     assert (Month(2026, 2).first, Month(2026, 2).last) == (date(2026, 2, 1), date(2026, 2, 28))
     assert Month(2026, 12).last == date(2026, 12, 31)
-    assert Month(2026, 11).second_period_start == date(2026, 11, 16)
-
-
-def _item(status: ItemStatus, days_overdue: int = 0) -> ReportItem:
-    return ReportItem("1", "问题", ("市住建局",), None, None, False, status, 0, None, days_overdue)
-
-
-def test_completion_rate_counts_done_basically_done_and_on_schedule() -> None:
-    # The plan's own figures: 18 done, 22 basically done, 9 on schedule of 62 → 79%.
-    items = (
-        [_item(ItemStatus.SIGNED_OFF)] * 18
-        + [_item(ItemStatus.BASICALLY_DONE, 3)] * 22
-        + [_item(ItemStatus.ON_SCHEDULE)] * 9
-        + [_item(ItemStatus.BEHIND, 5)] * 13
-    )
-    counts = status_counts(items)
-    assert (counts.total, counts.done, counts.basically_done, counts.on_schedule, counts.behind) == (
-        62, 18, 22, 9, 13,
-    )  # fmt: skip
-    assert counts.overdue == 35
-    assert counts.completion_rate == 79
-    assert status_counts([]).completion_rate == 0
 
 
 # ---- the chart ------------------------------------------------------------------------------------
@@ -95,7 +75,7 @@ def _bar_pixels(png: bytes, row: int) -> int:
 
 
 def test_chart_draws_each_unit_with_the_shipped_cjk_font() -> None:
-    rows = [UnitProgress("市住建局", 3, 20.0, ()), UnitProgress("市生态环境局", 5, 80.0, ())]
+    rows = [UnitProgress("市住建局", 3, 20.0), UnitProgress("市生态环境局", 5, 80.0)]
     assert FONT_PATH.is_file()
     assert FONT_PATH.parent.parent.name == "mplfonts"
     with warnings.catch_warnings():
@@ -129,7 +109,7 @@ def _has_cjk(text: str) -> bool:
 
 
 def test_chart_in_english_and_with_no_unit() -> None:
-    figure = progress_figure([UnitProgress("市住建局", 1, 100.0, ())], RENDERER, locale="en")
+    figure = progress_figure([UnitProgress("市住建局", 1, 100.0)], RENDERER, locale="en")
     texts = {t.get_text() for t in figure.findobj(match=lambda o: hasattr(o, "get_text"))}
     assert {"Progress by responsible unit", "100% (1 item)"} <= texts
     assert progress_chart([], RENDERER).startswith(b"\x89PNG")
@@ -146,7 +126,8 @@ def _admin(services: Services) -> Viewer:
 def _jiayuguan_with_reports(services: Services, clock: ManualClock) -> None:
     """The Jiayuguan plan (18 items, all deadlines long past) with reports in and around November 2026:
     16 reported 100% on 11-10 (basically done, but before the second dispatch period), 24.1 60% on 11-18,
-    3 (continuing) on 11-20, 31 on 12-01 (after the month); 24.2 done (awaiting sign-off)."""
+    3 (continuing) on 11-20, 24.2 100% on 11-25 with its sign-off requested (done), 31 on 12-01 (after
+    the month)."""
     clock.set(at(date(2026, 11, 2)))
     parsed = parse_ledger_file(JIAYUGUAN, default_start=date(2026, 11, 2))
     services.ledger.import_ledger(parsed, actor="test", dry_run=False)
@@ -155,12 +136,20 @@ def _jiayuguan_with_reports(services: Services, clock: ManualClock) -> None:
         (date(2026, 11, 10), "16", 100),
         (date(2026, 11, 18), "24.1", 60),
         (date(2026, 11, 20), "3", 50),
+        (date(2026, 11, 25), "24.2", 100),
         (date(2026, 12, 1), "31", 30),
     ]:
         clock.set(at(day))
         services.reports.submit(admin, number, percent, f"第{number}项进展")
     with services.sessions() as session, session.begin():
-        session.execute(update(Item).where(Item.number == "24.2").values(status=ItemStatus.DONE, percent=100))
+        item = session.scalars(select(Item).where(Item.number == "24.2")).one()
+        person = session.scalars(select(Person).where(Person.telegram_user_id == REPORTER_ID)).one()
+        session.add(
+            SignOffRequest(
+                item_id=item.id, requested_by=person.id, statement="已完成", status=SignOffStatus.AWAITING_LEADER,
+                created_at=at(date(2026, 11, 25), 11),
+            )
+        )  # fmt: skip
     clock.set(at(date(2026, 12, 3)))
 
 
@@ -189,9 +178,10 @@ def test_month_notice_counts_table_and_named_units(services: Services, clock: Ma
     paragraphs = _paragraphs(document)
 
     assert paragraphs[0] == "关于2026年11月整改工作调度情况的通报"
+    # Each item counted once, as it stood on 11-30: 31's report of 12-01 does not count yet.
     assert paragraphs[1] == (
-        "截至2026年11月30日，18项整改任务中，已完成1项，基本完成1项，达到序时进度0项，进度滞后0项，"
-        "逾期未完成12项，总体任务完成率11%。现将本月调度情况通报如下。"
+        "截至2026年11月30日，整改任务共18项，其中已完成1项，基本完成1项，推进中1项，逾期未完成11项，未启动4项；"
+        "总体任务完成率11%（已销号、已完成、基本完成、达到序时进度的整改任务共2项，占18项）。现将本月调度情况通报如下。"
     )
 
     (table,) = document.tables
@@ -205,10 +195,12 @@ def test_month_notice_counts_table_and_named_units(services: Services, clock: Ma
     assert rows["16"][2:] == ["市住建局", "2021年12月底前", "基本完成", "100%", "2026-11-10"]
     assert rows["24.2"][4:6] == ["已完成", "100%"]
     assert rows["1"][3] == "立行立改、持续加强、长期坚持"
-    assert rows["45"][4:] == ["未启动", "0%", "—"]
+    assert rows["45"][4:] == ["逾期未完成", "0%", "—"]  # past its deadline: never 未启动 or 达到序时进度
+    assert rows["31"][4:6] == ["逾期未完成", "0%"]  # as it stood on 11-30
+    assert rows["1"][4] == "未启动"
 
-    overdue = _section(paragraphs, "二、逾期未完成整改的问题（12项）")
-    assert "第16项" in _unit_line(overdue, "市住建局")
+    overdue = _section(paragraphs, "二、逾期未完成整改的问题（11项）")
+    assert not any("第16项" in line for line in overdue)  # 100 %: 基本完成, not overdue
     ecology = _unit_line(overdue, "市生态环境局")
     assert "第24.1项" in ecology
     assert "第25项" in ecology
@@ -216,7 +208,9 @@ def test_month_notice_counts_table_and_named_units(services: Services, clock: Ma
     assert not any("第1项" in line or "第3项" in line for line in overdue)  # continuing: no deadline
 
     stalled = _section(paragraphs, "三、调度期内未报送整改进展的问题（15项）")
-    assert stalled[0] == "2026年11月16日至2026年11月30日调度期内，以下单位未报送整改进展："
+    assert stalled[0] == (
+        "2026年11月16日至2026年11月30日调度期内，以下单位未报送整改进展（同一问题涉及多个责任单位的，在每个单位下分别列出）："
+    )
     assert "第16项" in _unit_line(stalled, "市住建局")  # its report came before the period
     assert "第31项" in _unit_line(stalled, "市发展改革委")  # its report came after the month
     ecology = _unit_line(stalled, "市生态环境局")
@@ -254,7 +248,7 @@ def test_month_notice_in_english(services: Services, clock: ManualClock) -> None
     _, data = services.reporting.month_notice(Month(2026, 11), "en")
     paragraphs = _paragraphs(Document(io.BytesIO(data)))
     assert paragraphs[0] == "Dispatch notice on the rectification work of 2026-11"
-    assert any(p.startswith("2. Items overdue (12)") for p in paragraphs)
+    assert any(p.startswith("2. Items overdue (11)") for p in paragraphs)
 
 
 # ---- the public page ------------------------------------------------------------------------------
@@ -291,7 +285,8 @@ def test_public_page_has_items_and_status_but_no_names(services: Services) -> No
     assert "市住建局" in page
     assert "市水务局" in page
     assert "2026年6月底前（已逾期143天）" in page
-    assert '<td class="status-not_started">未启动</td>' in page
+    assert '<td class="status-overdue">逾期未完成</td>' in page  # past its deadline at 0 %: not 未启动
+    assert "整改任务共2项：推进中1项，逾期未完成1项；总体任务完成率0%" in page
     assert '<td class="status-in_progress">推进中</td>' in page
     assert "40%" in page
     assert "长期坚持" in page
@@ -306,7 +301,8 @@ def test_public_page_in_english(services: Services) -> None:
     _, page = services.reporting.public_page("en")
     assert '<html lang="en">' in page
     assert "2026-06-30 (143 days overdue)" in page
-    assert '<td class="status-not_started">not started</td>' in page
+    assert '<td class="status-overdue">overdue</td>' in page
+    assert "2 items: in progress: 1; overdue: 1; overall completion rate 0%" in page
     for name in NAMES:
         assert name not in page
 
@@ -375,7 +371,7 @@ async def test_report_month_sends_the_notice_as_a_document(bot: BotHarness) -> N
     assert sent.method == "sendDocument"
     assert sent.filename == "2026年11月调度通报.docx"
     assert sent.text is not None
-    assert sent.text.startswith("2026年11月调度通报：共18项，逾期13项")
+    assert sent.text.startswith("2026年11月调度通报：整改任务共18项，逾期未完成13项")
     assert sent.document is not None
     document = Document(io.BytesIO(sent.document))
     assert document.paragraphs[0].text == "关于2026年11月整改工作调度情况的通报"
@@ -399,6 +395,5 @@ async def test_report_is_still_the_officers_progress_report(bot: BotHarness) -> 
     await _chat_setup(bot)
     (saved,) = await bot.send(OFFICER_ID, "/report 16 50% 完成管网改造一半")
     assert "进度：0% → 50%" in saved.text
-    with bot.services.sessions() as session:
-        item = session.query(Item).filter(Item.number == "16").one()
-        assert (item.percent, item.status) == (50, ItemStatus.IN_PROGRESS)
+    # 16 runs from 2026-11-01 to 2021年12月底前: long past its deadline, so 逾期未完成 at any percent under 100.
+    assert state_of(bot.services, "16") == (50, ItemStatus.OVERDUE)

@@ -14,14 +14,13 @@ from scheduler.rules import (
     Level,
     Rules,
     dispatch_days_between,
+    dispatch_period_start,
     in_quiet_hours,
-    latest_dispatch,
     level_after_report,
     next_escalation,
     next_send_time,
     reminder_day,
     reminder_due,
-    schedule_status,
 )
 
 CAL = WorkCalendar()
@@ -63,22 +62,8 @@ def test_dispatch_dates_move_to_the_next_working_day() -> None:
     days = dispatch_days_between(date(2026, 9, 30), date(2026, 11, 30), RULES.dispatch_days, CAL)
     # 1 October is 国庆 → 8 October; 16 October a Friday; 1 November a Sunday → 2 November; 16 November a Monday.
     assert days == [date(2026, 10, 8), date(2026, 10, 16), date(2026, 11, 2), date(2026, 11, 16)]
-    assert latest_dispatch(date(2026, 11, 22), RULES.dispatch_days, CAL) == date(2026, 11, 16)
-    assert latest_dispatch(date(2026, 10, 5), RULES.dispatch_days, CAL) == date(2026, 9, 16)
-
-
-@pytest.mark.parametrize(
-    ("today", "percent", "expected"),
-    [
-        (date(2026, 1, 1), 0, ItemStatus.ON_SCHEDULE),
-        (date(2026, 7, 2), 45, ItemStatus.ON_SCHEDULE),  # half the time gone, 45 ≥ 50 - 10
-        (date(2026, 7, 2), 39, ItemStatus.BEHIND),
-        (date(2027, 3, 1), 95, ItemStatus.ON_SCHEDULE),  # past the deadline: 100 % of the time
-        (date(2027, 3, 1), 89, ItemStatus.BEHIND),
-    ],
-)
-def test_schedule_status(today: date, percent: int, expected: ItemStatus) -> None:
-    assert schedule_status(date(2026, 1, 1), date(2026, 12, 31), percent, today, 10) == expected
+    assert dispatch_period_start(date(2026, 11, 22), RULES.dispatch_days, CAL) == date(2026, 11, 16)
+    assert dispatch_period_start(date(2026, 10, 5), RULES.dispatch_days, CAL) == date(2026, 9, 16)
 
 
 def test_blue_for_a_dispatch_unanswered_three_working_days_after_its_due_time() -> None:

@@ -37,7 +37,7 @@ def _under_review(services: Services) -> int:
     ):
         services.roster.add_person(name, unit=unit, role=role, actor="test", telegram_user_id=user)
     services.signoff.set_rule("none", actor="test")
-    request_id = services.signoff.request(_viewer(services, OFFICER), "1", "已完成").request_id
+    request_id = services.signoff.request(_viewer(services, OFFICER), "1", "100% 已完成").request_id
     services.signoff.confirm(_viewer(services, LEADER), request_id)
     return request_id
 

@@ -1,0 +1,184 @@
+"""Every summary partitions the total, as data and as the text people read: the month's notice, the public
+page, the weekly summary, the digest and a unit's counts, over generated ledgers and days (Hypothesis,
+database-free: the pure functions and the templates)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.wiring import build_renderer
+from ledger.digest import Activity, DigestItem, build_digest, weekly_summary
+from ledger.model import ItemStatus
+from ledger.reporting import Month, PublicReport, ReportItem, month_report, summary_of
+from ledger.status import COMPLETED_STATUSES, ItemFacts, count_statuses, is_stalled, item_status
+from services.views import UnitView
+from tests.test_status import DAYS, item_facts
+
+RENDERER = build_renderer(ZoneInfo("Asia/Shanghai"))
+UNITS = ("市住建局", "市水务局", "市生态环境局", "市发展改革委")
+LABELS = {RENDERER.label("zh_CN", "status", s.value): s for s in ItemStatus}
+
+
+@st.composite
+def ledgers(draw: st.DrawFn) -> tuple[date, list[tuple[ItemFacts, tuple[str, ...], bool, date | None]]]:
+    """A day and items: facts, responsible units (none, one or several: co-responsible), whether a
+    finding (else a public complaint), and the day of the last report."""
+    today = draw(DAYS)
+    items = draw(
+        st.lists(
+            st.tuples(
+                item_facts(),
+                st.lists(st.sampled_from(UNITS), max_size=3, unique=True).map(tuple),
+                st.booleans(),
+                st.none() | st.integers(0, 60).map(lambda n: today - timedelta(days=n)),
+            ),
+            max_size=30,
+        )
+    )
+    return today, items
+
+
+def _report_items(
+    today: date, items: list[tuple[ItemFacts, tuple[str, ...], bool, date | None]]
+) -> list[ReportItem]:
+    period = today - timedelta(days=today.day % 15)
+    result = []
+    for n, (facts, units, finding, last) in enumerate(items, start=1):
+        status = item_status(facts, today, 10)
+        overdue = (today - facts.deadline).days if status == ItemStatus.OVERDUE and facts.deadline else 0
+        result.append(
+            ReportItem(
+                str(n), f"事项{n}", units, facts.deadline, None, facts.continuing, status, facts.percent, last,
+                overdue, finding=finding, stalled=is_stalled(status, last, period), period_start=period,
+            )
+        )  # fmt: skip
+    return result
+
+
+def _partition(sentence: str) -> Counter[ItemStatus]:
+    """`已销号1项，基本完成2项，…` → the counts it states, by status."""
+    found: Counter[ItemStatus] = Counter()
+    for label, count in re.findall(r"([^\d，；：（）]+?)(\d+)项", sentence):
+        found[LABELS[label]] += int(count)
+    return found
+
+
+def _check_rate(text: str, items: list[ReportItem]) -> None:
+    findings = [item for item in items if item.finding]
+    match = re.search(
+        r"总体任务完成率(\d+)%（已销号、已完成、基本完成、达到序时进度的\S+?共(\d+)项，占(\d+)项）", text
+    )
+    if not findings:
+        assert "不计算总体任务完成率" in text
+        return
+    assert match is not None, text
+    rate, completed, total = map(int, match.groups())
+    assert total == len(findings)
+    assert completed == sum(1 for item in findings if item.status in COMPLETED_STATUSES)
+    assert rate == (200 * completed + total) // (2 * total)
+
+
+def _check_summary_sentence(text: str, items: list[ReportItem], lead: str) -> Counter[ItemStatus]:
+    """`<lead>N项（…）<sep>…各状态…；rate`: the stated counts add up to N = the items, each status right."""
+    match = re.search(
+        lead + r"(\d+)项(?:（督察反馈问题(\d+)项，群众举报件(\d+)项）)?[，：](?:其中)?(.*?)[；。]", text
+    )
+    assert match is not None, text
+    total = int(match.group(1))
+    assert total == len(items)
+    if match.group(2):
+        assert int(match.group(2)) + int(match.group(3)) == total
+        assert int(match.group(2)) == sum(1 for item in items if item.finding)
+    stated = _partition(match.group(4))
+    assert sum(stated.values()) == total
+    assert stated == Counter(item.status for item in items)
+    _check_rate(text, items)
+    return stated
+
+
+@settings(max_examples=120, deadline=None)
+@given(ledger=ledgers())
+def test_the_month_notice_partitions_the_total(ledger: tuple[date, list]) -> None:  # type: ignore[type-arg]
+    today, rows = ledger
+    items = _report_items(today, rows)
+    report = month_report(Month.of(today), today, today, items)
+    counts = report.summary.counts
+    assert counts.total == len(items) == sum(n for _, n in counts.listed)
+    assert report.overdue_count == sum(1 for item in items if item.status == ItemStatus.OVERDUE)
+    assert report.stalled_count == sum(1 for item in items if item.stalled)
+    # Listed under each of its units, counted once: every overdue item is under each of its units.
+    listed = {(group.unit, item.number) for group in report.overdue for item in group.items}
+    wanted = {
+        (unit, item.number)
+        for item in items
+        if item.status == ItemStatus.OVERDUE
+        for unit in item.units or ("",)
+    }
+    assert listed == wanted
+    opening = RENDERER.render("zh_CN", "reports/month_opening", report=report)
+    stated = _check_summary_sentence(opening, items, "整改任务共")
+    heading = RENDERER.render("zh_CN", "reports/month_overdue", report=report).splitlines()[0]
+    assert heading == f"二、逾期未完成整改的问题（{report.overdue_count}项）"
+    # The overdue heading and the opening say the same number.
+    assert stated[ItemStatus.OVERDUE] == report.overdue_count
+    assert RENDERER.render("en", "reports/month_opening", report=report)
+
+
+@settings(max_examples=80, deadline=None)
+@given(ledger=ledgers())
+def test_the_public_page_partitions_the_total(ledger: tuple[date, list]) -> None:  # type: ignore[type-arg]
+    today, rows = ledger
+    items = _report_items(today, rows)
+    page = RENDERER.render(
+        "zh_CN", "reports/public", report=PublicReport(today, summary_of(items), tuple(items))
+    )
+    (summary,) = re.findall(r'<p class="summary">(.*?)</p>', page)
+    _check_summary_sentence(summary, items, "整改任务共")
+    assert page.count('<td class="status-') == len(items)
+    assert page.count("已逾期") == sum(1 for item in items if item.status == ItemStatus.OVERDUE)
+
+
+@settings(max_examples=80, deadline=None)
+@given(ledger=ledgers())
+def test_the_weekly_summary_partitions_the_total(ledger: tuple[date, list]) -> None:  # type: ignore[type-arg]
+    today, rows = ledger
+    items = _report_items(today, rows)
+    digest_items = [
+        DigestItem(i.number, i.title, i.units, i.status, i.percent, i.deadline, i.last_report,
+                   kind="finding" if i.finding else "complaint", days_overdue=i.days_overdue, stalled=i.stalled)
+        for i in items
+    ]  # fmt: skip
+    summary = weekly_summary(digest_items, today)
+    text = RENDERER.render("zh_CN", "notify/digest_weekly", summary=summary)
+    _check_summary_sentence(text, items, "整改事项共")
+    # The worst units: per unit, the items 逾期未完成 of which it is a responsible unit.
+    for unit, count in summary.worst:
+        assert count == sum(1 for i in items if i.status == ItemStatus.OVERDUE and unit in i.units)
+
+    digest = build_digest(digest_items, Activity(), today, today)
+    overdue = [entry.number for unit in digest.units for entry in unit.overdue]
+    stalled = [entry.number for unit in digest.units for entry in unit.stalled]
+    # Each item once (an item of several units under all of them together), overdue or stalled, not both.
+    assert sorted(overdue) == sorted(i.number for i in items if i.status == ItemStatus.OVERDUE)
+    assert sorted(stalled) == sorted(i.number for i in items if i.stalled and i.status != ItemStatus.OVERDUE)
+
+
+@settings(max_examples=80, deadline=None)
+@given(ledger=ledgers())
+def test_a_units_counts_partition_its_items(ledger: tuple[date, list]) -> None:  # type: ignore[type-arg]
+    today, rows = ledger
+    items = _report_items(today, rows)
+    counts = count_statuses(item.status for item in items)
+    line = RENDERER.render("zh_CN", "chat/items/unit", views=[UnitView("市住建局", counts, ())]).splitlines()[
+        0
+    ]
+    match = re.fullmatch(r"【市住建局】共 (\d+) 项(?:：(.*))?", line)
+    assert match is not None, line
+    assert int(match.group(1)) == len(items)
+    assert sum(_partition(match.group(2) or "").values()) == len(items)
