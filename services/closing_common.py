@@ -3,7 +3,8 @@ transaction, the people to tell and two-button decisions."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from services.ladder import Ladder
 from services.office import Office
 from services.outbox import Button, Outbox
 from storage import scheduler_queries as sq
+from storage.db import hold_writes
 from storage.models import Item
 
 ButtonsFor = Callable[[sq.Recipient], Callable[[int], list[Button]]]
@@ -72,6 +74,15 @@ class ClosingService:
         self._tz = office.tz
         self._items = items
         self._ladder = ladder
+
+    @contextmanager
+    def _decision(self) -> Iterator[Session]:
+        """The transaction of a decision (a request, a withdrawal, a confirmation, a review, an answer): the
+        store's one writer from its first statement (`hold_writes`), with its rows read FOR UPDATE, so of
+        two decisions at once on either store the second sees what the first did and is told so."""
+        with self._sessions() as session, session.begin():
+            hold_writes(session)
+            yield session
 
     def _today(self, now: datetime) -> date:
         return now.astimezone(self._tz).date()

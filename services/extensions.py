@@ -54,8 +54,9 @@ class ExtensionService(ClosingService):
         """`/extend N DATE reason…`: record the request and ask the item's supervisors."""
         now = self._clock.now()
         line = parse_date_line(arguments, "extension", self._today(now))
-        with self._sessions() as session, session.begin():
+        with self._decision() as session:
             item = self._items.find(session, viewer, line.number)
+            session.refresh(item, with_for_update=True)  # two requests at once: one after the other
             if not is_responsible(viewer, unit_links(item)) or viewer.person_id is None:
                 raise DubanError("extension/not_responsible", number=item.number)
             if cq.pending_extension(session, item.id) is not None:
@@ -88,7 +89,7 @@ class ExtensionService(ClosingService):
     def decide(self, viewer: Viewer, extension_id: int, approve: bool) -> ExtensionView:
         """A supervisor of the item approves or refuses a pending request; the unit is told either way."""
         now = self._clock.now()
-        with self._sessions() as session, session.begin():
+        with self._decision() as session:
             # Held until the decision is stored: two supervisors pressing at once decide one after the other.
             extension = session.get(DeadlineExtension, extension_id, with_for_update=True)
             item = session.get(Item, extension.item_id) if extension is not None else None

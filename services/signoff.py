@@ -310,11 +310,21 @@ class SignOffService(ClosingService):
     # --- the officer's request --------------------------------------------------------------------
 
     def _requestable(
-        self, session: Session, viewer: Viewer, number: str, *, confirms_complete: bool = False
+        self,
+        session: Session,
+        viewer: Viewer,
+        number: str,
+        *,
+        confirms_complete: bool = False,
+        lock: bool = False,
     ) -> tuple[Item, Coverage, EvidenceRule]:
         """The item, if the viewer may ask for its sign-off now: complete (100 %, or `confirms_complete`:
-        the officer states 100 % in the same step), not signed off, no request open, evidence enough."""
+        the officer states 100 % in the same step), not signed off, no request open, evidence enough.
+        `lock` holds the item's row (PostgreSQL) before anything is checked: two requests at once, one
+        after the other."""
         item = self._items.find(session, viewer, number)
+        if lock:
+            session.refresh(item, with_for_update=True)
         if not can_request(viewer, _links(item)):
             raise DubanError("signoff/not_officer", number=item.number)
         if item.signed_off_at is not None:
@@ -353,8 +363,10 @@ class SignOffService(ClosingService):
         if not statement:
             raise DubanError("signoff/empty_statement")
         now = self._clock.now()
-        with self._sessions() as session, session.begin():
-            item, covered, rule = self._requestable(session, viewer, number, confirms_complete=claimed == 100)
+        with self._decision() as session:
+            item, covered, rule = self._requestable(
+                session, viewer, number, confirms_complete=claimed == 100, lock=True
+            )
             assert viewer.person_id is not None  # a stranger never gets past `requires`
             supervising = _unit_ids(item, UnitRole.SUPERVISING)
             if not supervising:
@@ -396,7 +408,7 @@ class SignOffService(ClosingService):
         (at 100 %: 基本完成 again), and whoever was asked to act on it (the leaders, or the reviewers) is told, so that a button they
         still have is no longer expected of them."""
         now = self._clock.now()
-        with self._sessions() as session, session.begin():
+        with self._decision() as session:
             item = self._items.find(session, viewer, number)
             if not can_request(viewer, _links(item)):
                 raise DubanError("signoff/not_officer", number=item.number)
@@ -439,7 +451,7 @@ class SignOffService(ClosingService):
         """The leader confirms: the request goes to the supervising units' reviewers (text by the outbox;
         the evidence files, returned here, the handler sends at once)."""
         now = self._clock.now()
-        with self._sessions() as session, session.begin():
+        with self._decision() as session:
             request, item = self._request(session, request_id, lock=True)
             self._check_leader(viewer, request, item)
             request.status = SignOffStatus.UNDER_REVIEW
@@ -542,7 +554,7 @@ class SignOffService(ClosingService):
         reason = reason.strip()
         if not reason:
             raise DubanError("signoff/empty_reason")
-        with self._sessions() as session, session.begin():
+        with self._decision() as session:
             request, item = self._request(session, request_id, lock=True)
             if request.status == SignOffStatus.AWAITING_LEADER:
                 self._check_leader(viewer, request, item)
@@ -574,7 +586,7 @@ class SignOffService(ClosingService):
         inspect_on: date | None = None,
     ) -> Decision:
         now = self._clock.now()
-        with self._sessions() as session, session.begin():
+        with self._decision() as session:
             request, item = self._request(session, request_id, lock=True)
             units, reviews = self._units_to_decide(session, viewer, request, item)
             assert viewer.person_id is not None

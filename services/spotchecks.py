@@ -72,7 +72,7 @@ class SpotCheckService(ClosingService):
     def confirm(self, viewer: Viewer, check_id: int) -> SpotCheckView:
         """No rebound: the check is closed as confirmed."""
         now = self._clock.now()
-        with self._sessions() as session, session.begin():
+        with self._decision() as session:
             check, item = self._due_check(session, viewer, check_id)
             check.status = SpotCheckStatus.CONFIRMED
             check.decided_by = viewer.person_id
@@ -93,14 +93,14 @@ class SpotCheckService(ClosingService):
     def reopen_on_check(self, viewer: Viewer, check_id: int, answer: str) -> SpotCheckView:
         """The answer to the question after Reopen: `DATE reason…`."""
         day, reason = parse_reason_line(answer, "spotcheck", self._today(self._clock.now()))
-        with self._sessions() as session, session.begin():
+        with self._decision() as session:
             check, item = self._due_check(session, viewer, check_id)
             return self._reopen(session, viewer, item, check, day, reason)
 
     def reopen_by_command(self, viewer: Viewer, arguments: str) -> SpotCheckView:
         """`/reopen N DATE reason…`: a supervisor reopens a signed-off item of theirs, check due or not."""
         line = parse_date_line(arguments, "spotcheck", self._today(self._clock.now()))
-        with self._sessions() as session, session.begin():
+        with self._decision() as session:
             item = self._items.find(session, viewer, line.number)
             self._require_supervisor(viewer, item)
             due = cq.first_check_due(session, item.id, self._today(self._clock.now()))

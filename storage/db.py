@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -92,3 +92,16 @@ def ensure_migrated(engine: Engine) -> None:
     current = current_revision(engine)
     if current != head:
         raise DatabaseNotMigratedError(current, head)
+
+
+def hold_writes(session: Session) -> None:
+    """Make the session's transaction the store's one writer from here on, before it reads what it decides.
+
+    SQLite takes a transaction's write lock only at its first write: two decisions on one request could
+    both read "still open", both write, and both apply. A write that changes nothing takes the lock now, so
+    the second decision waits until the first committed and then reads what it did. PostgreSQL runs
+    transactions side by side; there the rows a decision reads are locked FOR UPDATE, which orders two
+    decisions on the same row the same way (call this first in every decision; on PostgreSQL it does
+    nothing)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("UPDATE scheduler_settings SET key = key WHERE 0"))

@@ -1,6 +1,6 @@
 """Two decisions on one sign-off request at the same moment, on PostgreSQL, where transactions run side by
 side: the second waits for the first to end and then sees what it did, so a request is never both
-withdrawn and approved. (SQLite runs one writing transaction at a time anyway.)"""
+withdrawn and approved. (`tests/test_decisions_once.py` runs every pair of decisions at once on both stores.)"""
 
 from __future__ import annotations
 
