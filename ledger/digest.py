@@ -19,6 +19,8 @@ from ledger.model import ItemStatus
 from ledger.status import LedgerSummary, summarize
 
 WORST_UNITS = 5
+# The headings of a unit's part of the digest, in the order the digest shows them.
+HEADINGS = ("waiting_review", "escalations", "overdue", "reports", "evidence", "stalled", "signed_off")
 BUTTONS = 40  # item buttons under one digest: 8 rows of 5, the sender's limit of rows
 
 
@@ -84,16 +86,27 @@ class Digest:
     def empty(self) -> bool:
         return not self.units
 
+    def rows(self) -> list[tuple[str | None, str, Entry]]:
+        """Every entry as (unit, heading, entry), in the digest's order: the full list, as a spreadsheet
+        carries it when the digest is too long to read in the chat."""
+        found: list[tuple[str | None, str, Entry]] = []
+        for unit in self.units:
+            for heading in HEADINGS:
+                found += [(unit.unit, heading, entry) for entry in getattr(unit, heading)]
+        return found
+
+    def heading_counts(self) -> list[tuple[str, int]]:
+        """How many items each heading names (each item once per heading), headings without any left out."""
+        counts = {
+            heading: len({e.number for u in self.units for e in getattr(u, heading)}) for heading in HEADINGS
+        }
+        return [(heading, count) for heading, count in counts.items() if count]
+
     @property
     def numbers(self) -> tuple[str, ...]:
         """The items named, in the order they first appear, for the buttons that open them."""
         seen: dict[str, None] = {}
-        for unit in self.units:
-            for entries in (
-                unit.waiting_review, unit.escalations, unit.overdue, unit.reports, unit.evidence,
-                unit.stalled, unit.signed_off,
-            ):  # fmt: skip
-                seen.update((entry.number, None) for entry in entries)
+        seen.update((entry.number, None) for _unit, _heading, entry in self.rows())
         return tuple(seen)[:BUTTONS]
 
 

@@ -29,10 +29,12 @@ from ledger.errors import DubanError
 from ledger.model import Role, UnitRole
 from ledger.signoff import reviewing_units
 from messages.render import DEFAULT_LOCALE, Renderer
+from messages.split import TELEGRAM_LIMIT, utf16_length
+from reports.digest_sheet import digest_workbook, sheet_texts
 from scheduler.calendar import WorkCalendar
 from scheduler.rules import Level, Rules
 from services import audit
-from services.outbox import Button, GroupRecipient, Outbox
+from services.outbox import Attachment, Button, GroupRecipient, Outbox
 from services.standing import OfficeDay, Standings
 from storage import digest_queries as dq
 from storage import scheduler_queries as sq
@@ -43,6 +45,9 @@ DIGEST_TIME = "digest_time"
 DIGEST_UNTIL = "digest_until"
 DEFAULT_DIGEST_TIME = time(8, 30)
 DIGEST_KIND = "digest"
+LONG_DIGEST_KIND = "digest_long"  # the digest too long for the chat: a note, and the list as a spreadsheet
+# Longer than three Telegram messages, a digest is no longer read in the chat: it goes as a file instead.
+LONG = 3 * TELEGRAM_LIMIT
 WEEKLY_KIND = "digest_weekly"
 GROUP_WEEKLY_KIND = "digest_group_weekly"
 WEEKLY_KINDS = (WEEKLY_KIND, GROUP_WEEKLY_KIND)  # the chart follows these
@@ -172,10 +177,32 @@ class DigestService:
             if digest.empty:
                 continue
             buttons = item_buttons(self._renderer, recipient.locale, digest.numbers)
-            outbox.add(
-                f"dig:{recipient.person_id}:{today.isoformat()}", recipient, DIGEST_KIND, {"digest": digest},
-                buttons=_always(buttons), not_before=at,
-            )  # fmt: skip
+            key = f"dig:{recipient.person_id}:{today.isoformat()}"
+            if (
+                utf16_length(self._renderer.render(recipient.locale, f"notify/{DIGEST_KIND}", digest=digest))
+                > LONG
+            ):
+                # Absurdly long in the chat: a short message says so and the whole list follows as a file.
+                file_name = self._renderer.render(recipient.locale, "notify/digest_file_name", digest=digest)
+                params = {
+                    "digest": digest,
+                    "file_name": file_name,
+                    "labels": sheet_texts(self._renderer, recipient.locale, digest).headings,
+                }
+                sheet = Attachment(file_name, digest_workbook(digest, self._renderer, recipient.locale))
+                outbox.add(
+                    key,
+                    recipient,
+                    LONG_DIGEST_KIND,
+                    params,
+                    buttons=_always(buttons),
+                    not_before=at,
+                    attachment=sheet,
+                )
+            else:
+                outbox.add(
+                    key, recipient, DIGEST_KIND, {"digest": digest}, buttons=_always(buttons), not_before=at
+                )
             queued += 1
         if first_working_day_of_week(today, calendar):
             summary = weekly_summary(self._as_digest_items(session, dq.all_items(session), office_day), today)

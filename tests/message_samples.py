@@ -121,6 +121,13 @@ _WEEKLY_EMPTY = WeeklySummary(date(2021, 1, 18), summarize([]), ())
 _GROUP_ITEM = {"number": "24.1", "title": "铬污染场地修复推进缓慢", "units": ("市住建局", "市水务局")}
 DIGEST_SAMPLES: dict[str, dict[str, Any]] = {
     "notify/digest": {"digest": _DIGEST},
+    "notify/digest_long": {
+        "digest": _DIGEST, "file_name": "督办日报-2021-01-18.xlsx",
+        "labels": {"waiting_review": "待审核销号", "escalations": "今日升级", "overdue": "逾期", "reports": "新报送进展",
+                   "evidence": "新增佐证材料", "stalled": "未报送", "signed_off": "已销号"},
+    },
+    "notify/digest_file_name": {"digest": _DIGEST},
+    "reports/digest_sheet": {"digest": _DIGEST},
     "notify/item_button": {"number": "24.1", "label": "立即报送"},
     "notify/digest_weekly": {"summary": _WEEKLY},
     "notify/digest_group_weekly": {"summary": _WEEKLY_EMPTY},

@@ -3,14 +3,17 @@ office's work group (/group_here); time moves only on the manual clock."""
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime, timedelta
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from ledger.digest import Activity, DigestItem, build_digest, weekly_summary
 from ledger.model import ItemStatus, Role
 from ledger.status import count_statuses
+from messages.split import TELEGRAM_LIMIT, utf16_length
 from storage.models import Item, Person
 from storage.review import GroupChat, SignOffRequest, SignOffStatus
 from storage.scheduling import OutboxMessage
@@ -230,3 +233,33 @@ def test_the_digest_and_the_weekly_summary_are_pure_functions_of_rows() -> None:
     jiayuguan = [ItemStatus.DONE] * 18 + [ItemStatus.BASICALLY_DONE] * 22 + [ItemStatus.ON_SCHEDULE] * 9
     assert count_statuses(jiayuguan + [ItemStatus.BEHIND] * 13).rate == 79  # "总体任务完成率达到79%"
     assert count_statuses([ItemStatus.SIGNED_OFF] + [ItemStatus.BEHIND] * 7).rate == 13  # 12.5 rounds half up
+
+
+async def test_a_digest_too_long_for_the_chat_says_so_and_carries_the_whole_list_as_a_file(
+    bot: BotHarness,
+) -> None:
+    """400 overdue items: their digest would take four messages and more. A short message says what it holds
+    and that the list follows as a spreadsheet; the spreadsheet names every item."""
+    await setup_ledger(bot, *[date(2026, 11, 10)] * 400)
+    await tick_at(bot, at(MONDAY))
+    (row,) = digests(bot, "digest_long")
+    assert row.attachment_name == "督办日报-2026-11-23.xlsx"
+    assert digests(bot) == []  # no long text besides it
+    bot.clock.set(at(MONDAY, 8, 30))
+    await bot.deliver()
+    note, sheet = bot.api.sent(SUPERVISOR)[-2:]
+    assert (note.text or "").startswith(
+        "督办日报 2026-11-23\n今日需关注 1 个责任单位的 400 项事项：今日升级 400 项，逾期 400 项"
+    )
+    assert "完整清单见随后发送的表格《督办日报-2026-11-23.xlsx》" in (note.text or "")
+    assert utf16_length(note.text or "") < TELEGRAM_LIMIT
+    assert len(note.button_data()) == 40  # the first forty items open from the note
+    assert sheet.filename == "督办日报-2026-11-23.xlsx"
+    assert sheet.document is not None
+    workbook = load_workbook(io.BytesIO(sheet.document)).active
+    assert workbook is not None
+    rows = list(workbook.iter_rows(values_only=True))
+    assert rows[0] == ("责任单位", "类别", "编号", "标题", "说明", "完成进度（%）")
+    overdue = {row[2] for row in rows[1:] if row[1] == "逾期"}
+    assert overdue == {str(n) for n in range(1, 401)}  # every item, none left out
+    assert ("市住建局", "逾期", "7", "事项7", 13, 95) in rows
