@@ -166,6 +166,7 @@ class _Fault:
     status: int
     retry_after: int
     methods: frozenset[str]
+    after_accepting: bool = False  # the request is carried out, then the answer is lost to this error
 
 
 @dataclass
@@ -287,8 +288,10 @@ class LoopbackBotApi:
         params = RequestParams({})
         try:
             params = await read_params()
-            self._take_fault(method.lower())
+            lost = self._take_fault(method.lower())
             answer = _json_answer(200, {"ok": True, "result": await handler(params)})
+            if lost is not None:
+                raise lost
         except ApiError as exc:
             answer = self.refusal(exc)
         except Exception:
@@ -573,10 +576,19 @@ class LoopbackBotApi:
         targets = _fault_targets(methods)
         self._faults.extend(_Fault(429, retry_after, targets) for _ in range(times))
 
-    def inject_5xx(self, times: int = 1, status: int = 502, *, methods: Iterable[str] | None = None) -> None:
-        """The next `times` sends (or calls of `methods`) answer a server error."""
+    def inject_5xx(
+        self,
+        times: int = 1,
+        status: int = 502,
+        *,
+        methods: Iterable[str] | None = None,
+        after_accepting: bool = False,
+    ) -> None:
+        """The next `times` sends (or calls of `methods`) answer a server error; `after_accepting`: the
+        message is delivered first, and only its answer is lost (what a proxy's 502 or a timeout after
+        Telegram took the message looks like to the bot)."""
         targets = _fault_targets(methods)
-        self._faults.extend(_Fault(status, 0, targets) for _ in range(times))
+        self._faults.extend(_Fault(status, 0, targets, after_accepting) for _ in range(times))
 
     # ---- waiting --------------------------------------------------------------------------------
 
@@ -882,7 +894,9 @@ class LoopbackBotApi:
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
 
-    def _take_fault(self, method: str) -> None:
+    def _take_fault(self, method: str) -> ApiError | None:
+        """Raise the next injected fault for `method`; a fault that strikes after the request was carried
+        out is returned instead, for the caller to raise once it has been."""
         for fault in self._faults:
             if method in fault.methods:
                 self._faults.remove(fault)
@@ -892,9 +906,13 @@ class LoopbackBotApi:
                         f"Too Many Requests: retry after {fault.retry_after}",
                         {"retry_after": fault.retry_after},
                     )
-                raise ApiError(
+                error = ApiError(
                     fault.status, "Bad Gateway" if fault.status == 502 else "Internal Server Error"
                 )
+                if fault.after_accepting:
+                    return error
+                raise error
+        return None
 
     def _now(self) -> int:
         return int(self._wall_clock())

@@ -153,6 +153,32 @@ async def _storm(bot: BotHarness, sleeps: RecordedSleeps) -> None:
     assert len(bot.api.sent(OFFICER)) == 1
 
 
+@pytest.mark.http  # the 502 through PTB's HTTP stack
+async def test_a_502_after_telegram_accepted_the_message_is_resent_on_record(bot: BotHarness) -> None:
+    """A proxy's 502 (or a timeout) after the message reached the chat: the bot cannot know it arrived, so it
+    sends it again, and the repeat is on record, never silent."""
+    await setup_ledger(bot, date(2026, 12, 31))
+    bot.clock.set(at(date(2026, 12, 16), 9))
+    bot.services.daily_run.tick()
+    bot.api.inject_5xx(times=1, status=502, after_accepting=True)
+    first = await bot.deliver()
+    assert first.possible_repeats == 1
+    assert len(bot.api.sent(OFFICER)) == 1  # it arrived, though the bot was told "Bad Gateway"
+    bot.clock.advance(timedelta(minutes=1))  # past the back-off
+    await bot.deliver()
+    copies = bot.api.sent(OFFICER)
+    assert len(copies) == 2
+    assert copies[0].text == copies[1].text
+    (row,) = [r for r in outbox(bot) if r.chat_id == OFFICER]
+    assert row.status == OutboxStatus.SENT
+    assert row.possible_repeat
+    with bot.services.sessions() as session:
+        entries = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "resend_possible_repeat")
+        ).all()
+    assert [(e.entity_id, (e.after or {}).get("reason")) for e in entries] == [(str(row.id), "no_answer")]
+
+
 @pytest.mark.http  # Telegram's 403 through PTB's HTTP stack
 async def test_a_blocked_officer_is_marked_unreachable_and_the_admin_and_leader_are_told(
     bot: BotHarness,
