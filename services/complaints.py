@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from ledger.access import Viewer
+from ledger.actor import SCHEDULER, Actor
 from ledger.complaints import (
     ComplaintSpec,
     KnownComplaint,
@@ -108,7 +109,7 @@ class _Intake:
     """Adds complaints within one transaction: matches each against those before it (those of the same
     file included) and queues the supervisors' messages."""
 
-    def __init__(self, service: ComplaintService, session: Session, now: datetime, actor: str) -> None:
+    def __init__(self, service: ComplaintService, session: Session, now: datetime, actor: Actor) -> None:
         self._service = service
         self._session = session
         self._now = now
@@ -208,7 +209,7 @@ class ComplaintService:
         return self._clock.now().astimezone(self.tz).date()
 
     def import_complaints(
-        self, parsed: ParsedComplaints, *, actor: str, dry_run: bool
+        self, parsed: ParsedComplaints, *, actor: Actor, dry_run: bool
     ) -> ComplaintImportOutcome:
         """Add the file's complaints in one transaction (oldest received first, so a repeat in the same file
         finds its original); a complaint already there is updated when its row changed, else left alone."""
@@ -251,7 +252,7 @@ class ComplaintService:
         spec: ComplaintSpec,
         units: dict[str, Unit],
         now: datetime,
-        actor: str,
+        actor: Actor,
     ) -> bool:
         """Bring a complaint in line with its row again; False when nothing differs."""
         complaint = session.get(Complaint, item.id)
@@ -308,7 +309,7 @@ class ComplaintService:
             if unit not in units:
                 raise DubanError("unknown_unit", unit=unit)
             spec = ComplaintSpec(item_number[1:], item_number, reported, unit, deadline, today)
-            intake = _Intake(self, session, now, f"tg:{viewer.telegram_user_id}")
+            intake = _Intake(self, session, now, viewer.actor)
             link = intake.create(spec, units, issued_by=viewer.person_id)
             intake.outbox.write()
             return ComplaintAdded(item_number, short_title(reported), unit, deadline, link)
@@ -361,7 +362,7 @@ class ComplaintService:
             complaint.leader_id = leader.person_id
             complaint.leader_assigned_at = now
             audit.record(
-                session, at=now, actor="scheduler", action="assign_leader", entity="item", entity_id=item.number,
+                session, at=now, actor=SCHEDULER, action="assign_leader", entity="item", entity_id=item.number,
                 before={"leader_id": None}, after={"leader_id": leader.person_id, "leader": leader.name},
             )  # fmt: skip
             outbox.add(

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ledger.actor import SCHEDULER, Actor
 from ledger.buttons import Acknowledge, ReportNow, Snooze
 from ledger.model import Role, UnitRole
 from scheduler.rules import Escalation as Step
@@ -90,7 +91,7 @@ class Ladder:
         )
         session.add(escalation)
         audit.record(
-            session, at=now, actor="scheduler" if issued_by is None else f"person:{issued_by}", action="escalate",
+            session, at=now, actor=SCHEDULER if issued_by is None else Actor.person(issued_by), action="escalate",
             entity="item", entity_id=item.number, after={"level": int(step.level), "reason": step.reason},
         )  # fmt: skip
         kind = LEVEL_KIND[step.level]

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from ledger.actor import Actor
 from ledger.errors import DubanError
 from services import audit
 from services.ladder import Ladder
@@ -29,11 +30,12 @@ class ReminderActions:
         self._ladder = ladder
 
     @staticmethod
-    def _own_row(session: Session, person_id: int | None, outbox_id: int) -> OutboxMessage:
+    def _own_row(session: Session, person_id: int | None, outbox_id: int) -> tuple[OutboxMessage, Actor]:
+        """The message, if it was sent to this person, and the person as the audit log names them."""
         row = session.get(OutboxMessage, outbox_id)
         if row is None or row.person_id is None or row.person_id != person_id:
             raise DubanError("reminder/not_yours")
-        return row
+        return row, Actor.person(row.person_id)
 
     def acknowledge(self, person_id: int | None, outbox_id: int) -> str | None:
         """Record that the recipient saw it; the item's open escalations count as acknowledged.
@@ -42,11 +44,11 @@ class ReminderActions:
         """
         now = self._office.now()
         with self._office.sessions() as session, session.begin():
-            row = self._own_row(session, person_id, outbox_id)
+            row, actor = self._own_row(session, person_id, outbox_id)
             if row.acknowledged_at is None:
                 row.acknowledged_at = now
                 audit.record(
-                    session, at=now, actor=f"person:{person_id}", action="acknowledge", entity="outbox",
+                    session, at=now, actor=actor, action="acknowledge", entity="outbox",
                     entity_id=row.id, after={"kind": row.kind, "item_id": row.item_id},
                 )  # fmt: skip
             if row.item_id is None:
@@ -65,7 +67,7 @@ class ReminderActions:
         """Send the reminder again one working day later: at most `snooze_max` times, never past its deadline."""
         now = self._office.now()
         with self._office.sessions() as session, session.begin():
-            row = self._own_row(session, person_id, outbox_id)
+            row, actor = self._own_row(session, person_id, outbox_id)
             original = session.get(OutboxMessage, row.snooze_of_id) if row.snooze_of_id else row
             assert original is not None
             rules = self._office.rules(session)
@@ -98,7 +100,7 @@ class ReminderActions:
             )  # fmt: skip
             outbox.write()
             audit.record(
-                session, at=now, actor=f"person:{person_id}", action="snooze", entity="outbox", entity_id=row.id,
+                session, at=now, actor=actor, action="snooze", entity="outbox", entity_id=row.id,
                 after={"until": until.isoformat()},
             )  # fmt: skip
             return Snoozed(item.number, until)

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.chat_state import CHAT_STATE_FILE
+from ledger.actor import Actor
 from ledger.clock import ManualClock
 from ledger.model import ItemSpec, ItemStatus, ParsedLedger, Role
 from ledger.progress import ProgressInputError, parse_report_line, percent_in_text
@@ -28,7 +29,7 @@ STRANGER_ID = 710_099
 
 
 async def enrol(bot: BotHarness, user_id: int, name: str, unit: str, role: Role = Role.OFFICER) -> None:
-    person = bot.services.roster.add_person(name, unit=unit, role=role, actor="test")
+    person = bot.services.roster.add_person(name, unit=unit, role=role, actor=Actor.system("test"))
     await bot.send(user_id, f"/start {person.invite_code}")
 
 
@@ -39,7 +40,7 @@ async def setup_ledger(bot: BotHarness) -> None:
                  supervising_units=[SUPERVISOR_UNIT]),
         ItemSpec("25", "黑臭水体整治", "问题描述", date(2020, 12, 16), responsible_units=[OTHER_UNIT]),
     ]  # fmt: skip
-    bot.services.ledger.import_ledger(ParsedLedger(items), actor="test", dry_run=False)
+    bot.services.ledger.import_ledger(ParsedLedger(items), actor=Actor.system("test"), dry_run=False)
     await enrol(bot, OFFICER_ID, "张伟", UNIT)
     await enrol(bot, OTHER_OFFICER_ID, "李娜", OTHER_UNIT)
 
@@ -142,7 +143,7 @@ async def test_guided_report_with_buttons_text_and_done(bot: BotHarness) -> None
     (entry,) = report_audit(bot)
     assert entry.before == {"percent": 0, "status": "not_started"}
     assert entry.after == {"percent": 60, "status": "in_progress", "report_id": report.id}
-    assert entry.actor == f"tg:{OFFICER_ID}"
+    assert (entry.actor, entry.entity_id) == (bot.actor(OFFICER_ID), "24")
 
     # The confirmed draft is gone: its buttons now only say so.
     answered = (await bot.press(OFFICER_ID, summary, "rc:24", check_button=False)).answered
