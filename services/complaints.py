@@ -36,8 +36,7 @@ from services.ladder import Ladder
 from services.office import Office
 from services.outbox import Outbox
 from services.standing import Standings
-from storage import complaint_queries as cq
-from storage import queries
+from storage import complaint_queries, queries
 from storage import scheduler_queries as sq
 from storage.models import Item, ItemTarget, ItemUnit, Unit
 from storage.review import Complaint
@@ -126,7 +125,7 @@ class _Intake:
                 c.received_on,
                 c.repeat_of_item_id,
             )
-            for c, item in cq.complaints_with_items(session)
+            for c, item in complaint_queries.complaints_with_items(session)
         ]
         self._default_supervising: list[int] | None = None
 
@@ -135,7 +134,7 @@ class _Intake:
         item = Item(
             number=spec.item_number, sort_key=queries.sort_key(spec.item_number),
             title=short_title(spec.reported)[:TITLE_MAX], problem=spec.reported, start_date=spec.received_on,
-            deadline=spec.deadline, continuing=False, kind=cq.COMPLAINT, percent=0, created_at=self._now,
+            deadline=spec.deadline, continuing=False, kind=complaint_queries.COMPLAINT, percent=0, created_at=self._now,
             updated_at=self._now,
         )  # fmt: skip
         # One target, what was reported, carries the deadline: the ledger's lists and export read it there.
@@ -158,7 +157,7 @@ class _Intake:
         )
         audit.record(
             session, at=self._now, actor=self._actor, action="create", entity="item", entity_id=item.number,
-            after={**_record(spec), "kind": cq.COMPLAINT},
+            after={**_record(spec), "kind": complaint_queries.COMPLAINT},
         )  # fmt: skip
         return None if original is None else self._raise(original, item, issued_by)
 
@@ -167,7 +166,7 @@ class _Intake:
         if spec.supervising_units:
             return list(dict.fromkeys(units[name].id for name in spec.supervising_units))
         if self._default_supervising is None:
-            self._default_supervising = cq.supervisor_unit_ids(self._session)
+            self._default_supervising = complaint_queries.supervisor_unit_ids(self._session)
         return self._default_supervising
 
     def _raise(self, original_id: int, repeat: Item, issued_by: int | None) -> RepeatLink:
@@ -317,7 +316,7 @@ class ComplaintService:
     def open_complaints(self, viewer: Viewer) -> list[ComplaintView]:
         """The open complaints the viewer may see, nearest deadline first."""
         with self._sessions() as session:
-            rows = cq.open_complaints(session, queries.visible_items_filter(viewer))
+            rows = complaint_queries.open_complaints(session, queries.visible_items_filter(viewer))
             standings = self.standings.of(session, [item for _, item in rows])
             people = sq.persons(session, {c.leader_id for c, _ in rows if c.leader_id is not None})
             originals = {c.repeat_of_item_id for c, _ in rows if c.repeat_of_item_id is not None}
@@ -344,9 +343,13 @@ class ComplaintService:
         days = rules.complaint_leader_after_days
         now = self._clock.now()
         queued = 0
-        for complaint, item in cq.complaints_without_leader(session, today - timedelta(days=days)):
+        for complaint, item in complaint_queries.complaints_without_leader(
+            session, today - timedelta(days=days)
+        ):
             supervisors = sq.recipients(session, [item.id], UnitRole.SUPERVISING, (Role.SUPERVISOR,))
-            leaders = sq.people_with_role(session, Role.LEADER, cq.unit_ids_of(item, UnitRole.RESPONSIBLE))
+            leaders = sq.people_with_role(
+                session, Role.LEADER, complaint_queries.unit_ids_of(item, UnitRole.RESPONSIBLE)
+            )
             params = {
                 "number": item.number, "title": item.title, "unit": _responsible_name(item),
                 "received": complaint.received_on, "days": (today - complaint.received_on).days,

@@ -12,6 +12,7 @@ from ledger.actor import Actor
 from ledger.closing import HistoryEntry, in_story_order
 from services.items import ItemService
 from storage import closing_queries as cq
+from storage import scheduler_queries as sq
 from storage.models import AuditEntry, Item
 from storage.review import SignOffStatus, SpotCheckStatus
 
@@ -71,7 +72,7 @@ def _reports(session: Session, item: Item) -> list[HistoryEntry]:
 
 
 def _escalations(session: Session, item: Item) -> list[HistoryEntry]:
-    rows = cq.escalations_of(session, item.id)
+    rows = sq.escalations_of(session, item.id)
     names = cq.people_names(session, [e.issued_by for e in rows])
     return [
         HistoryEntry(

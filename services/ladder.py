@@ -22,7 +22,7 @@ from scheduler.rules import Level, level_after_report
 from services import audit
 from services.office import Office
 from services.outbox import Button, Outbox
-from storage import complaint_queries as cq
+from storage import complaint_queries
 from storage import scheduler_queries as sq
 from storage.models import Item
 from storage.scheduling import Escalation, ItemLadder
@@ -130,7 +130,11 @@ class Ladder:
             for person in sq.recipients(session, [item.id], unit_role, roles).get(item.id, []):
                 if person not in found:
                     found.append(person)
-        found += [p for p in cq.complaint_leaders(session, [item.id]).get(item.id, []) if p not in found]
+        found += [
+            p
+            for p in complaint_queries.complaint_leaders(session, [item.id]).get(item.id, [])
+            if p not in found
+        ]
         return found
 
     # ---- reactions -----------------------------------------------------------------------------
