@@ -129,6 +129,9 @@ class BotHarness:
     ) -> Handled:
         return await self.users.send_photo(user_id, data, caption, **kwargs)
 
+    async def edit(self, user_id: int, message_id: int, text: str, **kwargs: Any) -> Handled:
+        return await self.users.edit(user_id, message_id, text, **kwargs)
+
     async def send_document(self, user_id: int, data: bytes, file_name: str, **kwargs: Any) -> Handled:
         return await self.users.send_document(user_id, data, file_name, **kwargs)
 

@@ -313,3 +313,28 @@ async def test_a_guided_report_goes_on_after_the_bot_restarts(tmp_path: Path, cl
         saved = await press(bot, OFFICER_ID, summary.message_id, "rc:24")
         assert (saved.text or "").startswith("已记录第24项进展")
         assert item_state(bot) == (60, ItemStatus.IN_PROGRESS)
+
+
+async def test_an_edited_report_is_not_filed_again(bot: BotHarness) -> None:
+    """Seen on main: an officer who edits "/report 24 60% …" into 75 % had a second report filed, at 75 %."""
+    await setup_ledger(bot)
+    sent = await bot.say(OFFICER_ID, "/report 24 60% 完成2号池清淤")
+    assert sent.reply.text.startswith("已记录第24项进展")
+    edited = await bot.edit(OFFICER_ID, sent.update["message"]["message_id"], "/report 24 75% 完成2号池清淤")
+    assert edited.reply.text.startswith("修改后的消息不会重新处理：已记录的内容保持不变。")
+    assert [(r.percent, r.text) for r in reports(bot)] == [(60, "完成2号池清淤")]
+    assert item_state(bot) == (60, ItemStatus.IN_PROGRESS)
+    assert len(report_audit(bot)) == 1
+
+
+async def test_an_edit_is_no_step_of_the_guided_report(bot: BotHarness) -> None:
+    await setup_ledger(bot)
+    (ask,) = await bot.send(OFFICER_ID, "/report 24")
+    await press(bot, OFFICER_ID, ask.message_id, "rp:24:30")
+    text = await bot.say(OFFICER_ID, "第一稿")
+    edited = await bot.edit(OFFICER_ID, text.update["message"]["message_id"], "第二稿")
+    assert edited.reply.text.startswith("修改后的消息不会重新处理")
+    (summary,) = await bot.send(OFFICER_ID, "/done")
+    assert "第一稿" in summary.text
+    assert "第二稿" not in summary.text
+    assert_nothing_stored(bot)
