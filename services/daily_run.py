@@ -139,7 +139,7 @@ class DailyRun:
             return
         officers = sq.recipients(session, [i.id for i in items], UnitRole.RESPONSIBLE, (Role.OFFICER,))
         missed_days: set[date] = set()
-        asked = 0
+        asked: list[tuple[Item, DispatchRequest]] = []
         for item in items:
             own = cadences.get(item.number)
             days = dispatch_days_between(after, today, own, calendar) if own else default
@@ -150,15 +150,25 @@ class DailyRun:
             for day in missed:
                 session.add(DispatchRequest(item_id=item.id, asked_on=day, due_on=day, missed=True))
             due = calendar.add_working_days(latest, rules.answer_within)
-            session.add(DispatchRequest(item_id=item.id, asked_on=latest, due_on=due, missed=False))
-            asked += 1
+            request = DispatchRequest(item_id=item.id, asked_on=latest, due_on=due, missed=False)
+            session.add(request)
+            asked.append((item, request))
+        # The rows' ids, once for all: each message names the dispatch it asks, so that a dispatch is known
+        # to have reached someone only when one of its messages went out.
+        session.flush()
+        for item, request in asked:
             for person in officers.get(item.id, []):
-                outbox.add(
-                    f"dsp:{item.id}:{latest.isoformat()}", person, "dispatch",
-                    {**notice_params(item), "due": due}, item=item, buttons=self._ladder.item_buttons(person, item),
-                )  # fmt: skip
+                self.ask(outbox, item, request, person)
         result.missed_dispatch_days = sorted(missed_days)
-        result.dispatches = asked
+        result.dispatches = len(asked)
+
+    def ask(self, outbox: Outbox, item: Item, request: DispatchRequest, person: sq.Recipient) -> None:
+        """Queue one officer's message of a dispatch (进展调度), linked to it."""
+        outbox.add(
+            f"dsp:{item.id}:{request.asked_on.isoformat()}", person, "dispatch",
+            {**notice_params(item), "due": request.due_on}, item=item,
+            buttons=self._ladder.item_buttons(person, item), dispatch_id=request.id,
+        )  # fmt: skip
 
     def _climbs(
         self, session: Session, outbox: Outbox, today: date, calendar: WorkCalendar, rules: Rules
@@ -173,31 +183,39 @@ class DailyRun:
         candidates = list(found.values())
         ids = [item.id for item in candidates]
         dispatches = sq.dispatches_of(session, ids)
+        reached = sq.reached_dispatches(session, [d.id for rows in dispatches.values() for d in rows])
         ladders = sq.ladders_of(session, ids)
         issued = sq.escalations_by_item(session, ids)
+        held = sq.summonses_held(session, ids)
+        # 无人接收: nobody responsible for the item is bound to receive its messages; its ladder waits.
+        reachable = self._ladder.reachable(session, ids)
         steps: list[tuple[Item, ItemLadder, Step]] = []
         for item in candidates:
             ladder = ladders.get(item.id) or ItemLadder(item_id=item.id, level=0, since=None, yellow_count=0)
-            status = standings[item.id].status
+            standing = standings[item.id]
             state = LadderState(
-                status=status,
+                status=standing.status,
                 deadline=item.deadline,
                 percent=item.percent,
                 level=Level(ladder.level),
                 level_since=ladder.since,
                 yellow_count=ladder.yellow_count,
                 dispatches=tuple(
-                    Dispatch(d.asked_on, d.due_on, d.answered_at is not None)
+                    Dispatch(d.asked_on, d.due_on, d.answered_at is not None, d.id in reached)
                     for d in dispatches.get(item.id, [])
                     if not d.missed
                 ),
-                last_report=standings[item.id].last_report,
+                last_report=standing.last_report,
                 last_progress=ladder.last_progress,
-                behind_schedule=status == ItemStatus.BEHIND,
+                behind_schedule=standing.status == ItemStatus.BEHIND,
                 issued=frozenset((Level(e.level), e.reason) for e in issued.get(item.id, [])),
+                expected_percent=standing.expected_percent,
+                summons_held=held.get(item.id),
+                reachable=item.id in reachable,
             )
             step = next_escalation(state, today, calendar, rules)
-            if step is not None:
+            if step is not None and self._ladder.recipients(session, item, step.level):
+                # A level whose message would reach nobody is not issued either.
                 steps.append((item, ladder, step))
         for item, ladder, step in steps:
             self._ladder.climb(session, outbox, item, ladder, step, today, issued_by=None)

@@ -77,7 +77,13 @@ def _escalations(session: Session, item: Item) -> list[HistoryEntry]:
             e.issued_at,
             "escalation",
             _name(names, e.issued_by),
-            {"level": str(e.level), "reason": e.reason, "note": e.note, "acknowledged_at": e.acknowledged_at},
+            {
+                "level": str(e.level),
+                "reason": e.reason,
+                "conditions": e.facts or [],
+                "note": e.note,
+                "acknowledged_at": e.acknowledged_at,
+            },
         )
         for e in rows
     ]

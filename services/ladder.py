@@ -7,7 +7,6 @@ Which level is due is decided by the pure rules in `scheduler/rules.py`; this mo
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ledger.buttons import Acknowledge, ReportNow, Snooze
 from ledger.model import Role, UnitRole
+from scheduler.reasons import conditions_json
 from scheduler.rules import Escalation as Step
 from scheduler.rules import Level, level_after_report
 from services import audit
@@ -85,23 +85,26 @@ class Ladder:
         ladder.since = today
         if step.level == Level.YELLOW:
             ladder.yellow_count += 1
+        facts = conditions_json(step.conditions)
         escalation = Escalation(
-            item_id=item.id, level=int(step.level), reason=step.reason, issued_at=now, issued_by=issued_by
-        )
+            item_id=item.id, level=int(step.level), reason=step.reason, issued_at=now, issued_by=issued_by,
+            facts=facts or None,
+        )  # fmt: skip
         session.add(escalation)
         audit.record(
             session, at=now, actor="scheduler" if issued_by is None else f"person:{issued_by}", action="escalate",
-            entity="item", entity_id=item.number, after={"level": int(step.level), "reason": step.reason},
+            entity="item", entity_id=item.number,
+            after={"level": int(step.level), "reason": step.reason, "conditions": facts},
         )  # fmt: skip
         kind = LEVEL_KIND[step.level]
         params = {
-            **notice_params(item), "reason": step.reason, "level": int(step.level), "history": [],
-            "rules": asdict(self._office.rules(session)),
+            **notice_params(item), "reason": step.reason, "conditions": facts, "level": int(step.level),
+            "history": [],
         }  # fmt: skip
         if step.level >= Level.SUMMONS:
-            # The proposal carries the item's ladder so far: the draft of the referral text.
+            # The proposal carries the item's ladder so far, each step with what held: the referral's draft.
             params["history"] = [
-                (self._office.local_day(e.issued_at), str(e.level), e.reason)
+                (self._office.local_day(e.issued_at), str(e.level), e.reason, e.facts or [])
                 for e in sq.escalations_of(session, item.id)
             ]
         for person in self.recipients(session, item, step.level):
@@ -131,6 +134,14 @@ class Ladder:
                     found.append(person)
         found += [p for p in cq.complaint_leaders(session, [item.id]).get(item.id, []) if p not in found]
         return found
+
+    @staticmethod
+    def reachable(session: Session, item_ids: Sequence[int]) -> set[int]:
+        """The items someone responsible is bound to receive messages of: an officer or leader of one of
+        their responsible units, or a complaint's leader in charge. The others are 无人接收."""
+        bound = sq.recipients(session, item_ids, UnitRole.RESPONSIBLE, (Role.OFFICER, Role.LEADER))
+        leaders = cq.complaint_leaders(session, item_ids)
+        return {i for i in item_ids if bound.get(i) or leaders.get(i)}
 
     # ---- reactions -----------------------------------------------------------------------------
 

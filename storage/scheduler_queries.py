@@ -20,7 +20,11 @@ from storage.scheduling import (
     OutboxMessage,
     OutboxStatus,
     SchedulerSetting,
+    SummonsRecord,
 )
+
+# An outbox row in one of these went out: on its own, or inside another row's message to the same chat.
+WENT_OUT = (OutboxStatus.SENT, OutboxStatus.MERGED)
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,31 @@ def dispatches_of(session: Session, item_ids: Sequence[int]) -> dict[int, list[D
     for row in session.scalars(statement):
         result.setdefault(row.item_id, []).append(row)
     return result
+
+
+def reached_dispatches(session: Session, dispatch_ids: Sequence[int]) -> set[int]:
+    """Those of the dispatches that reached someone: at least one of their outbox rows went out."""
+    found: set[int] = set()
+    for start in range(0, len(dispatch_ids), 500):
+        statement = select(OutboxMessage.dispatch_id).where(
+            OutboxMessage.dispatch_id.in_(dispatch_ids[start : start + 500]),
+            OutboxMessage.status.in_(WENT_OUT),
+        )
+        found.update(d for d in session.scalars(statement.distinct()) if d is not None)
+    return found
+
+
+def summonses_held(session: Session, item_ids: Sequence[int]) -> dict[int, date]:
+    """For each item, the day its latest recorded 约谈 was held."""
+    statement = (
+        select(SummonsRecord.item_id, func.max(SummonsRecord.held_on))
+        .where(SummonsRecord.item_id.in_(item_ids))
+        .group_by(SummonsRecord.item_id)
+    )
+    found: dict[int, date] = {}
+    for item_id, held in session.execute(statement):
+        found[item_id] = held
+    return found
 
 
 def ladders_of(session: Session, item_ids: Sequence[int]) -> dict[int, ItemLadder]:

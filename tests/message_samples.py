@@ -5,7 +5,6 @@ A new template without a sample here fails `test_every_template_has_a_sample`.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -18,7 +17,6 @@ from ledger.model import ItemSpec, ItemStatus, LedgerRow, Role, Target
 from ledger.schedule import DeadlineState, Timing
 from ledger.signoff import EvidenceLink, EvidenceRule, PartKind, coverage
 from ledger.status import count_statuses, summarize
-from scheduler.rules import Rules
 from services.complaints import ComplaintAdded, ComplaintImportOutcome, ComplaintView, RepeatLink
 from services.escalations import IssuedEscalation
 from services.extensions import ExtensionView
@@ -62,8 +60,15 @@ _DETAIL = ItemDetail(
     (ReportView(datetime(2021, 1, 3, 2, 0, tzinfo=UTC), "张伟", 40, "完成方案编制"),),
     2,
     (
-        EscalationView(datetime(2021, 1, 5, 2, 0, tzinfo=UTC), 2, "deadline_passed", None, True),
-        EscalationView(datetime(2021, 1, 20, 2, 0, tzinfo=UTC), 3, "by_hand", "约谈前通报", False),
+        EscalationView(
+            datetime(2021, 1, 5, 2, 0, tzinfo=UTC),
+            2,
+            "deadline_passed",
+            None,
+            True,
+            [{"key": "deadline_passed", "days": 3, "deadline": "2020-12-31"}],
+        ),
+        EscalationView(datetime(2021, 1, 20, 2, 0, tzinfo=UTC), 3, "by_hand", "约谈前通报", False, []),
     ),
     signoff=SignOffView(
         SignOffStatus.RETURNED,
@@ -221,7 +226,16 @@ _NOTIFY_ITEM: dict[str, Any] = {
     "percent": 40,
     "deadline": date(2026, 12, 31),
 }
-_HISTORY = [(date(2026, 10, 9), "3", "long_overdue"), (date(2026, 10, 23), "4", "no_report_at_red")]
+_HISTORY = [
+    (date(2026, 10, 9), "3", "long_overdue", [{"key": "long_overdue", "days": 12, "deadline": "2026-09-22"}]),
+    (
+        date(2026, 10, 23),
+        "4",
+        "no_report_at_red",
+        [{"key": "no_report_at_red", "since": "2026-10-09", "days": 10}],
+    ),
+    (date(2026, 9, 1), "1", "behind_schedule", []),  # stored before facts were kept: said by its key
+]
 NOTIFY_SAMPLES: dict[str, dict[str, Any]] = {
     "notify/reminder": {**_NOTIFY_ITEM, "days": 7, "ref": "t12"},
     "notify/dispatch": {**_NOTIFY_ITEM, "due": date(2026, 11, 19)},
@@ -229,9 +243,14 @@ NOTIFY_SAMPLES: dict[str, dict[str, Any]] = {
         f"notify/{kind}": {
             **_NOTIFY_ITEM,
             "reason": "long_overdue",
+            "conditions": [
+                {"key": "dispatch_unanswered", "count": 1},
+                {"key": "behind_schedule", "expected": 40, "actual": 0},
+                {"key": "long_overdue", "days": 12, "deadline": "2026-09-22"},
+                {"key": "no_progress_after_summons", "held": "2026-11-18", "days": 10},
+            ],
             "level": level,
             "history": _HISTORY,
-            "rules": asdict(Rules()),
         }
         for kind, level in (("blue", 1), ("yellow", 2), ("red", 3), ("summons", 4), ("referral", 5))
     },
@@ -378,7 +397,7 @@ _ENTRIES = (
     HistoryEntry(_AT, "report", "张伟", {"percent": 60, "text": "完成方案", "files": ["scan.pdf", "image/jpeg"]}),
     HistoryEntry(_AT, "evidence", "张伟", {"file": "photo.jpg"}),
     HistoryEntry(
-        _AT, "escalation", None, {"level": "2", "reason": "deadline_passed", "note": "尽快", "acknowledged_at": _AT}
+        _AT, "escalation", None, {"level": "2", "reason": "deadline_passed", "conditions": [{"key": "unanswered_dispatches", "count": 2}], "note": "尽快", "acknowledged_at": _AT}
     ),
     HistoryEntry(_AT, "signoff_request", "张伟", {"statement": "已完成全部措施"}),
     HistoryEntry(_AT, "signoff_leader", "李局长"),
