@@ -47,6 +47,7 @@ from services.settings import CadenceService, SettingsService
 from services.signoff import SignOffService
 from services.spotchecks import SpotCheckService
 from services.standing import Standings
+from services.summonses import SummonsService
 from services.units import UnitService
 from services.views import ItemViews
 from storage.db import create_db_engine, create_session_factory, ensure_migrated
@@ -153,6 +154,7 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
         signoff=signoff,
         extensions=ExtensionService(office, items, ladder),
         spotchecks=spotchecks,
+        summonses=SummonsService(office, items, ladder),
         history=HistoryService(sessions, items),
         reporting=reporting,
         digests=digests,

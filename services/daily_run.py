@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.orm import Session
@@ -201,7 +201,7 @@ class DailyRun:
                 level_since=ladder.since,
                 yellow_count=ladder.yellow_count,
                 dispatches=tuple(
-                    Dispatch(d.asked_on, d.due_on, d.answered_at is not None, d.id in reached)
+                    self._dispatch(d, reached.get(d.id), calendar, rules)
                     for d in dispatches.get(item.id, [])
                     if not d.missed
                 ),
@@ -220,6 +220,17 @@ class DailyRun:
         for item, ladder, step in steps:
             self._ladder.climb(session, outbox, item, ladder, step, today, issued_by=None)
         return len(steps)
+
+    def _dispatch(
+        self, row: DispatchRequest, reached_at: datetime | None, calendar: WorkCalendar, rules: Rules
+    ) -> Dispatch:
+        """A dispatch as the ladder counts it: it reached someone once one of its messages went out, and its
+        answer is due `answer_within` working days from then at the earliest (a message that went out late,
+        after downtime or to someone who bound later, gets its whole answer time)."""
+        due = row.due_on
+        if reached_at is not None:
+            due = max(due, calendar.add_working_days(self._office.local_day(reached_at), rules.answer_within))
+        return Dispatch(row.asked_on, due, row.answered_at is not None, reached_at is not None)
 
     def _warn_missing_calendar(self, session: Session, outbox: Outbox, calendar: WorkCalendar) -> None:
         """Tell the admins, once per year, that the calendar package has no holidays for a year in use."""

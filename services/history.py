@@ -35,6 +35,7 @@ class HistoryService:
             entries = [
                 *_reports(session, item),
                 *_escalations(session, item),
+                *_summonses(session, item),
                 *_signoffs(session, item),
                 *_extensions(session, item),
                 *_spot_checks(session, item),
@@ -86,6 +87,21 @@ def _escalations(session: Session, item: Item) -> list[HistoryEntry]:
             },
         )
         for e in rows
+    ]
+
+
+def _summonses(session: Session, item: Item) -> list[HistoryEntry]:
+    """约谈 held and recorded (the proposals are escalations)."""
+    rows = cq.summonses_of(session, item.id)
+    names = cq.people_names(session, [s.recorded_by for s in rows])
+    return [
+        HistoryEntry(
+            s.recorded_at,
+            "summons_held",
+            _name(names, s.recorded_by),
+            {"held_on": s.held_on, "attendees": s.attendees},
+        )
+        for s in rows
     ]
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.buttons import Acknowledge, ReportNow, Snooze
+from ledger.buttons import Acknowledge, RecordSummons, ReportNow, Snooze
 from ledger.model import Role, UnitRole
 from scheduler.reasons import conditions_json
 from scheduler.rules import Escalation as Step
@@ -65,6 +65,21 @@ class Ladder:
 
         return make
 
+    def _level_buttons(
+        self, person: sq.Recipient, item: Item, level: Level
+    ) -> Callable[[int], list[Button]] | None:
+        """立即报送 / 已知悉 under a reminder or warning; 记录约谈 under a 约谈建议 (the supervisor records it once
+        held); none under a notice or a referral."""
+        if level <= Level.YELLOW:
+            return self.item_buttons(person, item)
+        if level == Level.SUMMONS:
+            record = Button(
+                self._office.renderer.label(person.locale, "button", "record_summons"),
+                RecordSummons(item.number).pack(),
+            )
+            return lambda _outbox_id: [record]
+        return None
+
     def climb(
         self,
         session: Session,
@@ -110,8 +125,7 @@ class Ladder:
         for person in self.recipients(session, item, step.level):
             outbox.add(
                 f"esc:{item.id}:{int(step.level)}:{today.isoformat()}", person, kind, params, item=item,
-                level=int(step.level), buttons=self.item_buttons(person, item) if step.level <= Level.YELLOW else None,
-                urgent=urgent,
+                level=int(step.level), buttons=self._level_buttons(person, item, step.level), urgent=urgent,
             )  # fmt: skip
         return escalation
 

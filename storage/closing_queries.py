@@ -22,7 +22,7 @@ from storage.review import (
     SpotCheck,
     SpotCheckStatus,
 )
-from storage.scheduling import Escalation
+from storage.scheduling import Escalation, SummonsRecord
 
 # The audit entries of an item its history shows (the rest have rows of their own, shown from those).
 HISTORY_ACTIONS = ("create", "update", "reopen")
@@ -85,6 +85,11 @@ def evidence_of(session: Session, item_id: int) -> Sequence[EvidenceFile]:
 
 def escalations_of(session: Session, item_id: int) -> Sequence[Escalation]:
     return session.scalars(select(Escalation).where(Escalation.item_id == item_id)).all()
+
+
+def summonses_of(session: Session, item_id: int) -> Sequence[SummonsRecord]:
+    statement = select(SummonsRecord).where(SummonsRecord.item_id == item_id).order_by(SummonsRecord.id)
+    return session.scalars(statement).all()
 
 
 def signoffs_of(session: Session, item_id: int) -> Sequence[tuple[SignOffRequest, Sequence[SignOffReview]]]:

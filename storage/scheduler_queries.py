@@ -113,15 +113,22 @@ def dispatches_of(session: Session, item_ids: Sequence[int]) -> dict[int, list[D
     return result
 
 
-def reached_dispatches(session: Session, dispatch_ids: Sequence[int]) -> set[int]:
-    """Those of the dispatches that reached someone: at least one of their outbox rows went out."""
-    found: set[int] = set()
+def reached_dispatches(session: Session, dispatch_ids: Sequence[int]) -> dict[int, datetime]:
+    """Those of the dispatches that reached someone (at least one of their outbox rows went out), with the
+    instant the first went out."""
+    found: dict[int, datetime] = {}
     for start in range(0, len(dispatch_ids), 500):
-        statement = select(OutboxMessage.dispatch_id).where(
-            OutboxMessage.dispatch_id.in_(dispatch_ids[start : start + 500]),
-            OutboxMessage.status.in_(WENT_OUT),
+        statement = (
+            select(OutboxMessage.dispatch_id, func.min(OutboxMessage.sent_at))
+            .where(
+                OutboxMessage.dispatch_id.in_(dispatch_ids[start : start + 500]),
+                OutboxMessage.status.in_(WENT_OUT),
+            )
+            .group_by(OutboxMessage.dispatch_id)
         )
-        found.update(d for d in session.scalars(statement.distinct()) if d is not None)
+        for dispatch_id, sent_at in session.execute(statement):
+            if dispatch_id is not None and sent_at is not None:
+                found[dispatch_id] = sent_at
     return found
 
 

@@ -36,6 +36,7 @@ from services.signoff import (
     Withdrawn,
 )
 from services.spotchecks import SpotCheckView
+from services.summonses import SummonsView
 from services.units import MergedUnits
 from services.views import EscalationView, ItemDetail, ItemLine, ReportView, StalledView, UnitGroup, UnitView
 from storage.review import ExtensionStatus, SignOffStatus, SpotCheckStatus
@@ -408,7 +409,11 @@ _ENTRIES = (
     HistoryEntry(_AT, "extension_decided", "王督导", {"old": date(2026, 12, 31), "new": date(2027, 6, 30), "reason": "汛期", "status": "approved"}),
     HistoryEntry(_AT, "spotcheck", "王督导", {"due_on": date(2027, 3, 31)}),
     HistoryEntry(_AT, "reopened", "王督导", {"reason": "问题反弹", "deadline": "2027-09-30"}),
+    HistoryEntry(_AT, "summons_held", "王督导", {"held_on": date(2026, 11, 17), "attendees": "李局长、张伟"}),
 )  # fmt: skip
+_SUMMONS = SummonsView(
+    "24.1", "铬污染场地修复推进缓慢", date(2026, 11, 17), "市住建局 李局长、张伟", ("李局长",)
+)
 _EXTENSION_PARAMS: dict[str, Any] = {
     **_NOTIFY_ITEM, "old_deadline": date(2026, 12, 31), "new_deadline": date(2027, 6, 30), "reason": "汛期无法施工",
     "status": "approved", "requester": "张伟", "decider": "王督导",
@@ -423,6 +428,18 @@ CLOSING_SAMPLES: dict[str, dict[str, Any]] = {
     "chat/spotcheck/ask_reopen": {"check": _CHECK},
     "chat/spotcheck/reopened": {"check": _CHECK},
     "chat/spotcheck/cancelled": {"number": "24.1"},
+    "chat/summons/ask_day": {"summons": _SUMMONS},
+    "chat/summons/ask_attendees": {"held_on": date(2026, 11, 17)},
+    "chat/summons/recorded": {"summons": _SUMMONS},
+    "chat/summons/cancelled": {"number": "24.1"},
+    "errors/summons/usage": {},
+    "errors/summons/bad_date": {"text": "上周"},
+    "errors/summons/needs_reason": {},
+    "errors/summons/too_long": {"limit": 500},
+    "errors/summons/already": {"number": "24.1", "held_on": date(2026, 11, 17)},
+    "errors/summons/not_supervisor": {"number": "24.1"},
+    "errors/summons/future_date": {"held_on": date(2026, 11, 20), "today": date(2026, 11, 18)},
+    "notify/summons_held": {**_NOTIFY_ITEM, "held_on": date(2026, 11, 17), "attendees": "李局长、张伟", "recorder": "王督导"},
     "chat/history/usage": {},
     "chat/history/story": {"history": ItemHistory("24.1", "铬污染场地修复", _ENTRIES)},
     "notify/extension_request": _EXTENSION_PARAMS,
