@@ -136,7 +136,7 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
         ledger=ledger,
         roster=RosterService(sessions, clock),
         units=UnitService(sessions, clock),
-        accounts=AccountService(sessions, clock, settings.admins),
+        accounts=AccountService(sessions, clock, settings.admins, on_bound=daily_run.catch_up),
         menus=MenuService(sessions),
         items=items,
         ledger_files=LedgerFileService(ledger, renderer, clock, tz, settings.data_dir),

@@ -109,11 +109,7 @@ class DailyRun:
         leaders = cq.complaint_leaders(session, {item.id for item, *_ in due})  # 领导包案: theirs too
         for item, ref, deadline, offset in due:
             for person in officers.get(item.id, []) + leaders.get(item.id, []):
-                outbox.add(
-                    f"rem:{item.id}:{ref}:{deadline.isoformat()}:{offset}", person, "reminder",
-                    {**notice_params(item), "deadline": deadline, "days": offset, "ref": ref},
-                    item=item, buttons=self._ladder.item_buttons(person, item, snooze=True), due_date=deadline,
-                )  # fmt: skip
+                self._remind(outbox, item, ref, deadline, offset, person, offset)
         return len(due)
 
     def _dispatches(
@@ -162,12 +158,73 @@ class DailyRun:
         result.missed_dispatch_days = sorted(missed_days)
         result.dispatches = len(asked)
 
-    def ask(self, outbox: Outbox, item: Item, request: DispatchRequest, person: sq.Recipient) -> None:
-        """Queue one officer's message of a dispatch (进展调度), linked to it."""
+    def ask(
+        self,
+        outbox: Outbox,
+        item: Item,
+        request: DispatchRequest,
+        person: sq.Recipient,
+        due: date | None = None,
+    ) -> None:
+        """Queue one officer's message of a dispatch (进展调度), linked to it; `due`: the answer's day as
+        this person is asked (later than the dispatch's own when they are asked later)."""
         outbox.add(
             f"dsp:{item.id}:{request.asked_on.isoformat()}", person, "dispatch",
-            {**notice_params(item), "due": request.due_on}, item=item,
+            {**notice_params(item), "due": due or request.due_on}, item=item,
             buttons=self._ladder.item_buttons(person, item), dispatch_id=request.id,
+        )  # fmt: skip
+
+    def catch_up(self, session: Session, person_id: int) -> int:
+        """Someone who binds later (after the dispatch day's tick) gets at once, through the outbox, the open
+        dispatch of each of their items, with the answer time counted from now, and the nearest reminder
+        already due of each upcoming deadline; nothing that went out before is held against them (a
+        dispatch counts from when it reached someone: `_dispatch`). Returns how many messages it queued."""
+        now = self._office.now()
+        today = self._office.local_day(now)
+        calendar = self._office.calendar(session)
+        rules = self._office.rules(session)
+        outbox = Outbox(session, self._office.renderer, now, self._office.tz, rules)
+        items = {item.id: item for item in sq.open_items(session)}
+        officers = sq.recipients(session, list(items), UnitRole.RESPONSIBLE, (Role.OFFICER,))
+        leaders = cq.complaint_leaders(session, list(items))
+        mine: dict[int, sq.Recipient] = {}
+        for item_id in items:
+            for person in officers.get(item_id, []) + leaders.get(item_id, []):
+                if person.person_id == person_id:
+                    mine[item_id] = person
+        if not mine:
+            return 0
+        due = calendar.add_working_days(today, rules.answer_within)
+        for item_id, rows in sq.dispatches_of(session, list(mine)).items():
+            open_rows = [d for d in rows if not d.missed and d.answered_at is None]
+            if open_rows:
+                latest = open_rows[-1]
+                self.ask(outbox, items[item_id], latest, mine[item_id], max(due, latest.due_on))
+        for item, ref, deadline in sq.deadlines_between(session, today, today + REMINDER_HORIZON):
+            bound = mine.get(item.id)
+            offset = reminder_due(deadline, date.min, today, rules.reminder_offsets, calendar)
+            if bound is None or offset is None:
+                continue
+            self._remind(
+                outbox, item, ref, deadline, offset, bound, calendar.working_days_between(today, deadline)
+            )
+        return outbox.write()
+
+    def _remind(
+        self,
+        outbox: Outbox,
+        item: Item,
+        ref: str,
+        deadline: date,
+        offset: int,
+        person: sq.Recipient,
+        days: int,
+    ) -> None:
+        """Queue a deadline reminder (the one `offset` working days before it) that says `days` are left."""
+        outbox.add(
+            f"rem:{item.id}:{ref}:{deadline.isoformat()}:{offset}", person, "reminder",
+            {**notice_params(item), "deadline": deadline, "days": days, "ref": ref},
+            item=item, buttons=self._ladder.item_buttons(person, item, snooze=True), due_date=deadline,
         )  # fmt: skip
 
     def _climbs(
@@ -225,8 +282,9 @@ class DailyRun:
         self, row: DispatchRequest, reached_at: datetime | None, calendar: WorkCalendar, rules: Rules
     ) -> Dispatch:
         """A dispatch as the ladder counts it: it reached someone once one of its messages went out, and its
-        answer is due `answer_within` working days from then at the earliest (a message that went out late,
-        after downtime or to someone who bound later, gets its whole answer time)."""
+        answer is due `answer_within` working days after the last of them went out at the earliest (a
+        message that went out late, after downtime or to someone who bound later, gets its whole answer
+        time, and the dispatch is not overdue for anyone before it is for everyone it reached)."""
         due = row.due_on
         if reached_at is not None:
             due = max(due, calendar.add_working_days(self._office.local_day(reached_at), rules.answer_within))

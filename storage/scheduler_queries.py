@@ -115,11 +115,11 @@ def dispatches_of(session: Session, item_ids: Sequence[int]) -> dict[int, list[D
 
 def reached_dispatches(session: Session, dispatch_ids: Sequence[int]) -> dict[int, datetime]:
     """Those of the dispatches that reached someone (at least one of their outbox rows went out), with the
-    instant the first went out."""
+    instant the last went out (to whoever was asked last, e.g. bound later)."""
     found: dict[int, datetime] = {}
     for start in range(0, len(dispatch_ids), 500):
         statement = (
-            select(OutboxMessage.dispatch_id, func.min(OutboxMessage.sent_at))
+            select(OutboxMessage.dispatch_id, func.max(OutboxMessage.sent_at))
             .where(
                 OutboxMessage.dispatch_id.in_(dispatch_ids[start : start + 500]),
                 OutboxMessage.status.in_(WENT_OUT),

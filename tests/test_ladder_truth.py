@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from ledger.model import Role
 from loopback import SentMessage
 from scheduler.rules import Level
 from storage.models import AuditEntry
@@ -173,3 +174,43 @@ async def test_a_dispatch_that_reached_nobody_counts_against_nobody(bot: BotHarn
     await bot.deliver()
     texts = [m.text or "" for m in bot.api.sent(OFFICER)]
     assert any(t.startswith("【督办提醒】第1项 事项1\n原因：调度逾期未报送1次。") for t in texts), texts
+
+
+LATE = 700_109
+
+
+async def test_someone_who_binds_later_gets_the_open_dispatch_and_deadlines_at_once(bot: BotHarness) -> None:
+    """Seen on main: whoever bound after the dispatch day's tick never got it, and was warned a week later."""
+    await setup_ledger(bot, date(2026, 11, 30))
+    code = bot.services.roster.add_person(
+        "刘洋", unit="市住建局", role=Role.OFFICER, actor="test"
+    ).invite_code
+    assert code is not None
+    bot.api.add_user(LATE, "刘洋")
+    bot.clock.set(at(date(2026, 11, 16), 9))  # the dispatch day: 张伟 is asked, 刘洋 is not bound yet
+    bot.services.daily_run.tick()
+    await bot.deliver()
+    assert bot.api.sent(LATE) == []
+    bot.clock.set(at(date(2026, 11, 18), 10))
+    await bot.send(LATE, f"/start {code}")
+    await bot.deliver()
+    (welcome, asked_now) = [m.text or "" for m in bot.api.sent(LATE)]
+    assert welcome.startswith("绑定成功，刘洋！")
+    # The open dispatch, with three working days to answer from now, and the nearest reminder due.
+    assert asked_now.startswith("【进展调度】第1项 事项1\n请于 2026-11-23 前报送整改进展")
+    assert "【整改时限提醒】第1项 事项1\n距整改时限（2026-11-30）还有 8 个工作日" in asked_now
+    with bot.services.sessions() as session:
+        asked = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "dispatch", OutboxMessage.chat_id == LATE)
+        ).one()
+        assert asked.dispatch_id is not None
+        assert asked.status in (OutboxStatus.SENT, OutboxStatus.MERGED)
+    # Nobody is warned before the late binder's answer time is out: 23 November, plus 3 working days.
+    for day in (date(2026, 11, 20), date(2026, 11, 24), date(2026, 11, 25)):
+        bot.clock.set(at(day, 9))
+        bot.services.daily_run.tick()
+    assert escalations(bot) == []
+    bot.clock.set(at(date(2026, 11, 26), 9))
+    bot.services.daily_run.tick()
+    (blue,) = escalations(bot)
+    assert blue.facts == [{"key": "dispatch_unanswered", "count": 1}]
