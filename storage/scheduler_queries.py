@@ -314,6 +314,20 @@ def escalations_of(session: Session, item_id: int) -> Sequence[Escalation]:
     return session.scalars(statement).all()
 
 
+def same_message_rows(session: Session, row: OutboxMessage) -> list[OutboxMessage]:
+    """`row` and the rows about the same item that went out in the same message (merged into one)."""
+    if row.item_id is None:
+        return [row]
+    head = row.merged_into_id or row.id
+    statement = select(OutboxMessage).where(
+        OutboxMessage.item_id == row.item_id,
+        OutboxMessage.person_id == row.person_id,
+        or_(OutboxMessage.id == head, OutboxMessage.merged_into_id == head),
+    )
+    found = list(session.scalars(statement.order_by(OutboxMessage.id)))
+    return found if row in found else [row, *found]
+
+
 def snoozes_of(session: Session, outbox_id: int) -> int:
     statement = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.snooze_of_id == outbox_id)
     return session.scalar(statement) or 0

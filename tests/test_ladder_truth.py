@@ -214,3 +214,25 @@ async def test_someone_who_binds_later_gets_the_open_dispatch_and_deadlines_at_o
     bot.services.daily_run.tick()
     (blue,) = escalations(bot)
     assert blue.facts == [{"key": "dispatch_unanswered", "count": 1}]
+
+
+async def test_one_acknowledge_button_per_item_in_a_merged_message(bot: BotHarness) -> None:
+    """Seen on main: a reminder and a 督办提醒 of one item merged into one message carried two 已知悉."""
+    await setup_ledger(bot, date(2026, 12, 31), percent=40)
+    bot.clock.set(at(date(2026, 12, 22), 9))  # 7 working days before: the reminder, and the 督办提醒
+    bot.services.daily_run.tick()
+    await bot.deliver()
+    (message,) = bot.api.sent(OFFICER)
+    text = message.text or ""
+    assert "【整改时限提醒】第1项" in text
+    assert (
+        "【督办提醒】第1项 事项1\n原因：进度滞后：序时进度应达97%，实际40%，且距整改时限7个工作日，进度40%，不足50%。"
+        in text
+    )
+    acks = [data for data in message.button_data() if data.startswith("na:")]
+    assert len(acks) == 1
+    await bot.press(OFFICER, message, acks[0])
+    with bot.services.sessions() as session:
+        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == OFFICER)).all()
+        assert all(r.acknowledged_at is not None for r in rows)
+    assert all(e.acknowledged_at is not None for e in escalations(bot))
