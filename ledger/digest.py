@@ -20,7 +20,16 @@ from ledger.status import LedgerSummary, summarize
 
 WORST_UNITS = 5
 # The headings of a unit's part of the digest, in the order the digest shows them.
-HEADINGS = ("waiting_review", "escalations", "overdue", "reports", "evidence", "stalled", "signed_off")
+HEADINGS = (
+    "unreached",
+    "waiting_review",
+    "escalations",
+    "overdue",
+    "reports",
+    "evidence",
+    "stalled",
+    "signed_off",
+)
 BUTTONS = 40  # item buttons under one digest: 8 rows of 5, the sender's limit of rows
 
 
@@ -38,6 +47,7 @@ class DigestItem:
     kind: str = "finding"
     days_overdue: int = 0  # 0 unless 逾期未完成
     stalled: bool = False  # still chased, no progress report in its dispatch period
+    unreached: bool = False  # 无人接收: still chased, and nobody responsible is bound to receive its messages
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,7 @@ class Entry:
 @dataclass(frozen=True)
 class UnitDigest:
     unit: str | None
+    unreached: tuple[Entry, ...] = ()
     reports: tuple[Entry, ...] = ()
     evidence: tuple[Entry, ...] = ()
     waiting_review: tuple[Entry, ...] = ()
@@ -130,6 +141,8 @@ def build_digest(items: Iterable[DigestItem], activity: Activity, today: date, p
         sections.setdefault(_unit_of(item), {}).setdefault(section, []).append(entry)
 
     for item in by_number.values():
+        if item.unreached:
+            put("unreached", item)
         if reports[item.number]:
             put("reports", item, reports[item.number])
         if evidence[item.number]:
@@ -151,6 +164,7 @@ def build_digest(items: Iterable[DigestItem], activity: Activity, today: date, p
         units.append(
             UnitDigest(
                 unit,
+                unreached=tuple(found.get("unreached", [])),
                 reports=tuple(found.get("reports", [])),
                 evidence=tuple(found.get("evidence", [])),
                 waiting_review=tuple(found.get("waiting_review", [])),

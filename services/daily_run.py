@@ -26,7 +26,7 @@ from scheduler.rules import (
     reminder_due,
 )
 from scheduler.rules import Escalation as Step
-from services.ladder import Ladder, notice_params
+from services.ladder import Ladder, notice_params, reachable_items
 from services.office import CADENCE, LAST_DAY, WARNED_YEARS, Office
 from services.outbox import Outbox
 from services.standing import Standings
@@ -245,7 +245,7 @@ class DailyRun:
         issued = sq.escalations_by_item(session, ids)
         held = sq.summonses_held(session, ids)
         # 无人接收: nobody responsible for the item is bound to receive its messages; its ladder waits.
-        reachable = self._ladder.reachable(session, ids)
+        reachable = reachable_items(session, ids)
         steps: list[tuple[Item, ItemLadder, Step]] = []
         for item in candidates:
             ladder = ladders.get(item.id) or ItemLadder(item_id=item.id, level=0, since=None, yellow_count=0)

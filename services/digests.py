@@ -28,12 +28,14 @@ from ledger.digest import Activity, Digest, DigestItem, WeeklySummary, build_dig
 from ledger.errors import DubanError
 from ledger.model import Role, UnitRole
 from ledger.signoff import reviewing_units
+from ledger.status import is_chased
 from messages.render import DEFAULT_LOCALE, Renderer
 from messages.split import TELEGRAM_LIMIT, utf16_length
 from reports.digest_sheet import digest_workbook, sheet_texts
 from scheduler.calendar import WorkCalendar
 from scheduler.rules import Level, Rules
 from services import audit
+from services.ladder import reachable_items
 from services.outbox import Attachment, Button, GroupRecipient, Outbox
 from services.standing import OfficeDay, Standings
 from storage import digest_queries as dq
@@ -300,6 +302,7 @@ class DigestService:
         self, session: Session, items: Sequence[Item], office_day: OfficeDay
     ) -> list[DigestItem]:
         standings = self._standings.of(session, items, office_day)
+        reachable = reachable_items(session, [item.id for item in items])
         return [
             DigestItem(
                 number=item.number,
@@ -312,6 +315,7 @@ class DigestService:
                 kind=item.kind,
                 days_overdue=standings[item.id].days_overdue,
                 stalled=standings[item.id].stalled,
+                unreached=is_chased(standings[item.id].status) and item.id not in reachable,
             )
             for item in items
         ]

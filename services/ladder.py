@@ -40,6 +40,15 @@ def notice_params(item: Item) -> dict[str, Any]:
     return {"number": item.number, "title": item.title, "percent": item.percent, "deadline": item.deadline}
 
 
+def reachable_items(session: Session, item_ids: Sequence[int]) -> set[int]:
+    """The items someone responsible is bound to receive messages of: an officer or leader of one of
+    their responsible units, or a complaint's leader in charge. The others are 无人接收: the ladder waits
+    for them, and the digests, `/units` and the import say so."""
+    bound = sq.recipients(session, item_ids, UnitRole.RESPONSIBLE, (Role.OFFICER, Role.LEADER))
+    leaders = cq.complaint_leaders(session, item_ids)
+    return {i for i in item_ids if bound.get(i) or leaders.get(i)}
+
+
 def ladder_levels(session: Session, item_ids: Sequence[int]) -> dict[int, int]:
     return {item_id: ladder.level for item_id, ladder in sq.ladders_of(session, item_ids).items()}
 
@@ -148,14 +157,6 @@ class Ladder:
                     found.append(person)
         found += [p for p in cq.complaint_leaders(session, [item.id]).get(item.id, []) if p not in found]
         return found
-
-    @staticmethod
-    def reachable(session: Session, item_ids: Sequence[int]) -> set[int]:
-        """The items someone responsible is bound to receive messages of: an officer or leader of one of
-        their responsible units, or a complaint's leader in charge. The others are 无人接收."""
-        bound = sq.recipients(session, item_ids, UnitRole.RESPONSIBLE, (Role.OFFICER, Role.LEADER))
-        leaders = cq.complaint_leaders(session, item_ids)
-        return {i for i in item_ids if bound.get(i) or leaders.get(i)}
 
     # ---- reactions -----------------------------------------------------------------------------
 

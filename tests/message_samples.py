@@ -97,7 +97,7 @@ _BOUND = PersonView(
 _SUMMARY: dict[str, Any] = {
     "applied": False, "new": 1, "new_numbers": ["1"], "changed": [("16", ["截止日期"])], "unchanged": 2,
     "new_units": ["市住建局"], "not_in_file": ["99"], "warnings": ["w"], "errors": [],
-    "read": 5, "imported": 3, "merged": ["第4行：续接上一行"], "skipped": ["第6行：重复的表头行"], "unassigned": ["2"],
+    "read": 5, "imported": 3, "merged": ["第4行：续接上一行"], "skipped": ["第6行：重复的表头行"], "unassigned": ["2"], "unreached": ["市水务局"],
 }  # fmt: skip
 _MERGED = MergedUnits("住建局", "市住建局", 2, ("3", "16"), 1, True)
 # The digests (ledger/digest.py, services/digests.py, handlers/digests.py).
@@ -519,6 +519,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "merged": ["第4行：续接上一行"],
         "skipped": [],
         "unassigned": ["2"],
+        "unreached": ["市水务局"],
     },
     "cli/units_merged": {"merged": _MERGED},
     "chat/admin/units_merged": {"merged": _MERGED},

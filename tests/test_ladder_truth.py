@@ -8,12 +8,12 @@ from datetime import date
 
 from sqlalchemy import select
 
-from ledger.model import Role
+from ledger.model import ItemSpec, ParsedLedger, Role, Target
 from loopback import SentMessage
 from scheduler.rules import Level
-from storage.models import AuditEntry
+from storage.models import AuditEntry, Item
 from storage.scheduling import Escalation, ItemLadder, OutboxMessage, OutboxStatus, SummonsRecord
-from tests.harness import BotHarness
+from tests.harness import ADMIN_ID, BotHarness
 from tests.test_scheduler import LEADER, OFFICER, SUPERVISOR, at, setup_ledger
 
 
@@ -236,3 +236,30 @@ async def test_one_acknowledge_button_per_item_in_a_merged_message(bot: BotHarne
         rows = session.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == OFFICER)).all()
         assert all(r.acknowledged_at is not None for r in rows)
     assert all(e.acknowledged_at is not None for e in escalations(bot))
+
+
+async def test_an_item_nobody_receives_waits_and_is_said_to_be_unreached(bot: BotHarness) -> None:
+    """Seen on main: item 14, of a collective unit with nobody in it, climbed to a referral proposal."""
+    await setup_ledger(bot, date(2026, 9, 30), percent=0)
+    specs = [
+        ItemSpec(
+            number="14", title="督察整改还不到位", problem="问题14。", start=date(2026, 1, 1),
+            targets=[Target("目标14", date(2026, 9, 30))], responsible_units=["市水务局"], supervising_units=["整改办"],
+        )
+    ]  # fmt: skip
+    outcome = bot.services.ledger.import_ledger(ParsedLedger(items=specs), actor="test", dry_run=False)
+    assert outcome.unreached == ["市水务局"]
+    for day in (date(2026, 11, 2), date(2026, 11, 3), date(2026, 11, 17), date(2026, 12, 2)):
+        bot.clock.set(at(day, 9))
+        bot.services.daily_run.tick()
+    with bot.services.sessions() as session:
+        climbed = {e.item_id for e in session.scalars(select(Escalation))}
+        item_14 = session.scalars(select(Item).where(Item.number == "14")).one()
+    assert item_14.id not in climbed  # the ladder waits for it: no level issued against nobody
+    assert climbed  # item 1, whose people are bound, climbs
+    await bot.deliver()
+    digest = last(bot, SUPERVISOR, "督办日报").text or ""
+    assert "【市水务局】\n无人接收（尚无责任人员、责任领导绑定，督办暂缓）：第14项 督察整改还不到位" in digest
+    (units,) = await bot.send(ADMIN_ID, "/units")
+    assert "· 市水务局：责任事项 1 项（无人接收：尚无责任人员、责任领导绑定）" in (units.text or "")
+    assert "· 市住建局：责任事项 1 项\n" in (units.text or "") + "\n"
