@@ -540,9 +540,10 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "cli/demo_message": {
         "at": datetime(2020, 12, 16, 0, 0, tzinfo=UTC),
         "to": "王芳（市生态环境局）",
-        "text": "【进展调度】第24.1项",
+        "text": "【督办提醒】第24.1项",
         "more": 2,
         "kind": "sendMessage",
+        "reason": "原因：调度逾期未报送1次。当前进度 40%。",
     },
     "cli/demo_action": {
         "at": datetime(2020, 12, 16, 2, 0, tzinfo=UTC),
