@@ -11,9 +11,10 @@ up; a ledger without findings has no rate (None).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from ledger.model import ItemStatus
 from ledger.status import LedgerSummary, summarize
@@ -57,6 +58,8 @@ class Activity:
     reports: Sequence[tuple[str, int]] = ()  # (number, percent reported or -1 when none)
     evidence: Sequence[str] = ()  # one number per file
     escalations: Sequence[tuple[str, int]] = ()  # (number, level)
+    # number → (reason, conditions) of its highest level in the window: the digest says why, as the notice did
+    reasons: Mapping[str, tuple[str, Sequence[Mapping[str, Any]]]] = field(default_factory=dict)
     waiting_review: Sequence[str] = ()  # sign-off requests under the viewer's review
     signed_off: Sequence[str] = ()  # sign-offs approved
 
@@ -70,6 +73,8 @@ class Entry:
     title: str
     percent: int
     detail: int = 0
+    reason: str | None = None  # an escalation's reason key, with the conditions that held
+    conditions: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -137,7 +142,10 @@ def build_digest(items: Iterable[DigestItem], activity: Activity, today: date, p
     sections: dict[str | None, dict[str, list[Entry]]] = {}
 
     def put(section: str, item: DigestItem, detail: int = 0) -> None:
-        entry = Entry(item.number, item.title, item.percent, detail)
+        reason, conditions = (
+            activity.reasons.get(item.number, (None, ())) if section == "escalations" else (None, ())
+        )
+        entry = Entry(item.number, item.title, item.percent, detail, reason, tuple(conditions))
         sections.setdefault(_unit_of(item), {}).setdefault(section, []).append(entry)
 
     for item in by_number.values():

@@ -55,6 +55,9 @@ async def test_the_summons_proposal_says_why_with_its_numbers_and_offers_to_reco
     text = proposal.text or ""
     assert text.startswith("【约谈建议】第1项 事项1\n原因：通报（2026-11-02）后10个工作日未报送进展。")
     assert "smr:1" in proposal.button_data()
+    # The digest of the day says why in the same words.
+    digest = last(bot, SUPERVISOR, "督办日报").text or ""
+    assert "今日升级：第1项 事项1（约谈建议：通报（2026-11-02）后10个工作日未报送进展）" in digest
     (escalation,) = escalations(bot)
     assert escalation.facts == [{"key": "no_report_at_red", "since": "2026-11-02", "days": 10}]
     # The proposal is no 约谈: nothing is recorded, and no referral follows it, however long it waits.
