@@ -266,3 +266,17 @@ async def test_an_item_nobody_receives_waits_and_is_said_to_be_unreached(bot: Bo
     (units,) = await bot.send(ADMIN_ID, "/units")
     assert "· 市水务局：责任事项 1 项（无人接收：尚无责任人员、责任领导绑定）" in (units.text or "")
     assert "· 市住建局：责任事项 1 项\n" in (units.text or "") + "\n"
+
+
+async def test_an_escalation_stored_before_facts_were_kept_still_reads(bot: BotHarness) -> None:
+    await setup_ledger(bot, date(2026, 12, 31))
+    with bot.services.sessions() as session, session.begin():
+        session.add(
+            Escalation(
+                item_id=1, level=2, reason="deadline_passed", issued_at=at(date(2026, 11, 2), 9), facts=None
+            )
+        )
+    (story,) = await bot.send(SUPERVISOR, "/history 1")
+    assert "预警（已超过整改时限）" in (story.text or "")
+    (card,) = await bot.send(SUPERVISOR, "/item 1")
+    assert "预警：已超过整改时限" in (card.text or "")
