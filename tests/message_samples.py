@@ -433,6 +433,7 @@ CLOSING_SAMPLES: dict[str, dict[str, Any]] = {
     "chat/summons/recorded": {"summons": _SUMMONS},
     "chat/summons/cancelled": {"number": "24.1"},
     "errors/summons/usage": {},
+    "errors/reminder/nobody_receives": {"number": "14"},
     "errors/summons/bad_date": {"text": "上周"},
     "errors/summons/needs_reason": {},
     "errors/summons/too_long": {"limit": 500},

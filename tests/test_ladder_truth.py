@@ -280,3 +280,17 @@ async def test_an_escalation_stored_before_facts_were_kept_still_reads(bot: BotH
     assert "预警（已超过整改时限）" in (story.text or "")
     (card,) = await bot.send(SUPERVISOR, "/item 1")
     assert "预警：已超过整改时限" in (card.text or "")
+
+
+async def test_a_warning_by_hand_that_would_reach_nobody_is_not_issued(bot: BotHarness) -> None:
+    await setup_ledger(bot, date(2026, 12, 31))
+    specs = [
+        ItemSpec(
+            number="14", title="督察整改还不到位", problem="问题14。", start=date(2026, 1, 1),
+            responsible_units=["市水务局"], supervising_units=["整改办"], continuing=True,
+        )
+    ]  # fmt: skip
+    bot.services.ledger.import_ledger(ParsedLedger(items=specs), actor="test", dry_run=False)
+    (refused,) = await bot.send(SUPERVISOR, "/warn 14 请尽快落实")
+    assert (refused.text or "").startswith("第14项无人接收：责任单位尚无责任人员、责任领导绑定")
+    assert escalations(bot) == []
