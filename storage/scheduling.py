@@ -87,7 +87,12 @@ class OutboxMessage(Base):
 
 
 class DispatchRequest(Base):
-    """A progress dispatch (调度) of one item: asked on a day, to be answered by a day."""
+    """A progress dispatch (调度) of one item: asked on a day, to be answered by a day.
+
+    Whether it reached anyone is not a column but the outbox's record: the rows that ask it
+    (`OutboxMessage.dispatch_id`) that went out (sent, or merged into a message that was). A dispatch none of
+    whose rows went out reached nobody and counts against nobody; its answer is due `answer_within` working
+    days after the last of its rows went out at the earliest (`services.daily_run.DailyRun._dispatch`)."""
 
     __tablename__ = "dispatch_requests"
     __table_args__ = (
