@@ -25,6 +25,7 @@ from bot.config import Settings
 from bot.telegram.context import DubanApp
 from bot.wiring import Overrides
 from ledger.actor import DEMO
+from ledger.buttons import RecordSummons
 from ledger.clock import ManualClock, VirtualTime
 from ledger.importer import parse_ledger_file
 from ledger.model import Role
@@ -48,8 +49,10 @@ PHOTO = bytes.fromhex(
     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
 )
 SUPERVISING_OFFICE = "市生态环境保护督察整改办公室"
+SUMMONED = "39"  # the silent officer's item whose 约谈 is held and recorded
 
 Say = Callable[[str, dict[str, Any]], None]
+REASON_HEADS = ("原因：", "Why: ")  # the second line of a level's message (notify/blue … referral)
 
 
 @dataclass(frozen=True)
@@ -250,6 +253,15 @@ class Demo:
                 (supervisor, "press", "so:r:"),
                 (supervisor, "say", "缺少2020年度能耗统计数据佐证，请补充后重新申请"),
             ],
+            # 1 February: the 约谈 proposed on 29 January for the silent officer's item 39 is held; the
+            # supervisor taps 记录约谈 and answers the day and who attended. Only a recorded 约谈 can lead to
+            # a referral: ten working days later without progress (19 February, after 春节), it comes; the
+            # other proposals of that day stay proposals.
+            47: [
+                (supervisor, "press", RecordSummons(SUMMONED).pack()),
+                (supervisor, "say", "2月1日"),
+                (supervisor, "say", "市市场监管局 郑局长、陈静"),
+            ],
         }
         for actor, what, text in script.get(offset, []):
             await user.act(actor, what, text)
@@ -270,13 +282,21 @@ class Demo:
         actor = self._names.get(message.chat_id)
         who = f"{actor.name}（{actor.unit or actor.role.value}）" if actor else str(message.chat_id)
         text = (message.text or message.filename or "").strip()
-        first = text.splitlines()[0] if text else ""
-        more = len(text.splitlines()) - 1
+        lines = text.splitlines()
+        first = lines[0] if lines else ""
+        more = len(lines) - 1
+        # A level of the ladder shows its reason too (its first sentence): what held, with its numbers.
+        reason = lines[1] if len(lines) > 1 and lines[1].startswith(REASON_HEADS) else None
+        if reason is not None:
+            reason = reason.split("。")[0] + "。" if "。" in reason else reason.split(". ")[0] + "."
         self._result.messages += 1
         self._say(
             "cli/demo_message",
-            {"at": self._clock.now(), "to": who, "text": first[:60], "more": more, "kind": message.method},
-        )
+            {
+                "at": self._clock.now(), "to": who, "text": first[:60], "more": more, "kind": message.method,
+                "reason": reason,
+            },
+        )  # fmt: skip
 
     def show_action(self, actor: Actor, text: str) -> None:
         who = f"{actor.name}（{actor.unit or actor.role.value}）"

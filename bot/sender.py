@@ -35,6 +35,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from ledger.actor import SENDER
+from ledger.buttons import Acknowledge
 from ledger.clock import Clock
 from ledger.model import Role
 from messages.render import Renderer
@@ -147,10 +148,18 @@ def _buttons(group: Sequence[OutboxMessage]) -> ButtonRows:
     first button of each row carries the label that names its item."""
     labelled = len(_items(group)) > 1
     seen: set[str] = set()
+    acknowledged: set[int] = set()  # items whose 已知悉 is already in the message: one per item
     lines: list[tuple[tuple[str, str], ...]] = []
     for row in group:
         for line in row.buttons or []:
-            fresh = [button for button in line if button["data"] not in seen]
+            fresh = [
+                button
+                for button in line
+                if button["data"] not in seen
+                and not (row.item_id in acknowledged and Acknowledge.unpack(button["data"]) is not None)
+            ]
+            if row.item_id is not None and any(Acknowledge.unpack(b["data"]) for b in fresh):
+                acknowledged.add(row.item_id)
             seen.update(button["data"] for button in fresh)
             if fresh:
                 lines.append(

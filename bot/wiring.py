@@ -47,6 +47,7 @@ from services.settings import CadenceService, SettingsService
 from services.signoff import SignOffService
 from services.spotchecks import SpotCheckService
 from services.standing import Standings
+from services.summonses import SummonsService
 from services.units import UnitService
 from services.views import ItemViews
 from storage.db import create_db_engine, create_session_factory, ensure_migrated
@@ -135,7 +136,7 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
         ledger=ledger,
         roster=RosterService(sessions, clock),
         units=UnitService(sessions, clock),
-        accounts=AccountService(sessions, clock, settings.admins),
+        accounts=AccountService(sessions, clock, settings.admins, on_bound=daily_run.catch_up),
         menus=MenuService(sessions),
         items=items,
         ledger_files=LedgerFileService(ledger, renderer, clock, tz, settings.data_dir),
@@ -153,6 +154,7 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
         signoff=signoff,
         extensions=ExtensionService(office, items, ladder),
         spotchecks=spotchecks,
+        summonses=SummonsService(office, items, ladder),
         history=HistoryService(sessions, items),
         reporting=reporting,
         digests=digests,

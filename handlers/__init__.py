@@ -20,6 +20,7 @@ from handlers import (
     settings,
     signoff,
     spotchecks,
+    summonses,
 )
 from handlers.routes import Router
 
@@ -37,13 +38,14 @@ FEATURES = (
     signoff,
     extensions,
     spotchecks,
+    summonses,
     history,
     digests,
     reports,
     replies,
     fallback,
 )
-DIALOGS = (report.DIALOG, replies.DIALOG, signoff.DIALOG, spotchecks.DIALOG)
+DIALOGS = (report.DIALOG, replies.DIALOG, signoff.DIALOG, spotchecks.DIALOG, summonses.DIALOG)
 ROUTER = Router(
     tuple(route for feature in FEATURES for route in feature.ROUTES),
     {dialog.topic: dialog for dialog in DIALOGS},

@@ -255,6 +255,13 @@ class Acknowledge(ButtonData, prefix="na"):
 
 
 @dataclasses.dataclass(frozen=True)
+class RecordSummons(ButtonData, prefix="smr"):
+    """Under a 约谈建议: record the 约谈 as held (its date, who attended)."""
+
+    number: ItemNumber
+
+
+@dataclasses.dataclass(frozen=True)
 class Snooze(ButtonData, prefix="ns"):
     """Send the reminder again one working day later."""
 

@@ -4,9 +4,9 @@ and the order of an item's history. No Telegram, no session, no clock: callers p
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from ledger.access import Viewer
@@ -32,22 +32,33 @@ class DateLine:
     reason: str
 
 
-def parse_date_line(arguments: str, command: str, today: date) -> DateLine:
+DateReader = Callable[[str, date], date | None]
+
+
+def read_past_date(text: str, today: date) -> date | None:
+    """A day that has been (a 约谈 held), as officials write it (`ledger.dates.read_date`): a date without
+    a year (2月1日) is the latest such day up to today, not the next one."""
+    return read_date(text, today - timedelta(days=364))
+
+
+def parse_date_line(arguments: str, command: str, today: date, reader: DateReader = read_date) -> DateLine:
     """Read `N DATE reason…` (spaces or ，、：； between them); refusals are the messages
     `errors/<command>/…`."""
     parts = split_arguments(arguments, 1)
     if len(parts) < 2:
         raise ClosingInputError(f"{command}/usage")
-    day, reason = parse_reason_line(parts[1], command, today)
+    day, reason = parse_reason_line(parts[1], command, today, reader)
     return DateLine(parts[0], day, reason)
 
 
-def parse_reason_line(text: str, command: str, today: date) -> tuple[date, str]:
+def parse_reason_line(
+    text: str, command: str, today: date, reader: DateReader = read_date
+) -> tuple[date, str]:
     """Read `DATE reason…` (also the answer to the bot's question after Reopen); the date as officials
-    write it (`ledger.dates.read_date`)."""
+    write it (`ledger.dates.read_date`, or `reader` built on it)."""
     day_text, *rest = split_arguments(text, 1) or [""]
     reason = rest[0] if rest else ""
-    day = read_date(day_text, today)
+    day = reader(day_text, today)
     if day is None:
         raise ClosingInputError(f"{command}/bad_date", text=day_text[:20])
     if not reason.strip():
@@ -102,6 +113,7 @@ HISTORY_KINDS = (
     "report",
     "evidence",
     "escalation",
+    "summons_held",
     "signoff_request",
     "signoff_leader",
     "signoff_review",

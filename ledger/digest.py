@@ -11,16 +11,26 @@ up; a ledger without findings has no rate (None).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from ledger.model import ItemStatus
 from ledger.status import LedgerSummary, summarize
 
 WORST_UNITS = 5
 # The headings of a unit's part of the digest, in the order the digest shows them.
-HEADINGS = ("waiting_review", "escalations", "overdue", "reports", "evidence", "stalled", "signed_off")
+HEADINGS = (
+    "unreached",
+    "waiting_review",
+    "escalations",
+    "overdue",
+    "reports",
+    "evidence",
+    "stalled",
+    "signed_off",
+)
 BUTTONS = 40  # item buttons under one digest: 8 rows of 5, the sender's limit of rows
 
 
@@ -38,6 +48,7 @@ class DigestItem:
     kind: str = "finding"
     days_overdue: int = 0  # 0 unless 逾期未完成
     stalled: bool = False  # still chased, no progress report in its dispatch period
+    unreached: bool = False  # 无人接收: still chased, and nobody responsible is bound to receive its messages
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,8 @@ class Activity:
     reports: Sequence[tuple[str, int]] = ()  # (number, percent reported or -1 when none)
     evidence: Sequence[str] = ()  # one number per file
     escalations: Sequence[tuple[str, int]] = ()  # (number, level)
+    # number → (reason, conditions) of its highest level in the window: the digest says why, as the notice did
+    reasons: Mapping[str, tuple[str, Sequence[Mapping[str, Any]]]] = field(default_factory=dict)
     waiting_review: Sequence[str] = ()  # sign-off requests under the viewer's review
     signed_off: Sequence[str] = ()  # sign-offs approved
 
@@ -60,11 +73,14 @@ class Entry:
     title: str
     percent: int
     detail: int = 0
+    reason: str | None = None  # an escalation's reason key, with the conditions that held
+    conditions: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
 class UnitDigest:
     unit: str | None
+    unreached: tuple[Entry, ...] = ()
     reports: tuple[Entry, ...] = ()
     evidence: tuple[Entry, ...] = ()
     waiting_review: tuple[Entry, ...] = ()
@@ -126,10 +142,15 @@ def build_digest(items: Iterable[DigestItem], activity: Activity, today: date, p
     sections: dict[str | None, dict[str, list[Entry]]] = {}
 
     def put(section: str, item: DigestItem, detail: int = 0) -> None:
-        entry = Entry(item.number, item.title, item.percent, detail)
+        reason, conditions = (
+            activity.reasons.get(item.number, (None, ())) if section == "escalations" else (None, ())
+        )
+        entry = Entry(item.number, item.title, item.percent, detail, reason, tuple(conditions))
         sections.setdefault(_unit_of(item), {}).setdefault(section, []).append(entry)
 
     for item in by_number.values():
+        if item.unreached:
+            put("unreached", item)
         if reports[item.number]:
             put("reports", item, reports[item.number])
         if evidence[item.number]:
@@ -151,6 +172,7 @@ def build_digest(items: Iterable[DigestItem], activity: Activity, today: date, p
         units.append(
             UnitDigest(
                 unit,
+                unreached=tuple(found.get("unreached", [])),
                 reports=tuple(found.get("reports", [])),
                 evidence=tuple(found.get("evidence", [])),
                 waiting_review=tuple(found.get("waiting_review", [])),

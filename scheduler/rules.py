@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 from ledger.model import CLOSED_STATUSES, ItemStatus
 from scheduler.calendar import WorkCalendar
+from scheduler.reasons import Condition
 
 
 @dataclass(frozen=True)
@@ -89,11 +90,14 @@ def dispatch_period_start(today: date, days: Iterable[int], calendar: WorkCalend
 
 @dataclass(frozen=True)
 class Dispatch:
-    """One progress dispatch (调度) of an item: when it was asked, by when to answer, whether answered."""
+    """One progress dispatch (调度) of an item: when it was asked, by when to answer, whether answered, and
+    whether it reached anyone: its message was sent to at least one officer responsible for the item (a
+    dispatch that reached nobody counts against nobody)."""
 
     asked: date
     due: date
     answered: bool
+    reached: bool
 
 
 @dataclass(frozen=True)
@@ -111,22 +115,37 @@ class LadderState:
     last_progress: date | None  # the last day the percent went up
     behind_schedule: bool
     issued: frozenset[tuple[Level, str]] = frozenset()  # (level, reason) already issued on the item
+    expected_percent: int | None = None  # 序时进度 today, when the item has one
+    summons_held: date | None = None  # the day the latest recorded 约谈 was held (not a mere proposal)
+    # Someone responsible for the item (an officer or leader of its responsible units) is bound to receive
+    # its messages; while nobody is (无人接收), the ladder waits: no level is issued against nobody.
+    reachable: bool = True
 
 
 @dataclass(frozen=True)
 class Escalation:
-    """A level the item should climb to today, and why (`reason` names a message template)."""
+    """A level the item should climb to today, why (`reason`: the trigger's key, kept to know what was
+    issued), and the conditions that held, with their facts (what the message states)."""
 
     level: Level
     reason: str
+    conditions: tuple[Condition, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Trigger:
+    level: Level
+    reason: str
+    conditions: tuple[Condition, ...]
 
 
 def unanswered_in_row(dispatches: tuple[Dispatch, ...], today: date) -> int:
-    """How many of the latest dispatches, counted back from the newest whose answer is overdue, went
-    unanswered in a row."""
+    """How many of the latest dispatches that reached the item's officers, counted back from the newest
+    whose answer is overdue, went unanswered in a row. A dispatch that reached nobody neither counts nor
+    breaks the row."""
     count = 0
     for dispatch in reversed(dispatches):
-        if dispatch.due >= today:
+        if dispatch.due >= today or not dispatch.reached:
             continue
         if dispatch.answered:
             break
@@ -145,60 +164,102 @@ PERSISTENT_REASONS = frozenset(
 def next_escalation(
     state: LadderState, today: date, calendar: WorkCalendar, rules: Rules
 ) -> Escalation | None:
-    """The highest level whose trigger holds today and that is above the item's level; None otherwise."""
-    if state.status in CLOSED_STATUSES:
+    """The highest level whose trigger holds today and that is above the item's level, with every
+    condition of that level that held; None otherwise, and always None while nobody is bound to receive
+    the item's messages (无人接收)."""
+    if state.status in CLOSED_STATUSES or not state.reachable:
         return None
-    for level, reason in _triggers(state, today, calendar, rules):
-        if reason in PERSISTENT_REASONS and (level, reason) in state.issued:
+    held = _triggers(state, today, calendar, rules)
+    for trigger in held:
+        if trigger.reason in PERSISTENT_REASONS and (trigger.level, trigger.reason) in state.issued:
             continue
-        if level > state.level:
-            return Escalation(level, reason)
+        if trigger.level > state.level:
+            conditions: dict[str, Condition] = {}
+            for other in [trigger, *(t for t in held if t.level == trigger.level)]:
+                for condition in other.conditions:
+                    conditions.setdefault(condition.key, condition)
+            return Escalation(trigger.level, trigger.reason, tuple(conditions.values()))
     return None
 
 
-def _triggers(
-    state: LadderState, today: date, calendar: WorkCalendar, rules: Rules
-) -> list[tuple[Level, str]]:
-    """Every trigger that holds today, highest level first."""
-    held: list[tuple[Level, str]] = []
+def _behind(state: LadderState) -> Condition:
+    return Condition.of("behind_schedule", expected=state.expected_percent, actual=state.percent)
+
+
+def _triggers(state: LadderState, today: date, calendar: WorkCalendar, rules: Rules) -> list[_Trigger]:
+    """Every trigger that holds today, with its conditions and their facts, highest level first."""
+    held: list[_Trigger] = []
+
+    def hold(level: Level, reason: str, *conditions: Condition) -> None:
+        held.append(_Trigger(level, reason, conditions))
+
     since = state.level_since
     at_level_days = calendar.working_days_between(since, today) if since else 0
-    progressed = since is not None and state.last_progress is not None and state.last_progress >= since
     reported = since is not None and state.last_report is not None and state.last_report >= since
-    if state.level == Level.SUMMONS and at_level_days >= rules.referral_after and not progressed:
-        held.append((Level.REFERRAL, "no_progress_after_summons"))
-    if state.level == Level.RED and at_level_days >= rules.summons_after and not reported:
-        held.append((Level.SUMMONS, "no_report_at_red"))
-    overdue = calendar.working_days_between(state.deadline, today) if state.deadline else 0
-    if state.deadline is not None and overdue >= rules.red_overdue:
-        held.append((Level.RED, "long_overdue"))
+    held_on = state.summons_held
+    if state.level == Level.SUMMONS and held_on is not None and held_on <= today:
+        # 问责 only after a recorded 约谈: counted from the day it was held, never from a proposal.
+        after_summons = calendar.working_days_between(held_on, today)
+        progressed = state.last_progress is not None and state.last_progress >= held_on
+        if after_summons >= rules.referral_after and not progressed:
+            hold(
+                Level.REFERRAL, "no_progress_after_summons",
+                Condition.of("no_progress_after_summons", held=held_on, days=after_summons),
+            )  # fmt: skip
+    if (
+        state.level == Level.RED
+        and since is not None
+        and at_level_days >= rules.summons_after
+        and not reported
+    ):
+        hold(
+            Level.SUMMONS,
+            "no_report_at_red",
+            Condition.of("no_report_at_red", since=since, days=at_level_days),
+        )
+    # A 100 % item (基本完成) is not late: what is left is its sign-off, not its work.
+    late_open = state.deadline is not None and today > state.deadline and state.percent < 100
+    overdue = calendar.working_days_between(state.deadline, today) if state.deadline and late_open else 0
+    if late_open and overdue >= rules.red_overdue:
+        hold(Level.RED, "long_overdue", Condition.of("long_overdue", days=overdue, deadline=state.deadline))
     if state.yellow_count >= rules.red_yellow_count:
-        held.append((Level.RED, "repeated_warnings"))
-    unanswered = unanswered_in_row(state.dispatches, today)
-    if state.behind_schedule:
-        # Behind schedule counts like one more unanswered dispatch.
-        unanswered += 1
-    if unanswered >= rules.yellow_unanswered_in_row:
-        held.append((Level.YELLOW, "unanswered_dispatches"))
-    if state.deadline is not None and today > state.deadline:
-        held.append((Level.YELLOW, "deadline_passed"))
+        hold(Level.RED, "repeated_warnings", Condition.of("repeated_warnings", count=state.yellow_count))
+    in_row = unanswered_in_row(state.dispatches, today)
+    if in_row >= rules.yellow_unanswered_in_row:
+        hold(Level.YELLOW, "unanswered_dispatches", Condition.of("unanswered_dispatches", count=in_row))
+    elif state.behind_schedule and in_row + 1 >= rules.yellow_unanswered_in_row:
+        # Behind schedule counts like one more unanswered dispatch: both are stated, as they are.
+        stated = (Condition.of("dispatch_unanswered", count=in_row),) if in_row else ()
+        hold(Level.YELLOW, "unanswered_dispatches", *stated, _behind(state))
+    if late_open:
+        hold(
+            Level.YELLOW,
+            "deadline_passed",
+            Condition.of("deadline_passed", days=overdue, deadline=state.deadline),
+        )
     late = [
         d
         for d in state.dispatches
-        if not d.answered and calendar.working_days_between(d.due, today) >= rules.blue_unanswered_after
+        if d.reached
+        and not d.answered
+        and calendar.working_days_between(d.due, today) >= rules.blue_unanswered_after
     ]
     if late:
-        held.append((Level.BLUE, "dispatch_unanswered"))
+        hold(Level.BLUE, "dispatch_unanswered", Condition.of("dispatch_unanswered", count=len(late)))
     if state.behind_schedule:
-        held.append((Level.BLUE, "behind_schedule"))
+        hold(Level.BLUE, "behind_schedule", _behind(state))
     if (
         state.deadline is not None
         and today <= state.deadline
         and calendar.working_days_between(today, state.deadline) <= rules.blue_deadline_within
         and state.percent < rules.blue_percent_below
     ):
-        held.append((Level.BLUE, "deadline_near_low_progress"))
-    return sorted(held, key=lambda pair: -pair[0])
+        days_left = calendar.working_days_between(today, state.deadline)
+        hold(
+            Level.BLUE, "deadline_near_low_progress",
+            Condition.of("deadline_near_low_progress", days=days_left, percent=state.percent, below=rules.blue_percent_below),
+        )  # fmt: skip
+    return sorted(held, key=lambda trigger: -trigger.level)
 
 
 def level_after_report(level: Level, percent_before: int, percent_after: int) -> Level:

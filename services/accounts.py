@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -44,11 +45,23 @@ def _viewer(person: Person, user: TelegramUser) -> Viewer:
     )
 
 
+# What binding sets off, in the binding's transaction: the newly bound person's open dispatches and
+# upcoming deadlines (`DailyRun.catch_up`).
+OnBound = Callable[[Session, int], object]
+
+
 class AccountService:
-    def __init__(self, session_factory: sessionmaker[Session], clock: Clock, admins: frozenset[int]) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        clock: Clock,
+        admins: frozenset[int],
+        on_bound: OnBound | None = None,
+    ) -> None:
         self._sessions = session_factory
         self._clock = clock
         self._admins = admins
+        self._on_bound = on_bound
 
     def viewer(self, user: TelegramUser) -> Viewer:
         """The viewer for a Telegram user; an admin listed in the settings is enrolled on first contact."""
@@ -113,6 +126,8 @@ class AccountService:
                 session, at=now, actor=Actor.person(person.id), action="bind", entity="person", entity_id=person.id,
                 after={"telegram_user_id": user.id},
             )  # fmt: skip
+            if self._on_bound is not None:
+                self._on_bound(session, person.id)
             return BindResult.BOUND, _viewer(person, user)
 
     def set_locale(self, viewer: Viewer, locale: str) -> Viewer:

@@ -33,6 +33,7 @@ from services.settings import CadenceService, SettingsService
 from services.signoff import SignOffService
 from services.spotchecks import SpotCheckService
 from services.standing import Standings
+from services.summonses import SummonsService
 from services.units import UnitService
 from services.views import ItemViews
 
@@ -62,6 +63,7 @@ class Services:
     signoff: SignOffService
     extensions: ExtensionService
     spotchecks: SpotCheckService
+    summonses: SummonsService
     history: HistoryService
     reporting: ReportingService
     digests: DigestService

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.orm import Session
@@ -26,7 +26,7 @@ from scheduler.rules import (
     reminder_due,
 )
 from scheduler.rules import Escalation as Step
-from services.ladder import Ladder, notice_params
+from services.ladder import Ladder, notice_params, reachable_items
 from services.office import CADENCE, LAST_DAY, WARNED_YEARS, Office
 from services.outbox import Outbox
 from services.standing import Standings
@@ -111,11 +111,7 @@ class DailyRun:
         )  # 领导包案: theirs too
         for item, ref, deadline, offset in due:
             for person in officers.get(item.id, []) + leaders.get(item.id, []):
-                outbox.add(
-                    f"rem:{item.id}:{ref}:{deadline.isoformat()}:{offset}", person, "reminder",
-                    {**notice_params(item), "deadline": deadline, "days": offset, "ref": ref},
-                    item=item, buttons=self._ladder.item_buttons(person, item, snooze=True), due_date=deadline,
-                )  # fmt: skip
+                self._remind(outbox, item, ref, deadline, offset, person, offset)
         return len(due)
 
     def _dispatches(
@@ -141,7 +137,7 @@ class DailyRun:
             return
         officers = sq.recipients(session, [i.id for i in items], UnitRole.RESPONSIBLE, (Role.OFFICER,))
         missed_days: set[date] = set()
-        asked = 0
+        asked: list[tuple[Item, DispatchRequest]] = []
         for item in items:
             own = cadences.get(item.number)
             days = dispatch_days_between(after, today, own, calendar) if own else default
@@ -152,15 +148,86 @@ class DailyRun:
             for day in missed:
                 session.add(DispatchRequest(item_id=item.id, asked_on=day, due_on=day, missed=True))
             due = calendar.add_working_days(latest, rules.answer_within)
-            session.add(DispatchRequest(item_id=item.id, asked_on=latest, due_on=due, missed=False))
-            asked += 1
+            request = DispatchRequest(item_id=item.id, asked_on=latest, due_on=due, missed=False)
+            session.add(request)
+            asked.append((item, request))
+        # The rows' ids, once for all: each message names the dispatch it asks, so that a dispatch is known
+        # to have reached someone only when one of its messages went out.
+        session.flush()
+        for item, request in asked:
             for person in officers.get(item.id, []):
-                outbox.add(
-                    f"dsp:{item.id}:{latest.isoformat()}", person, "dispatch",
-                    {**notice_params(item), "due": due}, item=item, buttons=self._ladder.item_buttons(person, item),
-                )  # fmt: skip
+                self.ask(outbox, item, request, person)
         result.missed_dispatch_days = sorted(missed_days)
-        result.dispatches = asked
+        result.dispatches = len(asked)
+
+    def ask(
+        self,
+        outbox: Outbox,
+        item: Item,
+        request: DispatchRequest,
+        person: sq.Recipient,
+        due: date | None = None,
+    ) -> None:
+        """Queue one officer's message of a dispatch (进展调度), linked to it; `due`: the answer's day as
+        this person is asked (later than the dispatch's own when they are asked later)."""
+        outbox.add(
+            f"dsp:{item.id}:{request.asked_on.isoformat()}", person, "dispatch",
+            {**notice_params(item), "due": due or request.due_on}, item=item,
+            buttons=self._ladder.item_buttons(person, item), dispatch_id=request.id,
+        )  # fmt: skip
+
+    def catch_up(self, session: Session, person_id: int) -> int:
+        """Someone who binds later (after the dispatch day's tick) gets at once, through the outbox, the open
+        dispatch of each of their items, with the answer time counted from now, and the nearest reminder
+        already due of each upcoming deadline; nothing that went out before is held against them (a
+        dispatch counts from when it reached someone: `_dispatch`). Returns how many messages it queued."""
+        now = self._office.now()
+        today = self._office.local_day(now)
+        calendar = self._office.calendar(session)
+        rules = self._office.rules(session)
+        outbox = Outbox(session, self._office.renderer, now, self._office.tz, rules)
+        items = {item.id: item for item in sq.open_items(session)}
+        officers = sq.recipients(session, list(items), UnitRole.RESPONSIBLE, (Role.OFFICER,))
+        leaders = complaint_queries.complaint_leaders(session, list(items))
+        mine: dict[int, sq.Recipient] = {}
+        for item_id in items:
+            for person in officers.get(item_id, []) + leaders.get(item_id, []):
+                if person.person_id == person_id:
+                    mine[item_id] = person
+        if not mine:
+            return 0
+        due = calendar.add_working_days(today, rules.answer_within)
+        for item_id, rows in sq.dispatches_of(session, list(mine)).items():
+            open_rows = [d for d in rows if not d.missed and d.answered_at is None]
+            if open_rows:
+                latest = open_rows[-1]
+                self.ask(outbox, items[item_id], latest, mine[item_id], max(due, latest.due_on))
+        for item, ref, deadline in sq.deadlines_between(session, today, today + REMINDER_HORIZON):
+            bound = mine.get(item.id)
+            offset = reminder_due(deadline, date.min, today, rules.reminder_offsets, calendar)
+            if bound is None or offset is None:
+                continue
+            self._remind(
+                outbox, item, ref, deadline, offset, bound, calendar.working_days_between(today, deadline)
+            )
+        return outbox.write()
+
+    def _remind(
+        self,
+        outbox: Outbox,
+        item: Item,
+        ref: str,
+        deadline: date,
+        offset: int,
+        person: sq.Recipient,
+        days: int,
+    ) -> None:
+        """Queue a deadline reminder (the one `offset` working days before it) that says `days` are left."""
+        outbox.add(
+            f"rem:{item.id}:{ref}:{deadline.isoformat()}:{offset}", person, "reminder",
+            {**notice_params(item), "deadline": deadline, "days": days, "ref": ref},
+            item=item, buttons=self._ladder.item_buttons(person, item, snooze=True), due_date=deadline,
+        )  # fmt: skip
 
     def _climbs(
         self, session: Session, outbox: Outbox, today: date, calendar: WorkCalendar, rules: Rules
@@ -175,35 +242,55 @@ class DailyRun:
         candidates = list(found.values())
         ids = [item.id for item in candidates]
         dispatches = sq.dispatches_of(session, ids)
+        reached = sq.reached_dispatches(session, [d.id for rows in dispatches.values() for d in rows])
         ladders = sq.ladders_of(session, ids)
         issued = sq.escalations_by_item(session, ids)
+        held = sq.summonses_held(session, ids)
+        # 无人接收: nobody responsible for the item is bound to receive its messages; its ladder waits.
+        reachable = reachable_items(session, ids)
         steps: list[tuple[Item, ItemLadder, Step]] = []
         for item in candidates:
             ladder = ladders.get(item.id) or ItemLadder(item_id=item.id, level=0, since=None, yellow_count=0)
-            status = standings[item.id].status
+            standing = standings[item.id]
             state = LadderState(
-                status=status,
+                status=standing.status,
                 deadline=item.deadline,
                 percent=item.percent,
                 level=Level(ladder.level),
                 level_since=ladder.since,
                 yellow_count=ladder.yellow_count,
                 dispatches=tuple(
-                    Dispatch(d.asked_on, d.due_on, d.answered_at is not None)
+                    self._dispatch(d, reached.get(d.id), calendar, rules)
                     for d in dispatches.get(item.id, [])
                     if not d.missed
                 ),
-                last_report=standings[item.id].last_report,
+                last_report=standing.last_report,
                 last_progress=ladder.last_progress,
-                behind_schedule=status == ItemStatus.BEHIND,
+                behind_schedule=standing.status == ItemStatus.BEHIND,
                 issued=frozenset((Level(e.level), e.reason) for e in issued.get(item.id, [])),
+                expected_percent=standing.expected_percent,
+                summons_held=held.get(item.id),
+                reachable=item.id in reachable,
             )
             step = next_escalation(state, today, calendar, rules)
-            if step is not None:
+            if step is not None and self._ladder.recipients(session, item, step.level):
+                # A level whose message would reach nobody is not issued either.
                 steps.append((item, ladder, step))
         for item, ladder, step in steps:
             self._ladder.climb(session, outbox, item, ladder, step, today, issued_by=None)
         return len(steps)
+
+    def _dispatch(
+        self, row: DispatchRequest, reached_at: datetime | None, calendar: WorkCalendar, rules: Rules
+    ) -> Dispatch:
+        """A dispatch as the ladder counts it: it reached someone once one of its messages went out, and its
+        answer is due `answer_within` working days after the last of them went out at the earliest (a
+        message that went out late, after downtime or to someone who bound later, gets its whole answer
+        time, and the dispatch is not overdue for anyone before it is for everyone it reached)."""
+        due = row.due_on
+        if reached_at is not None:
+            due = max(due, calendar.add_working_days(self._office.local_day(reached_at), rules.answer_within))
+        return Dispatch(row.asked_on, due, row.answered_at is not None, reached_at is not None)
 
     def _warn_missing_calendar(self, session: Session, outbox: Outbox, calendar: WorkCalendar) -> None:
         """Tell the admins, once per year, that the calendar package has no holidays for a year in use."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,18 +29,21 @@ from ledger.digest import Activity, Digest, DigestItem, WeeklySummary, build_dig
 from ledger.errors import DubanError
 from ledger.model import Role, UnitRole
 from ledger.signoff import reviewing_units
+from ledger.status import is_chased
 from messages.render import DEFAULT_LOCALE, Renderer
 from messages.split import TELEGRAM_LIMIT, utf16_length
 from reports.digest_sheet import digest_workbook, sheet_texts
 from scheduler.calendar import WorkCalendar
 from scheduler.rules import Level, Rules
 from services import audit
+from services.ladder import reachable_items
 from services.outbox import Attachment, Button, GroupRecipient, Outbox
 from services.standing import OfficeDay, Standings
 from storage import digest_queries as dq
 from storage import scheduler_queries as sq
 from storage.models import Item, Person
 from storage.review import GroupChat, ReviewDecision
+from storage.scheduling import Escalation
 
 DIGEST_TIME = "digest_time"
 DIGEST_UNTIL = "digest_until"
@@ -272,7 +276,8 @@ class DigestService:
         activity = Activity(
             reports=[(number[item_id], -1 if percent is None else percent) for item_id, percent in reports],
             evidence=[number[item_id] for item_id in evidence],
-            escalations=[(number[item_id], level) for item_id, level in escalations],
+            escalations=[(number[e.item_id], e.level) for e in escalations],
+            reasons=_reasons(number, escalations),
             waiting_review=self._waiting_review(session, viewer, items),
             signed_off=[number[item_id] for item_id in signed],
         )
@@ -300,6 +305,7 @@ class DigestService:
         self, session: Session, items: Sequence[Item], office_day: OfficeDay
     ) -> list[DigestItem]:
         standings = self._standings.of(session, items, office_day)
+        reachable = reachable_items(session, [item.id for item in items])
         return [
             DigestItem(
                 number=item.number,
@@ -312,9 +318,22 @@ class DigestService:
                 kind=item.kind,
                 days_overdue=standings[item.id].days_overdue,
                 stalled=standings[item.id].stalled,
+                unreached=is_chased(standings[item.id].status) and item.id not in reachable,
             )
             for item in items
         ]
+
+
+def _reasons(
+    number: dict[int, str], escalations: Sequence[Escalation]
+) -> dict[str, tuple[str, Sequence[dict[str, Any]]]]:
+    """Each item's highest level in the window, with its reason and conditions."""
+    found: dict[str, tuple[int, str, Sequence[dict[str, Any]]]] = {}
+    for e in escalations:
+        key = number[e.item_id]
+        if key not in found or e.level >= found[key][0]:
+            found[key] = (e.level, e.reason, e.facts or [])
+    return {key: (reason, facts) for key, (_level, reason, facts) in found.items()}
 
 
 def _always(buttons: list[Button]) -> Callable[[int], list[Button]]:

@@ -41,5 +41,8 @@ class EscalationService:
                 raise DubanError("reminder/not_supervisor", number=item.number)
             if viewer.person_id is None:
                 raise DubanError("reminder/not_supervisor", number=item.number)
+            if not self._ladder.recipients(session, item, level):
+                # 无人接收: a level whose message would reach nobody is not issued.
+                raise DubanError("reminder/nobody_receives", number=item.number)
             self._ladder.escalate_by_hand(session, item, level, viewer.person_id, note, urgent=urgent)
             return IssuedEscalation(item.number, item.title, int(level))

@@ -37,6 +37,7 @@ class HistoryService:
             entries = [
                 *_reports(session, item),
                 *_escalations(session, item),
+                *_summonses(session, item),
                 *_signoffs(session, item),
                 *_extensions(session, item),
                 *_spot_checks(session, item),
@@ -79,9 +80,30 @@ def _escalations(session: Session, item: Item) -> list[HistoryEntry]:
             e.issued_at,
             "escalation",
             _name(names, e.issued_by),
-            {"level": str(e.level), "reason": e.reason, "note": e.note, "acknowledged_at": e.acknowledged_at},
+            {
+                "level": str(e.level),
+                "reason": e.reason,
+                "conditions": e.facts or [],
+                "note": e.note,
+                "acknowledged_at": e.acknowledged_at,
+            },
         )
         for e in rows
+    ]
+
+
+def _summonses(session: Session, item: Item) -> list[HistoryEntry]:
+    """约谈 held and recorded (the proposals are escalations)."""
+    rows = cq.summonses_of(session, item.id)
+    names = cq.people_names(session, [s.recorded_by for s in rows])
+    return [
+        HistoryEntry(
+            s.recorded_at,
+            "summons_held",
+            _name(names, s.recorded_by),
+            {"held_on": s.held_on, "attendees": s.attendees},
+        )
+        for s in rows
     ]
 
 

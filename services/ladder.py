@@ -7,7 +7,6 @@ Which level is due is decided by the pure rules in `scheduler/rules.py`; this mo
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -15,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.actor import SCHEDULER, Actor
-from ledger.buttons import Acknowledge, ReportNow, Snooze
+from ledger.buttons import Acknowledge, RecordSummons, ReportNow, Snooze
 from ledger.model import Role, UnitRole
+from scheduler.reasons import conditions_json
 from scheduler.rules import Escalation as Step
 from scheduler.rules import Level, level_after_report
 from services import audit
@@ -39,6 +39,15 @@ LEVEL_KIND = {
 def notice_params(item: Item) -> dict[str, Any]:
     """What every reminder and notice about an item says of it."""
     return {"number": item.number, "title": item.title, "percent": item.percent, "deadline": item.deadline}
+
+
+def reachable_items(session: Session, item_ids: Sequence[int]) -> set[int]:
+    """The items someone responsible is bound to receive messages of: an officer or leader of one of
+    their responsible units, or a complaint's leader in charge. The others are 无人接收: the ladder waits
+    for them, and the digests, `/units` and the import say so."""
+    bound = sq.recipients(session, item_ids, UnitRole.RESPONSIBLE, (Role.OFFICER, Role.LEADER))
+    leaders = complaint_queries.complaint_leaders(session, item_ids)
+    return {i for i in item_ids if bound.get(i) or leaders.get(i)}
 
 
 def ladder_levels(session: Session, item_ids: Sequence[int]) -> dict[int, int]:
@@ -66,6 +75,21 @@ class Ladder:
 
         return make
 
+    def _level_buttons(
+        self, person: sq.Recipient, item: Item, level: Level
+    ) -> Callable[[int], list[Button]] | None:
+        """立即报送 / 已知悉 under a reminder or warning; 记录约谈 under a 约谈建议 (the supervisor records it once
+        held); none under a notice or a referral."""
+        if level <= Level.YELLOW:
+            return self.item_buttons(person, item)
+        if level == Level.SUMMONS:
+            record = Button(
+                self._office.renderer.label(person.locale, "button", "record_summons"),
+                RecordSummons(item.number).pack(),
+            )
+            return lambda _outbox_id: [record]
+        return None
+
     def climb(
         self,
         session: Session,
@@ -86,30 +110,32 @@ class Ladder:
         ladder.since = today
         if step.level == Level.YELLOW:
             ladder.yellow_count += 1
+        facts = conditions_json(step.conditions)
         escalation = Escalation(
-            item_id=item.id, level=int(step.level), reason=step.reason, issued_at=now, issued_by=issued_by
-        )
+            item_id=item.id, level=int(step.level), reason=step.reason, issued_at=now, issued_by=issued_by,
+            facts=facts or None,
+        )  # fmt: skip
         session.add(escalation)
         audit.record(
             session, at=now, actor=SCHEDULER if issued_by is None else Actor.person(issued_by), action="escalate",
-            entity="item", entity_id=item.number, after={"level": int(step.level), "reason": step.reason},
+            entity="item", entity_id=item.number,
+            after={"level": int(step.level), "reason": step.reason, "conditions": facts},
         )  # fmt: skip
         kind = LEVEL_KIND[step.level]
         params = {
-            **notice_params(item), "reason": step.reason, "level": int(step.level), "history": [],
-            "rules": asdict(self._office.rules(session)),
+            **notice_params(item), "reason": step.reason, "conditions": facts, "level": int(step.level),
+            "history": [],
         }  # fmt: skip
         if step.level >= Level.SUMMONS:
-            # The proposal carries the item's ladder so far: the draft of the referral text.
+            # The proposal carries the item's ladder so far, each step with what held: the referral's draft.
             params["history"] = [
-                (self._office.local_day(e.issued_at), str(e.level), e.reason)
+                (self._office.local_day(e.issued_at), str(e.level), e.reason, e.facts or [])
                 for e in sq.escalations_of(session, item.id)
             ]
         for person in self.recipients(session, item, step.level):
             outbox.add(
                 f"esc:{item.id}:{int(step.level)}:{today.isoformat()}", person, kind, params, item=item,
-                level=int(step.level), buttons=self.item_buttons(person, item) if step.level <= Level.YELLOW else None,
-                urgent=urgent,
+                level=int(step.level), buttons=self._level_buttons(person, item, step.level), urgent=urgent,
             )  # fmt: skip
         return escalation
 

@@ -51,6 +51,7 @@ class ImportOutcome:
     merged: list[ImportNote] = field(default_factory=list)
     skipped: list[ImportNote] = field(default_factory=list)
     unassigned: list[str] = field(default_factory=list)  # items without any unit: 责任单位待分解
+    unreached: list[str] = field(default_factory=list)  # responsible units nobody receives for: 无人接收
 
     def count(self, kind: ChangeKind) -> int:
         return sum(1 for change in self.changes if change.kind == kind)
@@ -134,6 +135,9 @@ class LedgerService:
                 )
                 if progress is not None:
                     progress(1)
+            receiving = queries.receiving_units(session)
+            responsible = dict.fromkeys(name for spec in parsed.items for name in spec.responsible_units)
+            outcome.unreached = [n for n in responsible if n in units and units[n].id not in receiving]
             if dry_run:
                 session.rollback()
                 return outcome

@@ -75,9 +75,11 @@ class Outbox:
         not_before: datetime | None = None,
         snooze_of: int | None = None,
         attachment: Attachment | None = None,
+        dispatch_id: int | None = None,
     ) -> None:
         """Queue `notify/<kind>` for one person; `buttons(outbox_id)` builds the buttons once the id is known;
-        `attachment` is sent after the text."""
+        `attachment` is sent after the text; `dispatch_id`: the dispatch (调度) the message asks, which
+        reached the person once the row is sent."""
         person_id = to.person_id if isinstance(to, sq.Recipient) else None
         full_key = f"{key}:p{person_id}" if person_id is not None else f"{key}:c{to.chat_id}"
         if full_key in self._rows:
@@ -89,7 +91,7 @@ class Outbox:
             key=full_key, chat_id=to.chat_id, person_id=person_id, item_id=item.id if item else None,
             kind=kind, level=level, text=text, urgent=urgent, not_before=send_at.astimezone(UTC),
             status=OutboxStatus.PENDING, attempts=0, created_at=self._now, possible_repeat=False,
-            due_date=due_date, snooze_of_id=snooze_of,
+            due_date=due_date, snooze_of_id=snooze_of, dispatch_id=dispatch_id,
             attachment=attachment.data if attachment else None, attachment_name=attachment.name if attachment else None,
         )  # fmt: skip
         self._rows[full_key] = (row, buttons or (lambda _id: []), to.locale, item.number if item else None)

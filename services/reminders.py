@@ -38,27 +38,27 @@ class ReminderActions:
         return row, Actor.person(row.person_id)
 
     def acknowledge(self, person_id: int | None, outbox_id: int) -> str | None:
-        """Record that the recipient saw it; the item's open escalations count as acknowledged.
+        """Record that the recipient saw it; the item's open escalations count as acknowledged. A message
+        merged from several rows carries one 已知悉 per item: it acknowledges every row of that item in it.
 
         Returns the item number, if the message was about one.
         """
         now = self._office.now()
         with self._office.sessions() as session, session.begin():
             row, actor = self._own_row(session, person_id, outbox_id)
-            if row.acknowledged_at is None:
-                row.acknowledged_at = now
-                audit.record(
-                    session, at=now, actor=actor, action="acknowledge", entity="outbox",
-                    entity_id=row.id, after={"kind": row.kind, "item_id": row.item_id},
-                )  # fmt: skip
+            seen = sq.same_message_rows(session, row)
+            for one in seen:
+                if one.acknowledged_at is None:
+                    one.acknowledged_at = now
+                    audit.record(
+                        session, at=now, actor=actor, action="acknowledge", entity="outbox",
+                        entity_id=one.id, after={"kind": one.kind, "item_id": one.item_id},
+                    )  # fmt: skip
             if row.item_id is None:
                 return None
+            levels = [one.level for one in seen if one.level is not None]
             for escalation in sq.escalations_of(session, row.item_id):
-                if (
-                    escalation.acknowledged_at is None
-                    and row.level is not None
-                    and escalation.level <= row.level
-                ):
+                if escalation.acknowledged_at is None and levels and escalation.level <= max(levels):
                     escalation.acknowledged_at = now
             item = session.get(Item, row.item_id)
             return item.number if item else None

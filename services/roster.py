@@ -31,6 +31,7 @@ class UnitSummary:
     id: int
     name: str
     items: int
+    unreached: bool = False  # 无人接收: responsible for items, nobody bound to receive their messages
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,13 @@ class RosterService:
     def units(self) -> list[UnitSummary]:
         with self._sessions() as session:
             counts = queries.unit_item_counts(session)
-            return [UnitSummary(u.id, u.name, counts.get(u.id, 0)) for u in queries.all_units(session)]
+            receiving = queries.receiving_units(session)
+            return [
+                UnitSummary(
+                    u.id, u.name, counts.get(u.id, 0), bool(counts.get(u.id)) and u.id not in receiving
+                )
+                for u in queries.all_units(session)
+            ]
 
     def unit_names(self) -> dict[int, str]:
         with self._sessions() as session:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -57,6 +58,7 @@ class EscalationView:
     reason: str
     note: str | None
     acknowledged: bool
+    conditions: list[dict[str, Any]]  # what held, with its numbers (`scheduler.reasons`); [] on old rows
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,9 @@ class ItemViews:
                 reports=reports,
                 evidence=queries.evidence_counts(session, [item.id]).get(item.id, 0),
                 escalations=tuple(
-                    EscalationView(e.issued_at, e.level, e.reason, e.note, e.acknowledged_at is not None)
+                    EscalationView(
+                        e.issued_at, e.level, e.reason, e.note, e.acknowledged_at is not None, e.facts or []
+                    )
                     for e in scheduler_queries.escalations_of(session, item.id)
                 ),
                 signoff=signoff_view(session, item.id),

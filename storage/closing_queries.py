@@ -22,6 +22,7 @@ from storage.review import (
     SpotCheck,
     SpotCheckStatus,
 )
+from storage.scheduling import SummonsRecord
 
 # The audit entries of an item its history shows (the rest have rows of their own, shown from those).
 HISTORY_ACTIONS = ("create", "update", "reopen")
@@ -79,6 +80,11 @@ def reports_of(session: Session, item_id: int) -> Sequence[ProgressReport]:
 
 def evidence_of(session: Session, item_id: int) -> Sequence[EvidenceFile]:
     statement = select(EvidenceFile).where(EvidenceFile.item_id == item_id).order_by(EvidenceFile.id)
+    return session.scalars(statement).all()
+
+
+def summonses_of(session: Session, item_id: int) -> Sequence[SummonsRecord]:
+    statement = select(SummonsRecord).where(SummonsRecord.item_id == item_id).order_by(SummonsRecord.id)
     return session.scalars(statement).all()
 
 

@@ -94,12 +94,14 @@ def evidence_within(
 
 def escalations_within(
     session: Session, item_ids: Sequence[int], since: datetime, until: datetime
-) -> Sequence[tuple[int, int]]:
-    """(item id, level) of each escalation of these items issued in the window."""
-    statement = select(Escalation.item_id, Escalation.level).where(
-        Escalation.item_id.in_(item_ids), *_within(Escalation.issued_at, since, until)
+) -> Sequence[Escalation]:
+    """The escalations of these items issued in the window, oldest first."""
+    statement = (
+        select(Escalation)
+        .where(Escalation.item_id.in_(item_ids), *_within(Escalation.issued_at, since, until))
+        .order_by(Escalation.issued_at, Escalation.id)
     )
-    return session.execute(statement).all()
+    return session.scalars(statement).all()
 
 
 def signed_off_within(

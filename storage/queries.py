@@ -344,6 +344,23 @@ def all_units(session: Session) -> Sequence[Unit]:
     return session.scalars(select(Unit).order_by(Unit.name)).all()
 
 
+def receiving_units(session: Session) -> set[int]:
+    """Units someone can receive messages for: a bound, active officer or leader (责任人员, 责任领导). The
+    others are 无人接收: a reminder to them reaches no one."""
+    statement = (
+        select(RoleAssignment.unit_id)
+        .join(Person, Person.id == RoleAssignment.person_id)
+        .where(
+            RoleAssignment.role.in_((Role.OFFICER, Role.LEADER)),
+            RoleAssignment.unit_id.is_not(None),
+            Person.active.is_(True),
+            Person.telegram_user_id.is_not(None),
+        )
+        .distinct()
+    )
+    return {unit_id for unit_id in session.scalars(statement) if unit_id is not None}
+
+
 def unit_item_counts(session: Session) -> dict[int, int]:
     statement = (
         select(ItemUnit.unit_id, func.count(func.distinct(ItemUnit.item_id)))

@@ -20,7 +20,11 @@ from storage.scheduling import (
     OutboxMessage,
     OutboxStatus,
     SchedulerSetting,
+    SummonsRecord,
 )
+
+# An outbox row in one of these went out: on its own, or inside another row's message to the same chat.
+WENT_OUT = (OutboxStatus.SENT, OutboxStatus.MERGED)
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,38 @@ def dispatches_of(session: Session, item_ids: Sequence[int]) -> dict[int, list[D
     for row in session.scalars(statement):
         result.setdefault(row.item_id, []).append(row)
     return result
+
+
+def reached_dispatches(session: Session, dispatch_ids: Sequence[int]) -> dict[int, datetime]:
+    """Those of the dispatches that reached someone (at least one of their outbox rows went out), with the
+    instant the last went out (to whoever was asked last, e.g. bound later)."""
+    found: dict[int, datetime] = {}
+    for start in range(0, len(dispatch_ids), 500):
+        statement = (
+            select(OutboxMessage.dispatch_id, func.max(OutboxMessage.sent_at))
+            .where(
+                OutboxMessage.dispatch_id.in_(dispatch_ids[start : start + 500]),
+                OutboxMessage.status.in_(WENT_OUT),
+            )
+            .group_by(OutboxMessage.dispatch_id)
+        )
+        for dispatch_id, sent_at in session.execute(statement):
+            if dispatch_id is not None and sent_at is not None:
+                found[dispatch_id] = sent_at
+    return found
+
+
+def summonses_held(session: Session, item_ids: Sequence[int]) -> dict[int, date]:
+    """For each item, the day its latest recorded 约谈 was held."""
+    statement = (
+        select(SummonsRecord.item_id, func.max(SummonsRecord.held_on))
+        .where(SummonsRecord.item_id.in_(item_ids))
+        .group_by(SummonsRecord.item_id)
+    )
+    found: dict[int, date] = {}
+    for item_id, held in session.execute(statement):
+        found[item_id] = held
+    return found
 
 
 def ladders_of(session: Session, item_ids: Sequence[int]) -> dict[int, ItemLadder]:
@@ -276,6 +312,20 @@ def escalations_of(session: Session, item_id: int) -> Sequence[Escalation]:
         select(Escalation).where(Escalation.item_id == item_id).order_by(Escalation.issued_at, Escalation.id)
     )
     return session.scalars(statement).all()
+
+
+def same_message_rows(session: Session, row: OutboxMessage) -> list[OutboxMessage]:
+    """`row` and the rows about the same item that went out in the same message (merged into one)."""
+    if row.item_id is None:
+        return [row]
+    head = row.merged_into_id or row.id
+    statement = select(OutboxMessage).where(
+        OutboxMessage.item_id == row.item_id,
+        OutboxMessage.person_id == row.person_id,
+        or_(OutboxMessage.id == head, OutboxMessage.merged_into_id == head),
+    )
+    found = list(session.scalars(statement.order_by(OutboxMessage.id)))
+    return found if row in found else [row, *found]
 
 
 def snoozes_of(session: Session, outbox_id: int) -> int:

@@ -71,6 +71,10 @@ class OutboxMessage(Base):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
     due_date: Mapped[date | None] = mapped_column(Date)  # the deadline a reminder is about
     snooze_of_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), index=True)
+    # The dispatch this row asks (进展调度): once the row is sent (or went out merged), the dispatch reached
+    # that person; a dispatch none of whose rows was sent reached nobody and counts against nobody. No
+    # foreign key: the outbox is the record of what was sent and outlives the rows it speaks of.
+    dispatch_id: Mapped[int | None] = mapped_column(Integer, index=True)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     possible_repeat: Mapped[bool] = mapped_column(Boolean, default=False)
     # A text longer than one Telegram message goes out in parts; those confirmed sent are not sent again.
@@ -83,7 +87,12 @@ class OutboxMessage(Base):
 
 
 class DispatchRequest(Base):
-    """A progress dispatch (调度) of one item: asked on a day, to be answered by a day."""
+    """A progress dispatch (调度) of one item: asked on a day, to be answered by a day.
+
+    Whether it reached anyone is not a column but the outbox's record: the rows that ask it
+    (`OutboxMessage.dispatch_id`) that went out (sent, or merged into a message that was). A dispatch none of
+    whose rows went out reached nobody and counts against nobody; its answer is due `answer_within` working
+    days after the last of its rows went out at the earliest (`services.daily_run.DailyRun._dispatch`)."""
 
     __tablename__ = "dispatch_requests"
     __table_args__ = (
@@ -100,7 +109,9 @@ class DispatchRequest(Base):
 
 
 class Escalation(Base):
-    """One step of the ladder on an item (督办提醒, 预警, 通报, 约谈, 问责), with its reason."""
+    """One step of the ladder on an item (督办提醒, 预警, 通报, 约谈建议, 问责移送建议), with its reason: the
+    trigger's key (`reason`) and the conditions that held with their facts (`facts`, see
+    `scheduler.reasons`; NULL on rows stored before facts were kept, rendered from the key alone)."""
 
     __tablename__ = "escalations"
 
@@ -112,6 +123,22 @@ class Escalation(Base):
     issued_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))  # None: by the rules
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     note: Mapped[str | None] = mapped_column(Text)
+    facts: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+
+
+class SummonsRecord(Base):
+    """A 约谈 that was held (not the proposal, 约谈建议): the day, who attended, who recorded it, and the
+    proposal it answers when there was one. Only a recorded 约谈 can lead to a 问责移送建议."""
+
+    __tablename__ = "summons_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id", ondelete="SET NULL"))
+    held_on: Mapped[date] = mapped_column(Date)
+    attendees: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ItemLadder(Base):

@@ -5,7 +5,6 @@ A new template without a sample here fails `test_every_template_has_a_sample`.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -18,7 +17,6 @@ from ledger.model import ItemSpec, ItemStatus, LedgerRow, Role, Target
 from ledger.schedule import DeadlineState, Timing
 from ledger.signoff import EvidenceLink, EvidenceRule, PartKind, coverage
 from ledger.status import count_statuses, summarize
-from scheduler.rules import Rules
 from services.complaints import ComplaintAdded, ComplaintImportOutcome, ComplaintView, RepeatLink
 from services.escalations import IssuedEscalation
 from services.extensions import ExtensionView
@@ -38,6 +36,7 @@ from services.signoff import (
     Withdrawn,
 )
 from services.spotchecks import SpotCheckView
+from services.summonses import SummonsView
 from services.units import MergedUnits
 from services.views import EscalationView, ItemDetail, ItemLine, ReportView, StalledView, UnitGroup, UnitView
 from storage.review import ExtensionStatus, SignOffStatus, SpotCheckStatus
@@ -62,8 +61,15 @@ _DETAIL = ItemDetail(
     (ReportView(datetime(2021, 1, 3, 2, 0, tzinfo=UTC), "张伟", 40, "完成方案编制"),),
     2,
     (
-        EscalationView(datetime(2021, 1, 5, 2, 0, tzinfo=UTC), 2, "deadline_passed", None, True),
-        EscalationView(datetime(2021, 1, 20, 2, 0, tzinfo=UTC), 3, "by_hand", "约谈前通报", False),
+        EscalationView(
+            datetime(2021, 1, 5, 2, 0, tzinfo=UTC),
+            2,
+            "deadline_passed",
+            None,
+            True,
+            [{"key": "deadline_passed", "days": 3, "deadline": "2020-12-31"}],
+        ),
+        EscalationView(datetime(2021, 1, 20, 2, 0, tzinfo=UTC), 3, "by_hand", "约谈前通报", False, []),
     ),
     signoff=SignOffView(
         SignOffStatus.RETURNED,
@@ -91,7 +97,7 @@ _BOUND = PersonView(
 _SUMMARY: dict[str, Any] = {
     "applied": False, "new": 1, "new_numbers": ["1"], "changed": [("16", ["截止日期"])], "unchanged": 2,
     "new_units": ["市住建局"], "not_in_file": ["99"], "warnings": ["w"], "errors": [],
-    "read": 5, "imported": 3, "merged": ["第4行：续接上一行"], "skipped": ["第6行：重复的表头行"], "unassigned": ["2"],
+    "read": 5, "imported": 3, "merged": ["第4行：续接上一行"], "skipped": ["第6行：重复的表头行"], "unassigned": ["2"], "unreached": ["市水务局"],
 }  # fmt: skip
 _MERGED = MergedUnits("住建局", "市住建局", 2, ("3", "16"), 1, True)
 # The digests (ledger/digest.py, services/digests.py, handlers/digests.py).
@@ -221,7 +227,16 @@ _NOTIFY_ITEM: dict[str, Any] = {
     "percent": 40,
     "deadline": date(2026, 12, 31),
 }
-_HISTORY = [(date(2026, 10, 9), "3", "long_overdue"), (date(2026, 10, 23), "4", "no_report_at_red")]
+_HISTORY = [
+    (date(2026, 10, 9), "3", "long_overdue", [{"key": "long_overdue", "days": 12, "deadline": "2026-09-22"}]),
+    (
+        date(2026, 10, 23),
+        "4",
+        "no_report_at_red",
+        [{"key": "no_report_at_red", "since": "2026-10-09", "days": 10}],
+    ),
+    (date(2026, 9, 1), "1", "behind_schedule", []),  # stored before facts were kept: said by its key
+]
 NOTIFY_SAMPLES: dict[str, dict[str, Any]] = {
     "notify/reminder": {**_NOTIFY_ITEM, "days": 7, "ref": "t12"},
     "notify/dispatch": {**_NOTIFY_ITEM, "due": date(2026, 11, 19)},
@@ -229,9 +244,14 @@ NOTIFY_SAMPLES: dict[str, dict[str, Any]] = {
         f"notify/{kind}": {
             **_NOTIFY_ITEM,
             "reason": "long_overdue",
+            "conditions": [
+                {"key": "dispatch_unanswered", "count": 1},
+                {"key": "behind_schedule", "expected": 40, "actual": 0},
+                {"key": "long_overdue", "days": 12, "deadline": "2026-09-22"},
+                {"key": "no_progress_after_summons", "held": "2026-11-18", "days": 10},
+            ],
             "level": level,
             "history": _HISTORY,
-            "rules": asdict(Rules()),
         }
         for kind, level in (("blue", 1), ("yellow", 2), ("red", 3), ("summons", 4), ("referral", 5))
     },
@@ -378,7 +398,7 @@ _ENTRIES = (
     HistoryEntry(_AT, "report", "张伟", {"percent": 60, "text": "完成方案", "files": ["scan.pdf", "image/jpeg"]}),
     HistoryEntry(_AT, "evidence", "张伟", {"file": "photo.jpg"}),
     HistoryEntry(
-        _AT, "escalation", None, {"level": "2", "reason": "deadline_passed", "note": "尽快", "acknowledged_at": _AT}
+        _AT, "escalation", None, {"level": "2", "reason": "deadline_passed", "conditions": [{"key": "unanswered_dispatches", "count": 2}], "note": "尽快", "acknowledged_at": _AT}
     ),
     HistoryEntry(_AT, "signoff_request", "张伟", {"statement": "已完成全部措施"}),
     HistoryEntry(_AT, "signoff_leader", "李局长"),
@@ -389,7 +409,11 @@ _ENTRIES = (
     HistoryEntry(_AT, "extension_decided", "王督导", {"old": date(2026, 12, 31), "new": date(2027, 6, 30), "reason": "汛期", "status": "approved"}),
     HistoryEntry(_AT, "spotcheck", "王督导", {"due_on": date(2027, 3, 31)}),
     HistoryEntry(_AT, "reopened", "王督导", {"reason": "问题反弹", "deadline": "2027-09-30"}),
+    HistoryEntry(_AT, "summons_held", "王督导", {"held_on": date(2026, 11, 17), "attendees": "李局长、张伟"}),
 )  # fmt: skip
+_SUMMONS = SummonsView(
+    "24.1", "铬污染场地修复推进缓慢", date(2026, 11, 17), "市住建局 李局长、张伟", ("李局长",)
+)
 _EXTENSION_PARAMS: dict[str, Any] = {
     **_NOTIFY_ITEM, "old_deadline": date(2026, 12, 31), "new_deadline": date(2027, 6, 30), "reason": "汛期无法施工",
     "status": "approved", "requester": "张伟", "decider": "王督导",
@@ -404,6 +428,19 @@ CLOSING_SAMPLES: dict[str, dict[str, Any]] = {
     "chat/spotcheck/ask_reopen": {"check": _CHECK},
     "chat/spotcheck/reopened": {"check": _CHECK},
     "chat/spotcheck/cancelled": {"number": "24.1"},
+    "chat/summons/ask_day": {"summons": _SUMMONS},
+    "chat/summons/ask_attendees": {"held_on": date(2026, 11, 17)},
+    "chat/summons/recorded": {"summons": _SUMMONS},
+    "chat/summons/cancelled": {"number": "24.1"},
+    "errors/summons/usage": {},
+    "errors/reminder/nobody_receives": {"number": "14"},
+    "errors/summons/bad_date": {"text": "上周"},
+    "errors/summons/needs_reason": {},
+    "errors/summons/too_long": {"limit": 500},
+    "errors/summons/already": {"number": "24.1", "held_on": date(2026, 11, 17)},
+    "errors/summons/not_supervisor": {"number": "24.1"},
+    "errors/summons/future_date": {"held_on": date(2026, 11, 20), "today": date(2026, 11, 18)},
+    "notify/summons_held": {**_NOTIFY_ITEM, "held_on": date(2026, 11, 17), "attendees": "李局长、张伟", "recorder": "王督导"},
     "chat/history/usage": {},
     "chat/history/story": {"history": ItemHistory("24.1", "铬污染场地修复", _ENTRIES)},
     "notify/extension_request": _EXTENSION_PARAMS,
@@ -483,6 +520,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "merged": ["第4行：续接上一行"],
         "skipped": [],
         "unassigned": ["2"],
+        "unreached": ["市水务局"],
     },
     "cli/units_merged": {"merged": _MERGED},
     "chat/admin/units_merged": {"merged": _MERGED},
@@ -503,9 +541,10 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "cli/demo_message": {
         "at": datetime(2020, 12, 16, 0, 0, tzinfo=UTC),
         "to": "王芳（市生态环境局）",
-        "text": "【进展调度】第24.1项",
+        "text": "【督办提醒】第24.1项",
         "more": 2,
         "kind": "sendMessage",
+        "reason": "原因：调度逾期未报送1次。当前进度 40%。",
     },
     "cli/demo_action": {
         "at": datetime(2020, 12, 16, 2, 0, tzinfo=UTC),

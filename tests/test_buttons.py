@@ -19,6 +19,7 @@ from ledger.buttons import (
     ImportAction,
     ImportPress,
     OpenItem,
+    RecordSummons,
     RefuseExtension,
     ReopenSpotCheck,
     ReplyItem,
@@ -51,6 +52,7 @@ WIRE = {
     "spot_ok:7": ConfirmSpotCheck(7),
     "spot_re:7": ReopenSpotCheck(7),
     "it:24.1": OpenItem("24.1"),
+    "smr:24.1": RecordSummons("24.1"),
     "import:apply:Ab3_-xY9": ImportPress(ImportAction.APPLY, "Ab3_-xY9"),
 }
 
@@ -64,7 +66,7 @@ FORGED = [
     "so:x:12", "so:a:0", "so:a:abc", "so:a", "so:a:12:1", "so:A:12", "so:a:99999999999",
     "ext_ok:", "ext_ok:-3", "ext_no:x", "ext_maybe:3",
     "spot_ok:0", "spot_re:", "spot_xx:7",
-    "it:", "it:24:1",
+    "it:", "it:24:1", "smr:", "smr:24 1",
     "import:apply:short", "import:apply:toolong123", "import:drop:Ab3_-xY9", "import:apply:Ab3_-xY!",
     "", ":", "unknown:1", "x" * 65,
 ]  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import subprocess
@@ -36,9 +37,27 @@ def test_demo_plays_90_days_and_writes_the_files(tmp_path: Path) -> None:
     # Officers are asked for progress and answer, one with photos.
     assert "【进展调度】" in transcript
     assert "← 王芳（市生态环境局）：[照片] /report" in transcript
-    # The officer who never answers climbs the ladder to a summons proposal.
+    # The officer who never answers climbs the ladder to a summons proposal, each level with its reason.
     for step in ("【督办提醒】", "【预警】", "【通报】", "【约谈建议】"):
         assert step in transcript, step
+    assert "原因：调度逾期未报送1次，且进度滞后：序时进度应达40%，实际0%。" in transcript
+    # The supervisor taps 记录约谈 under the proposal and answers; the unit's leader is told; only then,
+    # ten working days after the day it was held without progress, the referral, saying so.
+    story = [
+        "→ 马督导（市生态环境保护督察整改办公室）：【约谈建议】",
+        "← 马督导（市生态环境保护督察整改办公室）：[按钮] 第39项 记录约谈",
+        "← 马督导（市生态环境保护督察整改办公室）：2月1日",
+        "← 马督导（市生态环境保护督察整改办公室）：市市场监管局 郑局长、陈静",
+        "→ 马督导（市生态环境保护督察整改办公室）：已记录第39项 民用散煤污染控制不力 的约谈：2021-02-01 举行",
+        "→ 郑局长（市市场监管局）：【约谈记录】第39项",
+        "2021-02-19 08:30  → 马督导（市生态环境保护督察整改办公室）：【问责移送建议】第39项",
+        "原因：约谈（2021-02-01）后10个工作日仍无进展。",
+    ]
+    places = [transcript.find(line) for line in story]
+    assert -1 not in places, [line for line, at in zip(story, places, strict=True) if at < 0]
+    assert places == sorted(places)
+    assert transcript.count("【问责移送建议】") == 1  # the other proposals were never held: no referral
+    assert_the_ladder_stated_only_what_happened(folder / "demo.db")
     # One sign-off approved, one returned, and a spot-check that reopens the approved item.
     assert "【已销号】第24.2项" in transcript
     assert "【销号申请退回】第31项" in transcript
@@ -86,6 +105,34 @@ def assert_one_audit_convention(store: Path) -> None:
     assert {a for a in actors if a.startswith("person:")}, "the demo's officials act"
     assert not actors & accounts
     assert {entity_id for _, entity, entity_id in entries if entity == "item"} <= numbers
+
+
+def assert_the_ladder_stated_only_what_happened(database: Path) -> None:
+    """What the demo's store says of every level issued: its facts were kept; no count of missed
+    dispatches exceeds the dispatches of the item that had reached someone by then; no referral without a 约谈 recorded
+    before it; no level for an item nobody receives (item 14, of 各县区政府: seen on main, it climbed to a
+    referral proposal)."""
+    with sqlite3.connect(database) as db:
+        held = dict(
+            db.execute("SELECT item_id, MIN(recorded_at) FROM summons_records GROUP BY item_id").fetchall()
+        )
+        rows = db.execute(
+            "SELECT e.item_id, i.number, e.level, e.facts, e.issued_at,"
+            " (SELECT COUNT(DISTINCT d.id) FROM dispatch_requests d JOIN outbox o ON o.dispatch_id = d.id"
+            "  WHERE d.item_id = e.item_id AND o.status IN ('sent', 'merged') AND o.sent_at < e.issued_at)"
+            " FROM escalations e JOIN items i ON i.id = e.item_id"
+        ).fetchall()
+    assert rows
+    for item_id, number, level, facts, issued_at, reached in rows:
+        conditions = json.loads(facts)
+        assert conditions, number
+        for condition in conditions:
+            if condition["key"] in ("dispatch_unanswered", "unanswered_dispatches"):
+                assert condition["count"] <= reached, (number, condition)
+        if level == 5:
+            assert item_id in held, number
+            assert held[item_id] < issued_at, number
+        assert number != "14"
 
 
 def test_demo_speaks_english_on_request(tmp_path: Path) -> None:

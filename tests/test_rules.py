@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time
 
 import pytest
 
 from ledger.model import ItemStatus
 from scheduler.calendar import WorkCalendar
+from scheduler.reasons import Condition
 from scheduler.rules import (
     Dispatch,
     LadderState,
@@ -21,6 +23,7 @@ from scheduler.rules import (
     next_send_time,
     reminder_day,
     reminder_due,
+    unanswered_in_row,
 )
 
 CAL = WorkCalendar()
@@ -67,7 +70,7 @@ def test_dispatch_dates_move_to_the_next_working_day() -> None:
 
 
 def test_blue_for_a_dispatch_unanswered_three_working_days_after_its_due_time() -> None:
-    dispatch = Dispatch(asked=date(2026, 11, 2), due=date(2026, 11, 5), answered=False)
+    dispatch = Dispatch(asked=date(2026, 11, 2), due=date(2026, 11, 5), answered=False, reached=True)
     item = state(dispatches=(dispatch,))
     assert next_escalation(item, date(2026, 11, 9), CAL, RULES) is None
     escalation = next_escalation(item, date(2026, 11, 10), CAL, RULES)
@@ -89,8 +92,8 @@ def test_blue_for_a_near_deadline_with_low_progress_and_not_for_continuing_items
 
 def test_yellow_for_two_unanswered_dispatches_or_a_passed_deadline() -> None:
     dispatches = (
-        Dispatch(date(2026, 10, 16), date(2026, 10, 21), False),
-        Dispatch(date(2026, 11, 2), date(2026, 11, 5), False),
+        Dispatch(date(2026, 10, 16), date(2026, 10, 21), False, True),
+        Dispatch(date(2026, 11, 2), date(2026, 11, 5), False, True),
     )
     escalation = next_escalation(
         state(dispatches=dispatches, level=Level.BLUE), date(2026, 11, 6), CAL, RULES
@@ -103,7 +106,7 @@ def test_yellow_for_two_unanswered_dispatches_or_a_passed_deadline() -> None:
 
 
 def test_behind_schedule_counts_like_an_unanswered_dispatch() -> None:
-    one = (Dispatch(date(2026, 11, 2), date(2026, 11, 5), False),)
+    one = (Dispatch(date(2026, 11, 2), date(2026, 11, 5), False, True),)
     escalation = next_escalation(state(dispatches=one, behind_schedule=True), date(2026, 11, 6), CAL, RULES)
     assert escalation is not None
     assert escalation.level == Level.YELLOW
@@ -121,20 +124,83 @@ def test_red_after_ten_working_days_overdue_or_two_yellows() -> None:
     assert twice.reason == "repeated_warnings"
 
 
-def test_summons_then_referral_without_reports() -> None:
+def test_summons_proposal_then_referral_only_after_a_recorded_summons() -> None:
     red = state(level=Level.RED, level_since=date(2026, 11, 2), deadline=date(2026, 10, 1))
     assert next_escalation(red, date(2026, 11, 13), CAL, RULES) is None
     summons = next_escalation(red, date(2026, 11, 16), CAL, RULES)
     assert summons is not None
     assert summons.level == Level.SUMMONS
+    assert summons.conditions[0] == Condition.of("no_report_at_red", since=date(2026, 11, 2), days=10)
     reported = state(level=Level.RED, level_since=date(2026, 11, 2), last_report=date(2026, 11, 10))
     assert next_escalation(reported, date(2026, 11, 16), CAL, RULES) is None
-    summoned = state(level=Level.SUMMONS, level_since=date(2026, 11, 16), deadline=date(2026, 10, 1))
-    referral = next_escalation(summoned, date(2026, 11, 30), CAL, RULES)
+    # A proposal alone (约谈建议) never leads to a referral, however long it waits.
+    proposed = state(level=Level.SUMMONS, level_since=date(2026, 11, 16), deadline=date(2026, 10, 1))
+    assert next_escalation(proposed, date(2026, 12, 30), CAL, RULES) is None
+    # Recorded as held on 18 November: ten working days later without progress, the referral.
+    held = state(
+        level=Level.SUMMONS,
+        level_since=date(2026, 11, 16),
+        deadline=date(2026, 10, 1),
+        summons_held=date(2026, 11, 18),
+    )
+    assert next_escalation(held, date(2026, 12, 1), CAL, RULES) is None
+    referral = next_escalation(held, date(2026, 12, 2), CAL, RULES)
     assert referral is not None
     assert referral.level == Level.REFERRAL
-    progressed = state(level=Level.SUMMONS, level_since=date(2026, 11, 16), last_progress=date(2026, 11, 20))
-    assert next_escalation(progressed, date(2026, 11, 30), CAL, RULES) is None
+    assert referral.conditions == (
+        Condition.of("no_progress_after_summons", held=date(2026, 11, 18), days=10),
+    )
+    progressed = state(
+        level=Level.SUMMONS, level_since=date(2026, 11, 16), summons_held=date(2026, 11, 18),
+        last_progress=date(2026, 11, 20),
+    )  # fmt: skip
+    assert next_escalation(progressed, date(2026, 12, 2), CAL, RULES) is None
+
+
+def test_every_reason_names_the_conditions_that_held_with_their_numbers() -> None:
+    # One dispatch unanswered and behind schedule: "调度逾期未报送1次，且进度滞后：序时进度应达40%，实际0%".
+    one = (Dispatch(date(2026, 11, 2), date(2026, 11, 5), False, True),)
+    behind = state(dispatches=one, behind_schedule=True, percent=0, expected_percent=40, level=Level.BLUE)
+    yellow = next_escalation(behind, date(2026, 11, 6), CAL, RULES)
+    assert yellow is not None
+    assert yellow.level == Level.YELLOW
+    assert yellow.conditions == (
+        Condition.of("dispatch_unanswered", count=1),
+        Condition.of("behind_schedule", expected=40, actual=0),
+    )
+    # Twelve working days past the deadline.
+    late = next_escalation(
+        state(deadline=date(2026, 10, 23), level=Level.YELLOW), date(2026, 11, 10), CAL, RULES
+    )
+    assert late is not None
+    assert late.conditions[0] == Condition.of("long_overdue", days=12, deadline=date(2026, 10, 23))
+
+
+def test_a_dispatch_that_reached_nobody_counts_against_nobody() -> None:
+    unreached = (
+        Dispatch(date(2026, 10, 16), date(2026, 10, 21), False, False),
+        Dispatch(date(2026, 11, 2), date(2026, 11, 5), False, True),
+    )
+    blue = next_escalation(state(dispatches=unreached), date(2026, 11, 10), CAL, RULES)
+    assert blue is not None
+    assert blue.conditions == (Condition.of("dispatch_unanswered", count=1),)
+    # Only one reached the officer: no "连续2次调度未报送".
+    assert (
+        next_escalation(state(dispatches=unreached, level=Level.BLUE), date(2026, 11, 10), CAL, RULES) is None
+    )
+    assert unanswered_in_row(unreached, date(2026, 11, 10)) == 1
+
+
+def test_the_ladder_waits_while_nobody_receives_the_items_messages() -> None:
+    nobody = state(deadline=date(2026, 9, 28), percent=0, reachable=False)
+    assert next_escalation(nobody, date(2026, 11, 2), CAL, RULES) is None
+    assert next_escalation(replace(nobody, reachable=True), date(2026, 11, 2), CAL, RULES) is not None
+
+
+def test_a_hundred_percent_item_is_not_warned_as_late() -> None:
+    # 基本完成: at 100 % past its deadline, what is left is the sign-off, not the work.
+    done = state(deadline=date(2026, 9, 28), percent=100)
+    assert next_escalation(done, date(2026, 11, 2), CAL, RULES) is None
 
 
 def test_sign_off_ends_the_ladder() -> None:

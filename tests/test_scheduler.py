@@ -238,16 +238,18 @@ async def test_unanswered_dispatch_climbs_to_blue_and_a_report_lowers_it(bot: Bo
     await setup_ledger(bot, date(2027, 6, 30), percent=60)
     bot.clock.set(at(date(2026, 11, 16), 9))  # dispatch day; answer due 19 November
     bot.services.daily_run.tick()
+    await bot.deliver()  # the dispatch reaches the officer: from now on it can count against him
     for day in (date(2026, 11, 17), date(2026, 11, 23), date(2026, 11, 24)):
         bot.clock.set(at(day, 9))
         bot.services.daily_run.tick()
     with bot.services.sessions() as session:
         (escalation,) = session.scalars(select(Escalation))
         assert (escalation.level, escalation.reason) == (Level.BLUE, "dispatch_unanswered")
+        assert escalation.facts == [{"key": "dispatch_unanswered", "count": 1}]
         assert escalation.issued_at == at(date(2026, 11, 24), 9)
     await bot.deliver()
     texts = [m.text for m in bot.api.sent(OFFICER)]
-    assert any("【督办提醒】第1项" in t for t in texts), texts
+    assert any("【督办提醒】第1项" in t and "原因：调度逾期未报送1次。" in t for t in texts), texts
 
     (receipt,) = await bot.send(OFFICER, "/report 1 70% 已完成方案编制")
     assert "70%" in receipt.text

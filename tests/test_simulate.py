@@ -96,13 +96,15 @@ def test_no_answers_the_ladder_climbs_and_dispatches_go_out_on_dispatch_days(
     # Behind schedule: blue on the first day, yellow once a dispatch went unanswered.
     assert first("blue", "1") < first("yellow", "1")
     assert {e["to"] for e in events if e["kind"] == "yellow"} == {OFFICER, LEADER}
-    # Long overdue: straight to red, then the summons and the referral proposals while nothing moves.
-    assert first("red", "3") < first("summons", "3") < first("referral", "3")
-    assert {e["to"] for e in events if e["kind"] in ("summons", "referral")} == {SUPERVISOR}
+    # Long overdue: straight to red, then the summons proposal while nothing moves; no referral, since no
+    # 约谈 is ever recorded in a simulation (a referral follows a recorded 约谈, never a mere proposal).
+    assert first("red", "3") < first("summons", "3")
+    assert not [e for e in events if e["kind"] == "referral"]
+    assert {e["to"] for e in events if e["kind"] == "summons"} == {SUPERVISOR}
     assert summary["reports"] == 0
     assert summary["events"] == len(events)
     assert [kind for kind in summary["by_kind"] if kind != "digest"] == [
-        "dispatch", "blue", "yellow", "red", "summons", "referral",
+        "dispatch", "blue", "yellow", "red", "summons",
     ]  # fmt: skip
     assert summary["by_kind"]["digest"] > 0  # the supervisor's daily digest
     assert summary["by_kind"]["dispatch"] == len(dispatches)
