@@ -40,6 +40,11 @@ def notice_params(item: Item) -> dict[str, Any]:
     return {"number": item.number, "title": item.title, "percent": item.percent, "deadline": item.deadline}
 
 
+def escalation_key(escalation: Escalation, day: date) -> str:
+    """The start of the outbox keys of one escalation's messages (issued on `day`)."""
+    return f"esc:{escalation.item_id}:{escalation.level}:{day.isoformat()}:e{escalation.id}"
+
+
 def ladder_levels(session: Session, item_ids: Sequence[int]) -> dict[int, int]:
     return {item_id: ladder.level for item_id, ladder in sq.ladders_of(session, item_ids).items()}
 
@@ -76,8 +81,11 @@ class Ladder:
         issued_by: int | None,
         *,
         urgent: bool = False,
+        note: str | None = None,
     ) -> Escalation:
-        """Record the item's new level and queue its messages to the level's recipients."""
+        """Record the item's new level and queue its messages to the level's recipients, under keys that
+        start with `escalation_key`; `note` is what a supervisor wrote (/warn N 说明), and
+        reaches them in the message."""
         now = self._office.now()
         if ladder not in session:
             session.add(ladder)
@@ -86,9 +94,11 @@ class Ladder:
         if step.level == Level.YELLOW:
             ladder.yellow_count += 1
         escalation = Escalation(
-            item_id=item.id, level=int(step.level), reason=step.reason, issued_at=now, issued_by=issued_by
-        )
+            item_id=item.id, level=int(step.level), reason=step.reason, issued_at=now, issued_by=issued_by,
+            note=note,
+        )  # fmt: skip
         session.add(escalation)
+        session.flush()  # its id keys its messages: two levels issued by hand on one day both go out
         audit.record(
             session, at=now, actor="scheduler" if issued_by is None else f"person:{issued_by}", action="escalate",
             entity="item", entity_id=item.number, after={"level": int(step.level), "reason": step.reason},
@@ -96,7 +106,7 @@ class Ladder:
         kind = LEVEL_KIND[step.level]
         params = {
             **notice_params(item), "reason": step.reason, "level": int(step.level), "history": [],
-            "rules": asdict(self._office.rules(session)),
+            "rules": asdict(self._office.rules(session)), "note": note,
         }  # fmt: skip
         if step.level >= Level.SUMMONS:
             # The proposal carries the item's ladder so far: the draft of the referral text.
@@ -106,7 +116,7 @@ class Ladder:
             ]
         for person in self.recipients(session, item, step.level):
             outbox.add(
-                f"esc:{item.id}:{int(step.level)}:{today.isoformat()}", person, kind, params, item=item,
+                escalation_key(escalation, today), person, kind, params, item=item,
                 level=int(step.level), buttons=self.item_buttons(person, item) if step.level <= Level.YELLOW else None,
                 urgent=urgent,
             )  # fmt: skip
@@ -179,11 +189,9 @@ class Ladder:
     ) -> Escalation:
         """A supervisor issues a level by hand (/warn, /notice, /summon); an admin's may be urgent: it goes
         out even in the quiet hours."""
-        escalation = self._issue_now(
-            session, item, lambda _current: Step(level, "by_hand"), person_id, urgent=urgent
+        return self._issue_now(
+            session, item, lambda _current: Step(level, "by_hand"), person_id, urgent=urgent, note=note
         )
-        escalation.note = note
-        return escalation
 
     def raise_one_level(self, session: Session, item: Item, reason: str, issued_by: int | None) -> Escalation:
         """Move the item one level up the ladder now, e.g. a repeated complaint (重复举报) raises the one it
@@ -200,6 +208,7 @@ class Ladder:
         issued_by: int | None,
         *,
         urgent: bool = False,
+        note: str | None = None,
     ) -> Escalation:
         now = self._office.now()
         outbox = self._office.outbox(session, now)
@@ -208,7 +217,15 @@ class Ladder:
         )
         step = step_from(ladder.level)
         escalation = self.climb(
-            session, outbox, item, ladder, step, self._office.local_day(now), issued_by, urgent=urgent
+            session,
+            outbox,
+            item,
+            ladder,
+            step,
+            self._office.local_day(now),
+            issued_by,
+            urgent=urgent,
+            note=note,
         )
         outbox.write()
         return escalation

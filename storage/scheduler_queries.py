@@ -292,6 +292,21 @@ def escalations_by_item(session: Session, item_ids: Sequence[int]) -> dict[int, 
     return result
 
 
+def queued_under(session: Session, key_prefix: str) -> list[tuple[OutboxMessage, str | None]]:
+    """The rows written under `key_prefix` that are still to go or gone (not called off, not failed),
+    with the name of the person each is for (None: a group)."""
+    statement = (
+        select(OutboxMessage, Person.name)
+        .outerjoin(Person, Person.id == OutboxMessage.person_id)
+        .where(
+            OutboxMessage.key.startswith(key_prefix),
+            OutboxMessage.status.not_in([OutboxStatus.CALLED_OFF, OutboxStatus.FAILED]),
+        )
+        .order_by(OutboxMessage.id)
+    )
+    return [(row, name) for row, name in session.execute(statement)]
+
+
 def call_off(session: Session, key_prefix: str) -> set[int]:
     """Take back the outbox rows whose key starts with `key_prefix` and that the sender has not taken yet;
     the people they were for. One statement, so that a row the sender claims meanwhile is left to it."""

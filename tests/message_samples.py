@@ -23,6 +23,7 @@ from services.complaints import ComplaintAdded, ComplaintImportOutcome, Complain
 from services.escalations import IssuedEscalation
 from services.extensions import ExtensionView
 from services.history import ItemHistory
+from services.outbox import Delivery
 from services.reports import ItemBrief
 from services.roster import PersonView, RoleView, RosterOutcome, UnitSummary
 from services.settings import Cadence, CalendarView, DayChange, DayOverride, RuleChange, RuleView
@@ -232,6 +233,7 @@ NOTIFY_SAMPLES: dict[str, dict[str, Any]] = {
             "level": level,
             "history": _HISTORY,
             "rules": asdict(Rules()),
+            "note": "渣土苫盖被大风掀开，立即处置",
         }
         for kind, level in (("blue", 1), ("yellow", 2), ("red", 3), ("summons", 4), ("referral", 5))
     },
@@ -246,7 +248,14 @@ NOTIFY_SAMPLES: dict[str, dict[str, Any]] = {
     "chat/settings/cadence_set": {"cadence": Cadence("24.1", (5, 20))},
     "errors/settings/bad_cadence": {"text": "32"},
     "chat/reminder/snoozed": {"number": "24.1", "until": datetime(2026, 12, 14, 1, 0, tzinfo=UTC)},
-    "chat/reminder/issued": {"issued": IssuedEscalation("24.1", "铬污染场地修复", 3)},
+    "chat/reminder/issued": {
+        "issued": IssuedEscalation(
+            "24.1",
+            "铬污染场地修复",
+            3,
+            Delivery(("张伟", "李局长"), datetime(2026, 12, 15, 8, 0, tzinfo=UTC)),
+        )
+    },
     "errors/reminder/not_yours": {},
     "errors/reminder/not_snoozable": {},
     "errors/reminder/snooze_limit": {"limit": 2},
