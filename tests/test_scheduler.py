@@ -303,8 +303,12 @@ async def test_acknowledge_and_snooze_buttons(bot: BotHarness) -> None:
     await bot.deliver()
     again = bot.api.sent(OFFICER)[-1]
     assert again.text.startswith("【整改时限提醒】第1项")
-    assert (await bot.press(OFFICER, again, again.button_data()[2])).answered
     answered = (await bot.press(OFFICER, again, again.button_data()[2])).answered
+    assert answered.text == "第1项的提醒已顺延至 2026-12-15 09:05。"
+    bot.clock.set(at(date(2026, 12, 15), 9, 5))
+    await bot.deliver()
+    last = bot.api.sent(OFFICER)[-1]
+    answered = (await bot.press(OFFICER, last, last.button_data()[2])).answered
     assert answered.text == "每条提醒最多顺延 2 次。"
     with bot.services.sessions() as session:
         actions = [a for a in session.scalars(select(AuditEntry.action)) if a in ("acknowledge", "snooze")]
