@@ -24,9 +24,10 @@ from scheduler.rules import (
     dispatch_days_between,
     next_escalation,
     reminder_due,
+    reminder_superseded,
 )
 from scheduler.rules import Escalation as Step
-from services.ladder import Ladder, notice_params
+from services.ladder import Ladder, notice_params, reminder_params
 from services.office import CADENCE, LAST_DAY, WARNED_YEARS, Office
 from services.outbox import Outbox
 from services.standing import Standings
@@ -101,7 +102,7 @@ class DailyRun:
         due = []
         for item, ref, deadline in sq.deadlines_between(session, after, today + REMINDER_HORIZON):
             offset = reminder_due(deadline, after, today, rules.reminder_offsets, calendar)
-            if offset is not None:
+            if offset is not None and not reminder_superseded(deadline, item.deadline, today):
                 due.append((item, ref, deadline, offset))
         officers = sq.recipients(
             session, {item.id for item, *_ in due}, UnitRole.RESPONSIBLE, (Role.OFFICER,)
@@ -111,7 +112,7 @@ class DailyRun:
             for person in officers.get(item.id, []) + leaders.get(item.id, []):
                 outbox.add(
                     f"rem:{item.id}:{ref}:{deadline.isoformat()}:{offset}", person, "reminder",
-                    {**notice_params(item), "deadline": deadline, "days": offset, "ref": ref},
+                    reminder_params(item, ref, deadline, today, calendar),
                     item=item, buttons=self._ladder.item_buttons(person, item, snooze=True), due_date=deadline,
                 )  # fmt: skip
         return len(due)

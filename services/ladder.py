@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from ledger.buttons import Acknowledge, ReportNow, Snooze
 from ledger.model import Role, UnitRole
+from scheduler.calendar import WorkCalendar
 from scheduler.rules import Escalation as Step
-from scheduler.rules import Level, level_after_report
+from scheduler.rules import Level, level_after_report, reminder_facts
 from services import audit
 from services.office import Office
 from services.outbox import Button, Outbox
@@ -38,6 +39,18 @@ LEVEL_KIND = {
 def notice_params(item: Item) -> dict[str, Any]:
     """What every reminder and notice about an item says of it."""
     return {"number": item.number, "title": item.title, "percent": item.percent, "deadline": item.deadline}
+
+
+def reminder_params(
+    item: Item, ref: str, deadline: date, day: date, calendar: WorkCalendar
+) -> dict[str, Any]:
+    """What a deadline reminder written on `day` says: the deadline as it stands, and what is true of it
+    that day (`scheduler.rules.reminder_facts`)."""
+    facts = reminder_facts(deadline, day, calendar)
+    return {
+        **notice_params(item), "deadline": deadline, "ref": ref, "today": day,
+        "days": facts.days_left, "late": facts.days_late,
+    }  # fmt: skip
 
 
 def escalation_key(escalation: Escalation, day: date) -> str:

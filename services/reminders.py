@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ledger.errors import DubanError
 from services import audit
-from services.ladder import Ladder
+from services.ladder import Ladder, reminder_params
 from services.office import Office
 from storage import scheduler_queries as sq
 from storage.db import hold_writes
@@ -98,10 +98,7 @@ class ReminderActions:
             assert person.telegram_user_id is not None
             recipient = sq.Recipient(person.id, person.telegram_user_id, person.locale, person.name)
             outbox = self._office.outbox(session, now)
-            params = {
-                "number": item.number, "title": item.title, "percent": item.percent, "deadline": row.due_date,
-                "days": calendar.working_days_between(next_day, row.due_date), "ref": "item",
-            }  # fmt: skip
+            params = reminder_params(item, "item", row.due_date, next_day, calendar)
             outbox.add(
                 key, recipient, "reminder", params,
                 item=item, buttons=self._ladder.item_buttons(recipient, item, snooze=True), due_date=row.due_date,

@@ -224,7 +224,7 @@ _NOTIFY_ITEM: dict[str, Any] = {
 }
 _HISTORY = [(date(2026, 10, 9), "3", "long_overdue"), (date(2026, 10, 23), "4", "no_report_at_red")]
 NOTIFY_SAMPLES: dict[str, dict[str, Any]] = {
-    "notify/reminder": {**_NOTIFY_ITEM, "days": 7, "ref": "t12"},
+    "notify/reminder": {**_NOTIFY_ITEM, "days": 7, "late": 0, "ref": "t12"},
     "notify/dispatch": {**_NOTIFY_ITEM, "due": date(2026, 11, 19)},
     **{
         f"notify/{kind}": {

@@ -12,8 +12,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from ledger.model import ItemSpec, ParsedLedger, Target
 from messages.render import LOCALES, Renderer, build_environment
-from scheduler.rules import Rules, in_quiet_hours, next_send_time
+from scheduler.calendar import WorkCalendar
+from scheduler.rules import (
+    Rules,
+    in_quiet_hours,
+    next_send_time,
+    reminder_day,
+    reminder_due,
+    reminder_facts,
+    reminder_superseded,
+)
 from services.escalations import IssuedEscalation
 from services.outbox import Delivery
 from storage.models import Person
@@ -211,3 +221,94 @@ def test_the_promise_names_the_day_and_time_of_the_row(locale: str, day_offset: 
     else:
         day = {0: "today", 1: "tomorrow"}.get(day_offset, f"on {when.date().isoformat()}")
         assert f"will be told {day} at {clock}." in text
+
+
+# ---- after downtime: a reminder says what is true on the day it goes --------------------------------
+
+
+async def down_until(bot: BotHarness, last_run: date, back: date) -> list[str]:
+    """The bot ran its day on `last_run` (and delivered), was off, and is back on `back` at 09:00: what the
+    officer is sent on the day it is back, message by message (messages merged into one are apart)."""
+    bot.clock.set(at(last_run, 9))
+    bot.services.daily_run.tick()
+    await bot.deliver()
+    before = len(bot.api.sent(OFFICER))
+    bot.clock.set(at(back, 9))
+    bot.services.daily_run.tick()
+    await bot.deliver()
+    return [part for m in bot.api.sent(OFFICER)[before:] for part in (m.text or "").split("\n\n")]
+
+
+async def test_after_downtime_a_passed_deadline_is_not_today_and_the_ladder_says_it(bot: BotHarness) -> None:
+    """Seen: off from 17 to 25 November, the bot told the officer "今天是整改时限（2026-11-20）" on the 25th."""
+    await setup_ledger(bot, date(2026, 11, 20), percent=60)
+    texts = await down_until(bot, date(2026, 11, 17), date(2026, 11, 25))
+    assert not [t for t in texts if "今天是整改时限" in t or t.startswith("【整改时限提醒】")]
+    # The deadline passed while the bot was off: the ladder's warning says so, as it is now.
+    (warning,) = texts
+    assert warning.startswith("【预警】第1项 事项1\n原因：已超过整改时限。")
+
+
+async def test_after_downtime_the_days_left_are_counted_from_the_day_it_goes(bot: BotHarness) -> None:
+    """Seen: the reminder due on 22 December went on the 24th saying "还有 7 个工作日"; 5 were left."""
+    await setup_ledger(bot, DEADLINE)
+    (reminder,) = await down_until(bot, date(2026, 12, 21), date(2026, 12, 24))
+    assert "距整改时限（2026-12-31）还有 5 个工作日（整改目标）" in reminder
+
+
+async def test_after_downtime_a_passed_target_deadline_is_told_as_passed(bot: BotHarness) -> None:
+    """A target's earlier deadline, which no ladder level watches, is still told, as what is true."""
+    await setup_ledger(bot, DEADLINE)
+    spec = ItemSpec(
+        number="2", title="事项2", problem="问题2。", start=date(2026, 1, 1),
+        targets=[Target("制定方案", date(2026, 12, 1)), Target("完成整改", DEADLINE)],
+        responsible_units=["市住建局"], supervising_units=["整改办"],
+    )  # fmt: skip
+    bot.services.ledger.import_ledger(ParsedLedger(items=[spec]), actor="test", dry_run=False)
+    texts = await down_until(bot, date(2026, 11, 30), date(2026, 12, 3))
+    reminders = [t for t in texts if t.startswith("【整改时限提醒】第2项")]
+    assert len(reminders) == 1
+    assert "整改时限（2026-12-01）已过 2 天（整改目标）" in reminders[0]
+    assert "今天是整改时限" not in reminders[0]
+
+
+async def test_on_time_the_reminder_of_the_day_is_unchanged(bot: BotHarness) -> None:
+    await setup_ledger(bot, date(2026, 11, 20))
+    bot.clock.set(at(date(2026, 11, 20), 9))
+    bot.services.daily_run.tick()
+    (reminder,) = [t for t in await texts_to(bot, OFFICER) if t.startswith("【整改时限提醒】")]
+    assert "今天是整改时限（2026-11-20）（整改目标）" in reminder
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    deadline=st.dates(date(2026, 1, 10), date(2026, 12, 20)),
+    last=st.integers(1, 60),
+    down=st.integers(1, 30),
+)
+def test_whatever_the_downtime_a_reminder_states_what_is_true_that_day(
+    deadline: date, last: int, down: int
+) -> None:
+    """For any deadline and any downtime, the reminder the catch-up sends (if any) states the working days
+    left counted from the day it goes, or the days since the deadline passed; never "today" for another day;
+    and the item's own passed deadline is left to the ladder."""
+    calendar = WorkCalendar()
+    last_run = deadline - timedelta(days=last)
+    today = last_run + timedelta(days=down)
+    offset = reminder_due(deadline, last_run, today, Rules().reminder_offsets, calendar)
+    if offset is None:
+        return
+    facts = reminder_facts(deadline, today, calendar)
+    if deadline < today:
+        assert facts.days_late == (today - deadline).days > 0
+        assert reminder_superseded(deadline, deadline, today)  # the item's own: the ladder tells it
+        assert not reminder_superseded(deadline, deadline + timedelta(days=1), today)  # a target's: told
+        return
+    assert facts.days_late == 0
+    left = [today + timedelta(days=n) for n in range((deadline - today).days)]
+    assert facts.days_left == sum(calendar.is_working_day(day) for day in left)
+    if today == reminder_day(deadline, offset, calendar) and calendar.is_working_day(today):
+        assert facts.days_left == offset  # on time: what it always said
+    params = {"number": "1", "title": "t", "percent": 0, "deadline": deadline, "ref": "item", "today": today}
+    text = RENDERER.render("zh_CN", "notify/reminder", {**params, "days": facts.days_left, "late": 0})
+    assert ("今天是整改时限" in text) == (deadline == today)
