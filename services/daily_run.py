@@ -31,6 +31,7 @@ from services.ladder import Ladder, notice_params, reminder_params
 from services.office import CADENCE, LAST_DAY, WARNED_YEARS, Office
 from services.outbox import Outbox
 from services.standing import Standings
+from storage import closing_queries
 from storage import complaint_queries as cq
 from storage import scheduler_queries as sq
 from storage.models import Item
@@ -108,11 +109,12 @@ class DailyRun:
             session, {item.id for item, *_ in due}, UnitRole.RESPONSIBLE, (Role.OFFICER,)
         )
         leaders = cq.complaint_leaders(session, {item.id for item, *_ in due})  # 领导包案: theirs too
+        extensions = closing_queries.approved_extensions(session, {item.id for item, *_ in due})
         for item, ref, deadline, offset in due:
             for person in officers.get(item.id, []) + leaders.get(item.id, []):
                 outbox.add(
                     f"rem:{item.id}:{ref}:{deadline.isoformat()}:{offset}", person, "reminder",
-                    reminder_params(item, ref, deadline, today, calendar),
+                    reminder_params(item, ref, deadline, today, calendar, extensions.get(item.id, [])),
                     item=item, buttons=self._ladder.item_buttons(person, item, snooze=True), due_date=deadline,
                 )  # fmt: skip
         return len(due)

@@ -127,17 +127,31 @@ class ExtensionService(ClosingService):
     ) -> None:
         """The item's deadline and the targets' equal to the old one move; the ladder is re-based."""
         old, new = extension.old_deadline, extension.new_deadline
-        before = {"deadline": item.deadline.isoformat() if item.deadline else None}
+        before = {
+            "deadline": item.deadline.isoformat() if item.deadline else None,
+            "deadline_text": item.deadline_text,
+        }
         item.deadline = new
+        # The plan's words ("12月底前") were about the old deadline: from now on the date is shown (the month's
+        # notice, the public page, /item); they stay in the audit log, and a re-import keeps the extension.
+        item.deadline_text = None
         for target, deadline in zip(
             item.targets, moved_deadlines([t.deadline for t in item.targets], old, new), strict=True
         ):
             target.deadline = deadline
         item.updated_at = now
+        # Reminders of the old deadline still to go would state it: they are taken back, and the new
+        # deadline's come on their days.
+        called_off = sq.call_off_reminders(session, item.id, old)
         audit.record(
             session, at=now, actor=actor, action="extend_deadline", entity="item", entity_id=item.number,
             before=before, after={"deadline": new.isoformat(), "extension_id": extension.id},
         )  # fmt: skip
+        if called_off:
+            audit.record(
+                session, at=now, actor=actor, action="call_off_reminders", entity="item", entity_id=item.number,
+                after={"deadline": old.isoformat(), "count": called_off},
+            )  # fmt: skip
         ladder = session.get(ItemLadder, item.id)
         if ladder is None or ladder.level == 0:
             return

@@ -31,4 +31,5 @@ def import_summary_params(renderer: Renderer, locale: str, outcome: ImportOutcom
         "merged": [renderer.note(locale, n) for n in outcome.merged],
         "skipped": [renderer.note(locale, n) for n in outcome.skipped],
         "unassigned": outcome.unassigned,
+        "kept_extensions": outcome.kept_extensions,
     }

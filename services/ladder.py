@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.buttons import Acknowledge, ReportNow, Snooze
+from ledger.closing import extended_from
 from ledger.model import Role, UnitRole
 from scheduler.calendar import WorkCalendar
 from scheduler.rules import Escalation as Step
@@ -42,14 +43,20 @@ def notice_params(item: Item) -> dict[str, Any]:
 
 
 def reminder_params(
-    item: Item, ref: str, deadline: date, day: date, calendar: WorkCalendar
+    item: Item,
+    ref: str,
+    deadline: date,
+    day: date,
+    calendar: WorkCalendar,
+    extensions: Sequence[tuple[date, date]] = (),
 ) -> dict[str, Any]:
-    """What a deadline reminder written on `day` says: the deadline as it stands, and what is true of it
-    that day (`scheduler.rules.reminder_facts`)."""
+    """What a deadline reminder written on `day` says: the deadline as it stands after the item's approved
+    `extensions` (and the one it was extended from), and what is true of it that day
+    (`scheduler.rules.reminder_facts`)."""
     facts = reminder_facts(deadline, day, calendar)
     return {
         **notice_params(item), "deadline": deadline, "ref": ref, "today": day,
-        "days": facts.days_left, "late": facts.days_late,
+        "days": facts.days_left, "late": facts.days_late, "extended_from": extended_from(deadline, extensions),
     }  # fmt: skip
 
 

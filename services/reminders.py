@@ -8,10 +8,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from ledger.closing import extended
 from ledger.errors import DubanError
 from services import audit
 from services.ladder import Ladder, reminder_params
 from services.office import Office
+from storage import closing_queries
 from storage import scheduler_queries as sq
 from storage.db import hold_writes
 from storage.models import Item
@@ -90,18 +92,22 @@ class ReminderActions:
             local = now.astimezone(self._office.tz)
             calendar = self._office.calendar(session)
             next_day = calendar.add_working_days(local.date(), 1)
-            if next_day > row.due_date:
-                raise DubanError("reminder/snooze_past_deadline", deadline=row.due_date)
+            # The deadline as it stands: an extension approved since the reminder moved it.
+            extensions = closing_queries.approved_extensions(session, [item.id]).get(item.id, [])
+            deadline = extended(row.due_date, extensions)
+            assert deadline is not None
+            if next_day > deadline:
+                raise DubanError("reminder/snooze_past_deadline", deadline=deadline)
             until = datetime.combine(next_day, local.time(), tzinfo=self._office.tz)
             assert row.person_id is not None
             person = sq.persons(session, [row.person_id])[row.person_id]
             assert person.telegram_user_id is not None
             recipient = sq.Recipient(person.id, person.telegram_user_id, person.locale, person.name)
             outbox = self._office.outbox(session, now)
-            params = reminder_params(item, "item", row.due_date, next_day, calendar)
+            params = reminder_params(item, "item", deadline, next_day, calendar, extensions)
             outbox.add(
                 key, recipient, "reminder", params,
-                item=item, buttons=self._ladder.item_buttons(recipient, item, snooze=True), due_date=row.due_date,
+                item=item, buttons=self._ladder.item_buttons(recipient, item, snooze=True), due_date=deadline,
                 not_before=until, snooze_of=original.id,
             )  # fmt: skip
             outbox.write()

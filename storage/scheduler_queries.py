@@ -307,6 +307,22 @@ def queued_under(session: Session, key_prefix: str) -> list[tuple[OutboxMessage,
     return [(row, name) for row, name in session.execute(statement)]
 
 
+def call_off_reminders(session: Session, item_id: int, due_date: date) -> int:
+    """Take back the item's reminders about `due_date` still to go (the deadline moved): how many."""
+    statement = (
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.item_id == item_id,
+            OutboxMessage.kind == "reminder",
+            OutboxMessage.due_date == due_date,
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+        .values(status=OutboxStatus.CALLED_OFF)
+        .returning(OutboxMessage.id)
+    )
+    return len(session.scalars(statement).all())
+
+
 def call_off(session: Session, key_prefix: str) -> set[int]:
     """Take back the outbox rows whose key starts with `key_prefix` and that the sender has not taken yet;
     the people they were for. One statement, so that a row the sender claims meanwhile is left to it."""

@@ -23,6 +23,7 @@ from services.complaints import ComplaintAdded, ComplaintImportOutcome, Complain
 from services.escalations import IssuedEscalation
 from services.extensions import ExtensionView
 from services.history import ItemHistory
+from services.ledger import KeptExtension
 from services.outbox import Delivery
 from services.reports import ItemBrief
 from services.roster import PersonView, RoleView, RosterOutcome, UnitSummary
@@ -93,6 +94,7 @@ _SUMMARY: dict[str, Any] = {
     "applied": False, "new": 1, "new_numbers": ["1"], "changed": [("16", ["截止日期"])], "unchanged": 2,
     "new_units": ["市住建局"], "not_in_file": ["99"], "warnings": ["w"], "errors": [],
     "read": 5, "imported": 3, "merged": ["第4行：续接上一行"], "skipped": ["第6行：重复的表头行"], "unassigned": ["2"],
+    "kept_extensions": [KeptExtension("24", date(2026, 12, 31), date(2027, 3, 31))],
 }  # fmt: skip
 _MERGED = MergedUnits("住建局", "市住建局", 2, ("3", "16"), 1, True)
 # The digests (ledger/digest.py, services/digests.py, handlers/digests.py).
@@ -224,7 +226,13 @@ _NOTIFY_ITEM: dict[str, Any] = {
 }
 _HISTORY = [(date(2026, 10, 9), "3", "long_overdue"), (date(2026, 10, 23), "4", "no_report_at_red")]
 NOTIFY_SAMPLES: dict[str, dict[str, Any]] = {
-    "notify/reminder": {**_NOTIFY_ITEM, "days": 7, "late": 0, "ref": "t12"},
+    "notify/reminder": {
+        **_NOTIFY_ITEM,
+        "days": 7,
+        "late": 0,
+        "ref": "t12",
+        "extended_from": date(2026, 11, 30),
+    },
     "notify/dispatch": {**_NOTIFY_ITEM, "due": date(2026, 11, 19)},
     **{
         f"notify/{kind}": {
@@ -492,6 +500,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "merged": ["第4行：续接上一行"],
         "skipped": [],
         "unassigned": ["2"],
+        "kept_extensions": [KeptExtension("24", date(2026, 12, 31), date(2027, 3, 31))],
     },
     "cli/units_merged": {"merged": _MERGED},
     "chat/admin/units_merged": {"merged": _MERGED},

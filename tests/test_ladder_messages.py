@@ -309,6 +309,14 @@ def test_whatever_the_downtime_a_reminder_states_what_is_true_that_day(
     assert facts.days_left == sum(calendar.is_working_day(day) for day in left)
     if today == reminder_day(deadline, offset, calendar) and calendar.is_working_day(today):
         assert facts.days_left == offset  # on time: what it always said
-    params = {"number": "1", "title": "t", "percent": 0, "deadline": deadline, "ref": "item", "today": today}
+    params = {
+        "number": "1",
+        "title": "t",
+        "percent": 0,
+        "deadline": deadline,
+        "ref": "item",
+        "today": today,
+        "extended_from": None,
+    }
     text = RENDERER.render("zh_CN", "notify/reminder", {**params, "days": facts.days_left, "late": 0})
     assert ("今天是整改时限" in text) == (deadline == today)
