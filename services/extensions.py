@@ -30,6 +30,7 @@ from services.closing_common import (
     two_buttons,
     unit_links,
 )
+from services.outbox import Delivery, delivery
 from storage import closing_queries as cq
 from storage import scheduler_queries as sq
 from storage.models import Item
@@ -47,6 +48,7 @@ class ExtensionView:
     reason: str
     status: ExtensionStatus
     supervisors: int  # how many were asked
+    told: Delivery  # what became of the messages the request or the decision wrote
 
 
 class ExtensionService(ClosingService):
@@ -84,7 +86,8 @@ class ExtensionService(ClosingService):
                 outbox, f"ext:{extension.id}", supervisors, "extension_request", params, item, buttons
             )
             outbox.write()
-            return _view(item, extension, len(supervisors))
+            told = delivery(session, f"ext:{extension.id}:", now, self._office.tz)
+            return _view(item, extension, len(supervisors), told)
 
     def decide(self, viewer: Viewer, extension_id: int, approve: bool) -> ExtensionView:
         """A supervisor of the item approves or refuses a pending request; the unit is told either way."""
@@ -120,7 +123,8 @@ class ExtensionService(ClosingService):
                 item,
             )
             outbox.write()
-            return _view(item, extension, 0)
+            told = delivery(session, f"exd:{extension.id}:", now, self._office.tz)
+            return _view(item, extension, 0, told)
 
     def _move_deadline(
         self, session: Session, item: Item, extension: DeadlineExtension, now: datetime, actor: str
@@ -185,8 +189,8 @@ def _record(extension: DeadlineExtension) -> dict[str, object]:
     }
 
 
-def _view(item: Item, extension: DeadlineExtension, supervisors: int) -> ExtensionView:
+def _view(item: Item, extension: DeadlineExtension, supervisors: int, told: Delivery) -> ExtensionView:
     return ExtensionView(
         extension.id, item.number, item.title, extension.old_deadline, extension.new_deadline,
-        extension.reason, extension.status, supervisors,
+        extension.reason, extension.status, supervisors, told,
     )  # fmt: skip

@@ -384,9 +384,17 @@ _EXTENSION = ExtensionView(
     "汛期无法施工",
     ExtensionStatus.APPROVED,
     2,
+    Delivery(("张伟", "李局长"), None),
 )
 _CHECK = SpotCheckView(
-    3, "24.1", "铬污染场地修复", date(2027, 3, 31), SpotCheckStatus.REOPENED, date(2027, 9, 30), "问题反弹"
+    3,
+    "24.1",
+    "铬污染场地修复",
+    date(2027, 3, 31),
+    SpotCheckStatus.REOPENED,
+    date(2027, 9, 30),
+    "问题反弹",
+    Delivery(("张伟",), None),
 )
 _AT = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 _ENTRIES = (

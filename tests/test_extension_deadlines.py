@@ -143,3 +143,25 @@ async def test_the_import_json_reports_the_kept_extension(bot: BotHarness) -> No
     ]
     with bot.services.sessions() as session:
         assert session.scalars(select(Item.deadline)).one() == NEW  # a dry run, and the extension held
+
+
+async def test_the_people_who_ask_and_decide_are_told_when_the_unit_hears_of_it(bot: BotHarness) -> None:
+    """Seen: "已通知责任单位" at 07:30, with the decision waiting for 08:00; "已送督导单位审批" at 22:00."""
+    await setup_ledger(bot)
+    bot.services.ledger.import_ledger(plan(), actor="test", dry_run=False)
+    bot.clock.set(at(date(2026, 12, 9), 22, 0))
+    (asked,) = await bot.send(OFFICER, "/extend 1 2026-12-31 汛期影响施工")
+    assert asked.text.endswith("现为免打扰时段，将于明日8:00送督导单位（1 人）审批，结果将通知您和责任领导。")
+    bot.clock.set(at(date(2026, 12, 10), 8, 0))
+    await bot.deliver()
+    bot.clock.set(at(date(2026, 12, 10), 22, 30))
+    request = next(m for m in bot.api.sent(SUPERVISOR) if (m.text or "").startswith("【延期申请】"))
+    (decided,) = (await bot.press(SUPERVISOR, request, request.button_data()[0])).replies
+    assert decided.text.endswith("现为免打扰时段，将于明日8:00通知：张伟、李局长。")
+    bot.clock.set(at(date(2026, 12, 11), 10, 0))
+    (asked,) = await bot.send(OFFICER, "/extend 1 2027-01-15 再次延期")
+    assert asked.text.endswith("已送督导单位（1 人）审批，结果将通知您和责任领导。")
+    await bot.deliver()
+    request = next(m for m in reversed(bot.api.sent(SUPERVISOR)) if (m.text or "").startswith("【延期申请】"))
+    (decided,) = (await bot.press(SUPERVISOR, request, request.button_data()[1])).replies
+    assert decided.text.endswith("已通知：张伟、李局长。")
