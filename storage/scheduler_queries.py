@@ -307,6 +307,22 @@ def queued_under(session: Session, key_prefix: str) -> list[tuple[OutboxMessage,
     return [(row, name) for row, name in session.execute(statement)]
 
 
+def call_off_stale_reminders(session: Session, before: datetime) -> list[int]:
+    """Take back the deadline reminders still waiting that were to go before `before` (the start of the
+    office's day): ids of the rows taken back."""
+    statement = (
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.kind == "reminder",
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.not_before < before,
+        )
+        .values(status=OutboxStatus.CALLED_OFF)
+        .returning(OutboxMessage.id)
+    )
+    return sorted(session.scalars(statement).all())
+
+
 def call_off_reminders(session: Session, item_id: int, due_date: date) -> int:
     """Take back the item's reminders about `due_date` still to go (the deadline moved): how many."""
     statement = (

@@ -468,7 +468,9 @@ COMPLAINT_SAMPLES: dict[str, dict[str, Any]] = {
     },
     "chat/complaints/add_usage": {},
     "chat/complaints/added": {
-        "added": ComplaintAdded("J2024-031", "砂石厂噪声", "市住建局", date(2026, 12, 31), _REPEAT)
+        "added": ComplaintAdded(
+            "J2024-031", "砂石厂噪声", "市住建局", date(2026, 12, 31), _REPEAT, Delivery(("王督导",), None)
+        )
     },
     "errors/complaints/bad_number": {"text": "2024/017"},
     "errors/complaints/bad_deadline": {"text": "年底"},

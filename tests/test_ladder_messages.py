@@ -26,8 +26,8 @@ from scheduler.rules import (
 )
 from services.escalations import IssuedEscalation
 from services.outbox import Delivery
-from storage.models import Person
-from storage.scheduling import Escalation, OutboxMessage
+from storage.models import AuditEntry, Person
+from storage.scheduling import Escalation, OutboxMessage, OutboxStatus
 from tests.harness import ADMIN_ID, BotHarness
 from tests.test_scheduler import LEADER, OFFICER, SUPERVISOR, at, outbox, setup_ledger
 
@@ -320,3 +320,35 @@ def test_whatever_the_downtime_a_reminder_states_what_is_true_that_day(
     }
     text = RENDERER.render("zh_CN", "notify/reminder", {**params, "days": facts.days_left, "late": 0})
     assert ("今天是整改时限" in text) == (deadline == today)
+
+
+async def test_a_reminder_written_before_the_downtime_is_not_sent_days_late(bot: BotHarness) -> None:
+    """Seen: written at 00:05 on 20 November ("今天是整改时限（2026-11-20）") for 08:00, the bot off from 07:00
+    until the 24th: the sender sent it then, four days late, as "today"."""
+    await setup_ledger(bot, date(2026, 11, 20))
+    bot.clock.set(at(date(2026, 11, 20), 0, 5))
+    bot.services.daily_run.tick()
+    (written,) = [r for r in outbox(bot) if r.kind == "reminder"]
+    assert "今天是整改时限" in written.text
+    bot.clock.set(at(date(2026, 11, 24), 9))  # back: the sender drains before the day's run
+    await bot.deliver()
+    assert not [t for t in await texts_to(bot, OFFICER) if "【整改时限提醒】" in t]
+    with bot.services.sessions() as session:
+        row = session.get(OutboxMessage, written.id)
+        assert row is not None
+        assert row.status == OutboxStatus.CALLED_OFF
+        dropped = session.scalars(select(AuditEntry).where(AuditEntry.action == "drop_stale_reminder")).one()
+        assert dropped.entity_id == str(written.id)
+    bot.services.daily_run.tick()  # the day's run catches up: the ladder says the deadline passed
+    (warning,) = [t for t in await texts_to(bot, OFFICER) if "【预警】" in t]
+    assert "已超过整改时限" in warning
+
+
+async def test_a_reminder_delivered_late_on_its_own_day_still_goes(bot: BotHarness) -> None:
+    await setup_ledger(bot, date(2026, 11, 20))
+    bot.clock.set(at(date(2026, 11, 20), 0, 5))
+    bot.services.daily_run.tick()
+    bot.clock.set(at(date(2026, 11, 20), 20, 30))  # the same day, before the quiet hours
+    await bot.deliver()
+    (reminder,) = [t for t in await texts_to(bot, OFFICER) if "【整改时限提醒】" in t]
+    assert "今天是整改时限（2026-11-20）" in reminder
