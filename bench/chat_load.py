@@ -33,6 +33,7 @@ from bot.app import build_application, polling
 from bot.config import Settings
 from bot.wiring import build
 from handlers import FEATURES
+from ledger.actor import Actor
 from ledger.importer import parse_ledger_file
 from ledger.roster import parse_roster
 from loopback import LoopbackBotApi
@@ -165,9 +166,11 @@ def prepare_store(root: Path, users: int) -> tuple[Settings, dict[int, list[str]
     services = build(settings).services
     try:
         services.ledger.import_ledger(
-            parse_ledger_file(plan, default_start=START), actor="bench", dry_run=False
+            parse_ledger_file(plan, default_start=START), actor=Actor.system("bench"), dry_run=False
         )
-        outcome = services.roster.import_roster(parse_roster(roster), actor="bench", dry_run=False)
+        outcome = services.roster.import_roster(
+            parse_roster(roster), actor=Actor.system("bench"), dry_run=False
+        )
         assert not outcome.errors, outcome.errors
         numbers = {unit: [row.spec.number for row in services.ledger.rows(unit_name=unit)] for unit in UNITS}
     finally:

@@ -22,6 +22,7 @@ from sqlalchemy import insert
 
 from bot.config import Settings
 from bot.wiring import Overrides, build
+from ledger.actor import Actor
 from ledger.clock import ManualClock
 from ledger.importer import parse_ledger_file
 from ledger.model import ParsedLedger
@@ -138,8 +139,8 @@ def importer(url: str, parsed: ParsedLedger, *, twice: bool = False) -> Callable
         Settings(database_url=url, data_dir=data_dir), Overrides(clock=ManualClock(NOW))
     ).services.ledger
     if twice:
-        service.import_ledger(parsed, actor="bench", dry_run=False)
-    return lambda: service.import_ledger(parsed, actor="bench", dry_run=False)
+        service.import_ledger(parsed, actor=Actor.system("bench"), dry_run=False)
+    return lambda: service.import_ledger(parsed, actor=Actor.system("bench"), dry_run=False)
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from bot.demo import DemoInputError, run_demo
 from bot.run import DEFAULT_LISTEN, parse_listen, serve
 from bot.simulate import EmptyLedgerError, SimulationInputError, read_options, simulate
 from bot.wiring import build, build_renderer
+from ledger.actor import CLI
 from ledger.columns import LEDGER_COLUMNS
 from ledger.complaints import parse_complaint_file
 from ledger.dates import read_date
@@ -35,8 +36,6 @@ from services.import_summary import import_summary_params
 from services.invites import invite_row, write_invites_workbook
 from services.ledger import ImportOutcome, spec_record
 from storage.db import DatabaseNotMigratedError, create_db_engine, upgrade
-
-CLI_ACTOR = "cli"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -232,7 +231,7 @@ class Cli:
                 parsed = parse_ledger_file(args.path, default_start=start)
             with _progress(len(parsed.items), not args.json) as progress:
                 outcome = services.ledger.import_ledger(
-                    parsed, actor=CLI_ACTOR, dry_run=args.dry_run, progress=progress
+                    parsed, actor=CLI, dry_run=args.dry_run, progress=progress
                 )
         finally:
             services.close()
@@ -320,10 +319,10 @@ class Cli:
         services = self.services()
         try:
             if args.units_command == "add":
-                unit = services.roster.add_unit(args.name, actor=CLI_ACTOR)
+                unit = services.roster.add_unit(args.name, actor=CLI)
                 self.say("cli/unit_added", name=unit.name)
             elif args.units_command == "merge":
-                merged = services.units.merge(args.source, args.target, actor=CLI_ACTOR)
+                merged = services.units.merge(args.source, args.target, actor=CLI)
                 self.say("cli/units_merged", merged=merged)
             else:
                 self.say("cli/units_table", units=services.roster.units())
@@ -337,7 +336,7 @@ class Cli:
         try:
             today = services.office.today()
             parsed = parse_complaint_file(args.path, default_received=today)
-            outcome = services.complaints.import_complaints(parsed, actor=CLI_ACTOR, dry_run=args.dry_run)
+            outcome = services.complaints.import_complaints(parsed, actor=CLI, dry_run=args.dry_run)
         finally:
             services.close()
         self.say(
@@ -408,7 +407,7 @@ class Cli:
             args.name,
             unit=args.unit,
             role=role,
-            actor=CLI_ACTOR,
+            actor=CLI,
             telegram_user_id=args.telegram_id,
             phone=args.phone,
         )
@@ -419,9 +418,7 @@ class Cli:
         return 0
 
     def _people_import(self, services: Services, args: argparse.Namespace) -> int:
-        outcome = services.roster.import_roster(
-            parse_roster(args.path), actor=CLI_ACTOR, dry_run=args.dry_run
-        )
+        outcome = services.roster.import_roster(parse_roster(args.path), actor=CLI, dry_run=args.dry_run)
         self.say(
             "cli/roster_summary",
             outcome=outcome,

@@ -24,6 +24,7 @@ from bot.app import build_application, built, polling, runtime_of
 from bot.config import Settings
 from bot.telegram.context import DubanApp
 from bot.wiring import Overrides
+from ledger.actor import DEMO
 from ledger.clock import ManualClock, VirtualTime
 from ledger.importer import parse_ledger_file
 from ledger.model import Role
@@ -190,11 +191,11 @@ class Demo:
             raise DemoInputError(
                 SAMPLE, "; ".join(services.renderer.note(self._locale, n) for n in parsed.errors)
             )
-        outcome = services.ledger.import_ledger(parsed, actor="demo", dry_run=False)
+        outcome = services.ledger.import_ledger(parsed, actor=DEMO, dry_run=False)
         self._say(
             "cli/demo_imported", {"path": SAMPLE.name, "items": len(parsed.items), "units": outcome.new_units}
         )
-        roster = services.roster.import_roster(parse_roster(ROSTER), actor="demo", dry_run=False)
+        roster = services.roster.import_roster(parse_roster(ROSTER), actor=DEMO, dry_run=False)
         if roster.errors:
             raise DemoInputError(
                 ROSTER, "; ".join(services.renderer.note(self._locale, n) for n in roster.errors)
@@ -207,7 +208,7 @@ class Demo:
                 raise DemoInputError(ROSTER, f"{actor.name} is not in the roster")
             self._codes[actor.user_id] = code
         # Spot-checks one month after sign-off, so that the 90 days show one.
-        services.office_settings.set_rule("spot_check_months", "1", actor="demo")
+        services.office_settings.set_rule("spot_check_months", "1", actor=DEMO)
         with services.sessions() as session, session.begin():
             for person in session.scalars(select(Person)):
                 person.locale = self._locale

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from ledger.actor import SENDER
 from ledger.clock import Clock
 from ledger.model import Role
 from messages.render import Renderer
@@ -290,7 +291,7 @@ class OutboxSender:
             taken_back = sq.take_back(session, abandoned, owner, now, lease_until)
             for row_id in sorted(taken_back):
                 audit.record(
-                    session, at=now, actor="sender", action="resend_possible_repeat", entity="outbox",
+                    session, at=now, actor=SENDER, action="resend_possible_repeat", entity="outbox",
                     entity_id=row_id, after={"reason": "claim_expired"},
                 )  # fmt: skip
             ours = taken | taken_back
@@ -305,7 +306,7 @@ class OutboxSender:
         today = datetime.combine(now.astimezone(self._tz).date(), time(), tzinfo=self._tz)
         for row_id in sq.call_off_stale_reminders(session, today):
             audit.record(
-                session, at=now, actor="sender", action="drop_stale_reminder", entity="outbox", entity_id=row_id,
+                session, at=now, actor=SENDER, action="drop_stale_reminder", entity="outbox", entity_id=row_id,
             )  # fmt: skip
 
     def _waiting_time(self) -> float | None:
@@ -504,7 +505,7 @@ class OutboxSender:
                 row.claimed_by = None
                 row.lease_until = None
                 audit.record(
-                    session, at=now, actor="sender", action="resend_possible_repeat", entity="outbox",
+                    session, at=now, actor=SENDER, action="resend_possible_repeat", entity="outbox",
                     entity_id=row.id, after={"reason": "no_answer", "error": error[:100]},
                 )  # fmt: skip
 
@@ -515,7 +516,7 @@ class OutboxSender:
             dq.move_group(session, old_chat_id, new_chat_id)
             moved = sq.move_chat(session, old_chat_id, new_chat_id)
             audit.record(
-                session, at=now, actor="sender", action="group_migrated", entity="group_chat",
+                session, at=now, actor=SENDER, action="group_migrated", entity="group_chat",
                 entity_id=old_chat_id, before={"chat_id": old_chat_id},
                 after={"chat_id": new_chat_id, "outbox_rows": moved},
             )  # fmt: skip
@@ -536,7 +537,7 @@ class OutboxSender:
             if person.unreachable_at is None:
                 person.unreachable_at = now
                 audit.record(
-                    session, at=now, actor="sender", action="unreachable", entity="person", entity_id=person.id,
+                    session, at=now, actor=SENDER, action="unreachable", entity="person", entity_id=person.id,
                     after={"error": error[:100]},
                 )  # fmt: skip
             self._tell_about_unreachable(session, person, now)

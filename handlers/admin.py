@@ -16,11 +16,6 @@ from services.invites import qr_png
 RENEW_WORDS = ("new", "新", "新码")
 
 
-def actor_of(viewer: Viewer) -> str:
-    """How the audit log names a person acting through Telegram."""
-    return f"tg:{viewer.telegram_user_id}"
-
-
 def _role(text: str) -> Role:
     role = parse_role(text)
     if role is None:
@@ -44,7 +39,7 @@ async def unit_add(turn: Turn, viewer: Viewer) -> None:
     if not name:
         await usage(turn, viewer, "unit_add")
         return
-    unit = await run(turn.services.roster.add_unit, name, actor=actor_of(viewer))
+    unit = await run(turn.services.roster.add_unit, name, actor=viewer.actor)
     await turn.answer(viewer.locale, "chat/admin/unit_added", {"name": unit.name})
 
 
@@ -55,7 +50,7 @@ async def unit_merge(turn: Turn, viewer: Viewer) -> None:
     if len(args) != 2:
         await usage(turn, viewer, "unit_merge")
         return
-    merged = await run(turn.services.units.merge, args[0], args[1], actor=actor_of(viewer))
+    merged = await run(turn.services.units.merge, args[0], args[1], actor=viewer.actor)
     await turn.answer(viewer.locale, "chat/admin/units_merged", {"merged": merged})
 
 
@@ -75,7 +70,7 @@ async def person_add(turn: Turn, viewer: Viewer) -> None:
     # NAME UNIT ROLE, or NAME ROLE for the roles without a unit (leadership, admin).
     name, unit, role_text = (args[0], args[1], args[2]) if len(args) == 3 else (args[0], None, args[1])
     person = await run(
-        turn.services.roster.add_person, name, unit=unit, role=_role(role_text), actor=actor_of(viewer)
+        turn.services.roster.add_person, name, unit=unit, role=_role(role_text), actor=viewer.actor
     )
     link = turn.port.invite_link(person.invite_code) if person.invite_code else None
     await turn.answer(viewer.locale, "chat/admin/person_added", {"person": person, "link": link})
@@ -89,7 +84,7 @@ async def role(turn: Turn, viewer: Viewer) -> None:
         return
     person_ref, role_text, unit = args[0], args[1], (args[2] if len(args) == 3 else None)
     person = await run(
-        turn.services.roster.grant_role, person_ref, _role(role_text), unit, actor=actor_of(viewer)
+        turn.services.roster.grant_role, person_ref, _role(role_text), unit, actor=viewer.actor
     )
     await turn.answer(viewer.locale, "chat/admin/role_granted", {"person": person})
     await sync_menus(turn.services, turn.port, [person.id])
@@ -102,7 +97,7 @@ async def deactivate(turn: Turn, viewer: Viewer) -> None:
         await usage(turn, viewer, "deactivate")
         return
     person = await run(
-        turn.services.roster.deactivate, args[0], actor=actor_of(viewer), actor_person_id=viewer.person_id
+        turn.services.roster.deactivate, args[0], actor=viewer.actor, actor_person_id=viewer.person_id
     )
     await turn.answer(viewer.locale, "chat/admin/deactivated", {"person": person})
     await sync_menus(turn.services, turn.port, [person.id])
@@ -114,7 +109,7 @@ async def invite(turn: Turn, viewer: Viewer) -> None:
     if len(args) not in (1, 2) or (len(args) == 2 and args[1].lower() not in RENEW_WORDS):
         await usage(turn, viewer, "invite")
         return
-    person = await run(turn.services.roster.invite, args[0], renew=len(args) == 2, actor=actor_of(viewer))
+    person = await run(turn.services.roster.invite, args[0], renew=len(args) == 2, actor=viewer.actor)
     assert person.invite_code is not None
     link = turn.port.invite_link(person.invite_code)
     caption = turn.render(

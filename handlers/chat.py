@@ -93,6 +93,7 @@ class Inbound:
     document: IncomingFile | None = None
     media_group: str | None = None  # the album it belongs to
     press: str | None = None  # the pressed button's data, unchecked
+    edited: bool = False  # a message sent before, edited by its sender: never acted on again
 
     @property
     def file(self) -> IncomingFile | None:

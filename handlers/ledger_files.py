@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.admin import actor_of, usage
+from handlers.admin import usage
 from handlers.chat import Author, FileTooBigError
 from handlers.common import Turn, requires, run
 from handlers.routes import OnCaptionedDocument, OnCommand, OnPress, Route
@@ -60,7 +60,7 @@ async def import_file(turn: Turn, viewer: Viewer) -> None:
     except FileTooBigError:
         await _too_big(turn, viewer)
         return
-    staged = await run(turn.services.ledger_files.stage, data, document.name or "", actor=actor_of(viewer))
+    staged = await run(turn.services.ledger_files.stage, data, document.name or "", actor=viewer.actor)
     buttons = _buttons(turn, viewer.locale, staged.token) if staged.token else None
     await _summary(turn, viewer, staged.outcome, buttons)
 
@@ -70,7 +70,7 @@ async def import_button(turn: Turn, viewer: Viewer, press: ImportPress) -> None:
     """Apply or Cancel under a preview: only a pending upload is acted on, so a second press does nothing."""
     files = turn.services.ledger_files
     if press.action == ImportAction.APPLY:
-        outcome = await run(files.apply, press.token, actor=actor_of(viewer))
+        outcome = await run(files.apply, press.token, actor=viewer.actor)
         acted = outcome is not None
     else:
         outcome = None

@@ -39,6 +39,7 @@ class MessageKind(enum.StrEnum):
     REPLY_TO_BOT = "reply_to_bot"  # a text (not a command) replying to a message of the bot
     FILE = "file"  # a photo or a document
     ANY = "any"  # any message
+    EDITED = "edited"  # a message its sender edited (every other kind is of messages as first sent)
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,13 @@ class OnCommand:
 
     def matches(self, event: Inbound) -> bool:
         command = event.command
-        return event.press is None and command is not None and command.for_us and command.name in self.names
+        return (
+            event.press is None
+            and not event.edited
+            and command is not None
+            and command.for_us
+            and command.name in self.names
+        )
 
     async def run(self, turn: Turn) -> None:
         await self.handle(dataclasses.replace(turn, fields=self.fields))
@@ -74,7 +81,11 @@ class OnCaptionedDocument:
         return rf"^/{re.escape(self.command)}(@\w+)?(\s|$)"
 
     def matches(self, event: Inbound) -> bool:
-        return event.document is not None and re.search(self.caption_pattern, event.caption or "") is not None
+        return (
+            event.document is not None
+            and not event.edited
+            and re.search(self.caption_pattern, event.caption or "") is not None
+        )
 
     async def run(self, turn: Turn) -> None:
         await self.handle(turn)
@@ -86,7 +97,7 @@ class OnMessage:
     handle: TurnHandler
 
     def matches(self, event: Inbound) -> bool:
-        if event.press is not None:
+        if event.press is not None or event.edited != (self.kind == MessageKind.EDITED):
             return False
         if self.kind == MessageKind.REPLY_TO_BOT:
             return event.text is not None and event.command is None and event.replied_to_bot is not None
@@ -170,7 +181,7 @@ class Router:
             return False
         conversation = turn.conversation()
         dialog = self.dialogs.get(conversation.topic) if conversation is not None else None
-        if conversation is None or dialog is None or event.press is not None:
+        if conversation is None or dialog is None or event.press is not None or event.edited:
             return False
         if load(dialog.shape, conversation.data) is None:
             await turn.end_conversation()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from handlers.admin import actor_of
 from handlers.common import Turn, requires, run
 from handlers.routes import OnCommand, Route
 from ledger.access import Viewer
@@ -31,13 +30,13 @@ async def rules(turn: Turn, viewer: Viewer) -> None:
         await turn.answer(viewer.locale, "chat/settings/rules", {"rules": listed})
         return
     if len(args) == 2 and args[0].lower() in RESET_WORDS:
-        change = await run(service.reset_rule, args[1], actor=actor_of(viewer))
+        change = await run(service.reset_rule, args[1], actor=viewer.actor)
         await turn.answer(viewer.locale, "chat/settings/rule_reset", {"change": change})
         return
     if len(args) < 2:
         await _usage(turn, viewer, "rules")
         return
-    change = await run(service.set_rule, args[0], " ".join(args[1:]), actor=actor_of(viewer))
+    change = await run(service.set_rule, args[0], " ".join(args[1:]), actor=viewer.actor)
     await turn.answer(viewer.locale, "chat/settings/rule_set", {"change": change})
 
 
@@ -55,11 +54,11 @@ async def calendar(turn: Turn, viewer: Viewer) -> None:
         return
     day = parse_day(args[0], turn.services.office.today())
     if word in CLEAR_WORDS:
-        cleared = await run(service.clear_day, day, actor=actor_of(viewer))
+        cleared = await run(service.clear_day, day, actor=viewer.actor)
         await turn.answer(viewer.locale, "chat/settings/day_cleared", {"override": cleared})
         return
     note = " ".join(args[2:]) or None
-    change = await run(service.set_day, day, word in WORK_WORDS, note, actor=actor_of(viewer))
+    change = await run(service.set_day, day, word in WORK_WORDS, note, actor=viewer.actor)
     await turn.answer(viewer.locale, "chat/settings/day_set", {"change": change})
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from handlers.admin import actor_of
 from handlers.chat import UndeliverableError
 from handlers.common import Turn, requires, run
 from handlers.conversation import dump, load
@@ -168,7 +167,7 @@ async def signoff_rule(turn: Turn, viewer: Viewer) -> None:
         return
     if len(args) != 1:
         raise DubanError("signoff/rule_usage", value=" ".join(args)[:20])
-    change = await run(service.set_rule, args[0], actor=actor_of(viewer))
+    change = await run(service.set_rule, args[0], actor=viewer.actor)
     await turn.answer(
         viewer.locale, "chat/signoff/rule_set", {"before": change.before.value, "after": change.after.value}
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ledger.actor import Actor
 from ledger.model import Role, UnitRole
 
 
@@ -17,6 +18,11 @@ class Viewer:
     name: str
     locale: str
     roles: frozenset[tuple[Role, int | None]] = frozenset()
+
+    @property
+    def actor(self) -> Actor:
+        """How the audit log names them: the person, or their chat account while they are none."""
+        return Actor.of(self.person_id, self.telegram_user_id)
 
     @property
     def is_stranger(self) -> bool:

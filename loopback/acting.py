@@ -34,7 +34,11 @@ class Handled:
 
     @property
     def chat_id(self) -> int:
-        message = self.update.get("message") or self.update["callback_query"]["message"]
+        message = (
+            self.update.get("message")
+            or self.update.get("edited_message")
+            or self.update["callback_query"]["message"]
+        )
         return int(message["chat"]["id"])
 
     @property
@@ -113,6 +117,10 @@ class Users:
     async def say(self, user_id: int, text: str, **kwargs: Any) -> Handled:
         """`user_id` writes `text` (`api.push_text`'s options: `reply_to_message_id`, `chat_id`, …)."""
         return await self.act(lambda: self.api.push_text(user_id, text, **kwargs))
+
+    async def edit(self, user_id: int, message_id: int, text: str, **kwargs: Any) -> Handled:
+        """`user_id` edits their message `message_id` to `text` (`chat_id` for a group's)."""
+        return await self.act(lambda: self.api.push_edit(user_id, message_id, text, **kwargs))
 
     async def send_photo(
         self, user_id: int, data: bytes, caption: str | None = None, **kwargs: Any

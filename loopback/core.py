@@ -426,6 +426,23 @@ class LoopbackBotApi:
             message["entities"] = entities
         return self._push_message(message)
 
+    def push_edit(self, user_id: int, message_id: int, text: str, *, chat_id: int | None = None) -> JSONDict:
+        """A user edits the text of a message they sent: Telegram sends the whole message again as an
+        `edited_message`, with its new text, entities and `edit_date`."""
+        chat_key = user_id if chat_id is None else chat_id
+        sent = self._messages.get((chat_key, message_id))
+        if sent is None or sent.get("from", {}).get("id") != user_id or "text" not in sent:
+            raise LookupError(f"user {user_id} sent no text message {message_id} in chat {chat_key}")
+        if not text or utf16_len(text) > MAX_TEXT_LENGTH:
+            raise ValueError("a Telegram client sends 1..4096 characters")
+        edited = {k: v for k, v in sent.items() if k != "entities"}
+        edited.update(text=text, edit_date=self._now())
+        entities = bot_command_entities(text)
+        if entities:
+            edited["entities"] = entities
+        self._messages[(chat_key, message_id)] = edited
+        return self.push_update({"edited_message": edited})
+
     def push_command(self, user_id: int, command: str, args: str = "", **kwargs: Any) -> JSONDict:
         """A user sends `/command args`."""
         return self.push_text(user_id, f"/{command.lstrip('/')} {args}".rstrip(), **kwargs)

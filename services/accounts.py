@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.access import Viewer
+from ledger.actor import Actor
 from ledger.clock import Clock
 from ledger.model import Role
 from messages.render import normalize_locale
@@ -76,7 +77,7 @@ class AccountService:
         session.add(person)
         session.flush()
         audit.record(
-            session, at=now, actor=f"tg:{user.id}", action="enrol_admin", entity="person",
+            session, at=now, actor=Actor.person(person.id), action="enrol_admin", entity="person",
             entity_id=person.id, after={"name": person.name, "telegram_user_id": user.id},
         )  # fmt: skip
         return person
@@ -85,7 +86,7 @@ class AccountService:
         """A message from someone not bound: nothing is kept but this audit entry."""
         with self._sessions() as session, session.begin():
             audit.record(
-                session, at=self._clock.now(), actor=f"tg:{user.id}", action="stranger", entity="message",
+                session, at=self._clock.now(), actor=Actor.chat_user(user.id), action="stranger", entity="message",
                 entity_id=None, after={"what": what[:100]},
             )  # fmt: skip
 
@@ -109,7 +110,7 @@ class AccountService:
             person.invite_code = None
             session.flush()
             audit.record(
-                session, at=now, actor=f"tg:{user.id}", action="bind", entity="person", entity_id=person.id,
+                session, at=now, actor=Actor.person(person.id), action="bind", entity="person", entity_id=person.id,
                 after={"telegram_user_id": user.id},
             )  # fmt: skip
             return BindResult.BOUND, _viewer(person, user)
@@ -123,7 +124,7 @@ class AccountService:
                 return viewer  # not a change: nothing to record
             person.locale = locale
             audit.record(
-                session, at=self._clock.now(), actor=f"tg:{viewer.telegram_user_id}", action="set_locale",
+                session, at=self._clock.now(), actor=viewer.actor, action="set_locale",
                 entity="person", entity_id=person.id, before={"locale": before}, after={"locale": locale},
             )  # fmt: skip
         return Viewer(viewer.telegram_user_id, viewer.person_id, viewer.name, locale, viewer.roles)

@@ -1,4 +1,8 @@
-"""Writing the append-only audit log."""
+"""Writing the append-only audit log.
+
+One convention for every entry: the actor as `ledger.actor.Actor` names it; the entity `item` by its number
+(the number officials find it by), every other entity by its database id.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ledger.actor import Actor
 from storage.models import AuditEntry
 
 
@@ -14,7 +19,7 @@ def record(
     session: Session,
     *,
     at: datetime,
-    actor: str,
+    actor: Actor,
     action: str,
     entity: str,
     entity_id: str | int | None,
@@ -24,7 +29,7 @@ def record(
     session.add(
         AuditEntry(
             at=at,
-            actor=actor,
+            actor=str(actor),
             action=action,
             entity=entity,
             entity_id=None if entity_id is None else str(entity_id),

@@ -9,7 +9,6 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from ledger.access import Viewer
 from ledger.model import Role, UnitRole
 from messages.render import Renderer
 from services.items import ItemService
@@ -53,11 +52,6 @@ def responsible_of(session: Session, item: Item) -> list[sq.Recipient]:
 
 def item_params(item: Item) -> dict[str, object]:
     return {"number": item.number, "title": item.title, "deadline": item.deadline}
-
-
-def actor_of(viewer: Viewer) -> str:
-    """How the audit log names a person acting through Telegram."""
-    return f"tg:{viewer.telegram_user_id}"
 
 
 def unit_links(item: Item) -> list[tuple[int, UnitRole]]:

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from ledger.access import Viewer
+from ledger.actor import SCHEDULER, Actor
 from ledger.complaints import (
     ComplaintSpec,
     KnownComplaint,
@@ -35,8 +36,7 @@ from services.ladder import Ladder
 from services.office import Office
 from services.outbox import Delivery, Outbox, delivery
 from services.standing import Standings
-from storage import complaint_queries as cq
-from storage import queries
+from storage import complaint_queries, queries
 from storage import scheduler_queries as sq
 from storage.models import Item, ItemTarget, ItemUnit, Unit
 from storage.review import Complaint
@@ -109,7 +109,7 @@ class _Intake:
     """Adds complaints within one transaction: matches each against those before it (those of the same
     file included) and queues the supervisors' messages."""
 
-    def __init__(self, service: ComplaintService, session: Session, now: datetime, actor: str) -> None:
+    def __init__(self, service: ComplaintService, session: Session, now: datetime, actor: Actor) -> None:
         self._service = service
         self._session = session
         self._now = now
@@ -126,7 +126,7 @@ class _Intake:
                 c.received_on,
                 c.repeat_of_item_id,
             )
-            for c, item in cq.complaints_with_items(session)
+            for c, item in complaint_queries.complaints_with_items(session)
         ]
         self._default_supervising: list[int] | None = None
 
@@ -135,7 +135,7 @@ class _Intake:
         item = Item(
             number=spec.item_number, sort_key=queries.sort_key(spec.item_number),
             title=short_title(spec.reported)[:TITLE_MAX], problem=spec.reported, start_date=spec.received_on,
-            deadline=spec.deadline, continuing=False, kind=cq.COMPLAINT, percent=0, created_at=self._now,
+            deadline=spec.deadline, continuing=False, kind=complaint_queries.COMPLAINT, percent=0, created_at=self._now,
             updated_at=self._now,
         )  # fmt: skip
         # One target, what was reported, carries the deadline: the ledger's lists and export read it there.
@@ -158,7 +158,7 @@ class _Intake:
         )
         audit.record(
             session, at=self._now, actor=self._actor, action="create", entity="item", entity_id=item.number,
-            after={**_record(spec), "kind": cq.COMPLAINT},
+            after={**_record(spec), "kind": complaint_queries.COMPLAINT},
         )  # fmt: skip
         return None if original is None else self._raise(original, item, issued_by)
 
@@ -167,7 +167,7 @@ class _Intake:
         if spec.supervising_units:
             return list(dict.fromkeys(units[name].id for name in spec.supervising_units))
         if self._default_supervising is None:
-            self._default_supervising = cq.supervisor_unit_ids(self._session)
+            self._default_supervising = complaint_queries.supervisor_unit_ids(self._session)
         return self._default_supervising
 
     def _raise(self, original_id: int, repeat: Item, issued_by: int | None) -> RepeatLink:
@@ -209,7 +209,7 @@ class ComplaintService:
         return self._clock.now().astimezone(self.tz).date()
 
     def import_complaints(
-        self, parsed: ParsedComplaints, *, actor: str, dry_run: bool
+        self, parsed: ParsedComplaints, *, actor: Actor, dry_run: bool
     ) -> ComplaintImportOutcome:
         """Add the file's complaints in one transaction (oldest received first, so a repeat in the same file
         finds its original); a complaint already there is updated when its row changed, else left alone."""
@@ -252,7 +252,7 @@ class ComplaintService:
         spec: ComplaintSpec,
         units: dict[str, Unit],
         now: datetime,
-        actor: str,
+        actor: Actor,
     ) -> bool:
         """Bring a complaint in line with its row again; False when nothing differs."""
         complaint = session.get(Complaint, item.id)
@@ -309,7 +309,7 @@ class ComplaintService:
             if unit not in units:
                 raise DubanError("unknown_unit", unit=unit)
             spec = ComplaintSpec(item_number[1:], item_number, reported, unit, deadline, today)
-            intake = _Intake(self, session, now, f"tg:{viewer.telegram_user_id}")
+            intake = _Intake(self, session, now, viewer.actor)
             link = intake.create(spec, units, issued_by=viewer.person_id)
             intake.outbox.write()
             created = queries.item_by_number(session, item_number)
@@ -320,7 +320,7 @@ class ComplaintService:
     def open_complaints(self, viewer: Viewer) -> list[ComplaintView]:
         """The open complaints the viewer may see, nearest deadline first."""
         with self._sessions() as session:
-            rows = cq.open_complaints(session, queries.visible_items_filter(viewer))
+            rows = complaint_queries.open_complaints(session, queries.visible_items_filter(viewer))
             standings = self.standings.of(session, [item for _, item in rows])
             people = sq.persons(session, {c.leader_id for c, _ in rows if c.leader_id is not None})
             originals = {c.repeat_of_item_id for c, _ in rows if c.repeat_of_item_id is not None}
@@ -347,9 +347,13 @@ class ComplaintService:
         days = rules.complaint_leader_after_days
         now = self._clock.now()
         queued = 0
-        for complaint, item in cq.complaints_without_leader(session, today - timedelta(days=days)):
+        for complaint, item in complaint_queries.complaints_without_leader(
+            session, today - timedelta(days=days)
+        ):
             supervisors = sq.recipients(session, [item.id], UnitRole.SUPERVISING, (Role.SUPERVISOR,))
-            leaders = sq.people_with_role(session, Role.LEADER, cq.unit_ids_of(item, UnitRole.RESPONSIBLE))
+            leaders = sq.people_with_role(
+                session, Role.LEADER, complaint_queries.unit_ids_of(item, UnitRole.RESPONSIBLE)
+            )
             params = {
                 "number": item.number, "title": item.title, "unit": _responsible_name(item),
                 "received": complaint.received_on, "days": (today - complaint.received_on).days,
@@ -365,7 +369,7 @@ class ComplaintService:
             complaint.leader_id = leader.person_id
             complaint.leader_assigned_at = now
             audit.record(
-                session, at=now, actor="scheduler", action="assign_leader", entity="item", entity_id=item.number,
+                session, at=now, actor=SCHEDULER, action="assign_leader", entity="item", entity_id=item.number,
                 before={"leader_id": None}, after={"leader_id": leader.person_id, "leader": leader.name},
             )  # fmt: skip
             outbox.add(

@@ -31,8 +31,8 @@ from services.ladder import Ladder, notice_params, reminder_params
 from services.office import CADENCE, LAST_DAY, WARNED_YEARS, Office
 from services.outbox import Outbox
 from services.standing import Standings
-from storage import closing_queries
-from storage import complaint_queries as cq
+from storage import closing_queries as cq
+from storage import complaint_queries
 from storage import scheduler_queries as sq
 from storage.models import Item
 from storage.scheduling import DispatchRequest, ItemLadder
@@ -108,8 +108,10 @@ class DailyRun:
         officers = sq.recipients(
             session, {item.id for item, *_ in due}, UnitRole.RESPONSIBLE, (Role.OFFICER,)
         )
-        leaders = cq.complaint_leaders(session, {item.id for item, *_ in due})  # 领导包案: theirs too
-        extensions = closing_queries.approved_extensions(session, {item.id for item, *_ in due})
+        leaders = complaint_queries.complaint_leaders(
+            session, {item.id for item, *_ in due}
+        )  # 领导包案: theirs too
+        extensions = cq.approved_extensions(session, {item.id for item, *_ in due})
         for item, ref, deadline, offset in due:
             for person in officers.get(item.id, []) + leaders.get(item.id, []):
                 outbox.add(

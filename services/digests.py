@@ -138,7 +138,7 @@ class DigestService:
             group.title, group.active = title, True
             group.registered_by, group.registered_at = viewer.person_id, now
             audit.record(
-                session, at=now, actor=f"tg:{viewer.telegram_user_id}", action="register_group",
+                session, at=now, actor=viewer.actor, action="register_group",
                 entity="group_chat", entity_id=chat_id, before=before, after={"title": title, "active": True},
             )  # fmt: skip
             return GroupChange(title, already)
@@ -151,7 +151,7 @@ class DigestService:
                 raise DubanError("digest/group_unknown")
             group.active = False
             audit.record(
-                session, at=now, actor=f"tg:{viewer.telegram_user_id}", action="unregister_group",
+                session, at=now, actor=viewer.actor, action="unregister_group",
                 entity="group_chat", entity_id=chat_id, before={"active": True}, after={"active": False},
             )  # fmt: skip
             return GroupChange(group.title, False)

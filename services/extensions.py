@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from ledger.access import Viewer
+from ledger.actor import Actor
 from ledger.buttons import ApproveExtension, RefuseExtension
 from ledger.closing import (
     check_extension,
@@ -23,7 +24,6 @@ from ledger.errors import DubanError
 from services import audit
 from services.closing_common import (
     ClosingService,
-    actor_of,
     item_params,
     responsible_of,
     supervisors_of,
@@ -72,7 +72,7 @@ class ExtensionService(ClosingService):
             session.add(extension)
             session.flush()
             audit.record(
-                session, at=now, actor=actor_of(viewer), action="extension_request", entity="item",
+                session, at=now, actor=viewer.actor, action="extension_request", entity="item",
                 entity_id=item.number, after=_record(extension),
             )  # fmt: skip
             supervisors = supervisors_of(session, item)
@@ -105,7 +105,7 @@ class ExtensionService(ClosingService):
             extension.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
             extension.decided_by = viewer.person_id
             extension.decided_at = now
-            actor = actor_of(viewer)
+            actor = viewer.actor
             if approve:
                 self._move_deadline(session, item, extension, now, actor)
             audit.record(
@@ -127,7 +127,7 @@ class ExtensionService(ClosingService):
             return _view(item, extension, 0, told)
 
     def _move_deadline(
-        self, session: Session, item: Item, extension: DeadlineExtension, now: datetime, actor: str
+        self, session: Session, item: Item, extension: DeadlineExtension, now: datetime, actor: Actor
     ) -> None:
         """The item's deadline and the targets' equal to the old one move; the ladder is re-based."""
         old, new = extension.old_deadline, extension.new_deadline

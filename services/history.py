@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.access import Viewer
+from ledger.actor import Actor
 from ledger.closing import HistoryEntry, in_story_order
 from services.items import ItemService
 from storage import closing_queries as cq
+from storage import scheduler_queries as sq
 from storage.models import AuditEntry, Item
 from storage.review import SignOffStatus, SpotCheckStatus
 
@@ -70,7 +72,7 @@ def _reports(session: Session, item: Item) -> list[HistoryEntry]:
 
 
 def _escalations(session: Session, item: Item) -> list[HistoryEntry]:
-    rows = cq.escalations_of(session, item.id)
+    rows = sq.escalations_of(session, item.id)
     names = cq.people_names(session, [e.issued_by for e in rows])
     return [
         HistoryEntry(
@@ -153,15 +155,12 @@ def _spot_checks(session: Session, item: Item) -> list[HistoryEntry]:
 
 def _audit(session: Session, item: Item) -> list[HistoryEntry]:
     rows = cq.audit_of_item(session, item)
-    people = cq.people_names(session, [_number(row.actor, "person:") for row in rows])
-    by_telegram = cq.names_by_telegram_id(session, [n for row in rows if (n := _number(row.actor, "tg:"))])
-    entries = []
-    for row in rows:
-        who = people.get(_number(row.actor, "person:") or 0) or by_telegram.get(
-            _number(row.actor, "tg:") or 0
-        )
-        entries.append(HistoryEntry(row.at, _AUDIT_KINDS[row.action], who, _audit_details(row)))
-    return entries
+    actors = [Actor.parse(row.actor) for row in rows]
+    people = cq.people_names(session, [actor.person_id for actor in actors])
+    return [
+        HistoryEntry(row.at, _AUDIT_KINDS[row.action], people.get(actor.person_id or 0), _audit_details(row))
+        for row, actor in zip(rows, actors, strict=True)
+    ]
 
 
 def _audit_details(row: AuditEntry) -> dict[str, object]:
@@ -171,11 +170,6 @@ def _audit_details(row: AuditEntry) -> dict[str, object]:
     if row.action == "reopen":
         return {"reason": after.get("reason"), "deadline": after.get("deadline")}
     return {}
-
-
-def _number(actor: str, prefix: str) -> int | None:
-    rest = actor.removeprefix(prefix)
-    return int(rest) if rest != actor and rest.isdigit() else None
 
 
 def _name(names: dict[int, str], person_id: int | None) -> str | None:

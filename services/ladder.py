@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ledger.actor import SCHEDULER, Actor
 from ledger.buttons import Acknowledge, ReportNow, Snooze
 from ledger.closing import extended_from
 from ledger.model import Role, UnitRole
@@ -23,7 +24,7 @@ from scheduler.rules import Level, level_after_report, reminder_facts
 from services import audit
 from services.office import Office
 from services.outbox import Button, Outbox
-from storage import complaint_queries as cq
+from storage import complaint_queries
 from storage import scheduler_queries as sq
 from storage.models import Item
 from storage.scheduling import Escalation, ItemLadder
@@ -120,7 +121,7 @@ class Ladder:
         session.add(escalation)
         session.flush()  # its id keys its messages: two levels issued by hand on one day both go out
         audit.record(
-            session, at=now, actor="scheduler" if issued_by is None else f"person:{issued_by}", action="escalate",
+            session, at=now, actor=SCHEDULER if issued_by is None else Actor.person(issued_by), action="escalate",
             entity="item", entity_id=item.number, after={"level": int(step.level), "reason": step.reason},
         )  # fmt: skip
         kind = LEVEL_KIND[step.level]
@@ -159,7 +160,11 @@ class Ladder:
             for person in sq.recipients(session, [item.id], unit_role, roles).get(item.id, []):
                 if person not in found:
                     found.append(person)
-        found += [p for p in cq.complaint_leaders(session, [item.id]).get(item.id, []) if p not in found]
+        found += [
+            p
+            for p in complaint_queries.complaint_leaders(session, [item.id]).get(item.id, [])
+            if p not in found
+        ]
         return found
 
     # ---- reactions -----------------------------------------------------------------------------

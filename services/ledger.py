@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from ledger.actor import Actor
 from ledger.clock import Clock
 from ledger.closing import extended
 from ledger.model import ImportNote, ItemSpec, ItemStatus, LedgerRow, ParsedLedger
@@ -135,7 +136,7 @@ class LedgerService:
         self,
         parsed: ParsedLedger,
         *,
-        actor: str,
+        actor: Actor,
         dry_run: bool,
         progress: Callable[[int], None] | None = None,
     ) -> ImportOutcome:
@@ -194,7 +195,7 @@ class LedgerService:
         item: Item | None,
         units: dict[str, Unit],
         now: datetime,
-        actor: str,
+        actor: Actor,
     ) -> ItemChange:
         after = spec_record(spec)
         if item is None:

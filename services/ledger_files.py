@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from ledger.actor import Actor
 from ledger.buttons import IMPORT_TOKEN
 from ledger.clock import Clock
 from ledger.importer import parse_ledger_file
@@ -53,7 +54,7 @@ class LedgerFileService:
         self._tz = tz
         self._folder = data_dir / "imports"
 
-    def stage(self, data: bytes, file_name: str, *, actor: str) -> StagedImport:
+    def stage(self, data: bytes, file_name: str, *, actor: Actor) -> StagedImport:
         """Keep the upload and dry-run it; it stays pending only if applying it would change something."""
         self._folder.mkdir(parents=True, exist_ok=True)
         token = secrets.token_urlsafe(6)
@@ -70,7 +71,7 @@ class LedgerFileService:
             return StagedImport(None, outcome)
         return StagedImport(token, outcome)
 
-    def apply(self, token: str, *, actor: str) -> ImportOutcome | None:
+    def apply(self, token: str, *, actor: Actor) -> ImportOutcome | None:
         """Import a pending upload for real; None when it is not pending (applied, cancelled, unknown)."""
         claimed = self._claim(token, _APPLIED)
         if claimed is None:
@@ -98,7 +99,7 @@ class LedgerFileService:
             )
             return path.read_bytes(), count
 
-    def _import(self, path: Path, *, actor: str, dry_run: bool) -> ImportOutcome:
+    def _import(self, path: Path, *, actor: Actor, dry_run: bool) -> ImportOutcome:
         today = self._clock.now().astimezone(self._tz).date()
         return self._ledger.import_ledger(
             parse_ledger_file(path, default_start=today), actor=actor, dry_run=dry_run

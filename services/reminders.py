@@ -8,12 +8,13 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from ledger.actor import Actor
 from ledger.closing import extended
 from ledger.errors import DubanError
 from services import audit
 from services.ladder import Ladder, reminder_params
 from services.office import Office
-from storage import closing_queries
+from storage import closing_queries as cq
 from storage import scheduler_queries as sq
 from storage.db import hold_writes
 from storage.models import Item
@@ -32,11 +33,12 @@ class ReminderActions:
         self._ladder = ladder
 
     @staticmethod
-    def _own_row(session: Session, person_id: int | None, outbox_id: int) -> OutboxMessage:
+    def _own_row(session: Session, person_id: int | None, outbox_id: int) -> tuple[OutboxMessage, Actor]:
+        """The message, if it was sent to this person, and the person as the audit log names them."""
         row = session.get(OutboxMessage, outbox_id)
         if row is None or row.person_id is None or row.person_id != person_id:
             raise DubanError("reminder/not_yours")
-        return row
+        return row, Actor.person(row.person_id)
 
     def acknowledge(self, person_id: int | None, outbox_id: int) -> str | None:
         """Record that the recipient saw it; the item's open escalations count as acknowledged.
@@ -45,11 +47,11 @@ class ReminderActions:
         """
         now = self._office.now()
         with self._office.sessions() as session, session.begin():
-            row = self._own_row(session, person_id, outbox_id)
+            row, actor = self._own_row(session, person_id, outbox_id)
             if row.acknowledged_at is None:
                 row.acknowledged_at = now
                 audit.record(
-                    session, at=now, actor=f"person:{person_id}", action="acknowledge", entity="outbox",
+                    session, at=now, actor=actor, action="acknowledge", entity="outbox",
                     entity_id=row.id, after={"kind": row.kind, "item_id": row.item_id},
                 )  # fmt: skip
             if row.item_id is None:
@@ -73,7 +75,7 @@ class ReminderActions:
         now = self._office.now()
         with self._office.sessions() as session, session.begin():
             hold_writes(session)  # two taps at once: the second waits for the first and finds its snooze
-            row = self._own_row(session, person_id, outbox_id)
+            row, actor = self._own_row(session, person_id, outbox_id)
             session.refresh(row, with_for_update=True)
             if row.kind != "reminder" or row.due_date is None or row.item_id is None:
                 raise DubanError("reminder/not_snoozable")
@@ -93,7 +95,7 @@ class ReminderActions:
             calendar = self._office.calendar(session)
             next_day = calendar.add_working_days(local.date(), 1)
             # The deadline as it stands: an extension approved since the reminder moved it.
-            extensions = closing_queries.approved_extensions(session, [item.id]).get(item.id, [])
+            extensions = cq.approved_extensions(session, [item.id]).get(item.id, [])
             deadline = extended(row.due_date, extensions)
             assert deadline is not None
             if next_day > deadline:
@@ -114,7 +116,7 @@ class ReminderActions:
             # The time it will in fact go: one working day later may fall in the quiet hours.
             ((snoozed, _name),) = sq.queued_under(session, f"{key}:")
             audit.record(
-                session, at=now, actor=f"person:{person_id}", action="snooze", entity="outbox", entity_id=row.id,
+                session, at=now, actor=actor, action="snooze", entity="outbox", entity_id=row.id,
                 after={"until": snoozed.not_before.isoformat()},
             )  # fmt: skip
             return Snoozed(item.number, snoozed.not_before)

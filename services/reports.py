@@ -177,7 +177,7 @@ class ReportService:
         session.flush()
         status_after = self._standings.one(session, item).status
         audit.record(
-            session, at=now, actor=_actor(viewer), action="report", entity="item", entity_id=item.id,
+            session, at=now, actor=viewer.actor, action="report", entity="item", entity_id=item.number,
             before={"percent": percent_before, "status": status_before.value},
             after={"percent": item.percent, "status": status_after.value, "report_id": report.id},
         )  # fmt: skip
@@ -228,7 +228,7 @@ class ReportService:
             session.add(row)
             session.flush()
             audit.record(
-                session, at=now, actor=_actor(viewer), action="add_evidence", entity="evidence_file",
+                session, at=now, actor=viewer.actor, action="add_evidence", entity="evidence_file",
                 entity_id=row.id,
                 after={"item": item.number, "report_id": report.id, "sha256": blob.sha256, "size": blob.size,
                        "media_type": row.media_type, "name": row.original_name, "caption": row.caption},
@@ -253,7 +253,3 @@ class ReportService:
         """The numbers of the items a message of the bot is about, in its order (none: about no item)."""
         with self._sessions() as session:
             return queries.items_of_bot_message(session, chat_id, message_id)
-
-
-def _actor(viewer: Viewer) -> str:
-    return f"tg:{viewer.telegram_user_id}"

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from ledger.actor import Actor
 from ledger.clock import Clock
 from ledger.errors import DubanError
 from ledger.model import ImportNote, Role
@@ -103,7 +104,7 @@ class RosterService:
         with self._sessions() as session:
             return {u.id: u.name for u in queries.all_units(session)}
 
-    def add_unit(self, name: str, *, actor: str) -> UnitSummary:
+    def add_unit(self, name: str, *, actor: Actor) -> UnitSummary:
         name = name.strip()
         if not name:
             raise DubanError("empty_unit_name")
@@ -137,7 +138,7 @@ class RosterService:
                 ]
             return [person_view(p) for p in people]
 
-    def grant_role(self, person_ref: str, role: Role, unit: str | None, *, actor: str) -> PersonView:
+    def grant_role(self, person_ref: str, role: Role, unit: str | None, *, actor: Actor) -> PersonView:
         """Give a person one more role; a role they already hold is refused and nothing changes."""
         now = self._clock.now()
         with self._sessions() as session, session.begin():
@@ -154,7 +155,7 @@ class RosterService:
             )  # fmt: skip
             return person_view(person)
 
-    def deactivate(self, person_ref: str, *, actor: str, actor_person_id: int | None) -> PersonView:
+    def deactivate(self, person_ref: str, *, actor: Actor, actor_person_id: int | None) -> PersonView:
         """The person can no longer use the bot; their Telegram binding stays for the history, and an
         invite code not yet redeemed stops working."""
         now = self._clock.now()
@@ -173,7 +174,7 @@ class RosterService:
             )  # fmt: skip
             return person_view(person)
 
-    def invite(self, person_ref: str, *, renew: bool, actor: str) -> PersonView:
+    def invite(self, person_ref: str, *, renew: bool, actor: Actor) -> PersonView:
         """The invite code of a person not yet bound; with `renew` a new code replaces the old one,
         which stops working (for a person who lost theirs)."""
         with self._sessions() as session, session.begin():
@@ -201,7 +202,7 @@ class RosterService:
         *,
         unit: str | None,
         role: Role,
-        actor: str,
+        actor: Actor,
         telegram_user_id: int | None = None,
         phone: str | None = None,
     ) -> PersonView:
@@ -248,7 +249,7 @@ class RosterService:
             raise DubanError("unknown_unit", unit=unit)
         return found[unit]
 
-    def import_roster(self, parsed: ParsedRoster, *, actor: str, dry_run: bool) -> RosterOutcome:
+    def import_roster(self, parsed: ParsedRoster, *, actor: Actor, dry_run: bool) -> RosterOutcome:
         """Create the people and roles of a roster file; importing it again changes nothing."""
         outcome = RosterOutcome(errors=list(parsed.errors))
         if outcome.errors:
@@ -272,7 +273,7 @@ class RosterService:
         entry: RosterEntry,
         units: dict[str, Unit],
         now: datetime,
-        actor: str,
+        actor: Actor,
         outcome: RosterOutcome,
     ) -> None:
         unit = units[entry.unit] if entry.unit else None

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.access import Viewer
+from ledger.actor import Actor
 from ledger.clock import Clock
 from ledger.dates import read_date
 from ledger.errors import DubanError
@@ -133,7 +134,7 @@ class SettingsService:
             rules = self._office.rules(session)
         return [_view(spec, rules, self._office.base_rules) for spec in SPECS]
 
-    def set_rule(self, name: str, text: str, *, actor: str) -> RuleChange:
+    def set_rule(self, name: str, text: str, *, actor: Actor) -> RuleChange:
         """Set one rule from its text (`5`, `30,14,7`, `21:00`); a value equal to the default clears
         the edit. A wrong name or value changes nothing."""
         spec = _spec(name)
@@ -146,14 +147,14 @@ class SettingsService:
             ) from None  # fmt: skip
         return self._change(spec, value, actor=actor, action="set_rule")
 
-    def reset_rule(self, name: str, *, actor: str) -> RuleChange:
+    def reset_rule(self, name: str, *, actor: Actor) -> RuleChange:
         """Back to the office default (the rules file's value, else the built-in one)."""
         spec = _spec(name)
         return self._change(
             spec, getattr(self._office.base_rules, spec.name), actor=actor, action="reset_rule"
         )
 
-    def _change(self, spec: RuleSpec, value: RuleValue, *, actor: str, action: str) -> RuleChange:
+    def _change(self, spec: RuleSpec, value: RuleValue, *, actor: Actor, action: str) -> RuleChange:
         base = self._office.base_rules
         with self._sessions() as session, session.begin():
             edits = dict(sq.setting(session, RULES) or {})
@@ -186,7 +187,7 @@ class SettingsService:
             package.is_working_day(date(year, 1, 1))
         return CalendarView(overrides, [(year, year not in package.missing_years) for year in years])
 
-    def set_day(self, day: date, working: bool, note: str | None, *, actor: str) -> DayChange:
+    def set_day(self, day: date, working: bool, note: str | None, *, actor: Actor) -> DayChange:
         """Declare a day working (a make-up day announced late) or not (a local holiday)."""
         if note is not None and len(note) > NOTE_LIMIT:
             raise DubanError("settings/note_too_long", limit=NOTE_LIMIT)
@@ -203,7 +204,7 @@ class SettingsService:
                 self._audit_day(session, "set_calendar_day", day, before, after, actor)
             return DayChange(after, before)
 
-    def clear_day(self, day: date, *, actor: str) -> DayOverride:
+    def clear_day(self, day: date, *, actor: Actor) -> DayOverride:
         """Remove an override: the holiday package decides the day again."""
         with self._sessions() as session, session.begin():
             row = session.get(CalendarOverride, day)
@@ -221,7 +222,7 @@ class SettingsService:
         day: date,
         before: DayOverride | None,
         after: DayOverride | None,
-        actor: str,
+        actor: Actor,
     ) -> None:
         audit.record(
             session, at=self._clock.now(), actor=actor, action=action, entity="calendar_day",
@@ -270,7 +271,7 @@ class CadenceService:
                 stored[item.number] = list(days)
             sq.set_setting(session, CADENCE, stored)
             audit.record(
-                session, at=self._clock.now(), actor=f"person:{viewer.person_id}", action="set_cadence",
+                session, at=self._clock.now(), actor=viewer.actor, action="set_cadence",
                 entity="item", entity_id=item.number, before={"days": before}, after={"days": stored.get(item.number)},
             )  # fmt: skip
             return Cadence(item.number, days or ())

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ledger.access import Viewer, can_see_item
+from ledger.actor import Actor
 from ledger.buttons import SignOffAction, SignOffPress
 from ledger.dates import read_date
 from ledger.errors import DubanError
@@ -174,10 +175,6 @@ class Linked:
     files: int
 
 
-def _actor(viewer: Viewer) -> str:
-    return f"tg:{viewer.telegram_user_id}"
-
-
 def _links(item: Item) -> list[tuple[int, UnitRole]]:
     return [(link.unit_id, link.role) for link in item.unit_links]
 
@@ -255,7 +252,7 @@ class SignOffService(ClosingService):
         with self._sessions() as session:
             return evidence_rule(session)
 
-    def set_rule(self, text: str, *, actor: str) -> RuleChange:
+    def set_rule(self, text: str, *, actor: Actor) -> RuleChange:
         after = parse_rule(text)
         if after is None:
             raise DubanError("signoff/rule_usage", value=text[:20])
@@ -298,7 +295,7 @@ class SignOffService(ClosingService):
                 if linked == part.id:
                     continue
                 audit.record(
-                    session, at=now, actor=_actor(viewer), action="link_evidence", entity="evidence_file",
+                    session, at=now, actor=viewer.actor, action="link_evidence", entity="evidence_file",
                     entity_id=row.id, before={column: linked}, after={column: part.id},
                 )  # fmt: skip
                 if targets:
@@ -386,7 +383,7 @@ class SignOffService(ClosingService):
             session.add(request)
             session.flush()
             audit.record(
-                session, at=now, actor=_actor(viewer), action="request_signoff", entity="signoff_request",
+                session, at=now, actor=viewer.actor, action="request_signoff", entity="signoff_request",
                 entity_id=request.id,
                 after={"item": item.number, "statement": statement, "status": request.status.value,
                        "rule": rule.value, "files": covered.files},
@@ -458,7 +455,7 @@ class SignOffService(ClosingService):
             request.leader_id = viewer.person_id
             request.leader_confirmed_at = now
             audit.record(
-                session, at=now, actor=_actor(viewer), action="confirm_signoff", entity="signoff_request",
+                session, at=now, actor=viewer.actor, action="confirm_signoff", entity="signoff_request",
                 entity_id=request.id, before={"status": SignOffStatus.AWAITING_LEADER.value},
                 after={"status": request.status.value, "leader_id": viewer.person_id},
             )  # fmt: skip
@@ -598,7 +595,7 @@ class SignOffService(ClosingService):
                 session.add(review)
                 session.flush()
                 audit.record(
-                    session, at=now, actor=_actor(viewer), action="review_signoff", entity="signoff_review",
+                    session, at=now, actor=viewer.actor, action="review_signoff", entity="signoff_review",
                     entity_id=review.id,
                     after={"request_id": request.id, "unit_id": unit_id, "decision": decision.value,
                            "reason": reason, "inspect_on": inspect_on.isoformat() if inspect_on else None},
@@ -642,7 +639,7 @@ class SignOffService(ClosingService):
             session.add(check)
             session.flush()
             audit.record(
-                session, at=now, actor=_actor(viewer), action="schedule_spot_check", entity="spot_check",
+                session, at=now, actor=viewer.actor, action="schedule_spot_check", entity="spot_check",
                 entity_id=check.id, after={"item": item.number, "due_on": day.isoformat()},
             )  # fmt: skip
         return tuple(days)
@@ -662,7 +659,7 @@ class SignOffService(ClosingService):
         request.decided_at = now
         request.return_reason = reason
         audit.record(
-            session, at=now, actor=_actor(viewer), action=action, entity="signoff_request",
+            session, at=now, actor=viewer.actor, action=action, entity="signoff_request",
             entity_id=request.id, before={"status": before.value},
             after={"status": status.value, "reason": reason},
         )  # fmt: skip

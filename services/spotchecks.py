@@ -19,7 +19,6 @@ from scheduler.rules import Rules
 from services import audit
 from services.closing_common import (
     ClosingService,
-    actor_of,
     item_params,
     responsible_of,
     supervisors_of,
@@ -79,7 +78,7 @@ class SpotCheckService(ClosingService):
             check.decided_by = viewer.person_id
             check.decided_at = now
             audit.record(
-                session, at=now, actor=actor_of(viewer), action="spotcheck_confirm", entity="item",
+                session, at=now, actor=viewer.actor, action="spotcheck_confirm", entity="item",
                 entity_id=item.number, before={"status": SpotCheckStatus.DUE.value},
                 after={"spot_check_id": check.id, "status": check.status.value},
             )  # fmt: skip
@@ -112,7 +111,7 @@ class SpotCheckService(ClosingService):
     ) -> SpotCheckView:
         now = self._clock.now()
         check_reopen(item.signed_off_at is not None, day, self._today(now))
-        actor = actor_of(viewer)
+        actor = viewer.actor
         before = _item_record(item)
         item.reopened_at = now
         item.percent = 0

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from ledger.actor import Actor
 from ledger.clock import Clock
 from ledger.errors import DubanError
 from ledger.model import UnitRole
@@ -32,7 +33,7 @@ class UnitService:
         self._sessions = session_factory
         self._clock = clock
 
-    def merge(self, source_name: str, target_name: str, *, actor: str) -> MergedUnits:
+    def merge(self, source_name: str, target_name: str, *, actor: Actor) -> MergedUnits:
         """Merge the unit `source_name` into `target_name`; a source that is no unit yet becomes an alias
         only (the office says the two names are one body, before a plan uses the other)."""
         source_name, target_name = source_name.strip(), target_name.strip()
@@ -73,7 +74,7 @@ class UnitService:
             )
             return merged
 
-    def _move(self, session: Session, source: Unit, target: Unit, actor: str) -> MergedUnits:
+    def _move(self, session: Session, source: Unit, target: Unit, actor: Actor) -> MergedUnits:
         now = self._clock.now()
         unit_queries.repoint_aliases(session, source.id, target.id)
         people = unit_queries.move_roles(session, source.id, target.id)

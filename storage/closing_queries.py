@@ -22,7 +22,6 @@ from storage.review import (
     SpotCheck,
     SpotCheckStatus,
 )
-from storage.scheduling import Escalation
 
 # The audit entries of an item its history shows (the rest have rows of their own, shown from those).
 HISTORY_ACTIONS = ("create", "update", "reopen")
@@ -81,10 +80,6 @@ def reports_of(session: Session, item_id: int) -> Sequence[ProgressReport]:
 def evidence_of(session: Session, item_id: int) -> Sequence[EvidenceFile]:
     statement = select(EvidenceFile).where(EvidenceFile.item_id == item_id).order_by(EvidenceFile.id)
     return session.scalars(statement).all()
-
-
-def escalations_of(session: Session, item_id: int) -> Sequence[Escalation]:
-    return session.scalars(select(Escalation).where(Escalation.item_id == item_id)).all()
 
 
 def signoffs_of(session: Session, item_id: int) -> Sequence[tuple[SignOffRequest, Sequence[SignOffReview]]]:

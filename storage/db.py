@@ -86,6 +86,17 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     return before, head_revision()
 
 
+def migrate_to(engine: Engine, revision: str) -> None:
+    """Upgrade or downgrade the schema to `revision` (what a migration's own test starts from)."""
+    current = current_revision(engine)
+    config = _alembic_config(engine)
+    scripts = ScriptDirectory.from_config(config)
+    if current is not None and revision in {r.revision for r in scripts.iterate_revisions(current, "base")}:
+        command.downgrade(config, revision)
+    else:
+        command.upgrade(config, revision)
+
+
 def ensure_migrated(engine: Engine) -> None:
     """Refuse to work on a database that is not at the code's schema revision."""
     head = head_revision()

@@ -28,14 +28,12 @@ from storage.models import (
 )
 from storage.review import OPEN_SIGNOFF_STATUSES, SignOffRequest, SignOffStatus
 
-# The audit entries of an item that change a fact its status depends on (`ItemFacts`): a report (named by
-# the item's id) sets the percent; an import or a complaint update, a reopening and an extension (named by
-# number) set the start, the deadline, continuing and, a reopening, the percent. Their `before` says what
-# the fact was until then.
-_REPORT_ACTION = "report"
+# The audit entries of an item that change a fact its status depends on (`ItemFacts`): a report sets the
+# percent; an import or a complaint update, a reopening and an extension set the start, the deadline,
+# continuing and, a reopening, the percent. Their `before` says what the fact was until then.
 # Ids per IN list: well under the bound-parameter limits of SQLite (32,766) and PostgreSQL (65,535).
 _CHUNK = 5000
-_FACT_ACTIONS_BY_NUMBER = ("update", "reopen", "extend_deadline")
+_FACT_ACTIONS = ("report", "update", "reopen", "extend_deadline")
 _REOPEN_ACTION = "reopen"
 
 
@@ -216,12 +214,8 @@ def item_facts_as_of(session: Session, items: Sequence[Item], until: datetime) -
     by_id = {item.id: item for item in items}
     by_number = {item.number: item for item in items}
     earlier: dict[int, dict[str, Any]] = {item.id: {} for item in items}
-    for entry in _fact_changes(session, by_id, by_number, after=until):
-        item = (
-            by_id.get(int(entry.entity_id or 0))
-            if entry.action == _REPORT_ACTION
-            else by_number.get(entry.entity_id or "")
-        )
+    for entry in _fact_changes(session, by_number, after=until):
+        item = by_number.get(entry.entity_id or "")
         if item is None:
             continue
         for key, value in (entry.before or {}).items():
@@ -251,21 +245,15 @@ def _day(value: Any) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def _fact_changes(
-    session: Session, by_id: dict[int, Item], by_number: dict[str, Item], *, after: datetime
-) -> Sequence[AuditEntry]:
+def _fact_changes(session: Session, by_number: dict[str, Item], *, after: datetime) -> Sequence[AuditEntry]:
     """The audit entries at or after `after` that changed a fact of these items, oldest first."""
     statement = (
         select(AuditEntry)
         .where(
             AuditEntry.entity == "item",
             AuditEntry.at >= after,
-            or_(
-                and_(AuditEntry.action == _REPORT_ACTION, AuditEntry.entity_id.in_([str(i) for i in by_id])),
-                and_(
-                    AuditEntry.action.in_(_FACT_ACTIONS_BY_NUMBER), AuditEntry.entity_id.in_(list(by_number))
-                ),
-            ),
+            AuditEntry.action.in_(_FACT_ACTIONS),
+            AuditEntry.entity_id.in_(list(by_number)),
         )
         .order_by(AuditEntry.at, AuditEntry.id)
     )

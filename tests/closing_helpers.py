@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from sqlalchemy import inspect, select
 
+from ledger.actor import Actor
 from ledger.model import Role
 from loopback import AnsweredCallback, SentMessage
 from storage.models import AuditEntry, Base, Item
@@ -29,8 +30,8 @@ async def closing_ledger(bot: BotHarness, *deadlines: date | None) -> None:
         (OTHER_OFFICER, "赵六", Role.OFFICER, "市水务局"),
         (OTHER_SUPERVISOR, "孙督导", Role.SUPERVISOR, "市生态环境局"),
     ):
-        roster.add_unit(unit, actor="test")
-        roster.add_person(name, unit=unit, role=role, actor="test", telegram_user_id=user)
+        roster.add_unit(unit, actor=Actor.system("test"))
+        roster.add_person(name, unit=unit, role=role, actor=Actor.system("test"), telegram_user_id=user)
         bot.api.add_user(user, name)
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import SecretStr
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from telegram.ext import ExtBot
 
@@ -30,6 +31,7 @@ from bot.config import Settings
 from bot.sender import DrainResult, OutboxSender
 from bot.telegram.context import DubanApp
 from bot.wiring import Overrides
+from ledger.actor import Actor
 from ledger.clock import ManualClock
 from loopback.acting import Handled, Users
 from loopback.core import LoopbackBotApi
@@ -38,6 +40,7 @@ from loopback.inprocess import InProcessFront
 from loopback.records import JSONDict, SentMessage
 from services.container import Services
 from storage.db import create_db_engine, upgrade
+from storage.models import Person
 
 ADMIN_ID = 900_001
 Transport = Literal["in_process", "http"]
@@ -126,6 +129,9 @@ class BotHarness:
     ) -> Handled:
         return await self.users.send_photo(user_id, data, caption, **kwargs)
 
+    async def edit(self, user_id: int, message_id: int, text: str, **kwargs: Any) -> Handled:
+        return await self.users.edit(user_id, message_id, text, **kwargs)
+
     async def send_document(self, user_id: int, data: bytes, file_name: str, **kwargs: Any) -> Handled:
         return await self.users.send_document(user_id, data, file_name, **kwargs)
 
@@ -154,6 +160,12 @@ class BotHarness:
     async def idle(self) -> None:
         """Wait until the bot took every update pushed so far and finished handling it."""
         await self.users.idle()
+
+    def actor(self, user_id: int) -> str:
+        """How the audit log names the person bound to this chat account."""
+        with self.services.sessions() as session:
+            person_id = session.scalars(select(Person.id).where(Person.telegram_user_id == user_id)).one()
+        return str(Actor.person(person_id))
 
 
 @asynccontextmanager

@@ -586,6 +586,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "chat/failed": {},
     "chat/unknown": {},
     "chat/nothing_to_cancel": {},
+    "chat/edited": {},
     "chat/help": {
         "welcome": True,
         "name": "张伟",

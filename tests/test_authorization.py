@@ -21,6 +21,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from ledger.access import Viewer
+from ledger.actor import Actor
 from ledger.model import ItemSpec, Measure, ParsedLedger, Role, Target
 from loopback import SentMessage
 from services.accounts import TelegramUser
@@ -101,12 +102,12 @@ def viewer(bot: BotHarness, role: str) -> Viewer:
 
 
 def _signoff_request(bot: BotHarness, number: str) -> int:
-    bot.services.signoff.set_rule("none", actor="test")
+    bot.services.signoff.set_rule("none", actor=Actor.system("test"))
     return bot.services.signoff.request(viewer(bot, "officer"), number, "100% 整改任务已全部完成").request_id
 
 
 async def evidence_rule_none(bot: BotHarness, role: str, number: str) -> None:
-    bot.services.signoff.set_rule("none", actor="test")
+    bot.services.signoff.set_rule("none", actor=Actor.system("test"))
 
 
 async def filed_request(bot: BotHarness, role: str, number: str) -> None:
@@ -221,7 +222,7 @@ def staged_import(action: str) -> Prepare:
         sheet.append([str(10_000 + int(number)), "新发现的问题。", "2027年6月底前", "市住建局"])
         buffer = io.BytesIO()
         workbook.save(buffer)
-        staged = bot.services.ledger_files.stage(buffer.getvalue(), "台账.xlsx", actor="test")
+        staged = bot.services.ledger_files.stage(buffer.getvalue(), "台账.xlsx", actor=Actor.system("test"))
         assert staged.token is not None
         return f"import:{action}:{staged.token}"
 
@@ -378,7 +379,7 @@ async def world(bot: BotHarness) -> BotHarness:
     role's own item for every row that needs one; a tick that sends the reminders some rows press."""
     roster = bot.services.roster
     for unit in ("市住建局", "市水务局", "整改办", "水务督导组"):
-        roster.add_unit(unit, actor="test")
+        roster.add_unit(unit, actor=Actor.system("test"))
     specs = [
         ItemSpec("1", "住建局事项", "问题一。", date(2026, 1, 1), targets=[Target("目标", date(2026, 10, 30))],
                  responsible_units=["市住建局"], supervising_units=["整改办"]),
@@ -393,14 +394,16 @@ async def world(bot: BotHarness) -> BotHarness:
         )
         for case in CASES if case.own_items for role in ORDER
     ]  # fmt: skip
-    bot.services.ledger.import_ledger(ParsedLedger(items=specs), actor="test", dry_run=False)
+    bot.services.ledger.import_ledger(ParsedLedger(items=specs), actor=Actor.system("test"), dry_run=False)
     for user_id, name, role, unit in ROLES.values():
         if role is not None:
             assert name is not None
-            roster.add_person(name, unit=unit, role=role, actor="test", telegram_user_id=user_id)
+            roster.add_person(
+                name, unit=unit, role=role, actor=Actor.system("test"), telegram_user_id=user_id
+            )
         bot.api.add_user(user_id, name or "陌生人")
     for name in ("未绑定人员", "待停用人员"):
-        roster.add_person(name, unit="市住建局", role=Role.OFFICER, actor="test")
+        roster.add_person(name, unit="市住建局", role=Role.OFFICER, actor=Actor.system("test"))
     for user_id, name, _, _ in ROLES.values():
         # The admin of the settings is enrolled at first contact; every chat gets a message of the bot,
         # under which its user presses the buttons (as with an old or forged button).

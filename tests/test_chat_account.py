@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from ledger.actor import Actor
 from ledger.model import Role
 from storage.models import AuditEntry, Person
 from tests.harness import ADMIN_ID, BotHarness
@@ -13,8 +14,10 @@ OFFICER_ID = 700_001
 
 
 def _add_officer(bot: BotHarness, name: str = "张伟") -> str:
-    bot.services.roster.add_unit("市住建局", actor="test")
-    person = bot.services.roster.add_person(name, unit="市住建局", role=Role.OFFICER, actor="test")
+    bot.services.roster.add_unit("市住建局", actor=Actor.system("test"))
+    person = bot.services.roster.add_person(
+        name, unit="市住建局", role=Role.OFFICER, actor=Actor.system("test")
+    )
     assert person.invite_code is not None
     return person.invite_code
 

@@ -10,6 +10,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
+from ledger.actor import Actor
 from ledger.model import Role
 from loopback import SentMessage
 from services.roster import PersonView
@@ -44,8 +45,8 @@ def _person(bot: BotHarness, name: str) -> PersonView:
 async def _bound_officer(bot: BotHarness, name: str = "张伟", unit: str = "市住建局") -> int:
     """An officer of `unit`, bound to OFFICER_ID; returns their person id."""
     if unit not in bot.services.roster.unit_names().values():
-        bot.services.roster.add_unit(unit, actor="test")
-    person = bot.services.roster.add_person(name, unit=unit, role=Role.OFFICER, actor="test")
+        bot.services.roster.add_unit(unit, actor=Actor.system("test"))
+    person = bot.services.roster.add_person(name, unit=unit, role=Role.OFFICER, actor=Actor.system("test"))
     (reply,) = await bot.send(OFFICER_ID, f"/start {person.invite_code}")
     assert reply.text.startswith("绑定成功")
     return person.id
@@ -67,7 +68,7 @@ async def test_units_and_unit_add(bot: BotHarness) -> None:
     assert listed.text == "单位 1 个：\n· 市住建局：责任事项 0 项"
     assert _counts(bot)["Unit"] == 1
     (entry,) = _audit(bot, "create")
-    assert (entry.entity, entry.actor, entry.after) == ("unit", f"tg:{ADMIN_ID}", {"name": "市住建局"})
+    assert (entry.entity, entry.actor, entry.after) == ("unit", bot.actor(ADMIN_ID), {"name": "市住建局"})
 
 
 async def test_person_add_answers_the_code_and_the_deep_link_that_binds(bot: BotHarness) -> None:
@@ -121,8 +122,10 @@ async def test_wrong_arguments_get_a_clear_answer_and_change_nothing(
 
 async def test_people_lists_roles_binding_and_deactivation(bot: BotHarness) -> None:
     officer_id = await _bound_officer(bot)
-    bot.services.roster.add_unit("市水务局", actor="test")
-    waiting = bot.services.roster.add_person("李娜", unit="市水务局", role=Role.LEADER, actor="test")
+    bot.services.roster.add_unit("市水务局", actor=Actor.system("test"))
+    waiting = bot.services.roster.add_person(
+        "李娜", unit="市水务局", role=Role.LEADER, actor=Actor.system("test")
+    )
     (everyone,) = await bot.send(ADMIN_ID, "/people", first_name="管理员甲")
     admin = _person(bot, "管理员甲")
     assert everyone.text.splitlines() == [
@@ -142,9 +145,13 @@ async def test_people_lists_roles_binding_and_deactivation(bot: BotHarness) -> N
 
 async def test_role_grants_with_audit_and_an_ambiguous_name_lists_the_candidates(bot: BotHarness) -> None:
     for unit in ("市住建局", "市水务局", "市生态环境局"):
-        bot.services.roster.add_unit(unit, actor="test")
-    first = bot.services.roster.add_person("张伟", unit="市住建局", role=Role.OFFICER, actor="test")
-    second = bot.services.roster.add_person("张伟", unit="市水务局", role=Role.LEADER, actor="test")
+        bot.services.roster.add_unit(unit, actor=Actor.system("test"))
+    first = bot.services.roster.add_person(
+        "张伟", unit="市住建局", role=Role.OFFICER, actor=Actor.system("test")
+    )
+    second = bot.services.roster.add_person(
+        "张伟", unit="市水务局", role=Role.LEADER, actor=Actor.system("test")
+    )
     await bot.send(ADMIN_ID, "/units")  # the admin is enrolled on their first message
     before = _counts(bot)
     (ambiguous,) = await bot.send(ADMIN_ID, "/role 张伟 督导 市生态环境局")
@@ -198,8 +205,10 @@ async def test_deactivated_person_gets_the_stranger_line_and_keeps_the_binding(b
 
 
 async def test_a_deactivated_person_cannot_bind_with_their_code(bot: BotHarness) -> None:
-    bot.services.roster.add_unit("市住建局", actor="test")
-    person = bot.services.roster.add_person("李娜", unit="市住建局", role=Role.OFFICER, actor="test")
+    bot.services.roster.add_unit("市住建局", actor=Actor.system("test"))
+    person = bot.services.roster.add_person(
+        "李娜", unit="市住建局", role=Role.OFFICER, actor=Actor.system("test")
+    )
     await bot.send(ADMIN_ID, f"/deactivate {person.id}")
     (refused,) = await bot.send(OFFICER_ID, f"/start {person.invite_code}")
     assert "邀请码无效" in refused.text
@@ -209,8 +218,10 @@ async def test_a_deactivated_person_cannot_bind_with_their_code(bot: BotHarness)
 
 @pytest.mark.http  # a photo upload over HTTP
 async def test_invite_sends_the_link_and_its_qr_code_as_a_photo(bot: BotHarness) -> None:
-    bot.services.roster.add_unit("市住建局", actor="test")
-    person = bot.services.roster.add_person("李娜", unit="市住建局", role=Role.OFFICER, actor="test")
+    bot.services.roster.add_unit("市住建局", actor=Actor.system("test"))
+    person = bot.services.roster.add_person(
+        "李娜", unit="市住建局", role=Role.OFFICER, actor=Actor.system("test")
+    )
     (photo,) = await bot.send(ADMIN_ID, "/invite 李娜")
     assert photo.method == "sendPhoto"
     assert photo.document is not None
@@ -330,7 +341,7 @@ async def test_import_a_plan_preview_then_apply_once(bot: BotHarness, tmp_path: 
     assert done.text.startswith("已导入：新增 18 项，更新 0 项，未变 0 项。")
     assert _item_count(bot) == 18
     assert bot.api.message(ADMIN_ID, preview.message_id).reply_markup is None  # type: ignore[union-attr]
-    assert {e.actor for e in _audit(bot, "create")} == {f"tg:{ADMIN_ID}"}
+    assert {e.actor for e in _audit(bot, "create")} == {bot.actor(ADMIN_ID)}
     kept = list((tmp_path / "data" / "imports").iterdir())
     assert [p.name.split(".", 1)[1] for p in kept] == ["applied.txt"]
     assert kept[0].read_bytes() == JIAYUGUAN.read_bytes()

@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from ledger.actor import Actor
 from ledger.model import Role
 from scheduler.rules import Level
 from storage.models import AuditEntry, Item
@@ -26,14 +27,14 @@ NOISE_AGAIN = "阳光小区东侧的砂石厂晚上还在生产，噪音扰民�
 async def _people(bot: BotHarness) -> None:
     """市住建局 with an officer and a leader; 整改办 with a supervisor; the admin bound."""
     roster = bot.services.roster
-    roster.add_unit("市住建局", actor="test")
-    roster.add_unit("整改办", actor="test")
+    roster.add_unit("市住建局", actor=Actor.system("test"))
+    roster.add_unit("整改办", actor=Actor.system("test"))
     for user, name, role, unit in (
         (OFFICER, "张伟", Role.OFFICER, "市住建局"),
         (LEADER, "李局长", Role.LEADER, "市住建局"),
         (SUPERVISOR, "王督导", Role.SUPERVISOR, "整改办"),
     ):
-        roster.add_person(name, unit=unit, role=role, actor="test", telegram_user_id=user)
+        roster.add_person(name, unit=unit, role=role, actor=Actor.system("test"), telegram_user_id=user)
         bot.api.add_user(user, name)
     bot.api.add_user(ADMIN_ID, "管理员")
     bot.api.add_user(STRANGER, "路人")

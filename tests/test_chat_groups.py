@@ -12,6 +12,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from ledger.actor import Actor
 from ledger.model import ItemSpec, ParsedLedger, Role, Target
 from services.container import Services
 from storage.models import ProgressReport
@@ -26,13 +27,15 @@ TITLE = "污水管网闭水试验"
 
 async def setup(bot: BotHarness) -> None:
     roster = bot.services.roster
-    roster.add_unit("市住建局", actor="test")
+    roster.add_unit("市住建局", actor=Actor.system("test"))
     spec = ItemSpec(
         "16", TITLE, "问题。", date(2026, 1, 1), targets=[Target("目标", date(2027, 6, 30))],
         responsible_units=["市住建局"],
     )  # fmt: skip
-    bot.services.ledger.import_ledger(ParsedLedger(items=[spec]), actor="test", dry_run=False)
-    roster.add_person("张伟", unit="市住建局", role=Role.OFFICER, actor="test", telegram_user_id=OFFICER)
+    bot.services.ledger.import_ledger(ParsedLedger(items=[spec]), actor=Actor.system("test"), dry_run=False)
+    roster.add_person(
+        "张伟", unit="市住建局", role=Role.OFFICER, actor=Actor.system("test"), telegram_user_id=OFFICER
+    )
     for user, name in ((OFFICER, "张伟"), (ADMIN_ID, "管理员"), (STRANGER, "路人")):
         bot.api.add_user(user, name)
     bot.api.add_group(GROUP, "整改办工作群")
@@ -135,11 +138,11 @@ async def test_a_stranger_in_the_group(bot: BotHarness) -> None:
 
 
 async def test_the_group_rules_through_the_routes(services: Services) -> None:
-    services.roster.add_unit("市住建局", actor="test")
+    services.roster.add_unit("市住建局", actor=Actor.system("test"))
     spec = ItemSpec("16", TITLE, "问题。", date(2026, 1, 1), responsible_units=["市住建局"], continuing=True)
-    services.ledger.import_ledger(ParsedLedger(items=[spec]), actor="test", dry_run=False)
+    services.ledger.import_ledger(ParsedLedger(items=[spec]), actor=Actor.system("test"), dry_run=False)
     services.roster.add_person(
-        "张伟", unit="市住建局", role=Role.OFFICER, actor="test", telegram_user_id=OFFICER
+        "张伟", unit="市住建局", role=Role.OFFICER, actor=Actor.system("test"), telegram_user_id=OFFICER
     )
     chat = FakeChat(services)
     assert await chat.send(OFFICER, "收到，马上处理", group=GROUP, name="张伟") == []

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from ledger.actor import Actor
 from ledger.model import ItemSpec, ParsedLedger, Target
 from storage.models import AuditEntry, ProgressReport
 from storage.review import (
@@ -81,7 +82,7 @@ async def test_history_tells_the_whole_story_in_time_order(bot: BotHarness) -> N
         number="1", title="事项1（修订）", problem="问题1。", start=date(2026, 1, 1),
         targets=[Target("目标1", date(2027, 3, 31))], responsible_units=["市住建局"], supervising_units=["整改办"],
     )  # fmt: skip
-    bot.services.ledger.import_ledger(ParsedLedger(items=[spec]), actor="test", dry_run=False)
+    bot.services.ledger.import_ledger(ParsedLedger(items=[spec]), actor=Actor.system("test"), dry_run=False)
     step(bot, 10)
     add_signoff(bot)
     sign_off(bot, "1", at(DAY, 10, 13))

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
+from ledger.actor import Actor
 from ledger.model import ItemSpec, Measure, ParsedLedger, Role, Target
 from storage.models import EvidenceFile, Item, Person, ProgressReport
 from tests.harness import ADMIN_ID, BotHarness
@@ -55,7 +56,7 @@ async def _setup(bot: BotHarness) -> None:
     """Units, people bound by their invite codes, the ledger, progress and evidence."""
     roster = bot.services.roster
     for unit in (HOUSING, WATER, OFFICE, PARKS):
-        roster.add_unit(unit, actor="test")
+        roster.add_unit(unit, actor=Actor.system("test"))
     people = [
         (OFFICER, "张伟", HOUSING, Role.OFFICER),
         (LEADER, "李强", HOUSING, Role.LEADER),
@@ -65,9 +66,9 @@ async def _setup(bot: BotHarness) -> None:
         (PARKS_OFFICER, "刘洋", PARKS, Role.OFFICER),
     ]
     for user_id, name, unit, role in people:
-        person = roster.add_person(name, unit=unit, role=role, actor="test")
+        person = roster.add_person(name, unit=unit, role=role, actor=Actor.system("test"))
         await bot.send(user_id, f"/start {person.invite_code}")
-    outcome = bot.services.ledger.import_ledger(LEDGER, actor="test", dry_run=False)
+    outcome = bot.services.ledger.import_ledger(LEDGER, actor=Actor.system("test"), dry_run=False)
     assert outcome.applied
     with bot.services.sessions() as session, session.begin():
         items = {item.number: item for item in session.scalars(select(Item))}
@@ -326,7 +327,7 @@ async def test_a_long_item_is_split_under_the_telegram_limit(bot: BotHarness) ->
     lines = [f"第{i:03d}段" + "问题描述" * 24 for i in range(100)]
     spec = _spec("7", "长篇问题", HOUSING, date(2026, 12, 31))
     spec.problem = "\n".join(lines)
-    bot.services.ledger.import_ledger(ParsedLedger([spec]), actor="test", dry_run=False)
+    bot.services.ledger.import_ledger(ParsedLedger([spec]), actor=Actor.system("test"), dry_run=False)
     replies = await bot.send(OFFICER, "/item 7", replies=3)
     await bot.idle()
     assert len(bot.api.sent(OFFICER)) == 4

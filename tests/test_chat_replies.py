@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from ledger.actor import Actor
 from ledger.model import ItemSpec, ParsedLedger, Role, Target
 from loopback import SentMessage
 from services.container import Services
@@ -41,7 +42,7 @@ async def setup(bot: BotHarness) -> None:
     """Items 16, 24.1 and complaint J2024-017 of 市住建局, item 31 of 市水务局; one officer each."""
     roster = bot.services.roster
     for unit in (UNIT, OTHER_UNIT, "整改办"):
-        roster.add_unit(unit, actor="test")
+        roster.add_unit(unit, actor=Actor.system("test"))
 
     def spec(number: str, title: str, unit: str) -> ItemSpec:
         return ItemSpec(
@@ -55,12 +56,14 @@ async def setup(bot: BotHarness) -> None:
         spec("J2024-017", "小区污水外溢", UNIT),
         spec("31", "黑臭水体整治", OTHER_UNIT),
     ]
-    bot.services.ledger.import_ledger(ParsedLedger(items=specs), actor="test", dry_run=False)
+    bot.services.ledger.import_ledger(ParsedLedger(items=specs), actor=Actor.system("test"), dry_run=False)
     with bot.services.sessions() as session, session.begin():
         for item in session.scalars(select(Item)):
             item.percent = START_PERCENT  # on schedule: the dispatch day brings dispatches, no ladder
     for user, name, unit in ((OFFICER, "张伟", UNIT), (OTHER_OFFICER, "李娜", OTHER_UNIT)):
-        roster.add_person(name, unit=unit, role=Role.OFFICER, actor="test", telegram_user_id=user)
+        roster.add_person(
+            name, unit=unit, role=Role.OFFICER, actor=Actor.system("test"), telegram_user_id=user
+        )
         bot.api.add_user(user, name)
     bot.api.add_user(ADMIN_ID, "管理员")
 
@@ -421,12 +424,12 @@ async def test_the_question_and_its_answer_in_english(bot: BotHarness) -> None:
 
 
 def test_a_message_is_recorded_about_its_items_in_order_and_can_be_re_pointed(services: Services) -> None:
-    services.roster.add_unit(UNIT, actor="test")
+    services.roster.add_unit(UNIT, actor=Actor.system("test"))
     specs = [
         ItemSpec(n, f"事项{n}", "问题。", date(2026, 1, 1), responsible_units=[UNIT])
         for n in ("3", "16", "24.1")
     ]
-    services.ledger.import_ledger(ParsedLedger(items=specs), actor="test", dry_run=False)
+    services.ledger.import_ledger(ParsedLedger(items=specs), actor=Actor.system("test"), dry_run=False)
     with services.sessions() as session:
         ids = dict(session.execute(select(Item.number, Item.id)).all())
     services.reports.remember_message(OFFICER, 7, [ids["24.1"], ids["3"], ids["16"], ids["3"]], "reminder")

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.chat_state import CHAT_STATE_FILE
+from ledger.actor import Actor
 from ledger.clock import ManualClock
 from ledger.model import ItemSpec, ItemStatus, ParsedLedger, Role
 from ledger.progress import ProgressInputError, parse_report_line, percent_in_text
@@ -28,7 +29,7 @@ STRANGER_ID = 710_099
 
 
 async def enrol(bot: BotHarness, user_id: int, name: str, unit: str, role: Role = Role.OFFICER) -> None:
-    person = bot.services.roster.add_person(name, unit=unit, role=role, actor="test")
+    person = bot.services.roster.add_person(name, unit=unit, role=role, actor=Actor.system("test"))
     await bot.send(user_id, f"/start {person.invite_code}")
 
 
@@ -39,7 +40,7 @@ async def setup_ledger(bot: BotHarness) -> None:
                  supervising_units=[SUPERVISOR_UNIT]),
         ItemSpec("25", "黑臭水体整治", "问题描述", date(2020, 12, 16), responsible_units=[OTHER_UNIT]),
     ]  # fmt: skip
-    bot.services.ledger.import_ledger(ParsedLedger(items), actor="test", dry_run=False)
+    bot.services.ledger.import_ledger(ParsedLedger(items), actor=Actor.system("test"), dry_run=False)
     await enrol(bot, OFFICER_ID, "张伟", UNIT)
     await enrol(bot, OTHER_OFFICER_ID, "李娜", OTHER_UNIT)
 
@@ -142,7 +143,7 @@ async def test_guided_report_with_buttons_text_and_done(bot: BotHarness) -> None
     (entry,) = report_audit(bot)
     assert entry.before == {"percent": 0, "status": "not_started"}
     assert entry.after == {"percent": 60, "status": "in_progress", "report_id": report.id}
-    assert entry.actor == f"tg:{OFFICER_ID}"
+    assert (entry.actor, entry.entity_id) == (bot.actor(OFFICER_ID), "24")
 
     # The confirmed draft is gone: its buttons now only say so.
     answered = (await bot.press(OFFICER_ID, summary, "rc:24", check_button=False)).answered
@@ -312,3 +313,28 @@ async def test_a_guided_report_goes_on_after_the_bot_restarts(tmp_path: Path, cl
         saved = await press(bot, OFFICER_ID, summary.message_id, "rc:24")
         assert (saved.text or "").startswith("已记录第24项进展")
         assert item_state(bot) == (60, ItemStatus.IN_PROGRESS)
+
+
+async def test_an_edited_report_is_not_filed_again(bot: BotHarness) -> None:
+    """Seen on main: an officer who edits "/report 24 60% …" into 75 % had a second report filed, at 75 %."""
+    await setup_ledger(bot)
+    sent = await bot.say(OFFICER_ID, "/report 24 60% 完成2号池清淤")
+    assert sent.reply.text.startswith("已记录第24项进展")
+    edited = await bot.edit(OFFICER_ID, sent.update["message"]["message_id"], "/report 24 75% 完成2号池清淤")
+    assert edited.reply.text.startswith("修改后的消息不会重新处理：已记录的内容保持不变。")
+    assert [(r.percent, r.text) for r in reports(bot)] == [(60, "完成2号池清淤")]
+    assert item_state(bot) == (60, ItemStatus.IN_PROGRESS)
+    assert len(report_audit(bot)) == 1
+
+
+async def test_an_edit_is_no_step_of_the_guided_report(bot: BotHarness) -> None:
+    await setup_ledger(bot)
+    (ask,) = await bot.send(OFFICER_ID, "/report 24")
+    await press(bot, OFFICER_ID, ask.message_id, "rp:24:30")
+    text = await bot.say(OFFICER_ID, "第一稿")
+    edited = await bot.edit(OFFICER_ID, text.update["message"]["message_id"], "第二稿")
+    assert edited.reply.text.startswith("修改后的消息不会重新处理")
+    (summary,) = await bot.send(OFFICER_ID, "/done")
+    assert "第一稿" in summary.text
+    assert "第二稿" not in summary.text
+    assert_nothing_stored(bot)

@@ -15,6 +15,7 @@ import pytest
 
 from handlers.chat import Inbound
 from handlers.menus import private_menu, sync_menus
+from ledger.actor import Actor
 from ledger.model import Role
 from services.container import Services
 from tests.fake_chat import FakeChat, RecordingPort
@@ -35,8 +36,8 @@ async def bind(bot: BotHarness, user: int, name: str, role: Role, unit: str | No
     welcome they read."""
     known = set(bot.services.roster.unit_names().values())
     for missing in {UNIT, SUPERVISING} - known:
-        bot.services.roster.add_unit(missing, actor="test")
-    person = bot.services.roster.add_person(name, unit=unit, role=role, actor="test")
+        bot.services.roster.add_unit(missing, actor=Actor.system("test"))
+    person = bot.services.roster.add_person(name, unit=unit, role=role, actor=Actor.system("test"))
     (welcome,) = await bot.send(user, f"/start {person.invite_code}")
     await bot.idle()  # the menu is set once the welcome is out
     return welcome.text or ""
@@ -150,18 +151,18 @@ COMBINATIONS = [combination for size in (1, 2) for combination in itertools.comb
 
 @pytest.fixture
 def chat(services: Services) -> FakeChat:
-    services.roster.add_unit(UNIT, actor="test")
-    services.roster.add_unit(SUPERVISING, actor="test")
+    services.roster.add_unit(UNIT, actor=Actor.system("test"))
+    services.roster.add_unit(SUPERVISING, actor=Actor.system("test"))
     return FakeChat(services)
 
 
 def person(services: Services, user: int, roles: tuple[Role, ...]) -> int:
     first, *others = roles
     added = services.roster.add_person(
-        f"人员{user}", unit=ROLE_UNITS[first], role=first, actor="test", telegram_user_id=user
+        f"人员{user}", unit=ROLE_UNITS[first], role=first, actor=Actor.system("test"), telegram_user_id=user
     )
     for role in others:
-        services.roster.grant_role(f"人员{user}", role, ROLE_UNITS[role], actor="test")
+        services.roster.grant_role(f"人员{user}", role, ROLE_UNITS[role], actor=Actor.system("test"))
     return added.id
 
 
@@ -206,13 +207,13 @@ async def test_the_periodic_sync_sets_only_what_changed(chat: FakeChat) -> None:
     port = chat_port(chat)
     assert await sync_menus(chat.services, port) == 1
     assert await sync_menus(chat.services, port) == 0
-    chat.services.roster.grant_role("人员750001", Role.ADMIN, None, actor="cli")
+    chat.services.roster.grant_role("人员750001", Role.ADMIN, None, actor=Actor.system("cli"))
     assert await sync_menus(chat.services, port) == 1
     (state,) = chat.services.menus.states()
     assert state.viewer is not None
     assert chat.menus[750_001] == private_menu(chat.services.renderer, state.viewer)
     assert "import" in [name for name, _ in chat.menus[750_001]]
-    chat.services.roster.deactivate("人员750001", actor="cli", actor_person_id=None)
+    chat.services.roster.deactivate("人员750001", actor=Actor.system("cli"), actor_person_id=None)
     assert await sync_menus(chat.services, port) == 1
     assert 750_001 not in chat.menus  # the default menu again
     assert chat.services.menus.states() == []

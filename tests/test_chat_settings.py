@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.wiring import build
+from ledger.actor import Actor
 from ledger.model import Role
 from scheduler.rule_values import SPEC_BY_NAME
 from scheduler.rules import Rules
@@ -72,7 +73,7 @@ async def test_rules_shows_every_rule_set_changes_it_and_marks_it(bot: BotHarnes
     assert "★ answer_within = 5（默认 3）" in shown.text
     (entry,) = _audit(bot, "set_rule")
     assert (entry.actor, entry.entity, entry.entity_id) == (
-        f"tg:{ADMIN_ID}",
+        bot.actor(ADMIN_ID),
         "scheduler_rule",
         "answer_within",
     )
@@ -156,9 +157,9 @@ async def test_rules_in_english(bot: BotHarness) -> None:
 
 
 async def test_only_admins_see_or_change_rules_and_calendar(bot: BotHarness) -> None:
-    bot.services.roster.add_unit("市住建局", actor="test")
+    bot.services.roster.add_unit("市住建局", actor=Actor.system("test"))
     bot.services.roster.add_person(
-        "张伟", unit="市住建局", role=Role.OFFICER, actor="test", telegram_user_id=OFFICER_ID
+        "张伟", unit="市住建局", role=Role.OFFICER, actor=Actor.system("test"), telegram_user_id=OFFICER_ID
     )
     bot.api.add_user(OFFICER_ID, "张伟")
     for command in ("/rules", "/rules snooze_max 5", "/calendar", "/calendar 2026-12-23 off"):
@@ -273,11 +274,13 @@ def test_the_rules_file_gives_the_defaults_and_admin_edits_win(tmp_path: Path, s
         assert not views["answer_within"].changed
         assert not views["snooze_max"].from_file
 
-        settings.set_rule("answer_within", "8", actor="test")
+        settings.set_rule("answer_within", "8", actor=Actor.system("test"))
         assert services.office.current_rules().answer_within == 8
-        settings.reset_rule("answer_within", actor="test")
+        settings.reset_rule("answer_within", actor=Actor.system("test"))
         assert services.office.current_rules() == expected
-        settings.set_rule("answer_within", "3", actor="test")  # the built-in value, not the file's
+        settings.set_rule(
+            "answer_within", "3", actor=Actor.system("test")
+        )  # the built-in value, not the file's
         assert services.office.current_rules().answer_within == 3
     finally:
         services.close()

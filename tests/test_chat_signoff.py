@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from ledger.actor import Actor
 from ledger.model import ItemSpec, ItemStatus, Measure, ParsedLedger, Role, Target
 from ledger.progress import stated_percent
 from ledger.signoff import (
@@ -107,7 +108,7 @@ async def setup(bot: BotHarness) -> None:
     """Item 1 (two measures) of 市住建局 supervised by 整改办; item 2 supervised by 整改办 and 市生态环境局."""
     roster = bot.services.roster
     for unit in ("市住建局", "整改办", "市生态环境局", "市水务局"):
-        roster.add_unit(unit, actor="test")
+        roster.add_unit(unit, actor=Actor.system("test"))
     specs = [
         ItemSpec(
             number="1", title="事项1", problem="问题1。", start=date(2026, 1, 1),
@@ -120,7 +121,7 @@ async def setup(bot: BotHarness) -> None:
             supervising_units=["整改办", "市生态环境局"],
         ),
     ]  # fmt: skip
-    bot.services.ledger.import_ledger(ParsedLedger(items=specs), actor="test", dry_run=False)
+    bot.services.ledger.import_ledger(ParsedLedger(items=specs), actor=Actor.system("test"), dry_run=False)
     for user, name, role, unit in (
         (OFFICER, "张伟", Role.OFFICER, "市住建局"),
         (LEADER, "李局长", Role.LEADER, "市住建局"),
@@ -129,7 +130,7 @@ async def setup(bot: BotHarness) -> None:
         (OTHER_LEADER, "钱局长", Role.LEADER, "市水务局"),
         (OTHER_REVIEWER, "孙督导", Role.SUPERVISOR, "市水务局"),
     ):
-        roster.add_person(name, unit=unit, role=role, actor="test", telegram_user_id=user)
+        roster.add_person(name, unit=unit, role=role, actor=Actor.system("test"), telegram_user_id=user)
         bot.api.add_user(user, name)
     bot.api.add_user(ADMIN_ID, "管理员")
     bot.api.add_user(STRANGER, "路人")
@@ -395,7 +396,7 @@ async def test_evidence_linked_to_a_target_shows_which_targets_are_backed(bot: B
         targets=[Target("目标一", date(2026, 12, 31)), Target("目标二", date(2027, 3, 31))],
         measures=[Measure("措施一")], responsible_units=["市住建局"], supervising_units=["整改办"],
     )  # fmt: skip
-    bot.services.ledger.import_ledger(ParsedLedger(items=[spec]), actor="test", dry_run=False)
+    bot.services.ledger.import_ledger(ParsedLedger(items=[spec]), actor=Actor.system("test"), dry_run=False)
     assert (await bot.send_photo(OFFICER, PHOTO + b"target two", "3")).replies
     linked = await text(bot, OFFICER, "/evidence 3 目标2")
     assert linked == "第3项：最近一次报送的 1 份佐证材料已对应整改目标 2（目标二）。"
@@ -574,7 +575,7 @@ async def test_withdrawal_refusals_change_nothing(bot: BotHarness) -> None:
     await setup(bot)
     colleague = 710_010
     bot.services.roster.add_person(
-        "周敏", unit="市住建局", role=Role.OFFICER, actor="test", telegram_user_id=colleague
+        "周敏", unit="市住建局", role=Role.OFFICER, actor=Actor.system("test"), telegram_user_id=colleague
     )
     bot.api.add_user(colleague, "周敏")
     await add_evidence(bot, "1", [1, 2])
@@ -690,7 +691,7 @@ async def test_wrong_people_pressing_sign_off_buttons_change_nothing(bot: BotHar
 
 async def test_an_officer_cannot_approve_their_own_sign_off(bot: BotHarness) -> None:
     await setup(bot)
-    bot.services.roster.grant_role("张伟", Role.SUPERVISOR, "整改办", actor="test")
+    bot.services.roster.grant_role("张伟", Role.SUPERVISOR, "整改办", actor=Actor.system("test"))
     await bot.send(OFFICER, "/whoami")
     await add_evidence(bot, "1", [1, 2])
     request = await file_request(bot)

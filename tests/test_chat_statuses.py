@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from ledger.actor import Actor
 from ledger.model import ItemSpec, ItemStatus, ParsedLedger, Role, Target
 from storage.review import DeadlineExtension
 from tests.closing_helpers import press, rows
@@ -30,13 +31,13 @@ async def ledger(bot: BotHarness, *items: tuple[str, date, date | None]) -> None
         )
         for number, start, deadline in items
     ]  # fmt: skip
-    bot.services.ledger.import_ledger(ParsedLedger(specs), actor="test", dry_run=False)
+    bot.services.ledger.import_ledger(ParsedLedger(specs), actor=Actor.system("test"), dry_run=False)
     for user, name, role, unit in (
         (OFFICER, "王芳", Role.OFFICER, UNIT),
         (SUPERVISOR, "马督导", Role.SUPERVISOR, OFFICE),
         (LEADERSHIP, "黄组长", Role.LEADERSHIP, None),
     ):
-        person = bot.services.roster.add_person(name, unit=unit, role=role, actor="test")
+        person = bot.services.roster.add_person(name, unit=unit, role=role, actor=Actor.system("test"))
         await bot.send(user, f"/start {person.invite_code}")
 
 
@@ -181,7 +182,7 @@ async def test_counts_add_up_and_an_item_of_several_units_counts_once(bot: BotHa
         ItemSpec("16", "污水管网", "问题。", date(2020, 12, 16), targets=[Target("目标", date(2021, 12, 31))],
                  responsible_units=["市住建局"], supervising_units=[OFFICE]),
     ]  # fmt: skip
-    bot.services.ledger.import_ledger(ParsedLedger(specs), actor="test", dry_run=False)
+    bot.services.ledger.import_ledger(ParsedLedger(specs), actor=Actor.system("test"), dry_run=False)
     bot.clock.set(at(date(2021, 3, 15), 10))
     notice = bot.services.reporting.month()
     assert notice.summary.counts.total == 2

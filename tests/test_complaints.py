@@ -10,6 +10,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from ledger.actor import Actor
 from ledger.complaints import (
     KnownComplaint,
     complaint_item_number,
@@ -140,13 +141,13 @@ def _counts(services: Services) -> dict[str, int]:
 
 
 def _supervisor(services: Services) -> None:
-    services.roster.add_unit("整改办", actor="test")
+    services.roster.add_unit("整改办", actor=Actor.system("test"))
     services.roster.add_person(
-        "王督导", unit="整改办", role=Role.SUPERVISOR, actor="test", telegram_user_id=7001
+        "王督导", unit="整改办", role=Role.SUPERVISOR, actor=Actor.system("test"), telegram_user_id=7001
     )
-    services.roster.add_unit("市住建局", actor="test")
+    services.roster.add_unit("市住建局", actor=Actor.system("test"))
     services.roster.add_person(
-        "张伟", unit="市住建局", role=Role.OFFICER, actor="test", telegram_user_id=7002
+        "张伟", unit="市住建局", role=Role.OFFICER, actor=Actor.system("test"), telegram_user_id=7002
     )
 
 
@@ -168,12 +169,12 @@ def test_import_adds_links_repeats_and_raises_the_earlier_complaint(
         ["2024-018", SEWAGE, "市农业农村局", "2026-12-15", "2026-09-03"],
     )
     parsed = parse_complaint_file(path, default_received=date(2026, 11, 20))
-    dry = services.complaints.import_complaints(parsed, actor="cli", dry_run=True)
+    dry = services.complaints.import_complaints(parsed, actor=Actor.system("cli"), dry_run=True)
     assert dry.created == ["J2024-017", "J2024-018", "J2024-031"]
     assert not dry.applied
     assert _counts(services)["Complaint"] == 0
 
-    outcome = services.complaints.import_complaints(parsed, actor="cli", dry_run=False)
+    outcome = services.complaints.import_complaints(parsed, actor=Actor.system("cli"), dry_run=False)
     assert outcome.applied
     assert outcome.new_units == ["市农业农村局"]
     assert [(r.number, r.original, r.repeats) for r in outcome.repeats] == [("J2024-031", "J2024-017", 1)]
@@ -206,7 +207,7 @@ def test_import_adds_links_repeats_and_raises_the_earlier_complaint(
         assert told == {("complaint_repeat", 7001), ("blue", 7002)}
 
     before = _counts(services)
-    again = services.complaints.import_complaints(parsed, actor="cli", dry_run=False)
+    again = services.complaints.import_complaints(parsed, actor=Actor.system("cli"), dry_run=False)
     assert (again.created, again.updated, again.repeats) == ([], [], [])
     assert again.unchanged == ["J2024-017", "J2024-018", "J2024-031"]
     assert _counts(services) == before
@@ -218,11 +219,15 @@ def test_a_changed_row_updates_the_complaint_with_before_and_after(
     row = ["2024-017", NOISE, "市住建局", "2026-11-30", "2026-09-01"]
     path = _csv(tmp_path / "c.csv", HEADER_ZH, row)
     services.complaints.import_complaints(
-        parse_complaint_file(path, default_received=date(2026, 11, 20)), actor="cli", dry_run=False
+        parse_complaint_file(path, default_received=date(2026, 11, 20)),
+        actor=Actor.system("cli"),
+        dry_run=False,
     )
     _csv(path, HEADER_ZH, [*row[:3], "2027-01-31", row[4]])
     outcome = services.complaints.import_complaints(
-        parse_complaint_file(path, default_received=date(2026, 11, 20)), actor="cli", dry_run=False
+        parse_complaint_file(path, default_received=date(2026, 11, 20)),
+        actor=Actor.system("cli"),
+        dry_run=False,
     )
     assert outcome.updated == ["J2024-017"]
     with services.sessions() as session:
@@ -242,7 +247,9 @@ def test_a_file_with_bad_rows_changes_nothing(services: Services, tmp_path: Path
     )
     before = _counts(services)
     outcome = services.complaints.import_complaints(
-        parse_complaint_file(path, default_received=date(2026, 11, 20)), actor="cli", dry_run=False
+        parse_complaint_file(path, default_received=date(2026, 11, 20)),
+        actor=Actor.system("cli"),
+        dry_run=False,
     )
     assert [(n.code, n.location.row, n.field) for n in outcome.errors] == [("bad_date", 3, "deadline")]
     assert not outcome.applied

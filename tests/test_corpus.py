@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ledger.actor import Actor
 from ledger.importer import parse_ledger_file
 from ledger.xlsx import write_ledger
 from services.container import Services
@@ -33,7 +34,7 @@ def test_import_scores_at_least_095(document: Path) -> None:
 @pytest.mark.parametrize("document", DOCUMENTS, ids=lambda p: p.name)
 def test_import_export_import_changes_nothing(document: Path, services: Services, tmp_path: Path) -> None:
     first = services.ledger.import_ledger(
-        parse_ledger_file(document, default_start=IMPORT_DAY), actor="test", dry_run=False
+        parse_ledger_file(document, default_start=IMPORT_DAY), actor=Actor.system("test"), dry_run=False
     )
     assert first.errors == []
     assert first.count(ChangeKind.NEW) == len(expected(document)["items"])
@@ -42,7 +43,7 @@ def test_import_export_import_changes_nothing(document: Path, services: Services
         ledger, services.ledger.rows(), sheet_title="整改台账", status_label=lambda status: status.value
     )
     again = services.ledger.import_ledger(
-        parse_ledger_file(ledger, default_start=IMPORT_DAY), actor="test", dry_run=False
+        parse_ledger_file(ledger, default_start=IMPORT_DAY), actor=Actor.system("test"), dry_run=False
     )
     assert again.errors == []
     assert [(c.number, c.fields) for c in again.changes if c.kind != ChangeKind.UNCHANGED] == []

@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ledger.access import Viewer
+from ledger.actor import Actor
 from ledger.errors import DubanError
 from ledger.model import ItemSpec, ParsedLedger, Role, Target
 from services import audit
@@ -73,20 +74,22 @@ class Office:
 @pytest.fixture
 def office(services: Services, monkeypatch: pytest.MonkeyPatch) -> Office:
     for unit in ("市住建局", "整改办"):
-        services.roster.add_unit(unit, actor="test")
+        services.roster.add_unit(unit, actor=Actor.system("test"))
     spec = ItemSpec(
         "1", "事项1", "问题1。", date(2026, 1, 1), targets=[Target("目标", date(2027, 12, 31))],
         responsible_units=["市住建局"], supervising_units=["整改办"],
     )  # fmt: skip
-    services.ledger.import_ledger(ParsedLedger(items=[spec]), actor="test", dry_run=False)
+    services.ledger.import_ledger(ParsedLedger(items=[spec]), actor=Actor.system("test"), dry_run=False)
     for user, name, role, unit in (
         (OFFICER, "张伟", Role.OFFICER, "市住建局"),
         (LEADER, "李局长", Role.LEADER, "市住建局"),
         (REVIEWER, "王督导", Role.SUPERVISOR, "整改办"),
         (SECOND_REVIEWER, "赵督导", Role.SUPERVISOR, "整改办"),
     ):
-        services.roster.add_person(name, unit=unit, role=role, actor="test", telegram_user_id=user)
-    services.signoff.set_rule("none", actor="test")
+        services.roster.add_person(
+            name, unit=unit, role=role, actor=Actor.system("test"), telegram_user_id=user
+        )
+    services.signoff.set_rule("none", actor=Actor.system("test"))
     record = audit.record
 
     def slow_record(*args: object, **kwargs: object) -> None:

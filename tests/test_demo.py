@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import subprocess
 import sys
 from collections import Counter
@@ -10,6 +11,8 @@ from pathlib import Path
 
 from docx import Document
 from openpyxl import load_workbook
+
+from ledger.actor import Actor
 
 
 def run_demo(tmp_path: Path, *arguments: str) -> str:
@@ -68,6 +71,21 @@ def test_demo_plays_90_days_and_writes_the_files(tmp_path: Path) -> None:
     assert chart.read_bytes().startswith(b"\x89PNG")
     for path in (folder / "ledger.xlsx", notice, chart):
         assert str(path) in transcript
+    assert_one_audit_convention(folder / "demo.db")
+
+
+def assert_one_audit_convention(store: Path) -> None:
+    """Every audit entry names its actor as `Actor` does — a person of the roster always as that person,
+    never by their chat account — and an item by its number."""
+    with sqlite3.connect(store) as connection:
+        entries = connection.execute("SELECT actor, entity, entity_id FROM audit_log").fetchall()
+        accounts = {f"tg:{n}" for (n,) in connection.execute("SELECT telegram_user_id FROM people") if n}
+        numbers = {n for (n,) in connection.execute("SELECT number FROM items")}
+    actors = {actor for actor, _, _ in entries}
+    assert {str(Actor.parse(actor)) for actor in actors} == actors
+    assert {a for a in actors if a.startswith("person:")}, "the demo's officials act"
+    assert not actors & accounts
+    assert {entity_id for _, entity, entity_id in entries if entity == "item"} <= numbers
 
 
 def test_demo_speaks_english_on_request(tmp_path: Path) -> None:

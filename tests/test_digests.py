@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from ledger.actor import Actor
 from ledger.digest import Activity, DigestItem, build_digest, weekly_summary
 from ledger.model import ItemStatus, Role
 from ledger.status import count_statuses
@@ -30,7 +31,7 @@ async def digest_ledger(bot: BotHarness) -> None:
     """Item 1 overdue since 2026-11-10, items 2 and 3 due at the year's end; a leadership member."""
     await setup_ledger(bot, date(2026, 11, 10), date(2026, 12, 31), date(2026, 12, 31))
     bot.services.roster.add_person(
-        "赵组长", unit=None, role=Role.LEADERSHIP, actor="test", telegram_user_id=LEADERSHIP
+        "赵组长", unit=None, role=Role.LEADERSHIP, actor=Actor.system("test"), telegram_user_id=LEADERSHIP
     )
     bot.api.add_user(LEADERSHIP, "赵组长")
 

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from bot.config import Settings
 from bot.wiring import Overrides, build
 from handlers.conversation import EXPIRY, FORMAT_VERSION, ChatMemory, DamagedStateError
+from ledger.actor import Actor
 from ledger.clock import ManualClock
 from ledger.model import ItemSpec, ParsedLedger, Role, Target
 from services.container import Services
@@ -56,7 +57,7 @@ async def chat(tmp_path: Path, clock: ManualClock, empty_store: Path) -> AsyncIt
     services = build(Settings(database_url=url, data_dir=tmp_path / "data"), Overrides(clock=clock)).services
     roster = services.roster
     for unit in ("市住建局", "市水务局", "整改办"):
-        roster.add_unit(unit, actor="test")
+        roster.add_unit(unit, actor=Actor.system("test"))
     for user, name, role, unit in (
         (OFFICER, "张伟", Role.OFFICER, "市住建局"),
         (OTHER_OFFICER, "李娜", Role.OFFICER, "市水务局"),
@@ -64,7 +65,7 @@ async def chat(tmp_path: Path, clock: ManualClock, empty_store: Path) -> AsyncIt
         (LEADER, "孙局长", Role.LEADER, "市住建局"),
         (ADMIN, "管理员", Role.ADMIN, None),
     ):
-        roster.add_person(name, unit=unit, role=role, actor="test", telegram_user_id=user)
+        roster.add_person(name, unit=unit, role=role, actor=Actor.system("test"), telegram_user_id=user)
     services.ledger.import_ledger(
         ParsedLedger(
             [
@@ -73,7 +74,7 @@ async def chat(tmp_path: Path, clock: ManualClock, empty_store: Path) -> AsyncIt
                 for number in ("16", "17")
             ]
         ),
-        actor="test",
+        actor=Actor.system("test"),
         dry_run=False,
     )  # fmt: skip
     yield FakeChat(services)
@@ -145,13 +146,13 @@ async def test_every_press_is_authorized_again(chat: FakeChat) -> None:
     """A draft started while the person could report, pressed after they lost the right: refused."""
     (ask,) = await chat.send(OFFICER, "/report 16")
     state = chat.memory.to_data()
-    chat.services.roster.deactivate("张伟", actor="test", actor_person_id=None)
+    chat.services.roster.deactivate("张伟", actor=Actor.system("test"), actor_person_id=None)
     answer = await chat.press(OFFICER, "rp:16:50", under=ask.ref)
     assert answer.alert
     assert (answer.text or "").startswith("您好！督办机器人仅供")
     assert chat.memory.to_data() == state
     chat.services.roster.add_person(
-        "赵六", unit="市水务局", role=Role.OFFICER, actor="test", telegram_user_id=730_005
+        "赵六", unit="市水务局", role=Role.OFFICER, actor=Actor.system("test"), telegram_user_id=730_005
     )
     await chat.send(730_005, "/report 16")  # refused: the item is not theirs, so no draft
     assert ((await chat.press(730_005, "rp:16:50")).text or "").startswith(DRAFT_EXPIRED)
@@ -179,7 +180,7 @@ async def test_one_cancel_ends_whichever_conversation_is_under_way(chat: FakeCha
     await chat.send(OFFICER, "/report 16")
     (cancelled,) = await chat.send(OFFICER, "/cancel")
     assert cancelled.text == "已取消第16项的进展报送，未保存任何内容。"
-    chat.services.signoff.set_rule("none", actor="test")
+    chat.services.signoff.set_rule("none", actor=Actor.system("test"))
     await chat.send(OFFICER, "/report 16 100% 全部完成")  # sign-off is asked only at 100 %
     await chat.send(OFFICER, "/signoff 16")
     (cancelled,) = await chat.send(OFFICER, "/cancel")
@@ -190,7 +191,7 @@ async def test_one_cancel_ends_whichever_conversation_is_under_way(chat: FakeCha
 
 
 async def test_a_new_conversation_ends_the_one_before(chat: FakeChat) -> None:
-    chat.services.signoff.set_rule("none", actor="test")
+    chat.services.signoff.set_rule("none", actor=Actor.system("test"))
     await chat.send(OFFICER, "/report 16 100% 全部完成")  # sign-off is asked only at 100 %
     (ask,) = await chat.send(OFFICER, "/report 16")
     await chat.send(OFFICER, "/signoff 16")

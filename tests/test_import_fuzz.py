@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
+from ledger.actor import Actor
 from ledger.importer import parse_ledger_file
 from ledger.plan_text import parse_plan_text
 from services.container import Services
@@ -193,7 +194,7 @@ def test_a_staged_upload_that_is_refused_or_fails_leaves_nothing_pending(
 ) -> None:
     folder = tmp_path / "data" / "imports"  # the `services` fixture's data folder
     broken = (PLANS / "district-2021-table.docx").read_bytes()[:900]
-    staged = services.ledger_files.stage(broken, "清单.docx", actor="test")
+    staged = services.ledger_files.stage(broken, "清单.docx", actor=Actor.system("test"))
     assert staged.token is None
     assert [n.code for n in staged.outcome.errors] == ["unreadable_file"]
     assert list(folder.iterdir()) == []
@@ -204,6 +205,6 @@ def test_a_staged_upload_that_is_refused_or_fails_leaves_nothing_pending(
     monkeypatch.setattr(services.ledger, "import_ledger", fails)
     with pytest.raises(RuntimeError):
         services.ledger_files.stage(
-            (PLANS / "county-2020-action-plan.txt").read_bytes(), "plan.txt", actor="test"
+            (PLANS / "county-2020-action-plan.txt").read_bytes(), "plan.txt", actor=Actor.system("test")
         )
     assert list(folder.iterdir()) == []

@@ -1,4 +1,4 @@
-"""Migration 0008 converts the stored statuses into the facts they are now decided from, on both databases:
+"""Migration 0009 converts the stored statuses into the facts they are now decided from, on both databases:
 a ledger written by the old code (statuses in `items.status`) reads the same statuses after the upgrade
 where the old ones were true, and the truth where they were not (an item 74 days overdue at 95 %)."""
 
@@ -7,15 +7,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 
 from bot.config import Settings
 from bot.wiring import Overrides, build
 from ledger.clock import ManualClock
 from ledger.model import ItemStatus
-from storage.db import MIGRATIONS_DIR, create_db_engine, upgrade
+from storage.db import create_db_engine, migrate_to, upgrade
 from tests.status_helpers import state_of
 
 NOW = datetime(2021, 3, 15, 2, tzinfo=UTC)
@@ -30,17 +28,10 @@ ITEMS = (
 )
 
 
-def _config(engine: Engine) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.attributes["engine"] = engine
-    return config
-
-
 def test_the_stored_statuses_become_facts(db_url: str, tmp_path: Path) -> None:
     engine = create_db_engine(db_url)
     try:
-        command.upgrade(_config(engine), "0007")
+        migrate_to(engine, "0007")
         with engine.begin() as connection:
             connection.execute(
                 text("INSERT INTO units (id, name, created_at) VALUES (1, '市住建局', :now)"), {"now": NOW}
@@ -105,7 +96,7 @@ def test_the_migration_goes_back(db_url: str) -> None:
     engine = create_db_engine(db_url)
     try:
         upgrade(engine)
-        command.downgrade(_config(engine), "0007")
+        migrate_to(engine, "0007")
         with engine.connect() as connection:
             assert (
                 connection.execute(text("SELECT count(*) FROM items WHERE status IS NULL")).scalar_one() == 0

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from bot.wiring import build_renderer
 from ledger.access import Viewer
+from ledger.actor import Actor
 from ledger.clock import ManualClock
 from ledger.errors import DubanError
 from ledger.importer import parse_ledger_file
@@ -119,7 +120,9 @@ def test_chart_in_english_and_with_no_unit() -> None:
 
 
 def _admin(services: Services) -> Viewer:
-    services.roster.add_person("周敏", unit=None, role=Role.ADMIN, actor="test", telegram_user_id=REPORTER_ID)
+    services.roster.add_person(
+        "周敏", unit=None, role=Role.ADMIN, actor=Actor.system("test"), telegram_user_id=REPORTER_ID
+    )
     return services.accounts.viewer(TelegramUser(REPORTER_ID, "周敏", "zh"))
 
 
@@ -130,7 +133,7 @@ def _jiayuguan_with_reports(services: Services, clock: ManualClock) -> None:
     the month)."""
     clock.set(at(date(2026, 11, 2)))
     parsed = parse_ledger_file(JIAYUGUAN, default_start=date(2026, 11, 2))
-    services.ledger.import_ledger(parsed, actor="test", dry_run=False)
+    services.ledger.import_ledger(parsed, actor=Actor.system("test"), dry_run=False)
     admin = _admin(services)
     for day, number, percent in [
         (date(2026, 11, 10), "16", 100),
@@ -265,9 +268,9 @@ def _named_ledger(services: Services) -> None:
         ItemSpec("8", "黑臭水体整治", "问题描述", date(2026, 1, 1), continuing=True,
                  responsible_units=["市水务局"], responsible_leader="市水务局主要领导 王建国"),
     ]  # fmt: skip
-    services.ledger.import_ledger(ParsedLedger(items), actor="test", dry_run=False)
-    services.roster.add_person("王建国", unit="市水务局", role=Role.LEADER, actor="test")
-    services.roster.add_person("赵刚", unit="市住建局", role=Role.OFFICER, actor="test")
+    services.ledger.import_ledger(ParsedLedger(items), actor=Actor.system("test"), dry_run=False)
+    services.roster.add_person("王建国", unit="市水务局", role=Role.LEADER, actor=Actor.system("test"))
+    services.roster.add_person("赵刚", unit="市住建局", role=Role.OFFICER, actor=Actor.system("test"))
     admin = _admin(services)
     services.reports.submit(admin, "8", 40, "周敏报送：完成清淤")
 
@@ -353,13 +356,13 @@ def test_cli_refuses_a_bad_or_future_month(cli: CliRunner, tmp_path: Path) -> No
 
 
 async def _enrol(bot: BotHarness, user_id: int, name: str, unit: str, role: Role) -> None:
-    person = bot.services.roster.add_person(name, unit=unit, role=role, actor="test")
+    person = bot.services.roster.add_person(name, unit=unit, role=role, actor=Actor.system("test"))
     await bot.send(user_id, f"/start {person.invite_code}")
 
 
 async def _chat_setup(bot: BotHarness) -> None:
     parsed = parse_ledger_file(JIAYUGUAN, default_start=date(2026, 11, 1))
-    bot.services.ledger.import_ledger(parsed, actor="test", dry_run=False)
+    bot.services.ledger.import_ledger(parsed, actor=Actor.system("test"), dry_run=False)
     await _enrol(bot, SUPERVISOR_ID, "孙丽", "市生态环境局", Role.SUPERVISOR)
     await _enrol(bot, OFFICER_ID, "刘洋", "市住建局", Role.OFFICER)
 

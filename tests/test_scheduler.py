@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from bot.sender import DEFAULT_LEASE
+from ledger.actor import Actor
 from ledger.clock import ManualClock
 from ledger.model import ItemSpec, ParsedLedger, Role, Target
 from scheduler.rules import Level
@@ -40,8 +41,8 @@ def at(day: date, hour: int = 0, minute: int = 5) -> datetime:
 async def setup_ledger(bot: BotHarness, *deadlines: date | None, percent: int = 95) -> None:
     """Items of 市住建局 supervised by 整改办, `percent` done (95: on schedule, so no ladder unless asked)."""
     roster = bot.services.roster
-    roster.add_unit("市住建局", actor="test")
-    roster.add_unit("整改办", actor="test")
+    roster.add_unit("市住建局", actor=Actor.system("test"))
+    roster.add_unit("整改办", actor=Actor.system("test"))
     specs = [
         ItemSpec(
             number=str(n), title=f"事项{n}", problem=f"问题{n}。", start=date(2026, 1, 1),
@@ -50,7 +51,7 @@ async def setup_ledger(bot: BotHarness, *deadlines: date | None, percent: int = 
         )
         for n, deadline in enumerate(deadlines, start=1)
     ]  # fmt: skip
-    bot.services.ledger.import_ledger(ParsedLedger(items=specs), actor="test", dry_run=False)
+    bot.services.ledger.import_ledger(ParsedLedger(items=specs), actor=Actor.system("test"), dry_run=False)
     with bot.services.sessions() as session, session.begin():
         for item in session.scalars(select(Item)):
             item.percent = percent
@@ -59,7 +60,7 @@ async def setup_ledger(bot: BotHarness, *deadlines: date | None, percent: int = 
         (LEADER, "李局长", Role.LEADER, "市住建局"),
         (SUPERVISOR, "王督导", Role.SUPERVISOR, "整改办"),
     ):
-        roster.add_person(name, unit=unit, role=role, actor="test", telegram_user_id=user)
+        roster.add_person(name, unit=unit, role=role, actor=Actor.system("test"), telegram_user_id=user)
         bot.api.add_user(user, name)
     bot.api.add_user(ADMIN_ID, "管理员")
     await bot.send(ADMIN_ID, "/whoami")

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine, select
 from bot.config import Settings
 from bot.simulate import copy_rows, copy_store, read_options, simulate
 from bot.wiring import build
+from ledger.actor import Actor
 from ledger.model import ItemSpec, ParsedLedger, Role, Target
 from scheduler.calendar import WorkCalendar
 from scheduler.rules import dispatch_days_between
@@ -235,11 +236,11 @@ def filled(db_url: str, tmp_path: Path) -> str:
                     )
                 ]
             ),
-            actor="test",
+            actor=Actor.system("test"),
             dry_run=False,
         )  # fmt: skip
         services.roster.add_person(
-            OFFICER, unit="市住建局", role=Role.OFFICER, actor="test", telegram_user_id=9001
+            OFFICER, unit="市住建局", role=Role.OFFICER, actor=Actor.system("test"), telegram_user_id=9001
         )
     finally:
         services.close()
@@ -266,7 +267,9 @@ def test_copy_store_copies_every_row_of_either_backend(filled: str, tmp_path: Pa
 def test_row_copy_from_sqlite_too(tmp_path: Path, sqlite_url: str) -> None:
     migrated(sqlite_url)
     services = build(Settings(database_url=sqlite_url, data_dir=tmp_path / "data")).services
-    services.roster.add_person(OFFICER, unit=None, role=Role.LEADERSHIP, actor="test", telegram_user_id=9001)
+    services.roster.add_person(
+        OFFICER, unit=None, role=Role.LEADERSHIP, actor=Actor.system("test"), telegram_user_id=9001
+    )
     services.close()
     source = create_db_engine(sqlite_url)
     copy = tmp_path / "rows.db"

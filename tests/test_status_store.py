@@ -25,6 +25,7 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.wiring import Overrides, build
 from ledger.access import Viewer
+from ledger.actor import Actor
 from ledger.clock import ManualClock
 from ledger.errors import DubanError
 from ledger.model import ItemSpec, ItemStatus, LedgerRow, ParsedLedger, Role, Target
@@ -88,13 +89,13 @@ def open_store(template: Path, folder: Path, opened: list[Store]) -> Store:
     opened.append(store)
     roster = services.roster
     for unit in (*UNITS, OFFICE):
-        roster.add_unit(unit, actor="test")
+        roster.add_unit(unit, actor=Actor.system("test"))
     for user, (name, role, units) in PEOPLE.items():
-        roster.add_person(name, unit=units[0], role=role, actor="test", telegram_user_id=user)
+        roster.add_person(name, unit=units[0], role=role, actor=Actor.system("test"), telegram_user_id=user)
         for unit in units[1:]:
-            roster.grant_role(name, role, unit, actor="test")
+            roster.grant_role(name, role, unit, actor=Actor.system("test"))
         store.viewers[user] = services.accounts.viewer(TelegramUser(user, name))
-    services.signoff.set_rule("none", actor="test")
+    services.signoff.set_rule("none", actor=Actor.system("test"))
     return store
 
 
@@ -189,7 +190,7 @@ def test_every_summary_partitions_the_ledger_and_the_history_holds(
 ) -> None:  # fmt: skip
     store = open_store(template, tmp_path, stores)
     services = store.services
-    services.ledger.import_ledger(ParsedLedger(specs), actor="test", dry_run=False)
+    services.ledger.import_ledger(ParsedLedger(specs), actor=Actor.system("test"), dry_run=False)
     snapshots: dict[date, list[LedgerRow]] = {}
     day = FIRST
     for offset, action, n, value in sorted(story, key=lambda step: step[0]):

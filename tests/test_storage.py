@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.config import Settings
 from bot.wiring import build
+from ledger.actor import Actor
 from ledger.model import ItemSpec, Measure, ParsedLedger, Target
 from services.container import Services
 from storage.db import DatabaseNotMigratedError, create_db_engine, current_revision, head_revision, upgrade
@@ -104,7 +105,7 @@ def test_migrations_create_exactly_the_models(db_url: str) -> None:
 def test_a_reimport_keeps_evidence_links_by_position_and_unlinks_what_it_removes(services: Services) -> None:
     """Evidence linked to 措施2 still backs 措施2 when a re-import edits its text; when a re-import removes a
     measure, its files stay, unlinked (the database would otherwise refuse the import)."""
-    services.roster.add_unit("市住建局", actor="test")
+    services.roster.add_unit("市住建局", actor=Actor.system("test"))
 
     def spec(measures: list[str], target: str) -> ParsedLedger:
         return ParsedLedger(
@@ -121,7 +122,9 @@ def test_a_reimport_keeps_evidence_links_by_position_and_unlinks_what_it_removes
             ]
         )
 
-    services.ledger.import_ledger(spec(["措施一", "措施二", "措施三"], "目标"), actor="test", dry_run=False)
+    services.ledger.import_ledger(
+        spec(["措施一", "措施二", "措施三"], "目标"), actor=Actor.system("test"), dry_run=False
+    )
     now = datetime(2026, 11, 20, 2, tzinfo=UTC)
     with services.sessions() as session, session.begin():
         item = session.scalars(select(Item)).one()
@@ -141,7 +144,7 @@ def test_a_reimport_keeps_evidence_links_by_position_and_unlinks_what_it_removes
             )
         ids = (target.id, first.id, second.id)
     outcome = services.ledger.import_ledger(
-        spec(["措施一", "措施二（修订）"], "目标（修订）"), actor="test", dry_run=False
+        spec(["措施一", "措施二（修订）"], "目标（修订）"), actor=Actor.system("test"), dry_run=False
     )
     assert outcome.applied
     with services.sessions() as session:

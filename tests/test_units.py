@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from ledger.actor import Actor
 from ledger.errors import DubanError
 from ledger.model import ItemSpec, ParsedLedger, Role
 from ledger.plan_text import parse_plan_text
@@ -75,7 +76,7 @@ def _plan(units: str) -> ParsedLedger:
 
 
 def test_import_files_items_under_one_unit_and_lists_what_needs_assignment(services: Services) -> None:
-    services.roster.add_unit("县住房和城乡建设局", actor="test")
+    services.roster.add_unit("县住房和城乡建设局", actor=Actor.system("test"))
     text = (
         "某县整改方案\n成文日期：2020年6月1日\n二、整改任务\n"
         "1.清理河道垃圾，年底前完成。（责任单位：住建局、各乡镇人民政府）\n"
@@ -83,7 +84,7 @@ def test_import_files_items_under_one_unit_and_lists_what_needs_assignment(servi
         "3.治理城区扬尘，9月底前完成。（责任单位：县住建局、县自然资源局、县自然资源和规划局）\n"
     )
     outcome = services.ledger.import_ledger(
-        parse_plan_text(text, default_start=START), actor="test", dry_run=True
+        parse_plan_text(text, default_start=START), actor=Actor.system("test"), dry_run=True
     )
     codes = [(n.code, dict(n.params)) for n in outcome.warnings]
     assert ("collective_unit", {"unit": "各乡镇人民政府", "items": "1"}) in codes
@@ -97,15 +98,15 @@ def test_import_files_items_under_one_unit_and_lists_what_needs_assignment(servi
 
 
 def test_merge_moves_people_items_and_history_and_remembers_the_name(services: Services) -> None:
-    services.ledger.import_ledger(_plan("住建局、县水务局"), actor="test", dry_run=False)
+    services.ledger.import_ledger(_plan("住建局、县水务局"), actor=Actor.system("test"), dry_run=False)
     # Made by hand beside the plan's 住建局: the importer itself would have filed the plan under this one.
-    services.roster.add_unit("县住建局", actor="test")
-    services.roster.add_person("张伟", unit="住建局", role=Role.OFFICER, actor="test")
-    services.roster.add_person("李强", unit="县住建局", role=Role.OFFICER, actor="test")
-    services.roster.add_person("王芳", unit="住建局", role=Role.LEADER, actor="test")
-    services.roster.grant_role("王芳", Role.LEADER, "县住建局", actor="test")
+    services.roster.add_unit("县住建局", actor=Actor.system("test"))
+    services.roster.add_person("张伟", unit="住建局", role=Role.OFFICER, actor=Actor.system("test"))
+    services.roster.add_person("李强", unit="县住建局", role=Role.OFFICER, actor=Actor.system("test"))
+    services.roster.add_person("王芳", unit="住建局", role=Role.LEADER, actor=Actor.system("test"))
+    services.roster.grant_role("王芳", Role.LEADER, "县住建局", actor=Actor.system("test"))
 
-    merged = services.units.merge("住建局", "县住建局", actor="admin")
+    merged = services.units.merge("住建局", "县住建局", actor=Actor.system("admin"))
 
     assert (merged.source, merged.target, merged.people, merged.items, merged.was_unit) == (
         "住建局", "县住建局", 2, ("1",), True,
@@ -131,23 +132,25 @@ def test_merge_moves_people_items_and_history_and_remembers_the_name(services: S
         assert "住建局" in item_change.before["responsible_units"]
         assert session.get(UnitAlias, "住建局") is not None
     # The merged name files the next import's items under the unit that stayed; nothing is recreated.
-    again = services.ledger.import_ledger(_plan("住建局、县水务局"), actor="test", dry_run=False)
+    again = services.ledger.import_ledger(
+        _plan("住建局、县水务局"), actor=Actor.system("test"), dry_run=False
+    )
     assert again.new_units == []
     assert [c.kind.value for c in again.changes] == ["unchanged"]
 
 
 def test_merge_refusals_change_nothing(services: Services) -> None:
-    services.roster.add_unit("县住建局", actor="test")
+    services.roster.add_unit("县住建局", actor=Actor.system("test"))
     with pytest.raises(DubanError) as same:
-        services.units.merge("县住建局", "县住建局", actor="admin")
+        services.units.merge("县住建局", "县住建局", actor=Actor.system("admin"))
     assert same.value.code == "units/merge_same"
     with pytest.raises(DubanError) as unknown:
-        services.units.merge("住建局", "县规划局", actor="admin")
+        services.units.merge("住建局", "县规划局", actor=Actor.system("admin"))
     assert unknown.value.code == "unknown_unit"
-    alias = services.units.merge("住建局", "县住建局", actor="admin")
+    alias = services.units.merge("住建局", "县住建局", actor=Actor.system("admin"))
     assert not alias.was_unit
     with pytest.raises(DubanError) as twice:
-        services.units.merge("住建局", "县住建局", actor="admin")
+        services.units.merge("住建局", "县住建局", actor=Actor.system("admin"))
     assert twice.value.code == "units/already_alias"
     with services.sessions() as session:
         assert [a.name for a in session.scalars(select(UnitAlias))] == ["住建局"]
@@ -155,6 +158,6 @@ def test_merge_refusals_change_nothing(services: Services) -> None:
 
 def test_items_spec_units_are_deduplicated_after_naming(services: Services) -> None:
     parsed = _plan("住建局、县住建局、县住房和城乡建设局")
-    services.ledger.import_ledger(parsed, actor="test", dry_run=True)
+    services.ledger.import_ledger(parsed, actor=Actor.system("test"), dry_run=True)
     spec: ItemSpec = parsed.items[0]
     assert spec.responsible_units == ["县住建局"]

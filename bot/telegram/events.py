@@ -24,6 +24,7 @@ def inbound(update: Update, bot: User) -> Inbound:
         sender,
         where,
         ref,
+        edited=update.edited_message is not None,
         text=message.text,
         caption=message.caption,
         command=_command(message, bot),

@@ -84,7 +84,8 @@ def _handler(router: Router, route: Route) -> BaseHandler[Update, BotContext, No
         await _handle(update, context, run)
 
     if isinstance(route, OnCommand):
-        return CommandHandler(list(route.names), callback)
+        # A command as first sent: python-telegram-bot's default would run an edited one again.
+        return CommandHandler(list(route.names), callback, filters=filters.UpdateType.MESSAGE)
     if isinstance(route, OnPress):
         return CallbackQueryHandler(callback, pattern=route.pattern)
     if isinstance(route, OnAnyPress):
