@@ -261,6 +261,7 @@ class Cli:
                 "merged": [note(self.locale, n) for n in outcome.merged],
                 "skipped": [note(self.locale, n) for n in outcome.skipped],
                 "unassigned": outcome.unassigned,
+                "kept_extensions": [kept.record() for kept in outcome.kept_extensions],
             },
         }
 

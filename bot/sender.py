@@ -25,7 +25,7 @@ import secrets
 import socket
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -273,6 +273,7 @@ class OutboxSender:
         lease_until = now + self._lease
         owner = self.identity.name
         with self._sessions() as session, session.begin():
+            self._drop_stale_reminders(session, now)
             chosen: list[OutboxMessage] = []
             per_chat: dict[int, int] = {}
             passed_over: set[int] = set()  # chats whose next row waits: their later rows wait behind it
@@ -305,6 +306,17 @@ class OutboxSender:
             ours = taken | taken_back
             rows = sorted((row for row in chosen if row.id in ours), key=lambda row: (row.chat_id, row.id))
             return merge(rows, alone=self._alone)
+
+    def _drop_stale_reminders(self, session: Session, now: datetime) -> None:
+        """A deadline reminder that did not go on the day it was written for (the bot was off) says what
+        was true that day ("今天是整改时限", the working days left then): it is dropped, on record, not sent
+        late. The tick, catching up, writes what is true now (`scheduler.rules.reminder_facts`), and the
+        ladder tells a deadline that passed meanwhile."""
+        today = datetime.combine(now.astimezone(self._tz).date(), time(), tzinfo=self._tz)
+        for row_id in sq.call_off_stale_reminders(session, today):
+            audit.record(
+                session, at=now, actor=SENDER, action="drop_stale_reminder", entity="outbox", entity_id=row_id,
+            )  # fmt: skip
 
     def _waiting_time(self) -> float | None:
         """Seconds until the first due row of a chat that must wait may go; None when nothing is due."""

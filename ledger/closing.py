@@ -4,7 +4,7 @@ and the order of an item's history. No Telegram, no session, no clock: callers p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -104,6 +104,25 @@ def level_after_extension(level: int, reason: str | None) -> int:
 def moved_deadlines(deadlines: Iterable[date | None], old: date, new: date) -> list[date | None]:
     """Target deadlines after an extension: those equal to the old deadline move with it."""
     return [new if deadline == old else deadline for deadline in deadlines]
+
+
+def extended(deadline: date | None, extensions: Iterable[tuple[date, date]]) -> date | None:
+    """A deadline as the item's approved extensions moved it (`(old, new)` in the order approved): the plan's
+    or a queued reminder's date, followed to the one that holds now."""
+    for old, new in extensions:
+        if deadline == old:
+            deadline = new
+    return deadline
+
+
+def extended_from(deadline: date, extensions: Sequence[tuple[date, date]]) -> date | None:
+    """The deadline the approved extensions moved to `deadline` started from (the plan's), or None when no
+    extension led to it."""
+    first = None
+    for old, new in reversed(extensions):
+        if new == deadline:
+            first = deadline = old
+    return first
 
 
 # The order of entries of one instant: what happened first in a flow comes first.

@@ -67,6 +67,31 @@ def reminder_due(
     return min(due) if due else None
 
 
+@dataclass(frozen=True)
+class ReminderFacts:
+    """What a deadline reminder says, true on the day it is written, whatever day it was due on: after
+    downtime a reminder due days ago must not say "今天是整改时限" nor the working days left back then."""
+
+    days_left: int  # working days from the day (counted) to the deadline (not counted); 0 on the deadline
+    days_late: int  # calendar days the deadline is past (0: not past)
+
+
+def reminder_facts(deadline: date, day: date, calendar: WorkCalendar) -> ReminderFacts:
+    if deadline < day:
+        return ReminderFacts(0, (day - deadline).days)
+    # Working days in [day, deadline): the offset of the reminder, when it goes on its own day.
+    return ReminderFacts(
+        calendar.working_days_between(day - timedelta(days=1), deadline - timedelta(days=1)), 0
+    )
+
+
+def reminder_superseded(deadline: date, item_deadline: date | None, day: date) -> bool:
+    """Whether a reminder is dropped rather than sent late: its deadline, the item's own, passed before it
+    could go (downtime). The ladder watches that deadline and says what is true (预警：已超过整改时限); a
+    target's or measure's earlier deadline, which no level watches, is still told, as passed."""
+    return deadline < day and item_deadline is not None and deadline >= item_deadline
+
+
 def dispatch_days_between(after: date, upto: date, days: Iterable[int], calendar: WorkCalendar) -> list[date]:
     """Dispatch dates (the 1st and 16th, or the next working day) in (after, upto], oldest first."""
     found: set[date] = set()

@@ -34,7 +34,7 @@ from scheduler.rules import Rules
 from services import audit
 from services.ladder import Ladder
 from services.office import Office
-from services.outbox import Outbox
+from services.outbox import Delivery, Outbox, delivery
 from services.standing import Standings
 from storage import complaint_queries, queries
 from storage import scheduler_queries as sq
@@ -73,6 +73,7 @@ class ComplaintAdded:
     unit: str
     deadline: date
     repeat: RepeatLink | None
+    told: Delivery | None = None  # a repeat: what became of the messages to the earlier one's supervisors
 
 
 @dataclass(frozen=True)
@@ -311,7 +312,10 @@ class ComplaintService:
             intake = _Intake(self, session, now, viewer.actor)
             link = intake.create(spec, units, issued_by=viewer.person_id)
             intake.outbox.write()
-            return ComplaintAdded(item_number, short_title(reported), unit, deadline, link)
+            created = queries.item_by_number(session, item_number)
+            assert created is not None
+            told = delivery(session, f"crp:{created.id}:", now, self.office.tz) if link else None
+            return ComplaintAdded(item_number, short_title(reported), unit, deadline, link, told)
 
     def open_complaints(self, viewer: Viewer) -> list[ComplaintView]:
         """The open complaints the viewer may see, nearest deadline first."""

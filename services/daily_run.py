@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -24,12 +24,14 @@ from scheduler.rules import (
     dispatch_days_between,
     next_escalation,
     reminder_due,
+    reminder_superseded,
 )
 from scheduler.rules import Escalation as Step
-from services.ladder import Ladder, notice_params, reachable_items
+from services.ladder import Ladder, notice_params, reachable_items, reminder_params
 from services.office import CADENCE, LAST_DAY, WARNED_YEARS, Office
 from services.outbox import Outbox
 from services.standing import Standings
+from storage import closing_queries as cq
 from storage import complaint_queries
 from storage import scheduler_queries as sq
 from storage.models import Item
@@ -101,7 +103,7 @@ class DailyRun:
         due = []
         for item, ref, deadline in sq.deadlines_between(session, after, today + REMINDER_HORIZON):
             offset = reminder_due(deadline, after, today, rules.reminder_offsets, calendar)
-            if offset is not None:
+            if offset is not None and not reminder_superseded(deadline, item.deadline, today):
                 due.append((item, ref, deadline, offset))
         officers = sq.recipients(
             session, {item.id for item, *_ in due}, UnitRole.RESPONSIBLE, (Role.OFFICER,)
@@ -109,9 +111,11 @@ class DailyRun:
         leaders = complaint_queries.complaint_leaders(
             session, {item.id for item, *_ in due}
         )  # 领导包案: theirs too
+        extensions = cq.approved_extensions(session, {item.id for item, *_ in due})
         for item, ref, deadline, offset in due:
             for person in officers.get(item.id, []) + leaders.get(item.id, []):
-                self._remind(outbox, item, ref, deadline, offset, person, offset)
+                params = reminder_params(item, ref, deadline, today, calendar, extensions.get(item.id, []))
+                self._remind(outbox, item, ref, deadline, offset, person, params)
         return len(due)
 
     def _dispatches(
@@ -202,14 +206,14 @@ class DailyRun:
             if open_rows:
                 latest = open_rows[-1]
                 self.ask(outbox, items[item_id], latest, mine[item_id], max(due, latest.due_on))
+        extensions = cq.approved_extensions(session, list(mine))
         for item, ref, deadline in sq.deadlines_between(session, today, today + REMINDER_HORIZON):
             bound = mine.get(item.id)
             offset = reminder_due(deadline, date.min, today, rules.reminder_offsets, calendar)
             if bound is None or offset is None:
                 continue
-            self._remind(
-                outbox, item, ref, deadline, offset, bound, calendar.working_days_between(today, deadline)
-            )
+            params = reminder_params(item, ref, deadline, today, calendar, extensions.get(item.id, []))
+            self._remind(outbox, item, ref, deadline, offset, bound, params)
         return outbox.write()
 
     def _remind(
@@ -220,12 +224,12 @@ class DailyRun:
         deadline: date,
         offset: int,
         person: sq.Recipient,
-        days: int,
+        params: dict[str, Any],
     ) -> None:
-        """Queue a deadline reminder (the one `offset` working days before it) that says `days` are left."""
+        """Queue a deadline reminder (the one `offset` working days before it) saying `params`
+        (`reminder_params`: what is true of the deadline the day it is written)."""
         outbox.add(
-            f"rem:{item.id}:{ref}:{deadline.isoformat()}:{offset}", person, "reminder",
-            {**notice_params(item), "deadline": deadline, "days": days, "ref": ref},
+            f"rem:{item.id}:{ref}:{deadline.isoformat()}:{offset}", person, "reminder", params,
             item=item, buttons=self._ladder.item_buttons(person, item, snooze=True), due_date=deadline,
         )  # fmt: skip
 

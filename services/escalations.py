@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from ledger.access import Viewer
 from ledger.errors import DubanError
 from ledger.model import Role, UnitRole
 from scheduler.rules import Level
 from services.items import ItemService
-from services.ladder import Ladder
+from services.ladder import Ladder, escalation_key
+from services.office import Office
+from services.outbox import Delivery, delivery
 
 
 @dataclass(frozen=True)
@@ -19,13 +19,15 @@ class IssuedEscalation:
     number: str
     title: str
     level: int
+    delivery: Delivery  # what the person who issued it is told of its messages
 
 
 class EscalationService:
-    def __init__(self, session_factory: sessionmaker[Session], items: ItemService, ladder: Ladder) -> None:
-        self._sessions = session_factory
+    def __init__(self, office: Office, items: ItemService, ladder: Ladder) -> None:
+        self._sessions = office.sessions
         self._items = items
         self._ladder = ladder
+        self._office = office
 
     def issue(
         self, viewer: Viewer, number: str, level: Level, note: str | None, *, urgent: bool = False
@@ -44,5 +46,10 @@ class EscalationService:
             if not self._ladder.recipients(session, item, level):
                 # 无人接收: a level whose message would reach nobody is not issued.
                 raise DubanError("reminder/nobody_receives", number=item.number)
-            self._ladder.escalate_by_hand(session, item, level, viewer.person_id, note, urgent=urgent)
-            return IssuedEscalation(item.number, item.title, int(level))
+            escalation = self._ladder.escalate_by_hand(
+                session, item, level, viewer.person_id, note, urgent=urgent
+            )
+            now = self._office.now()
+            key = escalation_key(escalation, self._office.local_day(escalation.issued_at))
+            told = delivery(session, f"{key}:", now, self._office.tz)
+            return IssuedEscalation(item.number, item.title, int(level), told)

@@ -30,6 +30,7 @@ from services.closing_common import (
     two_buttons,
     unit_links,
 )
+from services.outbox import Delivery, delivery
 from storage import closing_queries as cq
 from storage import scheduler_queries as sq
 from storage.models import Item
@@ -47,6 +48,7 @@ class ExtensionView:
     reason: str
     status: ExtensionStatus
     supervisors: int  # how many were asked
+    told: Delivery  # what became of the messages the request or the decision wrote
 
 
 class ExtensionService(ClosingService):
@@ -84,7 +86,8 @@ class ExtensionService(ClosingService):
                 outbox, f"ext:{extension.id}", supervisors, "extension_request", params, item, buttons
             )
             outbox.write()
-            return _view(item, extension, len(supervisors))
+            told = delivery(session, f"ext:{extension.id}:", now, self._office.tz)
+            return _view(item, extension, len(supervisors), told)
 
     def decide(self, viewer: Viewer, extension_id: int, approve: bool) -> ExtensionView:
         """A supervisor of the item approves or refuses a pending request; the unit is told either way."""
@@ -120,24 +123,39 @@ class ExtensionService(ClosingService):
                 item,
             )
             outbox.write()
-            return _view(item, extension, 0)
+            told = delivery(session, f"exd:{extension.id}:", now, self._office.tz)
+            return _view(item, extension, 0, told)
 
     def _move_deadline(
         self, session: Session, item: Item, extension: DeadlineExtension, now: datetime, actor: Actor
     ) -> None:
         """The item's deadline and the targets' equal to the old one move; the ladder is re-based."""
         old, new = extension.old_deadline, extension.new_deadline
-        before = {"deadline": item.deadline.isoformat() if item.deadline else None}
+        before = {
+            "deadline": item.deadline.isoformat() if item.deadline else None,
+            "deadline_text": item.deadline_text,
+        }
         item.deadline = new
+        # The plan's words ("12月底前") were about the old deadline: from now on the date is shown (the month's
+        # notice, the public page, /item); they stay in the audit log, and a re-import keeps the extension.
+        item.deadline_text = None
         for target, deadline in zip(
             item.targets, moved_deadlines([t.deadline for t in item.targets], old, new), strict=True
         ):
             target.deadline = deadline
         item.updated_at = now
+        # Reminders of the old deadline still to go would state it: they are taken back, and the new
+        # deadline's come on their days.
+        called_off = sq.call_off_reminders(session, item.id, old)
         audit.record(
             session, at=now, actor=actor, action="extend_deadline", entity="item", entity_id=item.number,
             before=before, after={"deadline": new.isoformat(), "extension_id": extension.id},
         )  # fmt: skip
+        if called_off:
+            audit.record(
+                session, at=now, actor=actor, action="call_off_reminders", entity="item", entity_id=item.number,
+                after={"deadline": old.isoformat(), "count": called_off},
+            )  # fmt: skip
         ladder = session.get(ItemLadder, item.id)
         if ladder is None or ladder.level == 0:
             return
@@ -171,8 +189,8 @@ def _record(extension: DeadlineExtension) -> dict[str, object]:
     }
 
 
-def _view(item: Item, extension: DeadlineExtension, supervisors: int) -> ExtensionView:
+def _view(item: Item, extension: DeadlineExtension, supervisors: int, told: Delivery) -> ExtensionView:
     return ExtensionView(
         extension.id, item.number, item.title, extension.old_deadline, extension.new_deadline,
-        extension.reason, extension.status, supervisors,
+        extension.reason, extension.status, supervisors, told,
     )  # fmt: skip

@@ -32,4 +32,5 @@ def import_summary_params(renderer: Renderer, locale: str, outcome: ImportOutcom
         "skipped": [renderer.note(locale, n) for n in outcome.skipped],
         "unassigned": outcome.unassigned,
         "unreached": outcome.unreached,
+        "kept_extensions": outcome.kept_extensions,
     }

@@ -15,10 +15,12 @@ from sqlalchemy.orm import Session
 
 from ledger.actor import SCHEDULER, Actor
 from ledger.buttons import Acknowledge, RecordSummons, ReportNow, Snooze
+from ledger.closing import extended_from
 from ledger.model import Role, UnitRole
+from scheduler.calendar import WorkCalendar
 from scheduler.reasons import conditions_json
 from scheduler.rules import Escalation as Step
-from scheduler.rules import Level, level_after_report
+from scheduler.rules import Level, level_after_report, reminder_facts
 from services import audit
 from services.office import Office
 from services.outbox import Button, Outbox
@@ -48,6 +50,29 @@ def reachable_items(session: Session, item_ids: Sequence[int]) -> set[int]:
     bound = sq.recipients(session, item_ids, UnitRole.RESPONSIBLE, (Role.OFFICER, Role.LEADER))
     leaders = complaint_queries.complaint_leaders(session, item_ids)
     return {i for i in item_ids if bound.get(i) or leaders.get(i)}
+
+
+def reminder_params(
+    item: Item,
+    ref: str,
+    deadline: date,
+    day: date,
+    calendar: WorkCalendar,
+    extensions: Sequence[tuple[date, date]] = (),
+) -> dict[str, Any]:
+    """What a deadline reminder written on `day` says: the deadline as it stands after the item's approved
+    `extensions` (and the one it was extended from), and what is true of it that day
+    (`scheduler.rules.reminder_facts`)."""
+    facts = reminder_facts(deadline, day, calendar)
+    return {
+        **notice_params(item), "deadline": deadline, "ref": ref, "today": day,
+        "days": facts.days_left, "late": facts.days_late, "extended_from": extended_from(deadline, extensions),
+    }  # fmt: skip
+
+
+def escalation_key(escalation: Escalation, day: date) -> str:
+    """The start of the outbox keys of one escalation's messages (issued on `day`)."""
+    return f"esc:{escalation.item_id}:{escalation.level}:{day.isoformat()}:e{escalation.id}"
 
 
 def ladder_levels(session: Session, item_ids: Sequence[int]) -> dict[int, int]:
@@ -101,8 +126,11 @@ class Ladder:
         issued_by: int | None,
         *,
         urgent: bool = False,
+        note: str | None = None,
     ) -> Escalation:
-        """Record the item's new level and queue its messages to the level's recipients."""
+        """Record the item's new level and queue its messages to the level's recipients, under keys that
+        start with `escalation_key`; `note` is what a supervisor wrote (/warn N 说明), and
+        reaches them in the message."""
         now = self._office.now()
         if ladder not in session:
             session.add(ladder)
@@ -113,9 +141,10 @@ class Ladder:
         facts = conditions_json(step.conditions)
         escalation = Escalation(
             item_id=item.id, level=int(step.level), reason=step.reason, issued_at=now, issued_by=issued_by,
-            facts=facts or None,
+            facts=facts or None, note=note,
         )  # fmt: skip
         session.add(escalation)
+        session.flush()  # its id keys its messages: two levels issued by hand on one day both go out
         audit.record(
             session, at=now, actor=SCHEDULER if issued_by is None else Actor.person(issued_by), action="escalate",
             entity="item", entity_id=item.number,
@@ -124,7 +153,7 @@ class Ladder:
         kind = LEVEL_KIND[step.level]
         params = {
             **notice_params(item), "reason": step.reason, "conditions": facts, "level": int(step.level),
-            "history": [],
+            "history": [], "note": note,
         }  # fmt: skip
         if step.level >= Level.SUMMONS:
             # The proposal carries the item's ladder so far, each step with what held: the referral's draft.
@@ -134,7 +163,7 @@ class Ladder:
             ]
         for person in self.recipients(session, item, step.level):
             outbox.add(
-                f"esc:{item.id}:{int(step.level)}:{today.isoformat()}", person, kind, params, item=item,
+                escalation_key(escalation, today), person, kind, params, item=item,
                 level=int(step.level), buttons=self._level_buttons(person, item, step.level), urgent=urgent,
             )  # fmt: skip
         return escalation
@@ -210,11 +239,9 @@ class Ladder:
     ) -> Escalation:
         """A supervisor issues a level by hand (/warn, /notice, /summon); an admin's may be urgent: it goes
         out even in the quiet hours."""
-        escalation = self._issue_now(
-            session, item, lambda _current: Step(level, "by_hand"), person_id, urgent=urgent
+        return self._issue_now(
+            session, item, lambda _current: Step(level, "by_hand"), person_id, urgent=urgent, note=note
         )
-        escalation.note = note
-        return escalation
 
     def raise_one_level(self, session: Session, item: Item, reason: str, issued_by: int | None) -> Escalation:
         """Move the item one level up the ladder now, e.g. a repeated complaint (重复举报) raises the one it
@@ -231,6 +258,7 @@ class Ladder:
         issued_by: int | None,
         *,
         urgent: bool = False,
+        note: str | None = None,
     ) -> Escalation:
         now = self._office.now()
         outbox = self._office.outbox(session, now)
@@ -239,7 +267,15 @@ class Ladder:
         )
         step = step_from(ladder.level)
         escalation = self.climb(
-            session, outbox, item, ladder, step, self._office.local_day(now), issued_by, urgent=urgent
+            session,
+            outbox,
+            item,
+            ladder,
+            step,
+            self._office.local_day(now),
+            issued_by,
+            urgent=urgent,
+            note=note,
         )
         outbox.write()
         return escalation

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.actor import Actor
 from ledger.clock import Clock
+from ledger.closing import extended
 from ledger.model import ImportNote, ItemSpec, ItemStatus, LedgerRow, ParsedLedger
 from ledger.units import apply_naming, known_pairs, name_units, unit_names
 from services import audit
 from services.standing import Standings
-from storage import queries
+from storage import closing_queries, queries
 from storage.complaint_queries import COMPLAINT
 from storage.models import Item, Unit
 
@@ -37,6 +38,34 @@ class ItemChange:
     after: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class KeptExtension:
+    """An item whose deadline was extended in Duban and whose plan still has the date before: the import
+    keeps the extension (已延期，保留)."""
+
+    number: str
+    plan_deadline: date | None
+    deadline: date | None
+
+    def record(self) -> dict[str, str | None]:
+        return {
+            "number": self.number,
+            "plan_deadline": _iso(self.plan_deadline),
+            "deadline": _iso(self.deadline),
+        }
+
+
+def keep_extensions(spec: ItemSpec, item: Item, extensions: Sequence[tuple[date, date]]) -> ItemSpec:
+    """The spec with the item's approved extensions applied: target deadlines the plan still gives as they
+    were before an extension are the extended ones, and the plan's deadline words give way to the date
+    (as when the extension was approved). A plan that sets a deadline of its own (neither the old nor the
+    extended one) is the office's new decision and is taken as it is."""
+    targets = [replace(t, deadline=extended(t.deadline, extensions)) for t in spec.targets]
+    if targets == spec.targets:
+        return spec
+    return replace(spec, targets=targets, deadline_text=item.deadline_text)
+
+
 @dataclass
 class ImportOutcome:
     """What an import did, or would do with `--dry-run`."""
@@ -52,6 +81,8 @@ class ImportOutcome:
     skipped: list[ImportNote] = field(default_factory=list)
     unassigned: list[str] = field(default_factory=list)  # items without any unit: 责任单位待分解
     unreached: list[str] = field(default_factory=list)  # responsible units nobody receives for: 无人接收
+
+    kept_extensions: list[KeptExtension] = field(default_factory=list)  # 已延期，保留
 
     def count(self, kind: ChangeKind) -> int:
         return sum(1 for change in self.changes if change.kind == kind)
@@ -129,10 +160,17 @@ class LedgerService:
             file_numbers = {spec.number for spec in parsed.items}
             outcome.not_in_file = [n for n in queries.all_item_numbers(session) if n not in file_numbers]
             units, outcome.new_units = queries.ensure_units(session, unit_names(parsed.items), now)
+            extensions = closing_queries.approved_extensions(session, [item.id for item in existing.values()])
             for spec in parsed.items:
-                outcome.changes.append(
-                    self._apply_one(session, spec, existing.get(spec.number), units, now, actor)
-                )
+                item = existing.get(spec.number)
+                if item is not None and item.id in extensions:
+                    kept = keep_extensions(spec, item, extensions[item.id])
+                    if kept is not spec:
+                        outcome.kept_extensions.append(
+                            KeptExtension(spec.number, spec.deadline, kept.deadline)
+                        )
+                    spec = kept
+                outcome.changes.append(self._apply_one(session, spec, item, units, now, actor))
                 if progress is not None:
                     progress(1)
             receiving = queries.receiving_units(session)

@@ -47,6 +47,24 @@ class GroupRecipient:
     locale: str
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """Who the messages a person's action caused go to, and when: what the bot may tell that person it did
+    (已通知：…; 将于明日8:00通知：…; 无人接收). Read back from the outbox rows written, so the answer says what
+    the sender will do, never what it was hoped to do."""
+
+    names: tuple[str, ...]  # the people they are for, in the order written
+    at: datetime | None  # the local time the last of them may go out, when later than now (quiet hours)
+
+
+def delivery(session: Session, key_prefix: str, now: datetime, tz: ZoneInfo) -> Delivery:
+    """The delivery of the rows written under `key_prefix`."""
+    rows = sq.queued_under(session, key_prefix)
+    names = tuple(dict.fromkeys(name for _row, name in rows if name is not None))
+    latest = max((row.not_before for row, _name in rows), default=now)
+    return Delivery(names, latest.astimezone(tz) if latest > now else None)
+
+
 class Outbox:
     """Collects the messages of one run and writes them at once, skipping keys already written."""
 

@@ -9,11 +9,14 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from ledger.actor import Actor
+from ledger.closing import extended
 from ledger.errors import DubanError
 from services import audit
-from services.ladder import Ladder
+from services.ladder import Ladder, reminder_params
 from services.office import Office
+from storage import closing_queries as cq
 from storage import scheduler_queries as sq
+from storage.db import hold_writes
 from storage.models import Item
 from storage.scheduling import OutboxMessage
 
@@ -64,43 +67,56 @@ class ReminderActions:
             return item.number if item else None
 
     def snooze(self, person_id: int | None, outbox_id: int) -> Snoozed:
-        """Send the reminder again one working day later: at most `snooze_max` times, never past its deadline."""
+        """Send the reminder again one working day later: at most `snooze_max` times, never past its deadline.
+
+        Once per reminder message: a second tap on the same 顺延一个工作日 (a double tap, or two at once) is
+        answered with the time the first one set and queues nothing more, so the snoozed reminder arrives
+        once; the snoozed reminder has a button of its own for the next snooze."""
         now = self._office.now()
         with self._office.sessions() as session, session.begin():
+            hold_writes(session)  # two taps at once: the second waits for the first and finds its snooze
             row, actor = self._own_row(session, person_id, outbox_id)
+            session.refresh(row, with_for_update=True)
+            if row.kind != "reminder" or row.due_date is None or row.item_id is None:
+                raise DubanError("reminder/not_snoozable")
+            item = session.get(Item, row.item_id)
+            assert item is not None
+            key = f"snooze:{row.id}"
+            earlier = sq.queued_under(session, f"{key}:")
+            if earlier:
+                return Snoozed(item.number, earlier[0][0].not_before)
             original = session.get(OutboxMessage, row.snooze_of_id) if row.snooze_of_id else row
             assert original is not None
             rules = self._office.rules(session)
-            if row.kind != "reminder" or row.due_date is None or row.item_id is None:
-                raise DubanError("reminder/not_snoozable")
             done = sq.snoozes_of(session, original.id)
             if done >= rules.snooze_max:
                 raise DubanError("reminder/snooze_limit", limit=rules.snooze_max)
             local = now.astimezone(self._office.tz)
             calendar = self._office.calendar(session)
             next_day = calendar.add_working_days(local.date(), 1)
-            if next_day > row.due_date:
-                raise DubanError("reminder/snooze_past_deadline", deadline=row.due_date)
+            # The deadline as it stands: an extension approved since the reminder moved it.
+            extensions = cq.approved_extensions(session, [item.id]).get(item.id, [])
+            deadline = extended(row.due_date, extensions)
+            assert deadline is not None
+            if next_day > deadline:
+                raise DubanError("reminder/snooze_past_deadline", deadline=deadline)
             until = datetime.combine(next_day, local.time(), tzinfo=self._office.tz)
-            item = session.get(Item, row.item_id)
-            assert item is not None
             assert row.person_id is not None
             person = sq.persons(session, [row.person_id])[row.person_id]
             assert person.telegram_user_id is not None
             recipient = sq.Recipient(person.id, person.telegram_user_id, person.locale, person.name)
             outbox = self._office.outbox(session, now)
-            params = {
-                "number": item.number, "title": item.title, "percent": item.percent, "deadline": row.due_date,
-                "days": calendar.working_days_between(next_day, row.due_date), "ref": "item",
-            }  # fmt: skip
+            params = reminder_params(item, "item", deadline, next_day, calendar, extensions)
             outbox.add(
-                f"snz:{original.id}:{done + 1}", recipient, "reminder", params,
-                item=item, buttons=self._ladder.item_buttons(recipient, item, snooze=True), due_date=row.due_date,
+                key, recipient, "reminder", params,
+                item=item, buttons=self._ladder.item_buttons(recipient, item, snooze=True), due_date=deadline,
                 not_before=until, snooze_of=original.id,
             )  # fmt: skip
             outbox.write()
+            # The time it will in fact go: one working day later may fall in the quiet hours.
+            ((snoozed, _name),) = sq.queued_under(session, f"{key}:")
             audit.record(
                 session, at=now, actor=actor, action="snooze", entity="outbox", entity_id=row.id,
-                after={"until": until.isoformat()},
+                after={"until": snoozed.not_before.isoformat()},
             )  # fmt: skip
-            return Snoozed(item.number, until)
+            return Snoozed(item.number, snoozed.not_before)

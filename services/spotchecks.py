@@ -5,7 +5,7 @@ again and is reported on anew), on the ladder from its foot, and tells the respo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy.orm import Session
@@ -25,7 +25,7 @@ from services.closing_common import (
     two_buttons,
     unit_links,
 )
-from services.outbox import Outbox
+from services.outbox import Delivery, Outbox, delivery
 from storage import closing_queries as cq
 from storage.models import Item
 from storage.review import SpotCheck, SpotCheckStatus
@@ -41,6 +41,7 @@ class SpotCheckView:
     status: SpotCheckStatus
     new_deadline: date | None = None
     reason: str | None = None
+    told: Delivery | None = None  # a reopening: what became of the messages to the unit
 
 
 class SpotCheckService(ClosingService):
@@ -132,18 +133,15 @@ class SpotCheckService(ClosingService):
         )  # fmt: skip
         outbox = self._outbox(session, now)
         params = {**item_params(item), "reason": reason, "decider": viewer.name}
-        self._notify(
-            outbox,
-            f"reo:{item.id}:{now.isoformat()}",
-            responsible_of(session, item),
-            "reopened",
-            params,
-            item,
-        )
+        key = f"reo:{item.id}:{now.isoformat()}"
+        self._notify(outbox, key, responsible_of(session, item), "reopened", params, item)
         outbox.write()
+        told = delivery(session, f"{key}:", now, self._tz)
         if check is None:
-            return SpotCheckView(None, item.number, item.title, None, SpotCheckStatus.REOPENED, day, reason)
-        return _view(item, check)
+            return SpotCheckView(
+                None, item.number, item.title, None, SpotCheckStatus.REOPENED, day, reason, told
+            )
+        return replace(_view(item, check), told=told)
 
     @staticmethod
     def _fresh_ladder(session: Session, item: Item) -> None:

@@ -96,6 +96,22 @@ def signoffs_of(session: Session, item_id: int) -> Sequence[tuple[SignOffRequest
     return [(request, [r for r in reviews if r.request_id == request.id]) for request in requests]
 
 
+def approved_extensions(session: Session, item_ids: Iterable[int]) -> dict[int, list[tuple[date, date]]]:
+    """For each item, its approved extensions as (old deadline, new deadline), in the order decided."""
+    statement = (
+        select(DeadlineExtension)
+        .where(
+            DeadlineExtension.item_id.in_(list(item_ids)),
+            DeadlineExtension.status == ExtensionStatus.APPROVED,
+        )
+        .order_by(DeadlineExtension.decided_at, DeadlineExtension.id)
+    )
+    found: dict[int, list[tuple[date, date]]] = {}
+    for extension in session.scalars(statement):
+        found.setdefault(extension.item_id, []).append((extension.old_deadline, extension.new_deadline))
+    return found
+
+
 def extensions_of(session: Session, item_id: int) -> Sequence[DeadlineExtension]:
     return session.scalars(select(DeadlineExtension).where(DeadlineExtension.item_id == item_id)).all()
 

@@ -342,6 +342,53 @@ def escalations_by_item(session: Session, item_ids: Sequence[int]) -> dict[int, 
     return result
 
 
+def queued_under(session: Session, key_prefix: str) -> list[tuple[OutboxMessage, str | None]]:
+    """The rows written under `key_prefix` that are still to go or gone (not called off, not failed),
+    with the name of the person each is for (None: a group)."""
+    statement = (
+        select(OutboxMessage, Person.name)
+        .outerjoin(Person, Person.id == OutboxMessage.person_id)
+        .where(
+            OutboxMessage.key.startswith(key_prefix),
+            OutboxMessage.status.not_in([OutboxStatus.CALLED_OFF, OutboxStatus.FAILED]),
+        )
+        .order_by(OutboxMessage.id)
+    )
+    return [(row, name) for row, name in session.execute(statement)]
+
+
+def call_off_stale_reminders(session: Session, before: datetime) -> list[int]:
+    """Take back the deadline reminders still waiting that were to go before `before` (the start of the
+    office's day): ids of the rows taken back."""
+    statement = (
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.kind == "reminder",
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.not_before < before,
+        )
+        .values(status=OutboxStatus.CALLED_OFF)
+        .returning(OutboxMessage.id)
+    )
+    return sorted(session.scalars(statement).all())
+
+
+def call_off_reminders(session: Session, item_id: int, due_date: date) -> int:
+    """Take back the item's reminders about `due_date` still to go (the deadline moved): how many."""
+    statement = (
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.item_id == item_id,
+            OutboxMessage.kind == "reminder",
+            OutboxMessage.due_date == due_date,
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+        .values(status=OutboxStatus.CALLED_OFF)
+        .returning(OutboxMessage.id)
+    )
+    return len(session.scalars(statement).all())
+
+
 def call_off(session: Session, key_prefix: str) -> set[int]:
     """Take back the outbox rows whose key starts with `key_prefix` and that the sender has not taken yet;
     the people they were for. One statement, so that a row the sender claims meanwhile is left to it."""

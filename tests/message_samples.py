@@ -21,6 +21,8 @@ from services.complaints import ComplaintAdded, ComplaintImportOutcome, Complain
 from services.escalations import IssuedEscalation
 from services.extensions import ExtensionView
 from services.history import ItemHistory
+from services.ledger import KeptExtension
+from services.outbox import Delivery
 from services.reports import ItemBrief
 from services.roster import PersonView, RoleView, RosterOutcome, UnitSummary
 from services.settings import Cadence, CalendarView, DayChange, DayOverride, RuleChange, RuleView
@@ -97,7 +99,8 @@ _BOUND = PersonView(
 _SUMMARY: dict[str, Any] = {
     "applied": False, "new": 1, "new_numbers": ["1"], "changed": [("16", ["截止日期"])], "unchanged": 2,
     "new_units": ["市住建局"], "not_in_file": ["99"], "warnings": ["w"], "errors": [],
-    "read": 5, "imported": 3, "merged": ["第4行：续接上一行"], "skipped": ["第6行：重复的表头行"], "unassigned": ["2"], "unreached": ["市水务局"],
+    "read": 5, "imported": 3, "merged": ["第4行：续接上一行"], "skipped": ["第6行：重复的表头行"], "unassigned": ["2"],
+    "unreached": ["市水务局"], "kept_extensions": [KeptExtension("24", date(2026, 12, 31), date(2027, 3, 31))],
 }  # fmt: skip
 _MERGED = MergedUnits("住建局", "市住建局", 2, ("3", "16"), 1, True)
 # The digests (ledger/digest.py, services/digests.py, handlers/digests.py).
@@ -238,7 +241,13 @@ _HISTORY = [
     (date(2026, 9, 1), "1", "behind_schedule", []),  # stored before facts were kept: said by its key
 ]
 NOTIFY_SAMPLES: dict[str, dict[str, Any]] = {
-    "notify/reminder": {**_NOTIFY_ITEM, "days": 7, "ref": "t12"},
+    "notify/reminder": {
+        **_NOTIFY_ITEM,
+        "days": 7,
+        "late": 0,
+        "ref": "t12",
+        "extended_from": date(2026, 11, 30),
+    },
     "notify/dispatch": {**_NOTIFY_ITEM, "due": date(2026, 11, 19)},
     **{
         f"notify/{kind}": {
@@ -252,6 +261,7 @@ NOTIFY_SAMPLES: dict[str, dict[str, Any]] = {
             ],
             "level": level,
             "history": _HISTORY,
+            "note": "渣土苫盖被大风掀开，立即处置",
         }
         for kind, level in (("blue", 1), ("yellow", 2), ("red", 3), ("summons", 4), ("referral", 5))
     },
@@ -266,7 +276,14 @@ NOTIFY_SAMPLES: dict[str, dict[str, Any]] = {
     "chat/settings/cadence_set": {"cadence": Cadence("24.1", (5, 20))},
     "errors/settings/bad_cadence": {"text": "32"},
     "chat/reminder/snoozed": {"number": "24.1", "until": datetime(2026, 12, 14, 1, 0, tzinfo=UTC)},
-    "chat/reminder/issued": {"issued": IssuedEscalation("24.1", "铬污染场地修复", 3)},
+    "chat/reminder/issued": {
+        "issued": IssuedEscalation(
+            "24.1",
+            "铬污染场地修复",
+            3,
+            Delivery(("张伟", "李局长"), datetime(2026, 12, 15, 8, 0, tzinfo=UTC)),
+        )
+    },
     "errors/reminder/not_yours": {},
     "errors/reminder/not_snoozable": {},
     "errors/reminder/snooze_limit": {"limit": 2},
@@ -387,9 +404,17 @@ _EXTENSION = ExtensionView(
     "汛期无法施工",
     ExtensionStatus.APPROVED,
     2,
+    Delivery(("张伟", "李局长"), None),
 )
 _CHECK = SpotCheckView(
-    3, "24.1", "铬污染场地修复", date(2027, 3, 31), SpotCheckStatus.REOPENED, date(2027, 9, 30), "问题反弹"
+    3,
+    "24.1",
+    "铬污染场地修复",
+    date(2027, 3, 31),
+    SpotCheckStatus.REOPENED,
+    date(2027, 9, 30),
+    "问题反弹",
+    Delivery(("张伟",), None),
 )
 _AT = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 _ENTRIES = (
@@ -480,7 +505,9 @@ COMPLAINT_SAMPLES: dict[str, dict[str, Any]] = {
     },
     "chat/complaints/add_usage": {},
     "chat/complaints/added": {
-        "added": ComplaintAdded("J2024-031", "砂石厂噪声", "市住建局", date(2026, 12, 31), _REPEAT)
+        "added": ComplaintAdded(
+            "J2024-031", "砂石厂噪声", "市住建局", date(2026, 12, 31), _REPEAT, Delivery(("王督导",), None)
+        )
     },
     "errors/complaints/bad_number": {"text": "2024/017"},
     "errors/complaints/bad_deadline": {"text": "年底"},
@@ -521,6 +548,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "skipped": [],
         "unassigned": ["2"],
         "unreached": ["市水务局"],
+        "kept_extensions": [KeptExtension("24", date(2026, 12, 31), date(2027, 3, 31))],
     },
     "cli/units_merged": {"merged": _MERGED},
     "chat/admin/units_merged": {"merged": _MERGED},

@@ -70,6 +70,7 @@ async def test_complaint_add_and_a_repeat_that_raises_the_earlier_one(bot: BotHa
 
     (repeat,) = await bot.send(ADMIN_ID, f"/complaint_add 2024-031 市住建局 2026-12-31 {NOISE_AGAIN}")
     assert "与举报件 J2024-017 反映的是同一问题（第1次重复举报）：已关联并提级督办" in repeat.text
+    assert repeat.text.endswith("已关联并提级督办。已通知：王督导。")  # said as it is: it goes now, to him
     assert _complaint(bot, "J2024-017").repeats == 1
     assert _complaint(bot, "J2024-031").repeat_of_item_id == first.item_id
     with bot.services.sessions() as session:

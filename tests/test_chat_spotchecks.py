@@ -106,6 +106,8 @@ async def test_reopen_by_replying_to_the_question(bot: BotHarness) -> None:
         SUPERVISOR, "2027-06-30 现场核查发现渣土复堆，问题反弹", reply_to_message_id=ask.message_id
     )
     assert (done.text or "").startswith("第1项 事项1 已重新纳入整改，新的整改时限 2027-06-30。")
+    # Said only as it is: the unit's messages go now (not in the quiet hours), to the people bound there.
+    assert (done.text or "").endswith("事项重新进入督办提醒。已通知：张伟、李局长。")
     reopened = item(bot)
     assert status_of(bot.services, "1") == ItemStatus.REOPENED
     assert (reopened.percent, reopened.reopened_at) == (0, bot.clock.now())  # the rectification starts again

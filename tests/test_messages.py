@@ -88,3 +88,24 @@ def test_merged_outbox_rows_stay_under_the_limit_as_telegram_counts_it() -> None
     assert alone.text == "😀" * 3000  # nothing cut: the text goes out whole, in parts
     assert [utf16_length(part) for part in alone.parts] == [4096, 1904]
     assert "".join(alone.parts) == alone.text
+
+
+# What a message must never claim (issue 9): a 通报 is issued, not promised for a later notice; a 约谈 or a
+# 问责 is proposed or recorded, never "sent".
+UNTRUE = (
+    "列入下一期",
+    "发出约谈",
+    "发出问责",
+    "约谈已发",
+    "named in the next",
+    "sent a summons",
+    "issued a summons",
+)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("key", KEYS)
+def test_no_message_says_a_summons_is_sent_or_a_notice_is_to_come(locale: str, key: str) -> None:
+    params = IMPORT_PARAMS if key.startswith("import/") else SAMPLES[key]
+    text = RENDERER.render(locale, key, params)
+    assert not [phrase for phrase in UNTRUE if phrase in text], text

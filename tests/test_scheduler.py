@@ -306,8 +306,12 @@ async def test_acknowledge_and_snooze_buttons(bot: BotHarness) -> None:
     await bot.deliver()
     again = bot.api.sent(OFFICER)[-1]
     assert again.text.startswith("【整改时限提醒】第1项")
-    assert (await bot.press(OFFICER, again, again.button_data()[2])).answered
     answered = (await bot.press(OFFICER, again, again.button_data()[2])).answered
+    assert answered.text == "第1项的提醒已顺延至 2026-12-15 09:05。"
+    bot.clock.set(at(date(2026, 12, 15), 9, 5))
+    await bot.deliver()
+    last = bot.api.sent(OFFICER)[-1]
+    answered = (await bot.press(OFFICER, last, last.button_data()[2])).answered
     assert answered.text == "每条提醒最多顺延 2 次。"
     with bot.services.sessions() as session:
         actions = [a for a in session.scalars(select(AuditEntry.action)) if a in ("acknowledge", "snooze")]
@@ -335,7 +339,7 @@ async def test_supervisor_issues_a_warning_by_hand_and_an_officer_may_not(bot: B
     (refused,) = await bot.send(OFFICER, "/warn 1 进度太慢")
     assert refused.text.startswith("该操作需要以下角色之一：督导")
     (issued,) = await bot.send(SUPERVISOR, "/warn 1 进度太慢")
-    assert issued.text == "已对第1项 事项1 发出预警，并已通知相关人员。"
+    assert issued.text == "已记录第1项 事项1 的预警。已通知：张伟、李局长。"
     with bot.services.sessions() as session:
         escalation = session.scalars(select(Escalation)).one()
         assert (escalation.level, escalation.reason, escalation.note) == (Level.YELLOW, "by_hand", "进度太慢")
@@ -407,9 +411,9 @@ async def test_an_admins_urgent_notice_goes_out_in_the_quiet_hours(bot: BotHarne
     (refused,) = await bot.send(SUPERVISOR, "/notice 1 紧急 夜间突发")
     assert refused.text == "只有管理员可以发出紧急督办（夜间也立即发送）。"
     (plain,) = await bot.send(SUPERVISOR, "/warn 1 明早处理")
-    assert plain.text.startswith("已对第1项")
+    assert plain.text == "已记录第1项 事项1 的预警。现为免打扰时段，将于明日8:00通知：张伟、李局长。"
     (issued,) = await bot.send(ADMIN_ID, "/notice 1 紧急 渣土苫盖被大风掀开，立即处置")
-    assert issued.text.startswith("已对第1项")
+    assert issued.text == "已记录第1项 事项1 的通报。已通知：王督导、李局长。"
     await bot.deliver()
     texts = [m.text for m in bot.api.sent(LEADER)]
     assert any("【通报】第1项" in t for t in texts), texts
