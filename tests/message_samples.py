@@ -41,6 +41,7 @@ from services.spotchecks import SpotCheckView
 from services.units import MergedUnits
 from services.views import EscalationView, ItemDetail, ItemLine, ReportView, StalledView, UnitGroup, UnitView
 from storage.review import ExtensionStatus, SignOffStatus, SpotCheckStatus
+from tests.dossier_samples import DOSSIER_SAMPLES
 from tests.report_samples import REPORT_DOC_SAMPLES
 
 _SPEC = ItemSpec(
@@ -597,5 +598,6 @@ SAMPLES: dict[str, dict[str, Any]] = {
     **CLOSING_SAMPLES,
     **SIGNOFF_SAMPLES,
     **REPORT_DOC_SAMPLES,
+    **DOSSIER_SAMPLES,
     **DIGEST_SAMPLES,
 }
