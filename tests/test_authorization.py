@@ -64,6 +64,11 @@ SUPERVISION = NOBODY | dict.fromkeys(
     ("supervisor of another unit", "supervisor", "leadership", "admin"), "ok"
 )
 REPORTERS = NOBODY | {"officer of another unit": "hidden", "officer": "ok", "leader": "ok", "admin": "ok"}
+# The item's own people: its officers and leaders, and the supervisors of its supervising unit.
+ITEM_PEOPLE = NOBODY | {
+    "officer of another unit": "hidden", "officer": "ok", "leader": "ok", "supervisor of another unit": "hidden",
+    "supervisor": "ok",
+}  # fmt: skip
 SUPERVISORS_OF_ITEM = NOBODY | {
     "supervisor of another unit": "hidden", "supervisor": "ok", "leadership": "ok", "admin": "ok",
 }  # fmt: skip
@@ -253,6 +258,7 @@ READING = (
     Case("/digest", SUPERVISION, "2026-11-20", "/digest"),
     Case("/complaints", SUPERVISION, "举报", "/complaints"),
     Case("/report_month", SUPERVISION, "调度通报", "/report_month 2026-10"),
+    Case("/dossier N", ITEM_PEOPLE, "销号材料", "/dossier {n}", prepare=filed_request),
     Case("/units", ADMIN, "市住建局", "/units"),
     Case("/people", ADMIN, "本单位人员", "/people"),
     Case("/rules", ADMIN, "quiet_start", "/rules"),
