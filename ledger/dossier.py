@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Final
 
+# The biggest file a bot may send (Telegram's sendDocument): a bigger dossier is written on the command line.
+MAX_SENT_MEGABYTES: Final = 50
+MAX_SENT_BYTES: Final = MAX_SENT_MEGABYTES * 1024 * 1024
 # Longest stem of an evidence file's name in the zip: the name must stay readable in WPS's file list and
 # under the 255 bytes of most file systems (a Chinese character takes three in UTF-8).
 MAX_STEM: Final = 60

@@ -40,6 +40,7 @@ DOSSIER_SAMPLES: dict[str, dict[str, Any]] = {
     "reports/dossier_index": {"dossier": _DOSSIER},
     "reports/dossier_index_row": {"file": _FILES[1]},
     "chat/dossier/caption": {"written": _WRITTEN},
+    "chat/dossier/too_big": {"written": _WRITTEN, "megabytes": 50},
     "cli/dossier_written": {"path": "第24.1项销号材料.zip", "written": _WRITTEN},
     "errors/dossier/no_request": {"number": "24.1"},
     "errors/dossier/usage": {},

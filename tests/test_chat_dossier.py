@@ -14,10 +14,12 @@ from pathlib import Path
 
 import docx
 import openpyxl
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+import handlers.dossier
 from ledger.dossier import MAX_STEM, safe_file_name
 from loopback import SentMessage
 from reports.dossier import chinese_text
@@ -286,8 +288,20 @@ async def test_refusals_name_the_roles_and_change_nothing(bot: BotHarness) -> No
     assert await text(bot, OFFICER, "/dossier") == "用法：/dossier 编号，如 /dossier 24.1"
     assert "未找到您可查看的第99项" in await text(bot, OFFICER, "/dossier 99")
     assert "第2项尚未申请销号，没有销号材料" in await text(bot, OFFICER, "/dossier 2")
+    assert await text(bot, OFFICER, "/dossier 全部") == "“全部”不是事项编号。编号如 24 或 24.1。"
     assert state(bot) == before
     assert sorted(p.name for p in bot.settings.data_dir.rglob("*")) == files_before
+
+
+async def test_a_dossier_too_big_for_the_chat_says_how_to_write_it(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await approved_item(bot)
+    monkeypatch.setattr(handlers.dossier, "MAX_SENT_BYTES", 1000)
+    (reply,) = await bot.send(OFFICER, "/dossier 1")
+    assert reply.method == "sendMessage"
+    assert (reply.text or "").startswith("第1项销号材料（佐证材料3份）超过50 MB，无法通过聊天发送")
+    assert "duban dossier 1 --out" in (reply.text or "")
 
 
 async def test_english_dossier_for_an_english_speaker(bot: BotHarness) -> None:
@@ -317,3 +331,5 @@ async def test_the_command_line_writes_the_same_dossier(
         "第2项尚未申请销号，没有销号材料。责任人员可发送 /signoff 2 完成情况 申请销号。",
     )
     assert not (tmp_path / "two.zip").exists()
+    bad = cli("dossier", "全部")
+    assert (bad.code, bad.err.strip()) == (1, "“全部”不是事项编号。编号如 24 或 24.1。")
