@@ -271,6 +271,8 @@ async def test_approve_by_command_takes_the_opinion(bot: BotHarness) -> None:
     assert state(bot) == before
     assert "已同意销号" in await text(bot, REVIEWER, "/approve 1 资料齐全，同意销号")
     assert [r.opinion for r in reviews(bot)] == ["资料齐全，同意销号"]
+    history = await text(bot, OFFICER, "/history 1")
+    assert "王督导：审核意见：同意销号（验收意见：资料齐全，同意销号）" in history
 
 
 async def test_refusals_name_the_roles_and_change_nothing(bot: BotHarness) -> None:
