@@ -153,6 +153,8 @@ def evidence_index(dossier: Dossier, renderer: Renderer, locale: str) -> bytes:
         cells: list[str | int] = list(lines(renderer, locale, "dossier_index_row", file=file))
         cells += [""] * (len(headers) - len(cells))  # an empty last cell is no line of the template
         cells[0], cells[4] = file.index, file.size  # numbers, so that the sheet sorts and sums them
+        if locale == _CHINESE_LOCALE:
+            cells[8] = chinese_text(str(cells[8]))  # the caption as typed; file names stay exact
         sheet.append(cells)
     thin = Side(style="thin")
     for row in sheet.iter_rows(min_row=2):

@@ -123,7 +123,7 @@ async def approved_item(bot: BotHarness) -> None:
     await add_evidence(bot, "1", [1])
     assert (await bot.send_document(OFFICER, b"%PDF-1.4 evil", "../../etc/passwd.pdf", caption="1")).replies
     assert "已对应整改措施" in await text(bot, OFFICER, "/evidence 1 2")
-    assert (await bot.send_photo(OFFICER, PHOTO + b"unlinked", "1 现场全景")).replies
+    assert (await bot.send_photo(OFFICER, PHOTO + b"unlinked", "1 现场全景,2026-11-19")).replies
     assert (await bot.send_photo(OFFICER, PHOTO + b"item two", "2")).replies  # another item's evidence
     request = await file_request(bot)
     await confirm(bot, request)
@@ -177,7 +177,7 @@ async def test_the_dossier_of_an_approved_item(bot: BotHarness) -> None:
     assert [r[2] for r in listed] == ["—", "../../etc/passwd.pdf", "—"]
     assert [r[5] for r in listed] == ["张伟"] * 3
     assert [r[7] for r in listed] == ["措施1", "措施2", "—"]
-    assert listed[2][8] == "现场全景"
+    assert listed[2][8] == "现场全景，2026年11月19日"  # the caption printed the Chinese way
     assert all(r[9] in (None, "") for r in listed)
 
     report = word(archive, "1-整改情况报告.docx")
