@@ -132,9 +132,19 @@ def _page(word: DocumentObject) -> None:
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _run(footer, "— ", TABLE_FONT, PAGE_NUMBER_SIZE)
-    field = OxmlElement("w:fldSimple")
-    field.set(qn("w:instr"), "PAGE")
-    footer._p.append(field)
+    # The PAGE field as runs (begin, instruction, separate, "1" until Word or LibreOffice fill it in, end).
+    for kind in ("begin", "instruction", "separate", "number", "end"):
+        run = footer.add_run("1" if kind == "number" else None)
+        run.font.name, run.font.size = LATIN_FONT, PAGE_NUMBER_SIZE
+        if kind == "instruction":
+            instruction = OxmlElement("w:instrText")
+            instruction.set(qn("xml:space"), "preserve")
+            instruction.text = " PAGE "
+            run._r.append(instruction)
+        elif kind != "number":
+            char = OxmlElement("w:fldChar")
+            char.set(qn("w:fldCharType"), kind)
+            run._r.append(char)
     _run(footer, " —", TABLE_FONT, PAGE_NUMBER_SIZE)
 
 
