@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -115,6 +116,12 @@ def _parser() -> argparse.ArgumentParser:
     complaints_import.add_argument(
         "--dry-run", action="store_true", help="show what would change, change nothing"
     )
+    dossier = commands.add_parser(
+        "dossier",
+        help="an item's sign-off dossier (销号材料, .zip: report, opinions, evidence and its index)",
+    )
+    dossier.add_argument("number", metavar="N")
+    dossier.add_argument("--out", type=Path, default=None, help="the .zip to write (default: its own name)")
     report = commands.add_parser("report", help="write a report").add_subparsers(
         dest="report_command", required=True
     )
@@ -347,6 +354,20 @@ class Cli:
             warnings=[self.renderer.note(self.locale, n) for n in outcome.warnings],
         )
         return 1 if outcome.errors else 0
+
+    def cmd_dossier(self, args: argparse.Namespace) -> int:
+        """`duban dossier N [--out FILE]`: the zip is made in memory first, so that a refusal (no such item,
+        no request) leaves no file behind and an existing one untouched."""
+        services = self.services()
+        try:
+            buffer = io.BytesIO()
+            written = services.dossiers.write(buffer, args.number, self.locale)
+        finally:
+            services.close()
+        path = args.out or Path(written.file_name)
+        path.write_bytes(buffer.getvalue())
+        self.say("cli/dossier_written", path=str(path), written=written)
+        return 0
 
     def cmd_report(self, args: argparse.Namespace) -> int:
         """`duban report month YYYY-MM PATH.docx`, `duban report public PATH.html`."""

@@ -242,7 +242,10 @@ class Demo:
                 (officer, "say", "/signoff 24.2 铬渣已规范贮存，整改资料齐全，申请销号"),
             ],
             7: [(leader, "press", "so:c:")],
-            8: [(supervisor, "press", "so:a:")],
+            8: [
+                (supervisor, "press", "so:a:"),
+                (supervisor, "say", "经现场核查，铬渣已全部入库规范贮存，整改资料齐全，同意销号"),
+            ],
             20: [
                 (other, "say", "/report 31 100% 能耗指标已完成"),
                 (other, "photo", "31"),

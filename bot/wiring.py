@@ -29,6 +29,7 @@ from services.complaints import ComplaintService
 from services.container import Services
 from services.daily_run import DailyRun
 from services.digests import DIGEST_KIND, WEEKLY_KINDS, DigestService
+from services.dossier import DossierService
 from services.escalations import EscalationService
 from services.evidence import EvidenceStore
 from services.extensions import ExtensionService
@@ -152,6 +153,7 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
         cadences=CadenceService(sessions, clock, items),
         complaints=complaints,
         signoff=signoff,
+        dossiers=DossierService(office, items, settings.data_dir),
         extensions=ExtensionService(office, items, ladder),
         spotchecks=spotchecks,
         summonses=SummonsService(office, items, ladder),

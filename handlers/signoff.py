@@ -1,6 +1,6 @@
 """Sign-off (验收销号) in chat: `/signoff N [100%] [statement]`, `/evidence N M` (link the files of one's
 last report on item N to its measure M), the leader's Confirm / Return / Evidence buttons, the reviewers'
-Approve / Return / Inspect / Evidence buttons, `/pending`, and the admin's `/signoff_rule none|item|measure`.
+Approve (an optional opinion is asked) / Return / Inspect / Evidence buttons, `/approve N [意见]`, `/pending`, and the admin's `/signoff_rule none|item|measure`.
 
 A statement, a reason to return or an inspection date asked for by the bot is the chat's next text: a
 conversation waits for it; `/cancel` drops the question.
@@ -26,12 +26,14 @@ from ledger.errors import DubanError
 from ledger.model import Role
 from ledger.signoff import parse_part
 from ledger.text import split_arguments
-from services.signoff import Packet
+from services.outbox import Button
+from services.signoff import Packet, button_labels
 
 _LOGGER = logging.getLogger(__name__)
 TOPIC = "signoff"
-# What the bot asked for: the completion statement of a request to file, a reason to return, a date.
-STATEMENT, REASON, DATE = "statement", "reason", "date"
+# What the bot asked for: the completion statement of a request to file, a reason to return, a date, the
+# opinion (验收意见) of an approval.
+STATEMENT, REASON, DATE, OPINION = "statement", "reason", "date", "opinion"
 PENDING_VIEWERS = (Role.LEADER, Role.SUPERVISOR, Role.LEADERSHIP, Role.ADMIN)
 
 
@@ -91,6 +93,8 @@ async def _answer_question(turn: Turn, viewer: Viewer) -> None:
         return
     if conversation.step == REASON:
         decision = await run(service.send_back, viewer, int(asked.ref), text)
+    elif conversation.step == OPINION:
+        decision = await run(service.approve, viewer, int(asked.ref), text)
     else:
         decision = await run(service.inspect, viewer, int(asked.ref), text)
     await turn.answer(viewer.locale, "chat/signoff/decided", {"decision": decision})
@@ -112,8 +116,19 @@ async def button(turn: Turn, viewer: Viewer, press: SignOffPress) -> None:
         await turn.answer(locale, "chat/signoff/confirmed", {"packet": packet})
         await send_evidence(turn, packet)
     elif press.action == SignOffAction.APPROVE:
+        number = await run(service.check_reviewer, viewer, request_id)
+        await turn.port.answer_press()
+        await turn.converse(TOPIC, OPINION, dump(Asked(str(request_id))))
+        as_is = SignOffPress(SignOffAction.APPROVE_AS_IS, request_id).pack()
+        label = button_labels(turn.services.renderer, locale)[SignOffAction.APPROVE_AS_IS]
+        await turn.answer(
+            locale, "chat/signoff/ask_opinion", {"number": number}, buttons=[[Button(label, as_is)]]
+        )
+    elif press.action == SignOffAction.APPROVE_AS_IS:
         decision = await run(service.approve, viewer, request_id)
         await turn.port.answer_press()
+        if turn.conversation(TOPIC) is not None:  # the question for an opinion is answered by the tap
+            await turn.end_conversation()
         await turn.answer(locale, "chat/signoff/decided", {"decision": decision})
     elif press.action in (SignOffAction.RETURN, SignOffAction.INSPECT):
         check = service.check_return if press.action == SignOffAction.RETURN else service.check_reviewer
@@ -151,6 +166,16 @@ async def send_evidence(turn: Turn, packet: Packet) -> None:
             )
 
 
+@requires(Role.SUPERVISOR)
+async def approve(turn: Turn, viewer: Viewer) -> None:
+    """`/approve N [意见]`: the reviewer approves item N's request under review, with an opinion."""
+    number, opinion = _number_and_text(turn, "signoff/approve_usage")
+    service = turn.services.signoff
+    request_id = await run(service.request_under_review, viewer, number)
+    decision = await run(service.approve, viewer, request_id, opinion)
+    await turn.answer(viewer.locale, "chat/signoff/decided", {"decision": decision})
+
+
 @requires(*PENDING_VIEWERS)
 async def pending(turn: Turn, viewer: Viewer) -> None:
     view = await run(turn.services.signoff.pending, viewer)
@@ -184,11 +209,15 @@ async def link_evidence(turn: Turn, viewer: Viewer) -> None:
 
 
 DIALOG = Dialog(
-    TOPIC, Asked, {step: {Takes.TEXT: _answer_question} for step in (STATEMENT, REASON, DATE)}, _cancel
+    TOPIC,
+    Asked,
+    {step: {Takes.TEXT: _answer_question} for step in (STATEMENT, REASON, DATE, OPINION)},
+    _cancel,
 )
 ROUTES: tuple[Route, ...] = (
     OnCommand(("signoff",), signoff),
     OnCommand(("withdraw",), withdraw),
+    OnCommand(("approve",), approve),
     OnCommand(("pending",), pending),
     OnCommand(("signoff_rule",), signoff_rule, fields=1),
     OnCommand(("evidence",), link_evidence, fields=1),

@@ -273,7 +273,8 @@ class Snooze(ButtonData, prefix="ns"):
 
 class SignOffAction(enum.StrEnum):
     CONFIRM = "c"  # the leader's 确认并上报
-    APPROVE = "a"  # 同意销号
+    APPROVE = "a"  # 同意销号 (an opinion is asked, 验收意见)
+    APPROVE_AS_IS = "p"  # 直接同意: under the question for an opinion, approve without one
     RETURN = "r"  # 退回 (a reason is asked)
     INSPECT = "i"  # 现场核查 (a date is asked)
     FILES = "f"  # 查看佐证材料

@@ -15,6 +15,7 @@ from services.accounts import AccountService
 from services.complaints import ComplaintService
 from services.daily_run import DailyRun
 from services.digests import DigestService
+from services.dossier import DossierService
 from services.escalations import EscalationService
 from services.evidence import EvidenceStore
 from services.extensions import ExtensionService
@@ -61,6 +62,7 @@ class Services:
     cadences: CadenceService
     complaints: ComplaintService
     signoff: SignOffService
+    dossiers: DossierService
     extensions: ExtensionService
     spotchecks: SpotCheckService
     summonses: SummonsService

@@ -132,7 +132,12 @@ def _signoffs(session: Session, item: Item) -> list[HistoryEntry]:
                 r.decided_at,
                 "signoff_review",
                 _name(names, r.reviewer_id),
-                {"decision": r.decision.value, "reason": r.reason, "inspect_on": r.inspect_on},
+                {
+                    "decision": r.decision.value,
+                    "reason": r.reason,
+                    "opinion": r.opinion,
+                    "inspect_on": r.inspect_on,
+                },
             )
             for r in reviews
         ]

@@ -542,8 +542,18 @@ class SignOffService(ClosingService):
             )
         return units, reviews
 
-    def approve(self, viewer: Viewer, request_id: int) -> Decision:
-        return self._decide(viewer, request_id, ReviewDecision.APPROVE)
+    def approve(self, viewer: Viewer, request_id: int, opinion: str = "") -> Decision:
+        """The reviewer's units approve, with the reviewer's opinion (验收意见) when one is given."""
+        return self._decide(viewer, request_id, ReviewDecision.APPROVE, opinion=opinion.strip() or None)
+
+    def request_under_review(self, viewer: Viewer, number: str) -> int:
+        """The id of item `number`'s request under review (`/approve N 意见`), if the viewer may see it."""
+        with self._sessions() as session:
+            item = self._items.find(session, viewer, number)
+            request = cq.open_signoff_request(session, item.id)
+            if request is None or request.status != SignOffStatus.UNDER_REVIEW:
+                raise DubanError("signoff/not_under_review", number=item.number)
+            return request.id
 
     def send_back(self, viewer: Viewer, request_id: int, reason: str) -> Decision:
         """Return the request to the officer with a reason: by the unit's leader before confirming it, or
@@ -581,6 +591,7 @@ class SignOffService(ClosingService):
         *,
         reason: str | None = None,
         inspect_on: date | None = None,
+        opinion: str | None = None,
     ) -> Decision:
         now = self._clock.now()
         with self._decision() as session:
@@ -590,7 +601,7 @@ class SignOffService(ClosingService):
             for unit_id in sorted(units):
                 review = SignOffReview(
                     request_id=request.id, unit_id=unit_id, reviewer_id=viewer.person_id, decision=decision,
-                    reason=reason, inspect_on=inspect_on, decided_at=now,
+                    reason=reason, opinion=opinion, inspect_on=inspect_on, decided_at=now,
                 )  # fmt: skip
                 session.add(review)
                 session.flush()
@@ -598,7 +609,8 @@ class SignOffService(ClosingService):
                     session, at=now, actor=viewer.actor, action="review_signoff", entity="signoff_review",
                     entity_id=review.id,
                     after={"request_id": request.id, "unit_id": unit_id, "decision": decision.value,
-                           "reason": reason, "inspect_on": inspect_on.isoformat() if inspect_on else None},
+                           "reason": reason, "opinion": opinion,
+                           "inspect_on": inspect_on.isoformat() if inspect_on else None},
                 )  # fmt: skip
             if decision == ReviewDecision.INSPECT:
                 return Decision(item.number, item.title, "inspect", inspect_on=inspect_on)

@@ -59,7 +59,9 @@ class SignOffReview(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     decision: Mapped[ReviewDecision] = mapped_column(enum_column(ReviewDecision, "review_decision"))
-    reason: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)  # why it was returned
+    # What the reviewer wrote with an approval (验收意见), for the sign-off dossier; None: none given.
+    opinion: Mapped[str | None] = mapped_column(Text)
     inspect_on: Mapped[date | None] = mapped_column(Date)
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

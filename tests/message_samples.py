@@ -42,6 +42,7 @@ from services.summonses import SummonsView
 from services.units import MergedUnits
 from services.views import EscalationView, ItemDetail, ItemLine, ReportView, StalledView, UnitGroup, UnitView
 from storage.review import ExtensionStatus, SignOffStatus, SpotCheckStatus
+from tests.dossier_samples import DOSSIER_SAMPLES
 from tests.report_samples import REPORT_DOC_SAMPLES
 
 _SPEC = ItemSpec(
@@ -427,7 +428,8 @@ _ENTRIES = (
     ),
     HistoryEntry(_AT, "signoff_request", "张伟", {"statement": "已完成全部措施"}),
     HistoryEntry(_AT, "signoff_leader", "李局长"),
-    HistoryEntry(_AT, "signoff_review", "王督导", {"decision": "inspect", "reason": "现场看", "inspect_on": date(2026, 12, 5)}),
+    HistoryEntry(_AT, "signoff_review", "王督导", {"decision": "inspect", "reason": "现场看", "opinion": None, "inspect_on": date(2026, 12, 5)}),
+    HistoryEntry(_AT, "signoff_review", "王督导", {"decision": "approve", "reason": None, "opinion": "资料齐全", "inspect_on": None}),
     HistoryEntry(_AT, "signoff_decided", None, {"status": "returned", "reason": "证据不足"}),
     HistoryEntry(_AT, "signoff_withdrawn", "张伟", {"reason": "补充材料后再申请"}),
     HistoryEntry(_AT, "extension_request", "张伟", {"old": date(2026, 12, 31), "new": date(2027, 6, 30), "reason": "汛期", "status": "approved"}),
@@ -665,5 +667,6 @@ SAMPLES: dict[str, dict[str, Any]] = {
     **CLOSING_SAMPLES,
     **SIGNOFF_SAMPLES,
     **REPORT_DOC_SAMPLES,
+    **DOSSIER_SAMPLES,
     **DIGEST_SAMPLES,
 }

@@ -65,6 +65,11 @@ SUPERVISION = NOBODY | dict.fromkeys(
     ("supervisor of another unit", "supervisor", "leadership", "admin"), "ok"
 )
 REPORTERS = NOBODY | {"officer of another unit": "hidden", "officer": "ok", "leader": "ok", "admin": "ok"}
+# The item's own people: its officers and leaders, and the supervisors of its supervising unit.
+ITEM_PEOPLE = NOBODY | {
+    "officer of another unit": "hidden", "officer": "ok", "leader": "ok", "supervisor of another unit": "hidden",
+    "supervisor": "ok",
+}  # fmt: skip
 SUPERVISORS_OF_ITEM = NOBODY | {
     "supervisor of another unit": "hidden", "supervisor": "ok", "leadership": "ok", "admin": "ok",
 }  # fmt: skip
@@ -254,6 +259,7 @@ READING = (
     Case("/digest", SUPERVISION, "2026-11-20", "/digest"),
     Case("/complaints", SUPERVISION, "举报", "/complaints"),
     Case("/report_month", SUPERVISION, "调度通报", "/report_month 2026-10"),
+    Case("/dossier N", ITEM_PEOPLE, "销号材料", "/dossier {n}", prepare=filed_request),
     Case("/units", ADMIN, "市住建局", "/units"),
     Case("/people", ADMIN, "本单位人员", "/people"),
     Case("/rules", ADMIN, "quiet_start", "/rules"),
@@ -278,6 +284,8 @@ CHANGING = (
     Case("/warn N", SUPERVISORS_OF_ITEM, "预警", "/warn {n} 进度偏慢", changes=True),
     Case("/notice N", SUPERVISORS_OF_ITEM, "通报", "/notice {n} 进度偏慢", changes=True),
     Case("/summon N", SUPERVISORS_OF_ITEM, "约谈", "/summon {n} 进度偏慢", changes=True),
+    Case("/approve N opinion", NOBODY | {"supervisor of another unit": "hidden", "supervisor": "ok"}, "同意销号",
+         "/approve {n} 资料齐全，同意销号", prepare=under_review("a"), changes=True),
     Case("/reopen N date reason", NOBODY | {"supervisor of another unit": "hidden", "supervisor": "ok"},
          "重新纳入", "/reopen {n} 2027-12-31 群众再次反映", prepare=signed_off, changes=True),
     Case("/cadence N 5,20", ADMIN, "5", "/cadence {n} 5,20", changes=True),
@@ -298,8 +306,10 @@ BUTTONS = (
          changes=True),
     Case("sign-off: leader returns", NOT_THEIRS | {"leader": "ok"}, "理由", prepare=awaiting_leader("r")),
     Case("sign-off: leader's evidence", ITEM_VISIBLE, "没有佐证材料", prepare=awaiting_leader("f")),
-    Case("sign-off: approve", NOT_THEIRS | {"officer": "own", "supervisor": "ok"}, "同意",
-         prepare=under_review("a"), changes=True),
+    Case("sign-off: approve (asks an opinion)", NOT_THEIRS | {"officer": "own", "supervisor": "ok"}, "验收意见",
+         prepare=under_review("a")),
+    Case("sign-off: approve as is", NOT_THEIRS | {"officer": "own", "supervisor": "ok"}, "同意",
+         prepare=under_review("p"), changes=True),
     Case("sign-off: return", NOT_THEIRS | {"officer": "own", "supervisor": "ok"}, "理由",
          prepare=under_review("r")),
     Case("sign-off: inspect", NOT_THEIRS | {"officer": "own", "supervisor": "ok"}, "日期",

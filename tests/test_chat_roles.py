@@ -188,10 +188,10 @@ async def test_the_menu_offers_exactly_what_the_roles_may_use(
 
 
 ALL_COMMANDS = [
-    "help", "my", "item", "history", "report", "evidence", "signoff", "withdraw", "extend", "pending", "unit",
-    "overdue", "stalled", "digest", "warn", "notice", "summon", "reopen", "complaints", "report_month", "units",
-    "unit_add", "people", "person_add", "role", "deactivate", "invite", "import", "export", "complaint_add",
-    "signoff_rule", "rules", "calendar", "cadence", "lang", "whoami", "cancel",
+    "help", "my", "item", "history", "report", "evidence", "signoff", "withdraw", "approve", "dossier", "extend",
+    "pending", "unit", "overdue", "stalled", "digest", "warn", "notice", "summon", "reopen", "complaints",
+    "report_month", "units", "unit_add", "people", "person_add", "role", "deactivate", "invite", "import",
+    "export", "complaint_add", "signoff_rule", "rules", "calendar", "cadence", "lang", "whoami", "cancel",
 ]  # fmt: skip
 
 

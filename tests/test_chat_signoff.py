@@ -174,6 +174,12 @@ async def tap_for_reply(bot: BotHarness, user: int, data: str) -> str:
     return handled.reply.text or ""
 
 
+async def approve(bot: BotHarness, user: int, request_id: int) -> str:
+    """The reviewer taps 同意销号, is asked for an opinion, and taps 直接同意 (none): the decision's reply."""
+    assert "验收意见" in await tap_for_reply(bot, user, f"so:a:{request_id}")
+    return await tap_for_reply(bot, user, f"so:p:{request_id}")
+
+
 async def refused(bot: BotHarness, user: int, data: str) -> str:
     """A press that must be refused with an alert; the alert's text."""
     answered = await tap(bot, user, data, message_id=bot.api.sent(user)[0].message_id)
@@ -276,8 +282,12 @@ async def test_officer_asks_leader_confirms_reviewer_approves_and_the_item_is_si
     assert to_leader.button_data() == [f"so:{a}:{request.id}" for a in "crf"]  # confirm, return, evidence
     assert "第1项 事项1" in await text(bot, REVIEWER, "/pending")
 
-    decided = await tap_for_reply(bot, REVIEWER, f"so:a:{request.id}")
+    asked = await tap_for_reply(bot, REVIEWER, f"so:a:{request.id}")
+    assert asked.startswith("请发送对第1项销号申请的验收意见")
+    assert requests(bot)[0].status == SignOffStatus.UNDER_REVIEW  # asking decides nothing
+    decided = await text(bot, REVIEWER, "经现场核查，整改到位")
     assert "已同意销号" in decided
+    assert [r.opinion for r in reviews(bot)] == ["经现场核查，整改到位"]
     assert "2027-02-20、2027-05-20" in decided
     (request,) = requests(bot)
     assert (request.status, request.decided_at) == (SignOffStatus.APPROVED, bot.clock.now())
@@ -367,7 +377,7 @@ async def test_inspect_on_site_sets_a_date_and_reminds_the_reviewer_that_day(bot
     reminders = [m for m in bot.api.sent(REVIEWER) if (m.text or "").startswith("【现场核查提醒】第1项")]
     assert len(reminders) == 1
     assert reminders[0].button_data() == [f"so:{a}:{request.id}" for a in "arf"]
-    assert "已同意销号" in await tap_for_reply(bot, REVIEWER, f"so:a:{request.id}")
+    assert "已同意销号" in await approve(bot, REVIEWER, request.id)
     assert status_of(bot.services, "1") == ItemStatus.SIGNED_OFF
 
 
@@ -378,13 +388,13 @@ async def test_several_supervising_units_must_each_approve(bot: BotHarness) -> N
     await confirm(bot, request)
     await bot.deliver()
     assert button_message(bot, REVIEWER_2, f"so:a:{request.id}")
-    assert "仍待以下督导单位审核：市生态环境局" in await tap_for_reply(bot, REVIEWER, f"so:a:{request.id}")
+    assert "仍待以下督导单位审核：市生态环境局" in await approve(bot, REVIEWER, request.id)
     assert status_of(bot.services, "2") == ItemStatus.DONE
     assert requests(bot)[0].status == SignOffStatus.UNDER_REVIEW
     assert "暂无待处理" in await text(bot, REVIEWER, "/pending")
     assert "第2项 事项2" in await text(bot, REVIEWER_2, "/pending")
     assert "已审核" in await refused(bot, REVIEWER, f"so:a:{request.id}")
-    assert "已同意销号" in await tap_for_reply(bot, REVIEWER_2, f"so:a:{request.id}")
+    assert "已同意销号" in await approve(bot, REVIEWER_2, request.id)
     assert status_of(bot.services, "2") == ItemStatus.SIGNED_OFF
     assert sorted(r.unit_id for r in reviews(bot)) == sorted({r.unit_id for r in reviews(bot)})
 
@@ -599,7 +609,7 @@ async def test_the_spot_check_months_are_a_rule_the_admin_sets(bot: BotHarness) 
     request = await file_request(bot)
     await confirm(bot, request)
     await bot.deliver()
-    assert "2026-12-20、2027-11-20" in await tap_for_reply(bot, REVIEWER, f"so:a:{request.id}")
+    assert "2026-12-20、2027-11-20" in await approve(bot, REVIEWER, request.id)
     with bot.services.sessions() as session:
         assert list(session.scalars(select(SpotCheck.due_on).order_by(SpotCheck.due_on))) == [
             date(2026, 12, 20),
@@ -657,7 +667,7 @@ async def test_a_second_request_and_a_signed_off_item_are_refused(bot: BotHarnes
     assert state(bot) == before
     await confirm(bot, request)
     await bot.deliver()
-    await tap_for_reply(bot, REVIEWER, f"so:a:{request.id}")
+    await approve(bot, REVIEWER, request.id)
     before = state(bot)
     assert "已销号" in await text(bot, OFFICER, "/signoff 1 再次申请")
     assert "已销号" in await text(bot, OFFICER, "/evidence 1 1")
