@@ -53,10 +53,15 @@ LEDGER_COLUMNS: tuple[Column, ...] = (
     Column("measures", "整改措施", "Measures", 60, aliases=("具体措施", "工作措施")),
     Column("status", "整改状态", "Status", 12, importable=False),
     Column("percent", "完成进度(%)", "Percent done", 10, importable=False),
+    Column("progress_text", "整改进展情况", "Progress", 48, importable=False),
+    Column("level", "督办等级", "Escalation level", 10, importable=False),
     Column("days_overdue", "逾期天数", "Days overdue", 10, importable=False),
-    Column("last_report", "最近报告日期", "Last report", 14, importable=False),
+    Column("last_report", "最近报告日期", "Last report", 16, importable=False),
+    Column("signoff_state", "销号状态", "Sign-off", 12, importable=False),
+    Column("signed_off_on", "销号日期", "Signed off on", 16, importable=False),
     Column("evidence_count", "佐证材料数", "Evidence files", 10, importable=False),
 )
+DATE_COLUMNS = frozenset({"deadline", "start", "last_report", "signed_off_on"})
 
 UNIT_SEPARATOR = "、"
 YES = "是"
