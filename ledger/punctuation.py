@@ -28,14 +28,18 @@ _HAS_CHINESE: Final = re.compile(rf"[{_CHINESE}]")
 def full_width_punctuation(text: str) -> str:
     """`text` with the half-width punctuation of its Chinese sentences in full width; numbers (`2,000`,
     `24.1`, `1.`) and text without Chinese characters stay as they are. Applying it twice changes nothing."""
-    text = _BRACKETS.sub(_bracket, text)
-    text = _QUOTES.sub(lambda m: f"“{m.group(1)}”" if _HAS_CHINESE.search(m.group(1)) else m.group(0), text)
-    # Until nothing changes: a mark made full width makes its half-width neighbour Chinese text (`位::`).
+    # Until nothing changes: a mark made full width makes its neighbours Chinese text (`位::`, `((位))`).
     while True:
-        marked = _MARK_BEFORE.sub(_full, _MARK_AFTER.sub(_full, text))
+        marked = _BRACKETS.sub(_bracket, text)
+        marked = _QUOTES.sub(_quote, marked)
+        marked = _MARK_BEFORE.sub(_full, _MARK_AFTER.sub(_full, marked))
         if marked == text:
             return _STOP.sub("。", text)
         text = marked
+
+
+def _quote(match: re.Match[str]) -> str:
+    return f"“{match.group(1)}”" if _HAS_CHINESE.search(match.group(1)) else match.group(0)
 
 
 def _full(match: re.Match[str]) -> str:

@@ -10,6 +10,7 @@ found under the title rows.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -154,7 +155,25 @@ def _sheet(sheet: Worksheet, title: str, heading: LedgerHeading | None) -> int:
     return header_row
 
 
+def row_height(cells: dict[str, CellValue]) -> float:
+    """The height (points) a row needs to show all its wrapped text: Excel and WPS keep a row's height as
+    written, and LibreOffice does not grow it on opening either. A Chinese character is two of a column's
+    width units, anything else one; a line of 11 pt type is 14.5 pt; Excel's limit is 409 pt."""
+    lines = 1
+    for column in LEDGER_COLUMNS:
+        value = cells.get(column.key)
+        if isinstance(value, str) and value:
+            room = max(column.width - 1, 1)
+            lines = max(lines, sum(math.ceil(_units(line) / room) or 1 for line in value.splitlines()))
+    return min(409.0, 14.5 * lines + 4)
+
+
+def _units(text: str) -> float:
+    return sum(2.0 if ord(ch) > 0x2E80 else 1.1 for ch in text)
+
+
 def _write_row(sheet: Worksheet, row: int, cells: dict[str, CellValue]) -> None:
+    sheet.row_dimensions[row].height = row_height(cells)
     for index, column in enumerate(LEDGER_COLUMNS, start=1):
         value = cells.get(column.key)
         cell = write_cell(sheet, row, index, value if value != "" else None)

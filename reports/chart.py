@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 FONT_PATH = Path(str(resources.files("mplfonts") / "fonts" / "NotoSansCJKsc-Regular.otf"))
 TONE_COLORS = {"on_track": "#2e8b57", "behind": "#e0a800", "overdue": "#c0392b"}
-_WIDTH_INCHES, _BAR_INCHES, _MARGIN_INCHES, _DPI = 8.0, 0.45, 1.9, 100
+_WIDTH_INCHES, _BAR_INCHES, _MARGIN_INCHES, _LEGEND_INCHES, _DPI = 8.0, 0.45, 2.2, 0.4, 100
 
 
 def progress_figure(
@@ -38,7 +38,8 @@ def progress_figure(
     font = FontProperties(fname=FONT_PATH)
     title, subtitle, axis, *rest = lines(renderer, locale, "chart", rows=rows, as_of=as_of)
     legend, labels = rest[: len(TONES)], rest[len(TONES) :]
-    figure = Figure(figsize=(_WIDTH_INCHES, _MARGIN_INCHES + _BAR_INCHES * max(len(rows), 1)), dpi=_DPI)
+    height = _MARGIN_INCHES + _BAR_INCHES * max(len(rows), 1)
+    figure = Figure(figsize=(_WIDTH_INCHES, height), dpi=_DPI)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     positions = list(range(len(rows)))
@@ -56,17 +57,18 @@ def progress_figure(
     axes.set_xlabel(axis, fontproperties=font)
     figure.suptitle(title, fontproperties=font, fontsize=13)
     axes.set_title(subtitle, fontproperties=font, fontsize=9, loc="right")
-    axes.legend(
+    # The legend in a strip of its own at the foot of the figure, whatever the number of bars.
+    figure.legend(
         handles=[
             Patch(color=TONE_COLORS[tone], label=text) for tone, text in zip(TONES, legend, strict=True)
         ],
         prop=font,
-        fontsize=8,
-        loc="lower right",
+        loc="lower center",
+        ncol=len(TONES),
         frameon=False,
     )
     axes.spines[["top", "right"]].set_visible(False)
-    figure.tight_layout()
+    figure.tight_layout(rect=(0, _LEGEND_INCHES / height, 1, 1))
     return figure
 
 

@@ -214,6 +214,7 @@ def test_export_writes_the_ledger_as_officials_keep_it(ready: CliRunner, tmp_pat
     assert isinstance(row16["逾期天数"], int)
     assert row16["逾期天数"] > 300
     assert sheet.column_dimensions["D"].width >= 40
+    assert sheet.row_dimensions[4].height > 14.5  # tall enough for its wrapped text
     deadline_cell = sheet.cell(row=4, column=header.index("开始日期") + 1)
     assert deadline_cell.number_format == 'yyyy"年"m"月"d"日"'
 

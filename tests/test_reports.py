@@ -24,8 +24,10 @@ from hypothesis import strategies as st
 from matplotlib.colors import to_rgb
 from matplotlib.text import Text
 from PIL import Image
+from pydantic import ValidationError
 from sqlalchemy import select
 
+from bot.config import Settings
 from bot.wiring import build_renderer
 from ledger.access import Viewer
 from ledger.clock import ManualClock
@@ -103,7 +105,7 @@ def test_chart_draws_each_unit_with_the_shipped_cjk_font_coloured_by_status() ->
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     image = Image.open(io.BytesIO(png))
     assert image.width == 800
-    assert image.height == 325  # 1.9 in of margins and 0.45 in a bar, at 100 dpi
+    assert image.height == 355  # 2.2 in of margins and 0.45 in a bar, at 100 dpi
 
     chinese = [t for t in figure.findobj(match=Text) if _has_cjk(t.get_text())]
     texts = {t.get_text() for t in chinese}
@@ -421,6 +423,22 @@ def test_month_notice_is_laid_out_as_gbt_9704(services: Services, clock: ManualC
     assert any("认识不到位，工作有差距" in text for text in texts)
     with services.sessions() as session:  # the stored text is as imported
         assert session.scalars(select(Item.title).where(Item.number == "3")).one().count(",") == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("office_name", " "), ("notice_recipients", ""), ("notice_first_month", "2026-13")]
+)
+def test_a_wrong_document_setting_is_refused(name: str, value: str) -> None:
+    with pytest.raises(ValidationError):
+        Settings(**{name: value})
+
+
+def test_the_document_settings_make_the_issuer() -> None:
+    settings = Settings(
+        office_name="嘉峪关市整改办", notice_recipients="各县区、各部门", notice_first_month="2026-09"
+    )
+    assert settings.issuer == Issuer("嘉峪关市整改办", "各县区、各部门", Month(2026, 9))
+    assert settings.issuer.issue(Month(2026, 11)) == 3
 
 
 def test_notice_issues_are_numbered_from_the_first_month() -> None:
