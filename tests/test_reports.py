@@ -571,6 +571,12 @@ def test_cli_writes_the_notice_and_the_page(cli: CliRunner, tmp_path: Path) -> N
     assert document.paragraphs[3].text == f"关于{month.year}年{month.month}月整改工作调度情况的通报"
     assert len(document.tables[0].rows) == 19
 
+    chart = tmp_path / "进度.png"
+    result = cli("report", "chart", str(chart), "--by-progress")
+    assert result.code == 0, result.err
+    assert result.out.strip() == f"已写入整改进度图：{chart}"
+    assert chart.read_bytes().startswith(b"\x89PNG")
+
     page = tmp_path / "public.html"
     result = cli("report", "public", str(page))
     assert result.code == 0, result.err
