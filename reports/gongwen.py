@@ -59,8 +59,10 @@ PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)
 TOP, BOTTOM, LEFT, RIGHT = Mm(37), Mm(35), Mm(28), Mm(26)
 LINES, CHARACTERS = 22, 28
 TYPE_WIDTH, TYPE_HEIGHT = Mm(156), Mm(225)
-# One line of the grid: 225 mm / 22, in twentieths of a point (Word's unit for the grid's pitch).
-LINE_PITCH_TWIPS: Final = round(TYPE_HEIGHT.pt * 20 / LINES)
+# One line of the grid: 225 mm / 22 in twentieths of a point (Word's unit), 579: what GB/T templates use.
+LINE_PITCH_TWIPS: Final = math.floor(
+    TYPE_HEIGHT.pt * 20 / LINES
+)  # rounded down, or the 22nd line would not fit
 LINE_SPACING: Final = Pt(LINE_PITCH_TWIPS / 20)
 # 28 characters a line: each 三号 character drawn a little narrower than its size (156 mm / 28 = 15.79 pt, in
 # whole twips, rounded down so the 28th still fits). Word would also squeeze them to a character grid, but
