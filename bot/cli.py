@@ -30,7 +30,7 @@ from ledger.model import ImportNote, ItemSpec, LedgerRow, Measure, ParsedLedger,
 from ledger.reporting import parse_month
 from ledger.roster import parse_role, parse_roster
 from ledger.status import count_statuses
-from ledger.xlsx import write_ledger, write_template
+from ledger.xlsx import write_template
 from messages.render import Renderer, normalize_locale
 from services.container import Services
 from services.import_summary import import_summary_params
@@ -55,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     exp = commands.add_parser("export", help="write the ledger workbook (.xlsx)")
     exp.add_argument("path", type=Path)
     exp.add_argument("--template", action="store_true", help="write the blank import template instead")
+    exp.add_argument("--by-unit", action="store_true", help="add a sheet per unit")
 
     items = commands.add_parser("items", help="list items")
     items.add_argument("--json", action="store_true")
@@ -130,6 +131,13 @@ def _parser() -> argparse.ArgumentParser:
     report_month.add_argument("path", type=Path)
     report_public = report.add_parser("public", help="the public disclosure page (信息公开, .html)")
     report_public.add_argument("path", type=Path)
+    report_chart = report.add_parser("chart", help="the progress chart by unit (.png)")
+    report_chart.add_argument("path", type=Path)
+    report_chart.add_argument(
+        "--by-progress",
+        action="store_true",
+        help="units from the least advanced (default: the office's order)",
+    )
     return parser
 
 
@@ -292,17 +300,11 @@ class Cli:
             return 0
         services = self.services()
         try:
-            rows = services.ledger.rows()
+            total = len(services.ledger.rows())
+            with _progress(total, True) as progress:
+                count = services.ledger_files.write(args.path, by_unit=args.by_unit, progress=progress)
         finally:
             services.close()
-        with _progress(len(rows), True) as progress:
-            count = write_ledger(
-                args.path,
-                rows,
-                sheet_title=self.renderer.render("zh_CN", "cli/ledger_sheet_title"),
-                status_label=lambda status: self.renderer.label("zh_CN", "status", status.value),
-                progress=progress,
-            )
         self.say("cli/export_written", path=str(args.path), count=count)
         return 0
 
@@ -370,7 +372,7 @@ class Cli:
         return 0
 
     def cmd_report(self, args: argparse.Namespace) -> int:
-        """`duban report month YYYY-MM PATH.docx`, `duban report public PATH.html`."""
+        """`duban report month YYYY-MM PATH.docx`, `duban report public PATH.html`, `duban report chart PATH.png`."""
         services = self.services()
         try:
             getattr(self, f"_report_{args.report_command}")(services, args)
@@ -385,6 +387,10 @@ class Cli:
         report, data = services.reporting.month_notice(month, self.locale)
         args.path.write_bytes(data)
         self.say("cli/report_month_written", path=str(args.path), report=report)
+
+    def _report_chart(self, services: Services, args: argparse.Namespace) -> None:
+        args.path.write_bytes(services.reporting.chart(self.locale, ordered_by_progress=args.by_progress))
+        self.say("cli/chart_written", path=str(args.path))
 
     def _report_public(self, services: Services, args: argparse.Namespace) -> None:
         report, page = services.reporting.public_page(self.locale)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from ledger.reporting import Issuer, parse_month
 from scheduler.rule_values import load_rules_file
 
 DEFAULT_API_URL = "https://api.telegram.org"
@@ -31,6 +32,26 @@ class Settings(BaseSettings):
     timezone: str = DEFAULT_TIMEZONE
     locale: Literal["zh_CN", "en"] = "zh_CN"
     rules_file: Path | None = None  # TOML: the office's default rules; /rules edits win over it
+    # The documents that leave the office: who sends them (发文机关, the signature, the ledger's 填报单位), to
+    # whom the month's notice goes (主送机关), and the month of its 第1期 (without it: numbered by month
+    # within each year, 2026年第11期).
+    office_name: str = "督察整改工作领导小组办公室"
+    notice_recipients: str = "各责任单位"
+    notice_first_month: str | None = None
+
+    @field_validator("office_name", "notice_recipients")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value.strip()
+
+    @field_validator("notice_first_month")
+    @classmethod
+    def _a_month(cls, value: str | None) -> str | None:
+        if value is not None and parse_month(value) is None:
+            raise ValueError("a month as YYYY-MM")
+        return value
 
     @field_validator("admins", mode="before")
     @classmethod
@@ -75,6 +96,12 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def issuer(self) -> Issuer:
+        """Who sends the month's notice, to whom, and how its issues are numbered."""
+        first = parse_month(self.notice_first_month) if self.notice_first_month else None
+        return Issuer(self.office_name, self.notice_recipients, first)
 
     @property
     def effective_database_url(self) -> str:

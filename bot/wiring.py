@@ -114,7 +114,7 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
     ledger = LedgerService(sessions, clock, tz, standings)
     evidence = EvidenceStore(settings.data_dir)
     reports = ReportService(sessions, clock, items, evidence, standings, ladder.on_report)
-    reporting = ReportingService(sessions, clock, tz, ledger, standings, renderer)
+    reporting = ReportingService(office, ledger, standings, renderer, settings.issuer)
     digests = DigestService(sessions, clock, tz, renderer, standings, chart=reporting.chart)
     complaints = ComplaintService(office, ladder, standings)
     signoff = SignOffService(office, items, ladder, settings.data_dir, reports, standings)
@@ -140,7 +140,7 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
         accounts=AccountService(sessions, clock, settings.admins, on_bound=daily_run.catch_up),
         menus=MenuService(sessions),
         items=items,
-        ledger_files=LedgerFileService(ledger, renderer, clock, tz, settings.data_dir),
+        ledger_files=LedgerFileService(ledger, renderer, clock, tz, settings.data_dir, settings.office_name),
         views=ItemViews(sessions, items, standings),
         evidence=evidence,
         reports=reports,

@@ -30,11 +30,11 @@ LEDGER_COLUMNS: tuple[Column, ...] = (
         "problem",
         "问题描述",
         "Problem",
-        60,
+        44,
         aliases=("问题", "反馈问题", "存在问题", "督察反馈问题", "问题内容"),
     ),
-    Column("cause", "原因分析", "Cause", 30),
-    Column("targets", "整改目标", "Targets", 50, aliases=("整改任务", "目标任务")),
+    Column("cause", "原因分析", "Cause", 24),
+    Column("targets", "整改目标", "Targets", 36, aliases=("整改任务", "目标任务")),
     Column(
         "deadline_text",
         "整改时限",
@@ -50,13 +50,18 @@ LEDGER_COLUMNS: tuple[Column, ...] = (
     Column("responsible_leader", "责任领导", "Responsible leader", 20, aliases=("责任领导人",)),
     Column("responsible_person", "责任人员", "Responsible person", 20, aliases=("责任人",)),
     Column("supervising_units", "督导单位", "Supervising units", 24, aliases=("督办单位",)),
-    Column("measures", "整改措施", "Measures", 60, aliases=("具体措施", "工作措施")),
+    Column("measures", "整改措施", "Measures", 48, aliases=("具体措施", "工作措施")),
     Column("status", "整改状态", "Status", 12, importable=False),
     Column("percent", "完成进度(%)", "Percent done", 10, importable=False),
+    Column("progress_text", "整改进展情况", "Progress", 40, importable=False),
+    Column("level", "督办等级", "Escalation level", 10, importable=False),
     Column("days_overdue", "逾期天数", "Days overdue", 10, importable=False),
-    Column("last_report", "最近报告日期", "Last report", 14, importable=False),
+    Column("last_report", "最近报告日期", "Last report", 16, importable=False),
+    Column("signoff_state", "销号状态", "Sign-off", 12, importable=False),
+    Column("signed_off_on", "销号日期", "Signed off on", 16, importable=False),
     Column("evidence_count", "佐证材料数", "Evidence files", 10, importable=False),
 )
+DATE_COLUMNS = frozenset({"deadline", "start", "last_report", "signed_off_on"})
 
 UNIT_SEPARATOR = "、"
 YES = "是"

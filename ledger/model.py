@@ -139,3 +139,8 @@ class LedgerRow:
     period_start: date | None = (
         None  # the first day of its dispatch period (its own cadence, or the office's)
     )
+    # What the exported ledger shows beside the plan (`LedgerService.export_rows`; left empty elsewhere):
+    progress_text: str | None = None  # 整改进展情况: the text of the latest progress report
+    level: int = 0  # 督办等级: the ladder's level now (0: none, 1 督办提醒 … 5 问责)
+    signoff_state: str = "not_requested"  # 销号状态 (`ledger.signoff.signoff_state`)
+    signed_off_on: date | None = None  # 销号日期

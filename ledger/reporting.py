@@ -1,6 +1,6 @@
-"""What the reports say: the month, counts by status, the overdue and the stalled items named by unit,
-progress by unit. Pure functions of the ledger's rows and a day (no store, no clock); each row's status
-comes from `ledger.status`, its dispatch period from the office's rules (`scheduler.rules`)."""
+"""What the reports say: the month, counts by status, the month's events, the overdue and the stalled items
+named by unit, progress by unit. Pure functions of the ledger's rows and a day (no store, no clock); each
+row's status comes from `ledger.status`, its dispatch period from the office's rules (`scheduler.rules`)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from datetime import date, timedelta
 
 from ledger.model import ItemStatus, LedgerRow
 from ledger.status import LedgerSummary, summarize
+from ledger.text import full_title
+from ledger.units import is_collective
 
 _MONTH = re.compile(r"^\s*(\d{4})\s*(?:-|/|\.|年)\s*(\d{1,2})\s*月?\s*$")
 
@@ -62,6 +64,22 @@ class ReportItem:
     period_start: date | None = (
         None  # the first day of its dispatch period (its own cadence, or the office's)
     )
+    lead_units: tuple[str, ...] = ()  # 牵头单位
+    problem: str = ""  # 问题描述, whole
+
+    @property
+    def full_title(self) -> str:
+        """The title as documents print it: never cut with "…"."""
+        return full_title(self.title, self.problem)
+
+    @property
+    def lead_unit(self) -> str:
+        """The unit the item is listed under once: its first 牵头单位, else its first 责任单位, else ""."""
+        return next(iter(self.lead_units or self.units), "")
+
+    def other_units(self) -> tuple[str, ...]:
+        """Its other units (lead and responsible), besides `lead_unit`, each once."""
+        return tuple(u for u in dict.fromkeys((*self.lead_units, *self.units)) if u != self.lead_unit)
 
 
 @dataclass(frozen=True)
@@ -71,12 +89,82 @@ class UnitItems:
 
 
 @dataclass(frozen=True)
+class Issuer:
+    """Who sends the month's notice (发文机关, also its signature), to whom (主送机关), and how its issues are
+    numbered (期号): from `first_month` on (第1期 that month), or, without it, by month within each year."""
+
+    office: str
+    recipients: str
+    first_month: Month | None = None
+
+    def issue(self, month: Month) -> int:
+        """The 期号 of `month`'s notice: counted from `first_month` (第1期), else the month's number within
+        its year (2026年第11期)."""
+        if self.first_month is None:
+            return month.month
+        return max((month.year - self.first_month.year) * 12 + month.month - self.first_month.month + 1, 1)
+
+
+@dataclass(frozen=True)
+class MonthEvent:
+    """One kind of event of the month (`kind`: warning 预警, notice 通报, summons_proposal 约谈建议, summons
+    约谈, signed_off 销号, reopened 重新纳入整改): how many, and the numbers of the items, each once."""
+
+    kind: str
+    count: int
+    numbers: tuple[str, ...]
+
+
+EVENT_KINDS = ("warning", "notice", "summons_proposal", "summons", "signed_off", "reopened")
+
+
+def month_events(happened: Iterable[tuple[str, str]], plan_order: Sequence[str]) -> tuple[MonthEvent, ...]:
+    """`happened`: (kind, item number) of each event in the month → every kind of `EVENT_KINDS` that
+    happened, in that order, its items in plan order."""
+    by_kind: dict[str, list[str]] = {}
+    for kind, number in happened:
+        by_kind.setdefault(kind, []).append(number)
+    rank = {number: index for index, number in enumerate(plan_order)}
+    return tuple(
+        MonthEvent(
+            kind, len(by_kind[kind]), tuple(sorted(set(by_kind[kind]), key=lambda n: rank.get(n, len(rank))))
+        )
+        for kind in EVENT_KINDS
+        if kind in by_kind
+    )
+
+
+@dataclass(frozen=True)
+class NoticeContext:
+    """What the month's notice says beside the ledger: its issuer, the month's events, when the next
+    dispatch period starts (`next_dispatch`) and by when its report is due (`answer_due`), and the
+    office's units in their order (the order units are listed in)."""
+
+    issuer: Issuer
+    events: tuple[MonthEvent, ...]
+    next_dispatch: date
+    answer_due: date
+    unit_order: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class UnitProgress:
-    """One responsible unit's progress: its items and their average percent (the chart's bar)."""
+    """One responsible unit's progress (the chart's bar): its items, their average percent, and the colour
+    class of its bar — `overdue` (红: an item 逾期未完成), `behind` (黄: an item 进度滞后), else `on_track` (绿:
+    on schedule, in progress or done)."""
 
     unit: str
     items: int
     average_percent: float
+    tone: str
+
+
+TONES = ("on_track", "behind", "overdue")
+
+
+def by_progress(rows: Sequence[UnitProgress]) -> list[UnitProgress]:
+    """The chart's units from the least advanced to the most (ties in the order given)."""
+    return sorted(rows, key=lambda row: row.average_percent)
 
 
 @dataclass(frozen=True)
@@ -85,9 +173,8 @@ class MonthReport:
 
     `summary`: every item by status, each once, and the findings' completion rate. `overdue`: the items
     逾期未完成 on `as_of`; `stalled`: the items still chased without a progress report in their dispatch
-    period (`period_start`: the office's, from its dispatch days and calendar). Both listed under each
-    responsible unit (an item of several units under each), counted once each in `overdue_count` and
-    `stalled_count`.
+    period (`period_start`: the office's, from its dispatch days and calendar). Both listed by unit, each
+    item once, under its 牵头单位 (`ReportItem.lead_unit`), its other units named beside it.
     """
 
     month: Month
@@ -99,6 +186,16 @@ class MonthReport:
     overdue_count: int
     stalled: tuple[UnitItems, ...]
     stalled_count: int
+    context: NoticeContext
+
+    @property
+    def issue(self) -> int:
+        return self.context.issuer.issue(self.month)
+
+    @property
+    def issue_of_year(self) -> bool:
+        """Whether issues are numbered within each year (the 期号 then names its year)."""
+        return self.context.issuer.first_month is None
 
 
 @dataclass(frozen=True)
@@ -113,6 +210,8 @@ class PublicReport:
 def report_item(row: LedgerRow) -> ReportItem:
     spec = row.spec
     return ReportItem(
+        lead_units=tuple(spec.lead_units),
+        problem=spec.problem,
         number=spec.number,
         title=spec.title,
         units=tuple(spec.responsible_units or spec.lead_units),
@@ -133,7 +232,9 @@ def summary_of(items: Iterable[ReportItem]) -> LedgerSummary:
     return summarize((item.status, item.finding) for item in items)
 
 
-def month_report(month: Month, as_of: date, period_start: date, items: Sequence[ReportItem]) -> MonthReport:
+def month_report(
+    month: Month, as_of: date, period_start: date, items: Sequence[ReportItem], context: NoticeContext
+) -> MonthReport:
     overdue = [item for item in items if item.status == ItemStatus.OVERDUE]
     stalled = [item for item in items if item.stalled]
     return MonthReport(
@@ -142,27 +243,48 @@ def month_report(month: Month, as_of: date, period_start: date, items: Sequence[
         period_start=period_start,
         summary=summary_of(items),
         items=tuple(items),
-        overdue=by_unit(overdue),
+        overdue=by_lead_unit(overdue, context.unit_order),
         overdue_count=len(overdue),
-        stalled=by_unit(stalled),
+        stalled=by_lead_unit(stalled, context.unit_order),
         stalled_count=len(stalled),
+        context=context,
     )
 
 
-def by_unit(items: Iterable[ReportItem]) -> tuple[UnitItems, ...]:
-    """Items under each of their units (an item of several units under each), units by name; items
+def _ordered(names: Iterable[str], unit_order: Sequence[str]) -> list[str]:
+    """`names` in the office's order (`unit_order`), those it does not know after them by name, "" last."""
+    rank = {name: index for index, name in enumerate(unit_order)}
+    return sorted(names, key=lambda u: (not u, rank.get(u, len(rank)), u))
+
+
+def by_lead_unit(items: Iterable[ReportItem], unit_order: Sequence[str] = ()) -> tuple[UnitItems, ...]:
+    """Each item once, under its 牵头单位 (`ReportItem.lead_unit`), units in the office's order; items
     without a unit under "" (shown as such), last."""
     groups: dict[str, list[ReportItem]] = {}
     for item in items:
-        for unit in item.units or ("",):
-            groups.setdefault(unit, []).append(item)
-    return tuple(UnitItems(unit, tuple(groups[unit])) for unit in sorted(groups, key=lambda u: (not u, u)))
+        groups.setdefault(item.lead_unit, []).append(item)
+    return tuple(UnitItems(unit, tuple(groups[unit])) for unit in _ordered(groups, unit_order))
 
 
-def unit_progress(items: Iterable[ReportItem]) -> list[UnitProgress]:
-    """Progress of every unit, by name (items without a unit have no bar)."""
+def unit_progress(items: Iterable[ReportItem], unit_order: Sequence[str] = ()) -> list[UnitProgress]:
+    """Progress of every responsible unit (an item of several units counts for each), in the office's
+    order; items without a unit, and collective entries (各成员单位), have no bar."""
+    groups: dict[str, list[ReportItem]] = {}
+    for item in items:
+        for unit in item.units:
+            if not is_collective(unit):
+                groups.setdefault(unit, []).append(item)
     progress = []
-    for group in (group for group in by_unit(items) if group.unit):
-        average = sum(item.percent for item in group.items) / len(group.items)
-        progress.append(UnitProgress(group.unit, len(group.items), average))
+    for unit in _ordered(groups, unit_order):
+        members = groups[unit]
+        statuses = {item.status for item in members}
+        tone = (
+            "overdue"
+            if ItemStatus.OVERDUE in statuses
+            else "behind"
+            if ItemStatus.BEHIND in statuses
+            else "on_track"
+        )
+        average = sum(item.percent for item in members) / len(members)
+        progress.append(UnitProgress(unit, len(members), average, tone))
     return progress

@@ -179,3 +179,14 @@ def add_months(day: date, months: int) -> date:
 
 def spot_check_days(signed_off: date, months: Iterable[int]) -> list[date]:
     return sorted({add_months(signed_off, m) for m in months if m > 0})
+
+
+def signoff_state(request_status: str | None, signed_off: bool, reopened_after_request: bool) -> str:
+    """销号状态 of an item as the exported ledger shows it: `signed_off` (已销号); `reopened` (重新纳入整改,
+    signed off once and reopened since, no new request); else its latest request's status
+    (`awaiting_leader`, `under_review`, `returned`, `withdrawn`); else `not_requested` (未申请)."""
+    if signed_off:
+        return "signed_off"
+    if reopened_after_request:
+        return "reopened"
+    return request_status or "not_requested"

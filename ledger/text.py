@@ -8,9 +8,14 @@ from typing import Final
 TITLE_MAX: Final = 30
 
 
+def first_sentence(problem: str) -> str:
+    """The problem's first sentence, whole."""
+    return re.split(r"[。;；!！?？]|\.(?=\s|$)", problem.strip(), maxsplit=1)[0].strip()
+
+
 def short_title(problem: str) -> str:
     """The first sentence of the problem, shortened to whole clauses within TITLE_MAX characters."""
-    first = re.split(r"[。;；!！?？]|\.(?=\s|$)", problem.strip(), maxsplit=1)[0].strip()
+    first = first_sentence(problem)
     if len(first) <= TITLE_MAX:
         return first
     clauses = re.split(r"(?<=[,，])", first)
@@ -23,6 +28,14 @@ def short_title(problem: str) -> str:
     if len(title) < TITLE_MAX // 3 or len(title) > TITLE_MAX:
         # A lead-in clause alone ("督察还发现") says nothing: cut the sentence instead.
         return first[: TITLE_MAX - 1] + "…"
+    return title
+
+
+def full_title(title: str, problem: str) -> str:
+    """The title as a document prints it: a title cut with "…" (`short_title`) is the problem's whole first
+    sentence again; a title of the plan's own stays as it is."""
+    if title.endswith("…") and problem:
+        return first_sentence(problem) or title
     return title
 
 

@@ -1,24 +1,70 @@
-"""Writing the ledger workbook (台账) and its blank template, as officials keep them."""
+"""Writing the ledger workbook (台账) and its blank template, as officials keep them.
+
+The exported ledger is the one an office hands upward: a title row (「…整改落实情况台账」), the office that
+fills it in (填报单位) and the day it stands at (截至日期), then the header and one bordered row per item, in
+宋体 (title, header) and 仿宋 (the rows), A3 landscape fitted to the page's width, the header printed on
+every page; 编号 is a number where it is one, so that Excel sorts 3 before 24.1. `by_unit` adds a sheet per
+unit (its items as lead or responsible unit). The importer reads it back: the first sheet only, its header
+found under the title rows.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ledger.columns import LEDGER_COLUMNS, NO, UNIT_SEPARATOR, YES, measures_cell, targets_cell
+from ledger.columns import (
+    DATE_COLUMNS,
+    LEDGER_COLUMNS,
+    NO,
+    UNIT_SEPARATOR,
+    YES,
+    measures_cell,
+    targets_cell,
+)
 from ledger.model import ItemSpec, ItemStatus, LedgerRow
 
-CellValue = str | int | date | None
+CellValue = str | int | float | date | None
 
+TITLE_FONT, HEADER_FONT, BODY_FONT = "宋体", "宋体", "仿宋"
+SHEET_TITLE_LIMIT = 31  # what Excel allows
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _WRAP = Alignment(wrap_text=True, vertical="top")
+_THIN = Side(style="thin", color="000000")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_DATE_FORMAT = 'yyyy"年"m"月"d"日"'
+_NOT_IN_SHEET_TITLE = re.compile(r"[\\/*?:\[\]]")
+_PLAIN_NUMBER = re.compile(r"(?:0|[1-9]\d{0,5})(?:\.\d{0,5}[1-9])?")
+
+
+@dataclass(frozen=True)
+class LedgerHeading:
+    """The rows above the exported ledger's header: its title, and the line of 填报单位 and 截至日期."""
+
+    title: str
+    office_line: str
+    date_line: str
+
+
+@dataclass(frozen=True)
+class LedgerLabels:
+    """The words of the exported ledger's cells, in the office's language."""
+
+    sheet_title: str
+    status: Callable[[ItemStatus], str]
+    level: Callable[[int], str]  # 督办等级 of a ladder level (0: none)
+    signoff: Callable[[str], str]  # 销号状态 of `LedgerRow.signoff_state`
 
 
 def write_cell(sheet: Worksheet, row: int, column: int, value: CellValue) -> Cell:
@@ -54,63 +100,159 @@ def spec_cells(spec: ItemSpec) -> dict[str, CellValue]:
     }
 
 
-def _sheet(workbook: Workbook, title: str) -> Worksheet:
-    sheet = workbook.active
-    assert isinstance(sheet, Worksheet)
-    sheet.title = title
+def number_cell(number: str) -> str | int | float:
+    """编号 as the cell holds it: a number where it reads back as the same text (`3`, `24.1`), so that the
+    office's sort and filter order 3 before 24.1; else text (`24.10`, `24.1.2`, `J2024-017`)."""
+    if not _PLAIN_NUMBER.fullmatch(number):
+        return number
+    return float(number) if "." in number else int(number)
+
+
+def _header(sheet: Worksheet, row: int) -> None:
     for index, column in enumerate(LEDGER_COLUMNS, start=1):
-        cell = sheet.cell(row=1, column=index, value=column.zh)
-        cell.font = Font(bold=True)
+        cell = write_cell(sheet, row, index, column.zh)
+        cell.font = Font(name=HEADER_FONT, bold=True, size=11)
         cell.fill = _HEADER_FILL
+        cell.border = _BORDER
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         sheet.column_dimensions[get_column_letter(index)].width = column.width
-    sheet.freeze_panes = "B2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(LEDGER_COLUMNS))}1"
-    return sheet
+
+
+def _sheet(sheet: Worksheet, title: str, heading: LedgerHeading | None) -> int:
+    """Title rows (when `heading`) and the header on `sheet`, with its print set-up; the header's row."""
+    sheet.title = _NOT_IN_SHEET_TITLE.sub("", title)[:SHEET_TITLE_LIMIT] or "Sheet"
+    last = get_column_letter(len(LEDGER_COLUMNS))
+    header_row = 1
+    if heading is not None:
+        header_row = 3
+        write_cell(sheet, 1, 1, heading.title).font = Font(name=TITLE_FONT, bold=True, size=18)
+        sheet.merge_cells(f"A1:{last}1")
+        sheet["A1"].alignment = Alignment(horizontal="center", vertical="center")
+        sheet.row_dimensions[1].height = 36
+        middle = len(LEDGER_COLUMNS) // 2
+        write_cell(sheet, 2, 1, heading.office_line).font = Font(name=BODY_FONT, size=12)
+        write_cell(sheet, 2, middle + 1, heading.date_line).font = Font(name=BODY_FONT, size=12)
+        sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=middle)
+        sheet.merge_cells(start_row=2, start_column=middle + 1, end_row=2, end_column=len(LEDGER_COLUMNS))
+        sheet.cell(row=2, column=middle + 1).alignment = Alignment(horizontal="right")
+    _header(sheet, header_row)
+    sheet.freeze_panes = f"B{header_row + 1}"
+    sheet.auto_filter.ref = f"A{header_row}:{last}{header_row}"
+    # Printed as offices print a ledger: A3 landscape, the columns fitted to the page's width, as many
+    # pages long as it takes, the header on every page, page numbers in the footer.
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A3
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+    footer = sheet.oddFooter
+    assert footer is not None  # openpyxl makes every sheet's header and footer
+    footer.center.text = "第 &P 页，共 &N 页"
+    return header_row
+
+
+def row_height(cells: dict[str, CellValue]) -> float:
+    """The height (points) a row needs to show all its wrapped text: Excel and WPS keep a row's height as
+    written, and LibreOffice does not grow it on opening either. A Chinese character is two of a column's
+    width units, anything else one; a line of 11 pt type is 14.5 pt; Excel's limit is 409 pt."""
+    lines = 1
+    for column in LEDGER_COLUMNS:
+        value = cells.get(column.key)
+        if isinstance(value, str) and value:
+            room = max(column.width - 1, 1)
+            lines = max(lines, sum(math.ceil(_units(line) / room) or 1 for line in value.splitlines()))
+    return min(409.0, 14.5 * lines + 4)
+
+
+def _units(text: str) -> float:
+    return sum(2.0 if ord(ch) > 0x2E80 else 1.1 for ch in text)
 
 
 def _write_row(sheet: Worksheet, row: int, cells: dict[str, CellValue]) -> None:
+    sheet.row_dimensions[row].height = row_height(cells)
     for index, column in enumerate(LEDGER_COLUMNS, start=1):
         value = cells.get(column.key)
         cell = write_cell(sheet, row, index, value if value != "" else None)
         cell.alignment = _WRAP
-        if column.key in ("deadline", "start", "last_report"):
-            cell.number_format = "yyyy-mm-dd"
+        cell.border = _BORDER
+        cell.font = Font(name=BODY_FONT, size=11)
+        if column.key in DATE_COLUMNS:
+            cell.number_format = _DATE_FORMAT
+
+
+def _row_cells(entry: LedgerRow, labels: LedgerLabels) -> dict[str, CellValue]:
+    cells = spec_cells(entry.spec)
+    cells.update(
+        number=number_cell(entry.spec.number),
+        status=labels.status(entry.status),
+        percent=entry.percent,
+        progress_text=entry.progress_text,
+        level=labels.level(entry.level) if entry.level else None,
+        days_overdue=entry.days_overdue or None,
+        last_report=entry.last_report,
+        signoff_state=labels.signoff(entry.signoff_state),
+        signed_off_on=entry.signed_off_on,
+        evidence_count=entry.evidence_count,
+    )
+    return cells
+
+
+def unit_sheets(rows: Sequence[LedgerRow]) -> list[tuple[str, list[LedgerRow]]]:
+    """(unit, its rows) for each unit that leads or is responsible for an item, in the order the units
+    first appear in the ledger, each item once per unit."""
+    sheets: dict[str, list[LedgerRow]] = {}
+    for row in rows:
+        for unit in dict.fromkeys((*row.spec.lead_units, *row.spec.responsible_units)):
+            sheets.setdefault(unit, []).append(row)
+    return list(sheets.items())
 
 
 def write_ledger(
     path: Path,
     rows: Iterable[LedgerRow],
     *,
-    sheet_title: str,
-    status_label: Callable[[ItemStatus], str],
+    labels: LedgerLabels,
+    heading: LedgerHeading | None = None,
+    by_unit: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Write the ledger workbook; returns the number of rows written."""
+    """Write the ledger workbook (the title rows when `heading`; a sheet per unit when `by_unit`);
+    returns the number of items written."""
     workbook = Workbook()
-    sheet = _sheet(workbook, sheet_title)
-    count = 0
-    for count, entry in enumerate(rows, start=1):
-        cells = spec_cells(entry.spec)
-        cells.update(
-            status=status_label(entry.status),
-            percent=entry.percent,
-            days_overdue=entry.days_overdue or None,
-            last_report=entry.last_report,
-            evidence_count=entry.evidence_count,
-        )
-        _write_row(sheet, count + 1, cells)
+    sheet = workbook.active
+    assert isinstance(sheet, Worksheet)
+    first = _sheet(sheet, labels.sheet_title, heading)
+    entries = list(rows)
+    for offset, entry in enumerate(entries, start=1):
+        _write_row(sheet, first + offset, _row_cells(entry, labels))
         if progress is not None:
             progress(1)
+    if by_unit:
+        for unit, unit_rows in unit_sheets(entries):
+            unit_sheet = workbook.create_sheet()
+            unit_heading = (
+                LedgerHeading(f"{heading.title}（{unit}）", heading.office_line, heading.date_line)
+                if heading is not None
+                else None
+            )
+            header_row = _sheet(unit_sheet, unit, unit_heading)
+            for offset, entry in enumerate(unit_rows, start=1):
+                _write_row(unit_sheet, header_row + offset, _row_cells(entry, labels))
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
-    return count
+    return len(entries)
 
 
 def write_template(path: Path, *, sheet_title: str, example: ItemSpec, notes: list[tuple[str, str]]) -> None:
     """A blank ledger with one example row, and a second sheet that explains each column."""
     workbook = Workbook()
-    sheet = _sheet(workbook, sheet_title)
+    sheet = workbook.active
+    assert isinstance(sheet, Worksheet)
+    _sheet(sheet, sheet_title, None)
     _write_row(sheet, 2, spec_cells(example))
     help_sheet = workbook.create_sheet("说明 Notes")
     help_sheet.column_dimensions["A"].width = 30

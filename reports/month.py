@@ -1,100 +1,80 @@
-"""The month's dispatch notice (调度通报) as a .docx in the office's style: A4, the title in 小标宋, the
-headings in 黑体, the text in 仿宋, the ledger table, and the named overdue and stalled items."""
+"""The month's dispatch notice (调度通报) as a .docx laid out under GB/T 9704-2012 (`reports.gongwen`): the
+masthead (发文机关标志, 期号, the red line), the title, 主送, the text (总体情况 with the month's events, 存在问题
+by unit, 下一步工作要求 with the next dispatch's dates), the annex note, the signature (the office, the date
+in full), and the whole ledger as 附件 on landscape pages of its own. Chinese text is written with
+full-width punctuation (`ledger.punctuation`); the store keeps what was imported."""
 
 from __future__ import annotations
 
 import io
 
 from docx import Document
-from docx.document import Document as DocumentObject
-from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
-from docx.text.paragraph import Paragraph
+from docx.shared import Pt
 
+from ledger.punctuation import full_width_punctuation
 from ledger.reporting import MonthReport, ReportItem
 from messages.render import DEFAULT_LOCALE, Renderer
+from reports.gongwen import (
+    BODY,
+    HEADING,
+    RED,
+    SUBHEADING,
+    TITLE,
+    TYPE_WIDTH,
+    Role,
+    Writer,
+    text_width,
+)
 from reports.texts import lines, status_label, text
 
-TITLE_FONT, HEADING_FONT, BODY_FONT, TABLE_FONT = "方正小标宋简体", "黑体", "仿宋_GB2312", "宋体"
-LATIN_FONT = "Times New Roman"
-TITLE_SIZE, BODY_SIZE, TABLE_SIZE = Pt(22), Pt(16), Pt(10.5)  # 二号, 三号, 五号
-COLUMN_WIDTHS = (Cm(1.1), Cm(4.6), Cm(2.8), Cm(2.3), Cm(1.6), Cm(1.4), Cm(2.2))  # 16 cm: A4 less margins
+_MASTHEAD_MAX = 36.0  # points: the largest 发文机关标志, for a short name
+_HEADING_MARKS = (("## ", SUBHEADING), ("# ", HEADING))
 
 
 def month_notice(report: MonthReport, renderer: Renderer, *, locale: str = DEFAULT_LOCALE) -> bytes:
     """The notice as .docx bytes."""
-    document = Document()
-    _page(document)
-    title = document.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(title, text(renderer, locale, "month_title", report=report), TITLE_FONT, TITLE_SIZE)
-    _body(document, text(renderer, locale, "month_opening", report=report))
-    heading, *headers = lines(renderer, locale, "month_table")
-    _heading(document, heading)
-    _table(document, headers, [_cells(renderer, item, locale) for item in report.items])
-    for key in ("month_overdue", "month_stalled"):
-        heading, *paragraphs = lines(renderer, locale, key, report=report)
-        _heading(document, heading)
-        for paragraph in paragraphs:
-            _body(document, paragraph)
-    heading, closing, *signature = lines(renderer, locale, "month_closing", report=report)
-    _heading(document, heading)
-    _body(document, closing)
-    for line in signature:
-        _body(document, line).alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    chinese = locale == DEFAULT_LOCALE
+    writer = Writer(Document(), full_width_punctuation if chinese else _as_written)
+    office, issue = lines(renderer, locale, "month_masthead", report=report)
+    # The office's name on one line, as large as fits the type area's width (at most 36 pt).
+    size = min(_MASTHEAD_MAX, TYPE_WIDTH.pt * 0.95 / max(text_width(office), 1.0) // 0.5 * 0.5)
+    writer.paragraph(
+        office, Role(TITLE.font, Pt(size)), align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, color=RED
+    )
+    writer.paragraph(issue, BODY, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    writer.separator()
+    writer.paragraph(
+        text(renderer, locale, "month_title", report=report),
+        TITLE,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        indent=False,
+    )
+    writer.paragraph(text(renderer, locale, "month_recipients", report=report), BODY, indent=False)
+    for line in lines(renderer, locale, "month_body", report=report):
+        role = next((role for mark, role in _HEADING_MARKS if line.startswith(mark)), BODY)
+        writer.paragraph(line.split(" ", 1)[1] if role is not BODY else line, role)
+    note, label, title, *headers = lines(renderer, locale, "month_annex", report=report)
+    writer.paragraph("", BODY)
+    writer.paragraph(note, BODY)
+    writer.paragraph("", BODY)
+    signature_office, signature_date = lines(renderer, locale, "month_signature", report=report)
+    writer.paragraph(signature_office, BODY, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False, right_indent=2)
+    writer.paragraph(signature_date, BODY, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False, right_indent=4)
+    width = writer.annex_section()
+    writer.paragraph(label, HEADING, indent=False)
+    writer.paragraph(title, TITLE, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    writer.table(headers, [_cells(renderer, item, locale) for item in report.items], width)
     buffer = io.BytesIO()
-    document.save(buffer)
+    writer.document.save(buffer)
     return buffer.getvalue()
 
 
-def _page(document: DocumentObject) -> None:
-    section = document.sections[0]
-    section.page_width, section.page_height = Cm(21), Cm(29.7)
-    section.left_margin = section.right_margin = Cm(2.5)
-    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
-    normal = document.styles["Normal"]
-    normal.font.name = LATIN_FONT
-    normal.font.size = BODY_SIZE
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
-
-
-def _run(paragraph: Paragraph, content: str, east_asian: str, size: Pt, *, bold: bool = False) -> None:
-    run = paragraph.add_run(content)
-    run.font.name = LATIN_FONT
-    run.font.size = size
-    run.bold = bold
-    run.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), east_asian)
-
-
-def _body(document: DocumentObject, content: str) -> Paragraph:
-    paragraph = document.add_paragraph()
-    paragraph.paragraph_format.first_line_indent = BODY_SIZE * 2  # 首行缩进两字
-    _run(paragraph, content, BODY_FONT, BODY_SIZE)
-    return paragraph
-
-
-def _heading(document: DocumentObject, content: str) -> None:
-    paragraph = document.add_paragraph()
-    paragraph.paragraph_format.first_line_indent = BODY_SIZE * 2
-    _run(paragraph, content, HEADING_FONT, BODY_SIZE)
+def _as_written(content: str) -> str:
+    return content
 
 
 def _cells(renderer: Renderer, item: ReportItem, locale: str) -> list[str]:
     return lines(
         renderer, locale, "month_row", item=item, status=status_label(renderer, locale, item.status.value)
     )
-
-
-def _table(document: DocumentObject, headers: list[str], rows: list[list[str]]) -> None:
-    table = document.add_table(rows=1 + len(rows), cols=len(headers))
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    # The header row is repeated on every page the table spans.
-    table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
-    for index, (row, values) in enumerate(zip(table.rows, [headers, *rows], strict=True)):
-        for cell, value, width in zip(row.cells, values, COLUMN_WIDTHS, strict=True):
-            cell.width = width
-            _run(cell.paragraphs[0], value, TABLE_FONT, TABLE_SIZE, bold=index == 0)

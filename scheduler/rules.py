@@ -113,6 +113,12 @@ def dispatch_period_start(today: date, days: Iterable[int], calendar: WorkCalend
     return dispatch_days_between(today - timedelta(days=40), today, days, calendar)[-1]
 
 
+def next_dispatch_day(after: date, days: Iterable[int], calendar: WorkCalendar) -> date:
+    """The first dispatch date after `after`: the day the next dispatch period starts (the notice's
+    "下一调度期自4月1日起")."""
+    return dispatch_days_between(after, after + timedelta(days=40), days, calendar)[0]
+
+
 @dataclass(frozen=True)
 class Dispatch:
     """One progress dispatch (调度) of an item: when it was asked, by when to answer, whether answered, and

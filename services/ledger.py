@@ -15,10 +15,11 @@ from ledger.actor import Actor
 from ledger.clock import Clock
 from ledger.closing import extended
 from ledger.model import ImportNote, ItemSpec, ItemStatus, LedgerRow, ParsedLedger
+from ledger.signoff import signoff_state
 from ledger.units import apply_naming, known_pairs, name_units, unit_names
 from services import audit
 from services.standing import Standings
-from storage import closing_queries, queries
+from storage import closing_queries, queries, report_queries
 from storage.complaint_queries import COMPLAINT
 from storage.models import Item, Unit
 
@@ -267,3 +268,37 @@ class LedgerService:
                 for item in items
             ]
             return [row for row in rows if row.status == ItemStatus.OVERDUE or not overdue_only]
+
+    def export_rows(self) -> list[LedgerRow]:
+        """The ledger today (`rows`), each row with what the exported ledger shows beside the plan: the
+        latest progress text (整改进展情况), the ladder's level (督办等级), the sign-off state and date."""
+        rows = self.rows()
+        with self._sessions() as session:
+            items = {item.number: item for item in queries.list_items(session)}
+            ids = [item.id for item in items.values()]
+            texts = report_queries.latest_report_texts(session)
+            levels = report_queries.ladder_levels(session)
+            requests = report_queries.latest_signoffs(session, ids)
+        result = []
+        for row in rows:
+            item = items[row.spec.number]
+            request = requests.get(item.id)
+            reopened = item.reopened_at is not None and (
+                request is None or request.created_at < item.reopened_at
+            )
+            signed_off = row.status == ItemStatus.SIGNED_OFF and item.signed_off_at is not None
+            state = signoff_state(request.status.value if request else None, signed_off, reopened)
+            result.append(
+                replace(
+                    row,
+                    progress_text=texts.get(item.id),
+                    level=levels.get(item.id, 0),
+                    signoff_state=state,
+                    signed_off_on=(
+                        item.signed_off_at.astimezone(self._tz).date()
+                        if signed_off and item.signed_off_at
+                        else None
+                    ),
+                )
+            )
+        return result

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import secrets
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,11 +20,12 @@ from ledger.actor import Actor
 from ledger.buttons import IMPORT_TOKEN
 from ledger.clock import Clock
 from ledger.importer import parse_ledger_file
-from ledger.xlsx import write_ledger
+from ledger.xlsx import LedgerHeading, LedgerLabels, write_ledger
 from messages.render import Renderer
 from services.ledger import ChangeKind, ImportOutcome, LedgerService
 
 _PENDING, _APPLIED, _CANCELLED = "pending", "applied", "cancelled"
+LOCALE = "zh_CN"  # the ledger goes upward in Chinese, whatever the language of who asked for it
 
 
 @dataclass(frozen=True)
@@ -46,13 +48,20 @@ def would_change(outcome: ImportOutcome) -> bool:
 
 class LedgerFileService:
     def __init__(
-        self, ledger: LedgerService, renderer: Renderer, clock: Clock, tz: ZoneInfo, data_dir: Path
+        self,
+        ledger: LedgerService,
+        renderer: Renderer,
+        clock: Clock,
+        tz: ZoneInfo,
+        data_dir: Path,
+        office_name: str,
     ) -> None:
         self._ledger = ledger
         self._renderer = renderer
         self._clock = clock
         self._tz = tz
         self._folder = data_dir / "imports"
+        self._office_name = office_name  # 填报单位 of the exported ledger
 
     def stage(self, data: bytes, file_name: str, *, actor: Actor) -> StagedImport:
         """Keep the upload and dry-run it; it stays pending only if applying it would change something."""
@@ -88,16 +97,35 @@ class LedgerFileService:
 
     def export(self) -> tuple[bytes, int]:
         """The ledger workbook (as `duban export` writes it) and its number of items."""
-        rows = self._ledger.rows()
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "ledger.xlsx"
-            count = write_ledger(
-                path,
-                rows,
-                sheet_title=self._renderer.render("zh_CN", "cli/ledger_sheet_title"),
-                status_label=lambda status: self._renderer.label("zh_CN", "status", status.value),
-            )
+            count = self.write(path)
             return path.read_bytes(), count
+
+    def write(
+        self, path: Path, *, by_unit: bool = False, progress: Callable[[int], None] | None = None
+    ) -> int:
+        """Write the ledger workbook as offices hand it upward (`ledger.xlsx`), in Chinese, with a sheet per
+        unit when `by_unit`; returns the number of items."""
+        rows = self._ledger.export_rows()
+        today = self._clock.now().astimezone(self._tz).date()
+        title, office_line, date_line = self._renderer.render(
+            LOCALE, "cli/ledger_heading", office=self._office_name, as_of=today
+        ).splitlines()
+        labels = LedgerLabels(
+            sheet_title=self._renderer.render(LOCALE, "cli/ledger_sheet_title"),
+            status=lambda status: self._renderer.label(LOCALE, "status", status.value),
+            level=lambda level: self._renderer.label(LOCALE, "level", str(level)),
+            signoff=lambda state: self._renderer.label(LOCALE, "signoff_state", state),
+        )
+        return write_ledger(
+            path,
+            rows,
+            labels=labels,
+            heading=LedgerHeading(title, office_line, date_line),
+            by_unit=by_unit,
+            progress=progress,
+        )
 
     def _import(self, path: Path, *, actor: Actor, dry_run: bool) -> ImportOutcome:
         today = self._clock.now().astimezone(self._tz).date()

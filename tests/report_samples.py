@@ -6,7 +6,18 @@ from datetime import date
 from typing import Any
 
 from ledger.model import ItemStatus
-from ledger.reporting import Month, PublicReport, ReportItem, UnitProgress, month_report, summary_of
+from ledger.reporting import (
+    Issuer,
+    Month,
+    MonthEvent,
+    NoticeContext,
+    PublicReport,
+    ReportItem,
+    UnitProgress,
+    month_report,
+    summary_of,
+)
+from ledger.xlsx import LedgerLabels
 
 _ITEMS = (
     ReportItem("24.1", "铬污染", ("市住建局",), date(2026, 10, 31), "2026年10月底前", False,
@@ -17,19 +28,31 @@ _ITEMS = (
                finding=False),
     ReportItem("27", "无单位", (), date(2026, 10, 1), None, False, ItemStatus.OVERDUE, 0, None, 60, stalled=True),
 )  # fmt: skip
-_REPORT = month_report(Month(2026, 11), date(2026, 11, 30), date(2026, 11, 16), _ITEMS)
-_QUIET = month_report(Month(2026, 11), date(2026, 11, 30), date(2026, 11, 16), _ITEMS[2:3])
+_CONTEXT = NoticeContext(
+    Issuer("Rectification Office 整改办", "the responsible units 各责任单位", Month(2026, 1)),
+    (MonthEvent("warning", 2, ("24.1", "27")), MonthEvent("signed_off", 1, ("26",))),
+    date(2026, 12, 1),
+    date(2026, 12, 4),
+    ("市水务局", "市住建局"),
+)
+_REPORT = month_report(Month(2026, 11), date(2026, 11, 30), date(2026, 11, 16), _ITEMS, _CONTEXT)
+
 _PUBLIC = PublicReport(date(2026, 11, 20), summary_of(_ITEMS), _ITEMS)
 
 REPORT_DOC_SAMPLES: dict[str, dict[str, Any]] = {
-    "reports/chart": {"rows": [UnitProgress("市住建局", 3, 62.5), UnitProgress("市水务局", 1, 0.0)]},
+    "reports/chart": {
+        "rows": [UnitProgress("市住建局", 3, 62.5, "behind"), UnitProgress("市水务局", 1, 0.0, "overdue")],
+        "as_of": date(2026, 11, 20),
+    },
+    "reports/month_masthead": {"report": _REPORT},
     "reports/month_title": {"report": _REPORT},
-    "reports/month_opening": {"report": _REPORT},
-    "reports/month_table": {},
+    "reports/month_recipients": {"report": _REPORT},
+    "reports/month_body": {"report": _REPORT},
+    "reports/month_annex": {"report": _REPORT},
     "reports/month_row": {"item": _ITEMS[0], "status": "behind"},
-    "reports/month_overdue": {"report": _REPORT},
-    "reports/month_stalled": {"report": _QUIET},
-    "reports/month_closing": {"report": _REPORT},
+    "reports/month_signature": {"report": _REPORT},
+    "cli/ledger_heading": {"office": "嘉峪关市督察整改办", "as_of": date(2026, 11, 20)},
+    "cli/chart_written": {"path": "progress.png"},
     "reports/public": {"report": _PUBLIC},
     "chat/reports/month_file_name": {"report": _REPORT},
     "chat/reports/month_caption": {"report": _REPORT},
@@ -38,3 +61,6 @@ REPORT_DOC_SAMPLES: dict[str, dict[str, Any]] = {
     "errors/bad_month": {"value": "2026-13"},
     "errors/report_month_future": {"month": "2027-01"},
 }
+
+# The exported ledger's words as keys, for tests of its layout.
+PLAIN_LABELS = LedgerLabels("整改台账", lambda status: status.value, str, str)

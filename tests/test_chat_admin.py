@@ -467,8 +467,9 @@ async def test_export_sends_the_ledger_workbook(bot: BotHarness) -> None:
     sheet = load_workbook(io.BytesIO(document.document)).active
     assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:2] == ("编号", "类别")
-    numbers = [str(row[0]) for row in rows[1:]]
+    assert rows[0][0] == "督察反馈问题整改落实情况台账"
+    assert rows[2][:2] == ("编号", "类别")
+    numbers = [str(row[0]) for row in rows[3:]]
     with bot.services.sessions() as session:
         assert numbers == list(session.scalars(select(Item.number).order_by(Item.sort_key)))
     assert len(numbers) == 18

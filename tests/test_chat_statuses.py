@@ -170,8 +170,8 @@ async def test_an_items_own_cadence_is_its_dispatch_period(bot: BotHarness) -> N
     (group,) = notice.stalled
     (item,) = group.items
     assert (item.number, item.period_start) == ("2", date(2026, 11, 18))
-    paragraphs = bot.services.renderer.render("zh_CN", "reports/month_stalled", report=notice)
-    assert "第2项“事项2”（本事项调度期自2026年11月18日起，最近报告：2026-11-17）" in paragraphs
+    paragraphs = bot.services.renderer.render("zh_CN", "reports/month_body", report=notice)
+    assert "第2项“事项2”（本事项调度期自2026年11月18日起，最近报告：2026年11月17日）" in paragraphs
 
 
 async def test_counts_add_up_and_an_item_of_several_units_counts_once(bot: BotHarness) -> None:
@@ -187,14 +187,15 @@ async def test_counts_add_up_and_an_item_of_several_units_counts_once(bot: BotHa
     notice = bot.services.reporting.month()
     assert notice.summary.counts.total == 2
     assert notice.overdue_count == 1
-    assert sum(len(group.items) for group in notice.overdue) == 3  # listed under each of its three units
-    opening = bot.services.renderer.render("zh_CN", "reports/month_opening", report=notice)
-    assert opening.startswith(
+    # Listed once, under its first unit, the other two named beside it.
+    assert [(group.unit, len(group.items)) for group in notice.overdue] == [("市农业农村局", 1)]
+    body = bot.services.renderer.render("zh_CN", "reports/month_body", report=notice).splitlines()
+    assert body[2].startswith(
         "截至2021年3月15日，整改任务共2项，其中进度滞后1项，逾期未完成1项；总体任务完成率0%"
     )
-    overdue = bot.services.renderer.render("zh_CN", "reports/month_overdue", report=notice)
-    assert overdue.startswith(
-        "二、逾期未完成整改的问题（1项）\n以下按责任单位列出，同一问题涉及多个责任单位的，在每个单位下分别列出。"
+    heading = body.index("## （一）逾期未完成整改的问题（1项）")
+    assert body[heading + 1].startswith(
+        f"市农业农村局（1项）：第42项“清洁能源改造”（共同责任单位：市郊区工作办、{UNIT}），整改时限2020年12月31日"
     )
     summary = bot.services.digests.weekly_now()
     assert summary.summary.counts.total == 2

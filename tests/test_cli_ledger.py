@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -163,23 +164,75 @@ def test_export_writes_the_ledger_as_officials_keep_it(ready: CliRunner, tmp_pat
     result = ready("export", str(target))
     assert result.code == 0
     assert "18" in result.out
-    sheet = load_workbook(target).active
+    workbook = load_workbook(target)
+    assert workbook.sheetnames == ["整改台账"]
+    sheet = workbook.active
     assert sheet is not None
-    header = [cell.value for cell in sheet[1]]
+    # The title rows an office hands upward: the title over the whole width, 填报单位 and 截至日期.
+    assert sheet["A1"].value == "督察反馈问题整改落实情况台账"
+    assert sheet["A1"].font.name == "宋体"
+    assert sheet["A1"].font.b
+    last = sheet.cell(row=3, column=sheet.max_column).column_letter
+    assert f"A1:{last}1" in {str(r) for r in sheet.merged_cells.ranges}
+    assert sheet["A2"].value == "填报单位：督察整改工作领导小组办公室"
+    (date_line,) = [
+        c.value for c in sheet[2] if isinstance(c.value, str) and c.value.startswith("截至日期：")
+    ]
+    assert re.fullmatch(r"截至日期：\d{4}年\d{1,2}月\d{1,2}日", date_line)
+    header = [cell.value for cell in sheet[3]]
     assert header[:4] == ["编号", "类别", "标题", "问题描述"]
-    assert {"整改状态", "完成进度(%)", "逾期天数", "最近报告日期", "佐证材料数"} <= set(header)
-    assert sheet.freeze_panes == "B2"
-    assert sheet.max_row == 19
-    numbers = [sheet.cell(row=r, column=1).value for r in range(2, 20)]
-    assert numbers == JIAYUGUAN_NUMBERS
-    row16 = {h: sheet.cell(row=8, column=i + 1).value for i, h in enumerate(header)}
-    assert row16["编号"] == "16"
+    assert {"整改状态", "完成进度(%)", "整改进展情况", "督办等级", "逾期天数", "最近报告日期", "销号状态", "销号日期",
+            "佐证材料数"} <= set(header)  # fmt: skip
+    # Print set-up: A3 landscape, fitted to one page wide, the header row on every page, page numbers.
+    setup = sheet.page_setup
+    assert (setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight) == ("landscape", 8, 1, 0)
+    assert sheet.sheet_properties.pageSetUpPr is not None
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.print_title_rows == "$3:$3"
+    assert sheet.freeze_panes == "B4"
+    # Borders on every cell of the table, 宋体 in the header, 仿宋 in the rows.
+    for row in sheet.iter_rows(min_row=3, max_row=sheet.max_row):
+        assert all(cell.border.left.style == "thin" and cell.border.bottom.style == "thin" for cell in row)
+    assert {cell.font.name for cell in sheet[3]} == {"宋体"}
+    assert {cell.font.name for cell in sheet[4]} == {"仿宋"}
+    assert sheet.max_row == 3 + 18
+    # 编号 a number where it is one, so that the office's own sort puts 3 before 24.1.
+    numbers = [sheet.cell(row=r, column=1).value for r in range(4, 22)]
+    assert [str(n) for n in numbers] == JIAYUGUAN_NUMBERS
+    assert all(isinstance(n, int | float) for n in numbers)
+    assert sorted(numbers) == numbers  # type: ignore[type-var]
+    row16 = {
+        h: sheet.cell(row=3 + JIAYUGUAN_NUMBERS.index("16") + 1, column=i + 1).value
+        for i, h in enumerate(header)
+    }
+    assert row16["编号"] == 16
     assert row16["整改状态"] == "逾期未完成"  # long past its deadline at 0 %: not 未启动
     assert row16["责任单位"] == "市住建局"
+    assert row16["销号状态"] == "未申请"
+    assert row16["整改进展情况"] is None  # nothing reported yet
     # The clock of the CLI is the real one: 2021-12-31 is long past.
     assert isinstance(row16["逾期天数"], int)
     assert row16["逾期天数"] > 300
     assert sheet.column_dimensions["D"].width >= 40
+    assert sheet.row_dimensions[4].height > 14.5  # tall enough for its wrapped text
+    deadline_cell = sheet.cell(row=4, column=header.index("开始日期") + 1)
+    assert deadline_cell.number_format == 'yyyy"年"m"月"d"日"'
+
+
+def test_export_by_unit_adds_a_sheet_per_unit(ready: CliRunner, tmp_path: Path) -> None:
+    ready("import", str(JIAYUGUAN))
+    target = tmp_path / "ledger.xlsx"
+    assert ready("export", "--by-unit", str(target)).code == 0
+    workbook = load_workbook(target)
+    assert workbook.sheetnames[0] == "整改台账"
+    assert "市住建局" in workbook.sheetnames
+    unit = workbook["市住建局"]
+    assert unit["A1"].value == "督察反馈问题整改落实情况台账（市住建局）"
+    assert [str(unit.cell(row=r, column=1).value) for r in range(4, unit.max_row + 1)] == ["3", "16"]
+    assert unit.print_title_rows == "$3:$3"
+    # The importer reads the first sheet only: the whole ledger, once.
+    again = ready("import", str(target))
+    assert "新增 0 项，更新 0 项，未变 18 项" in again.out, again.out
 
 
 def test_round_trip_import_export_import_changes_nothing(ready: CliRunner, tmp_path: Path) -> None:

@@ -9,7 +9,6 @@ import pytest
 
 from ledger.actor import Actor
 from ledger.importer import parse_ledger_file
-from ledger.xlsx import write_ledger
 from services.container import Services
 from services.ledger import ChangeKind
 from tests.corpus import IMPORT_DAY, corpus, expected, score
@@ -39,9 +38,7 @@ def test_import_export_import_changes_nothing(document: Path, services: Services
     assert first.errors == []
     assert first.count(ChangeKind.NEW) == len(expected(document)["items"])
     ledger = tmp_path / "ledger.xlsx"
-    write_ledger(
-        ledger, services.ledger.rows(), sheet_title="整改台账", status_label=lambda status: status.value
-    )
+    services.ledger_files.write(ledger)
     again = services.ledger.import_ledger(
         parse_ledger_file(ledger, default_start=IMPORT_DAY), actor=Actor.system("test"), dry_run=False
     )

@@ -11,6 +11,7 @@ from ledger.columns import format_numbered, parse_numbered
 from ledger.importer import parse_ledger_file
 from ledger.model import ItemSpec, ItemStatus, LedgerRow, Location, Target
 from ledger.xlsx import write_ledger
+from tests.report_samples import PLAIN_LABELS
 
 START = date(2026, 3, 1)
 
@@ -125,7 +126,7 @@ def test_imported_text_is_never_a_formula_in_the_exported_ledger(tmp_path: Path)
     )  # fmt: skip
     path = tmp_path / "ledger.xlsx"
     row = LedgerRow(spec, ItemStatus.IN_PROGRESS, 10, 0, None, 0)
-    write_ledger(path, [row], sheet_title="台账", status_label=lambda status: status.value)
+    write_ledger(path, [row], labels=PLAIN_LABELS)
     sheet = load_workbook(path).active
     assert sheet is not None
     cells = [cell for line in sheet.iter_rows(min_row=2) for cell in line if isinstance(cell.value, str)]

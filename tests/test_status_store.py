@@ -234,9 +234,9 @@ def test_every_summary_partitions_the_ledger_and_the_history_holds(
     assert count == len(rows)
     sheet = load_workbook(io.BytesIO(export)).active
     assert sheet is not None
-    header = [cell.value for cell in sheet[1]]
+    header = [cell.value for cell in sheet[3]]  # under the title rows
     column = header.index("整改状态")
-    labels = Counter(row[column] for row in sheet.iter_rows(min_row=2, values_only=True))
+    labels = Counter(row[column] for row in sheet.iter_rows(min_row=4, values_only=True))
     assert labels == Counter(services.renderer.label("zh_CN", "status", row.status.value) for row in rows)
     admin = services.accounts.viewer(TelegramUser(3, "王督导"))
     for view in services.views.units(admin, None):

@@ -4,19 +4,22 @@ database-free: the pure functions and the templates)."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections import Counter
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
+from docx import Document
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.wiring import build_renderer
 from ledger.digest import Activity, DigestItem, build_digest, weekly_summary
 from ledger.model import ItemStatus
-from ledger.reporting import Month, PublicReport, ReportItem, month_report, summary_of
+from ledger.reporting import Issuer, Month, NoticeContext, PublicReport, ReportItem, month_report, summary_of
 from ledger.status import COMPLETED_STATUSES, ItemFacts, count_statuses, is_stalled, item_status
+from reports.month import month_notice
 from services.views import UnitView
 from tests.test_status import DAYS, item_facts
 
@@ -102,32 +105,52 @@ def _check_summary_sentence(text: str, items: list[ReportItem], lead: str) -> Co
     return stated
 
 
+CONTEXT = NoticeContext(Issuer("整改办", "各责任单位"), (), date(2026, 12, 1), date(2026, 12, 4), UNITS)
+
+
 @settings(max_examples=120, deadline=None)
 @given(ledger=ledgers())
 def test_the_month_notice_partitions_the_total(ledger: tuple[date, list]) -> None:  # type: ignore[type-arg]
     today, rows = ledger
     items = _report_items(today, rows)
-    report = month_report(Month.of(today), today, today, items)
+    report = month_report(Month.of(today), today, today, items, CONTEXT)
     counts = report.summary.counts
     assert counts.total == len(items) == sum(n for _, n in counts.listed)
     assert report.overdue_count == sum(1 for item in items if item.status == ItemStatus.OVERDUE)
     assert report.stalled_count == sum(1 for item in items if item.stalled)
-    # Listed under each of its units, counted once: every overdue item is under each of its units.
-    listed = {(group.unit, item.number) for group in report.overdue for item in group.items}
+    # Each overdue item listed once, under its first unit, units in the office's order.
+    listed = [(group.unit, item.number) for group in report.overdue for item in group.items]
     wanted = {
-        (unit, item.number)
+        (item.units[0] if item.units else "", item.number)
         for item in items
         if item.status == ItemStatus.OVERDUE
-        for unit in item.units or ("",)
     }
-    assert listed == wanted
-    opening = RENDERER.render("zh_CN", "reports/month_opening", report=report)
-    stated = _check_summary_sentence(opening, items, "整改任务共")
-    heading = RENDERER.render("zh_CN", "reports/month_overdue", report=report).splitlines()[0]
-    assert heading == f"二、逾期未完成整改的问题（{report.overdue_count}项）"
+    assert len(listed) == len(set(listed)) == report.overdue_count
+    assert set(listed) == wanted
+    order = [group.unit for group in report.overdue]
+    assert order == sorted(order, key=lambda unit: (not unit, UNITS.index(unit) if unit else 0))
+    body = RENDERER.render("zh_CN", "reports/month_body", report=report)
+    stated = _check_summary_sentence(body, items, "整改任务共")
+    assert f"## （一）逾期未完成整改的问题（{report.overdue_count}项）" in body.splitlines()
     # The overdue heading and the opening say the same number.
     assert stated[ItemStatus.OVERDUE] == report.overdue_count
-    assert RENDERER.render("en", "reports/month_opening", report=report)
+    assert RENDERER.render("en", "reports/month_body", report=report)
+
+
+@settings(max_examples=25, deadline=None)
+@given(ledger=ledgers())
+def test_the_notice_document_partitions_the_total(ledger: tuple[date, list]) -> None:  # type: ignore[type-arg]
+    """As the office reads it: the counts in the .docx add up to the total, and the annex lists each item once."""
+    today, rows = ledger
+    items = _report_items(today, rows)
+    document = Document(
+        io.BytesIO(month_notice(month_report(Month.of(today), today, today, items, CONTEXT), RENDERER))
+    )
+    (overall,) = [p.text for p in document.paragraphs if p.text.startswith("截至") and "整改任务共" in p.text]
+    stated = _check_summary_sentence(overall, items, "整改任务共")
+    assert sum(stated.values()) == len(items)
+    (table,) = document.tables
+    assert [row.cells[0].text for row in table.rows[1:]] == [item.number for item in items]
 
 
 @settings(max_examples=80, deadline=None)
