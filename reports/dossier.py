@@ -4,8 +4,7 @@ item, the 销号申请 to the next level up (.docx, laid out per GB/T 9704-2012)
 
 The wording is `messages/templates/<locale>/reports/dossier_*.j2`, one line per paragraph, each line starting
 with its role (`T|` title, `M|` 主送, `H|` heading, `P|` body, `R|` right-aligned); the fonts, sizes and runs
-are those of the dispatch notice (`reports.month`). Its page set-up is this module's own: the notice's
-margins are not yet the standard's 37/35/28/26 mm, and it has no page numbers.
+and the page are those of the dispatch notice (`reports.gongwen`).
 """
 
 from __future__ import annotations
@@ -18,49 +17,27 @@ from pathlib import Path
 from typing import BinaryIO, Final
 
 from docx import Document
-from docx.document import Document as DocumentObject
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from ledger.dossier import Dossier, DossierFile
+from ledger.punctuation import full_width_punctuation
 from messages.render import Renderer
-from reports.month import (
-    BODY_FONT,
-    BODY_SIZE,
-    LATIN_FONT,
-    TABLE_FONT,
-    TITLE_FONT,
-    TITLE_SIZE,
-    _body,
-    _heading,
-    _run,
-)
+from reports.gongwen import BODY, HEADING, PAGE_NUMBER_FONT, TITLE, Writer
 from reports.texts import lines
 
-# GB/T 9704-2012: A4, type area 156 × 225 mm, 22 lines of 28 characters, page numbers in 四号宋体.
-MARGINS: Final = (Mm(37), Mm(35), Mm(28), Mm(26))  # top, bottom, left, right
-LINE_PITCH: Final = Pt(225 / 22 * 72 / 25.4)  # 22 lines in the 225 mm type area
-PAGE_NUMBER_SIZE: Final = Pt(14)  # 四号
-# Half-width punctuation typed into Chinese text, and its full-width form (only where it touches a Chinese
-# character: "2,000" and "3.5" stay as they are); the spaces around it go, as full-width marks carry their own.
-_FULL_WIDTH: Final = {",": "，", ";": "；", ":": "：", "(": "（", ")": "）", "?": "？", "!": "！"}
-_HALF_WIDTH_NEAR_HAN: Final = re.compile(
-    r"(?<=[\u3400-\u9fff])\s*([,;:?!()])\s*|\s*([,;:?!()])\s*(?=[\u3400-\u9fff])"
-)
 _ISO_DATE: Final = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
 _CHINESE_LOCALE: Final = "zh_CN"
 
 
 def chinese_text(text: str) -> str:
-    """Text as a Chinese document prints it: half-width punctuation next to a Chinese character full-width,
-    ISO dates (`2026-11-20`) written 2026年11月20日. The stored text is never changed: only the document."""
+    """Text as a Chinese document prints it: ISO dates (`2026-11-20`) written 2026年11月20日, and the
+    half-width punctuation of Chinese sentences full width (`ledger.punctuation`). The stored text is never
+    changed: only the document."""
     text = _ISO_DATE.sub(lambda m: f"{int(m.group(1))}年{int(m.group(2))}月{int(m.group(3))}日", text)
-    return _HALF_WIDTH_NEAR_HAN.sub(lambda m: _FULL_WIDTH[m.group(1) or m.group(2)], text)
+    return full_width_punctuation(text)
 
 
 def write_dossier(
@@ -90,62 +67,35 @@ def write_dossier(
 
 
 def document(content: Sequence[str], locale: str) -> bytes:
-    """A .docx of the lines of a dossier template (`T|…`, `M|…`, `H|…`, `P|…`, `R|…`)."""
-    word = Document()
-    _page(word)
+    """A .docx of the lines of a dossier template (`T|…`, `M|…`, `H|…`, `P|…`, `R|…`), laid out by
+    `reports.gongwen` as the dispatch notice is."""
+    writer = Writer(Document(), chinese_text if locale == _CHINESE_LOCALE else _as_written)
+    signature = 0
     for line in content:
         if not line.strip():
             continue  # what a template's blocks leave between its lines
         role, _, value = line.partition("|")
-        if locale == _CHINESE_LOCALE:
-            value = chinese_text(value)
         if role == "T":
-            paragraph = word.add_paragraph()
-            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            _run(paragraph, value, TITLE_FONT, TITLE_SIZE)
+            writer.paragraph(value, TITLE, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
         elif role == "H":
-            _heading(word, value)
+            writer.paragraph(value, HEADING)
         elif role == "M":
-            _body(word, value).paragraph_format.first_line_indent = 0  # 主送 starts at the margin
+            writer.paragraph(value, BODY, indent=False)  # 主送 starts at the margin
         elif role == "R":
-            _body(word, value).alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            # 署名 two characters from the right edge, 成文日期 four (as the notice signs).
+            signature += 2
+            writer.paragraph(
+                value, BODY, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False, right_indent=signature
+            )
         else:
-            _body(word, value)
+            writer.paragraph(value, BODY)
     buffer = io.BytesIO()
-    word.save(buffer)
+    writer.document.save(buffer)
     return buffer.getvalue()
 
 
-def _page(word: DocumentObject) -> None:
-    """A4 with the standard's margins, lines at the pitch of 22 a page, and "— 1 —" centred below."""
-    section = word.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin, section.left_margin, section.right_margin = MARGINS
-    normal = word.styles["Normal"]
-    normal.font.name = LATIN_FONT
-    normal.font.size = BODY_SIZE
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
-    spacing = normal.paragraph_format
-    spacing.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    spacing.line_spacing = LINE_PITCH
-    spacing.space_before = spacing.space_after = 0
-    footer = section.footer.paragraphs[0]
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(footer, "— ", TABLE_FONT, PAGE_NUMBER_SIZE)
-    # The PAGE field as runs (begin, instruction, separate, "1" until Word or LibreOffice fill it in, end).
-    for kind in ("begin", "instruction", "separate", "number", "end"):
-        run = footer.add_run("1" if kind == "number" else None)
-        run.font.name, run.font.size = LATIN_FONT, PAGE_NUMBER_SIZE
-        if kind == "instruction":
-            instruction = OxmlElement("w:instrText")
-            instruction.set(qn("xml:space"), "preserve")
-            instruction.text = " PAGE "
-            run._r.append(instruction)
-        elif kind != "number":
-            char = OxmlElement("w:fldChar")
-            char.set(qn("w:fldCharType"), kind)
-            run._r.append(char)
-    _run(footer, " —", TABLE_FONT, PAGE_NUMBER_SIZE)
+def _as_written(content: str) -> str:
+    return content
 
 
 def evidence_index(dossier: Dossier, renderer: Renderer, locale: str) -> bytes:
@@ -170,9 +120,9 @@ def evidence_index(dossier: Dossier, renderer: Renderer, locale: str) -> bytes:
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
-            cell.font = Font(name=TABLE_FONT, size=10, bold=cell.row == 2)
+            cell.font = Font(name=PAGE_NUMBER_FONT, size=10, bold=cell.row == 2)
             cell.alignment = Alignment(wrap_text=True, vertical="center")
-    sheet["A1"].font = Font(name=TABLE_FONT, size=14, bold=True)
+    sheet["A1"].font = Font(name=PAGE_NUMBER_FONT, size=14, bold=True)
     sheet["A1"].alignment = Alignment(horizontal="center")
     for letter, width in zip("ABCDEFGHIJ", (6, 28, 24, 66, 12, 10, 20, 16, 24, 16), strict=True):
         sheet.column_dimensions[letter].width = width
