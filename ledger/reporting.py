@@ -108,7 +108,7 @@ class Issuer:
 @dataclass(frozen=True)
 class MonthEvent:
     """One kind of event of the month (`kind`: warning 预警, notice 通报, summons_proposal 约谈建议, summons
-    约谈, signed_off 销号, reopened 重新纳入整改): how many, and the numbers of the items, each once."""
+    约谈 held and recorded, signed_off 销号, reopened 重新纳入整改): how many, and the numbers of the items, each once."""
 
     kind: str
     count: int

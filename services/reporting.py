@@ -66,6 +66,7 @@ class ReportingService:
                 session,
                 datetime.combine(month.first, time(), tz),
                 datetime.combine(as_of + timedelta(days=1), time(), tz),
+                (month.first, as_of + timedelta(days=1)),
             )
             order = report_queries.unit_order(session)
         items = self._items(as_of if as_of < today else None)

@@ -5,7 +5,7 @@ sign-off state)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,28 +13,36 @@ from sqlalchemy.orm import Session
 from scheduler.rules import Level
 from storage.models import AuditEntry, Item, ProgressReport, Unit
 from storage.review import SignOffRequest, SignOffStatus
-from storage.scheduling import Escalation, ItemLadder
+from storage.scheduling import Escalation, ItemLadder, SummonsRecord
 
-_ESCALATION_KINDS = {Level.YELLOW: "warning", Level.RED: "notice"}
+_ESCALATION_KINDS = {Level.YELLOW: "warning", Level.RED: "notice", Level.SUMMONS: "summons_proposal"}
 _REOPEN_ACTION = "reopen"
 
 
-def month_events(session: Session, since: datetime, until: datetime) -> list[tuple[str, str]]:
+def month_events(
+    session: Session, since: datetime, until: datetime, days: tuple[date, date]
+) -> list[tuple[str, str]]:
     """(kind, item number) of each event in [since, until): 预警 (warning) and 通报 (notice) issued, 约谈
-    proposed by the rules (summons_proposal) or decided by a supervisor (summons), sign-offs approved
-    (signed_off) and items reopened (reopened); see `ledger.reporting.EVENT_KINDS`."""
+    proposed (summons_proposal: by the rules or by a supervisor's /summon, a proposal either way), a 约谈
+    held on one of the office's `days` [first, last) and recorded (summons), sign-offs approved (signed_off)
+    and items reopened (reopened); see `ledger.reporting.EVENT_KINDS`."""
     events: list[tuple[str, str]] = []
     escalations = session.execute(
-        select(Escalation.level, Escalation.issued_by, Item.number)
+        select(Escalation.level, Item.number)
         .join(Item, Item.id == Escalation.item_id)
         .where(Escalation.issued_at >= since, Escalation.issued_at < until)
         .order_by(Escalation.id)
     )
-    for level, issued_by, number in escalations:
-        if level == Level.SUMMONS:
-            events.append(("summons" if issued_by is not None else "summons_proposal", number))
-        elif level in _ESCALATION_KINDS:
+    for level, number in escalations:
+        if level in _ESCALATION_KINDS:
             events.append((_ESCALATION_KINDS[Level(level)], number))
+    held = session.scalars(
+        select(Item.number)
+        .join(SummonsRecord, SummonsRecord.item_id == Item.id)
+        .where(SummonsRecord.held_on >= days[0], SummonsRecord.held_on < days[1])
+        .order_by(SummonsRecord.held_on, SummonsRecord.id)
+    )
+    events.extend(("summons", number) for number in held)
     approved = session.scalars(
         select(Item.number)
         .join(SignOffRequest, SignOffRequest.item_id == Item.id)

@@ -43,7 +43,7 @@ from services.accounts import TelegramUser
 from services.container import Services
 from storage.models import AuditEntry, Item, Person
 from storage.review import SignOffRequest, SignOffStatus
-from storage.scheduling import Escalation
+from storage.scheduling import Escalation, SummonsRecord
 from tests.conftest import JIAYUGUAN, CliRunner
 from tests.harness import ADMIN_ID, BotHarness
 from tests.status_helpers import state_of
@@ -227,8 +227,9 @@ def _unit_line(lines: list[str], unit: str) -> str:
 
 
 def _events(services: Services) -> None:
-    """The ladder and sign-off in November 2026: 预警 on 14 and 39, 通报 on 39, a 约谈 proposal on 14 and a
-    约谈 decided by hand on 39, 24.2 signed off, 3 reopened; and a 预警 on 25 in October (not counted)."""
+    """The ladder and sign-off in November 2026: 预警 on 14 and 39, 通报 on 39, a 约谈 proposal on 14 (by the
+    rules) and on 39 (by a supervisor's /summon: a proposal too), the 约谈 on 39 held on 11-30 and recorded,
+    24.2 signed off, 3 reopened; and a 预警 on 25 in October and a 约谈 held on 12-01 (not counted)."""
     with services.sessions() as session, session.begin():
         ids: dict[str, int] = dict(session.execute(select(Item.number, Item.id)).all())  # type: ignore[arg-type]
         person = session.scalars(select(Person).where(Person.telegram_user_id == REPORTER_ID)).one()
@@ -239,6 +240,16 @@ def _events(services: Services) -> None:
         ]:  # fmt: skip
             session.add(
                 Escalation(item_id=ids[number], level=level, reason="test", issued_at=at(day), issued_by=by)
+            )
+        for held_on in (date(2026, 11, 30), date(2026, 12, 1)):
+            session.add(
+                SummonsRecord(
+                    item_id=ids["39"],
+                    held_on=held_on,
+                    attendees="市市场监管局局长",
+                    recorded_by=person.id,
+                    recorded_at=at(held_on),
+                )
             )
         session.add(
             SignOffRequest(
@@ -289,7 +300,7 @@ def test_month_notice_counts_events_and_problems_by_unit(services: Services, clo
     )  # 24.2 approved on 11-06, 3 reopened on 11-09
     # The month's events from the store, October's left out.
     assert overall[1] == (
-        "本月预警2次（第14项、第39项），通报1次（第39项），约谈建议1次（第14项），约谈1次（第39项），"
+        "本月预警2次（第14项、第39项），通报1次（第39项），约谈建议2次（第14项、第39项），约谈1次（第39项），"
         "销号1项（第24.2项），重新纳入整改1项（第3项）。"
     )
 
