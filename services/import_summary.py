@@ -31,4 +31,9 @@ def import_summary_params(renderer: Renderer, locale: str, outcome: ImportOutcom
         "merged": [renderer.note(locale, n) for n in outcome.merged],
         "skipped": [renderer.note(locale, n) for n in outcome.skipped],
         "unassigned": outcome.unassigned,
+        "indicators": {
+            "new": outcome.count_indicators(ChangeKind.NEW),
+            "changed": [c.name for c in outcome.indicator_changes if c.kind == ChangeKind.CHANGED],
+            "unchanged": outcome.count_indicators(ChangeKind.UNCHANGED),
+        },
     }

@@ -13,12 +13,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.actor import Actor
 from ledger.clock import Clock
+from ledger.indicators import IndicatorSpec
 from ledger.model import ImportNote, ItemSpec, ItemStatus, LedgerRow, ParsedLedger
 from ledger.units import apply_naming, known_pairs, name_units, unit_names
 from services import audit
 from services.standing import Standings
-from storage import queries
+from storage import indicator_queries, queries
 from storage.complaint_queries import COMPLAINT
+from storage.indicator_tables import Indicator
 from storage.models import Item, Unit
 
 
@@ -37,6 +39,15 @@ class ItemChange:
     after: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class IndicatorChange:
+    """What an import did to one indicator (指标), named by its name."""
+
+    name: str
+    kind: ChangeKind
+    fields: tuple[str, ...]
+
+
 @dataclass
 class ImportOutcome:
     """What an import did, or would do with `--dry-run`."""
@@ -51,9 +62,13 @@ class ImportOutcome:
     merged: list[ImportNote] = field(default_factory=list)
     skipped: list[ImportNote] = field(default_factory=list)
     unassigned: list[str] = field(default_factory=list)  # items without any unit: 责任单位待分解
+    indicator_changes: list[IndicatorChange] = field(default_factory=list)
 
     def count(self, kind: ChangeKind) -> int:
         return sum(1 for change in self.changes if change.kind == kind)
+
+    def count_indicators(self, kind: ChangeKind) -> int:
+        return sum(1 for change in self.indicator_changes if change.kind == kind)
 
 
 def spec_record(spec: ItemSpec) -> dict[str, Any]:
@@ -89,6 +104,13 @@ def _duplicate_numbers(parsed: ParsedLedger) -> list[ImportNote]:
         if spec.number in seen:
             notes.append(ImportNote("duplicate_number", spec.location, item=spec.number, field="number"))
         seen.add(spec.number)
+    names: set[str] = set()
+    for indicator in parsed.indicators:
+        if indicator.name in names:
+            notes.append(
+                ImportNote("duplicate_indicator", indicator.location, params=(("name", indicator.name),))
+            )
+        names.add(indicator.name)
     return notes
 
 
@@ -126,14 +148,25 @@ class LedgerService:
             outcome.unassigned = [s.number for s in parsed.items if not (s.responsible_units or s.lead_units)]
             existing = queries.items_by_number(session, [spec.number for spec in parsed.items])
             file_numbers = {spec.number for spec in parsed.items}
-            outcome.not_in_file = [n for n in queries.all_item_numbers(session) if n not in file_numbers]
-            units, outcome.new_units = queries.ensure_units(session, unit_names(parsed.items), now)
+            if parsed.items:  # a sheet of indicators says nothing of the items
+                outcome.not_in_file = [n for n in queries.all_item_numbers(session) if n not in file_numbers]
+            known = queries.known_unit_names(session)
+            for indicator in parsed.indicators:
+                if indicator.responsible_unit:
+                    indicator.responsible_unit = known.get(
+                        indicator.responsible_unit, indicator.responsible_unit
+                    )
+            indicator_units = [i.responsible_unit for i in parsed.indicators if i.responsible_unit]
+            units, outcome.new_units = queries.ensure_units(
+                session, [*unit_names(parsed.items), *indicator_units], now
+            )
             for spec in parsed.items:
                 outcome.changes.append(
                     self._apply_one(session, spec, existing.get(spec.number), units, now, actor)
                 )
                 if progress is not None:
                     progress(1)
+            outcome.indicator_changes = self._apply_indicators(session, parsed.indicators, units, now, actor)
             if dry_run:
                 session.rollback()
                 return outcome
@@ -191,6 +224,64 @@ class LedgerService:
             after={k: after[k] for k in changed},
         )
         return ItemChange(spec.number, ChangeKind.CHANGED, changed, before, after)
+
+    def _apply_indicators(
+        self,
+        session: Session,
+        specs: list[IndicatorSpec],
+        units: dict[str, Unit],
+        now: datetime,
+        actor: Actor,
+    ) -> list[IndicatorChange]:
+        """Create or update the file's indicators by name (each audited); the others stay as they are."""
+        existing = indicator_queries.indicators_by_name(session, [spec.name for spec in specs])
+        changes = []
+        for position, spec in enumerate(specs):
+            unit = units.get(spec.responsible_unit) if spec.responsible_unit else None
+            after = spec.record()
+            row = existing.get(spec.name)
+            if row is None:
+                row = Indicator(created_at=now, updated_at=now)
+                indicator_queries.write_indicator(row, spec, unit, position)
+                session.add(row)
+                session.flush()
+                audit.record(
+                    session,
+                    at=now,
+                    actor=actor,
+                    action="create",
+                    entity="indicator",
+                    entity_id=row.id,
+                    after=after,
+                )
+                changes.append(IndicatorChange(spec.name, ChangeKind.NEW, ()))
+                continue
+            before = indicator_queries.indicator_to_spec(row).record()
+            changed = tuple(key for key in after if before[key] != after[key])
+            if not changed:
+                changes.append(IndicatorChange(spec.name, ChangeKind.UNCHANGED, ()))
+                continue
+            indicator_queries.write_indicator(row, spec, unit, position)
+            row.updated_at = now
+            audit.record(
+                session,
+                at=now,
+                actor=actor,
+                action="update",
+                entity="indicator",
+                entity_id=row.id,
+                before={k: before[k] for k in changed},
+                after={k: after[k] for k in changed},
+            )
+            changes.append(IndicatorChange(spec.name, ChangeKind.CHANGED, changed))
+        return changes
+
+    def indicators(self) -> list[IndicatorSpec]:
+        """The indicator ledger (指标台账), in the order of the plan's table."""
+        with self._sessions() as session:
+            return [
+                indicator_queries.indicator_to_spec(row) for row in indicator_queries.all_indicators(session)
+            ]
 
     def rows(
         self, *, unit_name: str | None = None, overdue_only: bool = False, as_of: date | None = None
