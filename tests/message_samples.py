@@ -14,6 +14,8 @@ from handlers.menus import CommandLine
 from ledger.closing import HistoryEntry
 from ledger.digest import Digest, UnitDigest, WeeklySummary
 from ledger.digest import Entry as DigestEntry
+from ledger.indicator_progress import TrackState, Verdict
+from ledger.indicators import Direction
 from ledger.model import ItemSpec, ItemStatus, LedgerRow, Role, Target
 from ledger.schedule import DeadlineState, Timing
 from ledger.signoff import EvidenceLink, EvidenceRule, PartKind, coverage
@@ -494,6 +496,11 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "cli/ledger_sheet_title": {},
     "cli/template_written": {"path": "t.xlsx"},
     "cli/indicator_sheet_title": {},
+    "indicators/verdict": {
+        "v": Verdict(
+            TrackState.OFF_TRACK, "PM2.5", "微克/立方米", 2024, 23, True, 21.6, 21, 2025, Direction.CEILING
+        )
+    },
     "cli/indicator_template_written": {"path": "indicators.xlsx", "count": 19},
     "cli/export_written": {"path": "l.xlsx", "count": 18},
     "cli/items_table": {"rows": [(_ROW, "逾期未完成")], "counts": count_statuses([_ROW.status])},
