@@ -180,9 +180,11 @@ def _number(value: float | None) -> str:
 class IndicatorRows:
     """Reads the rows under an indicator header, keeping what the rows carry from one to the next."""
 
-    def __init__(self, header: IndicatorHeader, warnings: list[ImportNote]) -> None:
+    def __init__(self, header: IndicatorHeader, warnings: list[ImportNote], *, carry_category: bool) -> None:
         self.header = header
         self.warnings = warnings
+        # A text's table writes a group's category once; a document's or sheet's merged cell is in every row.
+        self.carry_category = carry_category
         self.category: str | None = None
         self.keys = [header.positions[i] for i in sorted(header.positions)]
 
@@ -201,8 +203,8 @@ class IndicatorRows:
         name = _clean(cells.get("name", ""))
         if not name:
             return None
-        if cells.get("category"):
-            self.category = cells["category"].strip()
+        if cells.get("category") or not self.carry_category:
+            self.category = cells.get("category", "").strip() or None
         unit = cells.get("unit", "").strip() or None
         unit_in_name = _NAME_UNIT_RE.search(name)
         if unit is None and unit_in_name:
@@ -225,11 +227,15 @@ class IndicatorRows:
             frequency=FREQUENCY_WORDS.get(_clean(cells.get("frequency", "")), Frequency.MONTHLY),
             location=location,
         )
-        spec.direction = (
-            DIRECTION_WORDS.get(_clean(cells.get("direction", "")))
-            or target.direction
-            or (None if spec.target is None else inferred_direction(name, spec.baseline, spec.target))
-        )
+        stated = _clean(cells.get("direction", ""))
+        if stated and stated in _NO_VALUE:
+            spec.direction = None  # the template's "—": no direction (完成上级下达目标)
+        else:
+            spec.direction = (
+                DIRECTION_WORDS.get(stated)
+                or target.direction
+                or (None if spec.target is None else inferred_direction(name, spec.baseline, spec.target))
+            )
         spec.aggregation = AGGREGATION_WORDS.get(
             _clean(cells.get("aggregation", ""))
         ) or inferred_aggregation(name)
@@ -275,7 +281,7 @@ def read_indicator_table(
         header = indicator_header(row)
         if header is None:
             continue
-        reader = IndicatorRows(header, warnings)
+        reader = IndicatorRows(header, warnings, carry_category=False)
         specs = []
         for offset, cells_row in enumerate(rows[index + 1 :], start=first_row + index + 1):
             if indicator_header(cells_row) is not None:
@@ -314,7 +320,7 @@ def read_text_table(text: str, warnings: list[ImportNote]) -> TextTable:
         cells = _text_cells(line)
         header = indicator_header(cells) if len(cells) >= 3 else None
         if header is not None:
-            reader = IndicatorRows(header, warnings)
+            reader = IndicatorRows(header, warnings, carry_category=True)
             taken.add(number)
             continue
         if reader is None:
@@ -466,7 +472,7 @@ def template_cells(spec: IndicatorSpec) -> tuple[str | float | int | None, ...]:
         "name": lambda s: s.name,
         "unit": lambda s: s.unit,
         "attribute": lambda s: _word(ATTRIBUTE_WORDS, s.attribute),
-        "direction": lambda s: _word(DIRECTION_WORDS, s.direction),
+        "direction": lambda s: _word(DIRECTION_WORDS, s.direction) or "—",
         "baseline": lambda s: s.baseline,
         "baseline_year": lambda s: s.baseline_year,
         "target": lambda s: s.target,
