@@ -16,7 +16,7 @@ from ledger.documents import (
     read_docx,
     read_pdf,
 )
-from ledger.indicator_import import read_indicator_table
+from ledger.indicator_import import indicator_header, read_indicator_table
 from ledger.model import ImportNote, ParsedLedger
 from ledger.plan_text import parse_plan_text
 from ledger.spreadsheet import KNOWN, parse_ledger_rows
@@ -65,6 +65,8 @@ def _ledger_tables(tables: list[list[list[str]]]) -> list[list[str]]:
     and another known one), one table after the other: a table broken over pages is several."""
     rows: list[list[str]] = []
     for table in tables:
+        if any(indicator_header(row) for row in table[:10]):
+            continue  # the plan's indicator table (序号, 类别 … 责任单位) is no list of findings
         for row in table[:10]:
             keys = set(match_header(row, KNOWN)[0].values())
             if ("problem" in keys or "number" in keys) and len(keys) >= 3:

@@ -189,6 +189,26 @@ def test_a_word_plan_with_an_indicator_table(tmp_path: Path) -> None:
     assert [n.code for n in parsed.warnings] == ["indicator_text_disagrees"]
 
 
+def test_an_indicator_table_with_ledger_columns_is_no_list_of_findings(tmp_path: Path) -> None:
+    document = docx.Document()
+    document.add_paragraph("主要指标")
+    rows = [
+        ["序号", "类别", "指标名称", "单位", "2020年", "2025年", "属性", "责任单位"],
+        ["1", "生态保护", "森林覆盖率", "%", "44.6", "45.5", "约束性", "区林业局"],
+    ]
+    table = document.add_table(rows=2, cols=8)
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            table.cell(r, c).text = text
+    path = tmp_path / "indicators.docx"
+    document.save(str(path))
+    parsed = parse_ledger_file(path, default_start=IMPORT_DAY)
+    assert (parsed.items, parsed.errors) == ([], [])
+    assert [(s.name, s.responsible_unit, s.target) for s in parsed.indicators] == [
+        ("森林覆盖率", "区林业局", 45.5)
+    ]
+
+
 def _template(path: Path, specs: list[IndicatorSpec]) -> Path:
     write_indicator_template(path, sheet_title="指标台账", indicators=specs, notes=[("类别", "说明")])
     return path
