@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.indicators import IndicatorSpec
-from storage.indicator_tables import Indicator
+from ledger.actor import Actor
+from ledger.indicators import IndicatorSpec, IndicatorValue, Period
+from storage.indicator_tables import Indicator, IndicatorReading
 from storage.models import Unit
 
 
@@ -55,3 +58,33 @@ def write_indicator(row: Indicator, spec: IndicatorSpec, unit: Unit | None, posi
     row.responsible_unit = unit
     row.frequency = spec.frequency
     row.aggregation = spec.aggregation
+
+
+def add_reading(
+    session: Session, indicator: Indicator, value: IndicatorValue, actor: Actor, now: datetime
+) -> None:
+    """Record a value reported for one of the indicator's periods, by whom (as the audit log names them)."""
+    session.add(
+        IndicatorReading(
+            indicator_id=indicator.id,
+            period_start=value.period.start,
+            period_end=value.period.end,
+            value=value.value,
+            reported_by=str(actor),
+            source=value.source,
+            created_at=now,
+        )
+    )
+
+
+def readings(session: Session, indicator: Indicator) -> list[IndicatorValue]:
+    """The values reported on the indicator, in the order they came: a later one for a period corrects it."""
+    rows = session.scalars(
+        select(IndicatorReading)
+        .where(IndicatorReading.indicator_id == indicator.id)
+        .order_by(IndicatorReading.created_at, IndicatorReading.id)
+    )
+    return [
+        IndicatorValue(Period(row.period_start, row.period_end), row.value, row.reported_by, row.source)
+        for row in rows
+    ]

@@ -5,7 +5,7 @@ re-import changes nothing) and the template's round trip, on both stores; `duban
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,12 +24,22 @@ from ledger.indicator_import import (
     read_sentence_targets,
     read_text_table,
 )
-from ledger.indicators import Aggregation, Attribute, Direction, Frequency, IndicatorSpec
+from ledger.indicator_progress import TrackState, judge
+from ledger.indicators import (
+    Aggregation,
+    Attribute,
+    Direction,
+    Frequency,
+    IndicatorSpec,
+    IndicatorValue,
+    Period,
+)
 from ledger.model import ImportNote
 from ledger.xlsx import write_indicator_template
 from messages.render import Renderer, build_environment
 from services.container import Services
 from services.ledger import ChangeKind
+from storage import indicator_queries
 from storage.models import AuditEntry
 from tests.conftest import SAMPLES, CliRunner
 from tests.corpus import IMPORT_DAY, corpus, expected
@@ -332,3 +342,30 @@ def test_import_then_template_then_import_on_the_command_line(cli: CliRunner) ->
     assert again.code == 0, again.err
     assert "指标：新增 0 个，更新 0 个，未变 19 个。" in again.out
     assert "不在本文件中" not in again.out
+
+
+def test_reported_values_are_stored_with_period_reporter_and_source(services: Services) -> None:
+    _import(services, PLAN)
+    now = datetime(2024, 2, 3, 9, 0, tzinfo=UTC)
+    january = Period.of(Frequency.MONTHLY, date(2024, 1, 1))
+    with services.sessions() as session, session.begin():
+        pm25 = indicator_queries.indicators_by_name(session, ["中心城区细颗粒物(PM2.5)浓度"])[
+            "中心城区细颗粒物(PM2.5)浓度"
+        ]
+        indicator_queries.add_reading(
+            session, pm25, IndicatorValue(january, 23.4, source="区环境监测站月报"), Actor.person(7), now
+        )
+        indicator_queries.add_reading(session, pm25, IndicatorValue(january, 22.9), Actor.person(7), now)
+    with services.sessions() as session:
+        pm25 = indicator_queries.indicators_by_name(session, ["中心城区细颗粒物(PM2.5)浓度"])[
+            "中心城区细颗粒物(PM2.5)浓度"
+        ]
+        values = indicator_queries.readings(session, pm25)
+        spec = indicator_queries.indicator_to_spec(pm25)
+    assert values == [
+        IndicatorValue(january, 23.4, "person:7", "区环境监测站月报"),
+        IndicatorValue(january, 22.9, "person:7", None),
+    ]
+    # The correction counts: 22.9 against the path of 2024 (21.2) is off track.
+    verdict = judge(spec, values, date(2024, 2, 3))
+    assert (verdict.state, verdict.value) == (TrackState.OFF_TRACK, 22.9)
