@@ -26,6 +26,7 @@ from ledger.indicators import (
     IndicatorSpec,
     inferred_aggregation,
     inferred_direction,
+    is_reduction,
     number_text,
 )
 from ledger.model import ImportNote, Location
@@ -89,13 +90,13 @@ _NO_VALUE: Final = frozenset({"", "—", "-", "–", "——", "/", "／", "无"
 _NAME_UNIT_RE: Final = re.compile(
     r"\((?P<unit>[%‰]|[^()]*/[^()]*|(?:万|亿|千)?(?:吨|元|公顷|亩|个|天|千米|公里|米)[^()]{0,6})\)$"
 )
-_FOLD: Final = str.maketrans({"（": "(", "）": ")", "：": ":", "，": ",", "；": ";", "％": "%"})
 
 
 def _clean(text: str) -> str:
-    """A cell as compared: full-width letters and digits folded, inner whitespace dropped (Ⅲ stays)."""
+    """A cell as compared: full-width letters, digits and punctuation folded (NFKC: （％ → (%), inner
+    whitespace dropped; the water classes Ⅲ, Ⅴ stay as plans write them."""
     folded = "".join(ch if ch in "ⅠⅡⅢⅣⅤ" else unicodedata.normalize("NFKC", ch) for ch in text)
-    return "".join(folded.translate(_FOLD).split())
+    return "".join(folded.split())
 
 
 @dataclass(frozen=True)
@@ -417,12 +418,8 @@ def _subject(name: str) -> str:
     """What a name measures, as the table and the text may both call it."""
     for words in _SAME_THING:
         if any(word in name for word in words):
-            change = _REDUCTION_WORDS_RE.search(name)
-            return words[0] + ("下降" if change else "")
+            return words[0] + ("下降" if is_reduction(name) else "")
     return re.sub(r"\([^()]*\)|值$", "", name)
-
-
-_REDUCTION_WORDS_RE: Final = re.compile(r"下降|降低|减少")
 
 
 def _same_subject(table_name: str, text_name: str) -> bool:

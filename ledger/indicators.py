@@ -124,12 +124,17 @@ _FLOOR_NAME_RE: Final = re.compile(r"率|比例|比率|占比|比重|覆盖|天�
 _MEAN_NAME_RE: Final = re.compile(r"浓度|比率|比例|占比|天数比")
 
 
+def is_reduction(name: str) -> bool:
+    """Whether the name measures a reduction (PM2.5浓度降低, 减排量 is none: it counts tonnes)."""
+    return _REDUCTION_RE.search(name) is not None
+
+
 def inferred_direction(name: str, baseline: float | None, target: float | None) -> Direction | None:
     """The direction a plan leaves to the reader: from baseline to target when both are given and differ,
     else from the name (a reduction such as "PM2.5浓度下降" is a floor on the reduction)."""
     if baseline is not None and target is not None and baseline != target:
         return Direction.CEILING if target < baseline else Direction.FLOOR
-    if _REDUCTION_RE.search(name):
+    if is_reduction(name):
         return Direction.FLOOR
     if _CEILING_NAME_RE.search(name):
         return Direction.CEILING
@@ -141,7 +146,7 @@ def inferred_direction(name: str, baseline: float | None, target: float | None) 
 def inferred_aggregation(name: str) -> Aggregation:
     """Concentrations and ratios are judged on their running annual mean; reductions and counts on their
     latest value."""
-    if _MEAN_NAME_RE.search(name) and not _REDUCTION_RE.search(name):
+    if _MEAN_NAME_RE.search(name) and not is_reduction(name):
         return Aggregation.ANNUAL_MEAN
     return Aggregation.LATEST
 
