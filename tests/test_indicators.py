@@ -1,6 +1,6 @@
 """The indicator ledger (指标台账): indicators read from a plan's table (text, Word, spreadsheet), from targets
 stated in sentences and from the template; a careful clerk's flags; the import (one transaction, audited,
-re-import changes nothing) and the template's round trip, on both stores; `duban import --dry-run --json`."""
+re-import changes nothing) and the template's round trip, on both stores; `duban import --dry-run --json`; /import in chat."""
 
 from __future__ import annotations
 
@@ -43,6 +43,7 @@ from storage import indicator_queries
 from storage.models import AuditEntry
 from tests.conftest import SAMPLES, CliRunner
 from tests.corpus import IMPORT_DAY, corpus, expected
+from tests.harness import ADMIN_ID, BotHarness
 
 RENDERER = Renderer(build_environment(), ZoneInfo("Asia/Shanghai"))
 PLAN = SAMPLES / "district-2021-ecology-indicators.txt"
@@ -369,3 +370,37 @@ def test_reported_values_are_stored_with_period_reporter_and_source(services: Se
     # The correction counts: 22.9 against the path of 2024 (21.2) is off track.
     verdict = judge(spec, values, date(2024, 2, 3))
     assert (verdict.state, verdict.value) == (TrackState.OFF_TRACK, 22.9)
+
+
+async def test_an_admin_imports_the_indicators_in_chat(bot: BotHarness, tmp_path: Path) -> None:
+    preview = (await bot.send_document(ADMIN_ID, PLAN.read_bytes(), PLAN.name, caption="/import")).reply
+    assert preview.text is not None
+    lines = preview.text.splitlines()
+    assert lines[0] == "导入预览（尚未写入）：将新增 5 项，更新 0 项，未变 0 项。"
+    assert "· 指标：新增 19 个，更新 0 个，未变 0 个。" in lines
+    assert any("正文目标为90%，指标表为88.5%" in line for line in lines)
+    assert bot.services.ledger.indicators() == []
+    apply, _ = preview.button_data()
+    before = len(bot.api.sent(ADMIN_ID))
+    await bot.press(ADMIN_ID, preview, apply)
+    (done,) = await bot.replies(ADMIN_ID, before)
+    assert done.text is not None
+    assert "· 指标：新增 19 个，更新 0 个，未变 0 个。" in done.text.splitlines()
+    assert len(bot.services.ledger.indicators()) == 19
+
+    # The template with one target changed: a sheet of indicators alone is something to apply.
+    specs = bot.services.ledger.indicators()
+    specs[13].target = 46.0
+    template = _template(tmp_path / "indicators.xlsx", specs)
+    changed = (
+        await bot.send_document(ADMIN_ID, template.read_bytes(), "指标台账.xlsx", caption="/import")
+    ).reply
+    assert changed.text is not None
+    assert "· 指标：新增 0 个，更新 1 个，未变 18 个（更新：森林覆盖率）。" in changed.text.splitlines()
+    assert "不在本文件中" not in changed.text
+    assert [b["text"] for b in changed.buttons()] == ["确认导入", "取消"]
+    # The plan again: the same indicators, nothing to apply.
+    again = (await bot.send_document(ADMIN_ID, PLAN.read_bytes(), PLAN.name, caption="/import")).reply
+    assert again.text is not None
+    assert again.text.startswith("文件与台账一致")
+    assert again.button_data() == []
