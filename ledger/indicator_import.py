@@ -351,14 +351,18 @@ _LEADING_TIME_RE: Final = re.compile(
 )
 # "整改任务完成率达到79%" measures the office's own work, which the items track: no indicator.
 _WORK_RE: Final = re.compile(r"任务|整改|工作")
-_TARGET_YEAR_RE: Final = re.compile(r"(?:到|至)((?:19|20)\d\d)年")
+_TARGET_YEAR_RE: Final = re.compile(
+    r"(?:到|至)(?P<year>(?:19|20)\d\d)年|(?P<plan>十[二三四五六]五)”?(?:期)?末"
+)
+# The last year of a five-year plan period: "“十四五”末" is the end of 2025.
+_PLAN_PERIOD_END: Final = {"十二五": 2015, "十三五": 2020, "十四五": 2025, "十五五": 2030, "十六五": 2035}
 
 
 def read_sentence_targets(
     text: str, skip_lines: frozenset[int], default_year: int | None
 ) -> list[IndicatorSpec]:
     """The indicators a plan's sentences state, first statement of each name; no attribute (the text
-    gives none), the target year the sentence's "到2025年" or else the plan's."""
+    gives none), the target year the sentence's "到2025年" or "“十四五”末", else the plan's."""
     specs: dict[str, IndicatorSpec] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
         if number in skip_lines:
@@ -366,7 +370,9 @@ def read_sentence_targets(
         line = _clean(raw)
         for sentence in re.split(r"(?<=[。!?])", line):
             stated = _TARGET_YEAR_RE.search(sentence)
-            sentence_year = int(stated.group(1)) if stated else default_year
+            sentence_year = default_year
+            if stated:
+                sentence_year = int(stated["year"]) if stated["year"] else _PLAN_PERIOD_END[stated["plan"]]
             for m in _SENTENCE_TARGET_RE.finditer(sentence):
                 spec = _sentence_spec(m, sentence_year, Location(line=number))
                 if spec is not None:

@@ -1,6 +1,7 @@
 """The indicator ledger (指标台账): indicators read from a plan's table (text, Word, spreadsheet), from targets
 stated in sentences and from the template; a careful clerk's flags; the import (one transaction, audited,
-re-import changes nothing) and the template's round trip, on both stores; `duban import --dry-run --json`; /import in chat."""
+re-import changes nothing) and the template's round trip, on both stores; `duban import --dry-run --json`;
+`/import` in chat."""
 
 from __future__ import annotations
 
@@ -56,8 +57,9 @@ def _records(specs: list[IndicatorSpec], keys: tuple[str, ...] = _TABLE_KEYS) ->
     return [{key: spec.record()[key] for key in keys} for spec in specs]
 
 
-def test_the_corpus_has_a_plan_with_an_indicator_table() -> None:
+def test_the_corpus_has_a_plan_with_an_indicator_table_and_one_with_targets_in_sentences() -> None:
     assert PLAN in WITH_INDICATORS
+    assert SAMPLES / "gansu-2024-rectification-plan.txt" in WITH_INDICATORS
 
 
 @pytest.mark.parametrize("document", WITH_INDICATORS, ids=lambda p: p.name)
