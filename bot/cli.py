@@ -243,11 +243,8 @@ class Cli:
         finally:
             services.close()
         if args.json:
-            self._out(
-                json.dumps(
-                    self._import_json(parsed.items, outcome, parsed.indicators), ensure_ascii=False, indent=2
-                )
-            )
+            document = self._import_json(parsed.items, outcome, parsed.indicators)
+            self._out(json.dumps(document, ensure_ascii=False, indent=2))
         else:
             self._import_text(args.path, outcome, dry_run=args.dry_run)
         return 1 if outcome.errors else 0
