@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from tqdm import tqdm
@@ -26,11 +26,13 @@ from ledger.complaints import parse_complaint_file
 from ledger.dates import read_date
 from ledger.errors import DubanError
 from ledger.importer import parse_ledger_file
+from ledger.indicator_import import TEMPLATE_TITLES
+from ledger.indicators import IndicatorSpec
 from ledger.model import ImportNote, ItemSpec, LedgerRow, Measure, ParsedLedger, Role, Target
 from ledger.reporting import parse_month
 from ledger.roster import parse_role, parse_roster
 from ledger.status import count_statuses
-from ledger.xlsx import write_template
+from ledger.xlsx import write_indicator_template, write_template
 from messages.render import Renderer, normalize_locale
 from services.container import Services
 from services.import_summary import import_summary_params
@@ -56,6 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("path", type=Path)
     exp.add_argument("--template", action="store_true", help="write the blank import template instead")
     exp.add_argument("--by-unit", action="store_true", help="add a sheet per unit")
+    exp.add_argument(
+        "--indicator-template",
+        action="store_true",
+        help="write the indicator ledger (指标台账) as its import template instead",
+    )
 
     items = commands.add_parser("items", help="list items")
     items.add_argument("--json", action="store_true")
@@ -251,12 +258,15 @@ class Cli:
         finally:
             services.close()
         if args.json:
-            self._out(json.dumps(self._import_json(parsed.items, outcome), ensure_ascii=False, indent=2))
+            document = self._import_json(parsed.items, outcome, parsed.indicators)
+            self._out(json.dumps(document, ensure_ascii=False, indent=2))
         else:
             self._import_text(args.path, outcome, dry_run=args.dry_run)
         return 1 if outcome.errors else 0
 
-    def _import_json(self, specs: Sequence[Any], outcome: ImportOutcome) -> dict[str, Any]:
+    def _import_json(
+        self, specs: Sequence[Any], outcome: ImportOutcome, indicators: Sequence[IndicatorSpec] = ()
+    ) -> dict[str, Any]:
         keys = (
             "number", "title", "problem", "start", "deadline", "continuing", "targets", "lead_units",
             "responsible_units", "supervising_units", "responsible_leader", "responsible_person", "measures",
@@ -268,6 +278,7 @@ class Cli:
         note = self.renderer.note
         return {
             "items": items,
+            "indicators": [{key: i.record()[key] for key in _INDICATOR_JSON_KEYS} for i in indicators],
             "warnings": [note(self.locale, n) for n in outcome.warnings],
             "errors": [note(self.locale, n) for n in outcome.errors],
             "summary": {
@@ -277,6 +288,7 @@ class Cli:
                 "skipped": [note(self.locale, n) for n in outcome.skipped],
                 "unassigned": outcome.unassigned,
                 "kept_extensions": [kept.record() for kept in outcome.kept_extensions],
+                "indicators": len(outcome.indicator_changes),
             },
         }
 
@@ -289,6 +301,8 @@ class Cli:
         )
 
     def cmd_export(self, args: argparse.Namespace) -> int:
+        if args.indicator_template:
+            return self._indicator_template(args.path)
         if args.template:
             write_template(
                 args.path,
@@ -463,6 +477,35 @@ class Cli:
         count = write_invites_workbook(args.path, rows, title=title, headers=headers)
         self.say("cli/invites_written", path=str(args.path), count=count)
         return 0
+
+    def _indicator_template(self, path: Path) -> int:
+        """The indicator ledger as its import template: importing it back changes nothing."""
+        services = self.services()
+        try:
+            indicators = services.ledger.indicators()
+        finally:
+            services.close()
+        label = self.renderer.label
+        write_indicator_template(
+            path,
+            sheet_title=self.renderer.render("zh_CN", "cli/indicator_sheet_title"),
+            indicators=indicators,
+            notes=[
+                (
+                    title,
+                    f"{label('zh_CN', 'indicator_column_help', key)}\n{label('en', 'indicator_column_help', key)}",
+                )
+                for key, title in TEMPLATE_TITLES.items()
+            ],
+        )
+        self.say("cli/indicator_template_written", path=str(path), count=len(indicators))
+        return 0
+
+
+# The fields of an indicator that `duban import --dry-run --json` lists.
+_INDICATOR_JSON_KEYS: Final = (
+    "name", "unit", "attribute", "direction", "baseline", "baseline_year", "target", "target_year", "category",
+)  # fmt: skip
 
 
 def _row_json(row: LedgerRow) -> dict[str, Any]:

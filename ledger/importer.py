@@ -16,10 +16,11 @@ from ledger.documents import (
     read_docx,
     read_pdf,
 )
+from ledger.indicator_import import indicator_header, read_indicator_table
 from ledger.model import ImportNote, ParsedLedger
 from ledger.plan_text import parse_plan_text
-from ledger.spreadsheet import KNOWN, parse_ledger_rows, parse_ledger_table
-from ledger.tabular import match_header
+from ledger.spreadsheet import KNOWN, parse_ledger_rows
+from ledger.tabular import UnreadableTableError, match_header, read_rows
 
 TABLE_SUFFIXES: Final = (".xlsx", ".xlsm", ".xls", ".csv")
 # Word 97–2003 and WPS documents: no maintained library reads them; the user saves them as .docx.
@@ -64,6 +65,8 @@ def _ledger_tables(tables: list[list[list[str]]]) -> list[list[str]]:
     and another known one), one table after the other: a table broken over pages is several."""
     rows: list[list[str]] = []
     for table in tables:
+        if any(indicator_header(row) for row in table[:10]):
+            continue  # the plan's indicator table (序号, 类别 … 责任单位) is no list of findings
         for row in table[:10]:
             keys = set(match_header(row, KNOWN)[0].values())
             if ("problem" in keys or "number" in keys) and len(keys) >= 3:
@@ -76,8 +79,24 @@ def _docx(path: Path, default_start: date) -> ParsedLedger:
     content = read_docx(path)
     rows = _ledger_tables(content.tables)
     if rows:
-        return parse_ledger_rows(rows, default_start=default_start, preamble=content.preamble)
-    return parse_plan_text(content.text, default_start=default_start)
+        parsed = parse_ledger_rows(rows, default_start=default_start, preamble=content.preamble)
+        for table in content.tables:
+            parsed.indicators.extend(read_indicator_table(table, parsed.warnings))
+        return parsed
+    return parse_plan_text(content.text, default_start=default_start, tables=content.tables)
+
+
+def _table(path: Path, default_start: date) -> ParsedLedger:
+    """A ledger sheet, or a sheet of indicators (the indicator template, a plan's indicator table)."""
+    try:
+        rows = read_rows(path)
+    except UnreadableTableError as exc:
+        return _refused("unreadable_file", reason=str(exc))
+    parsed = ParsedLedger()
+    parsed.indicators = read_indicator_table(rows, parsed.warnings)
+    if parsed.indicators:
+        return parsed
+    return parse_ledger_rows(rows, default_start=default_start)
 
 
 def parse_ledger_file(path: Path, *, default_start: date) -> ParsedLedger:
@@ -91,14 +110,14 @@ def parse_ledger_file(path: Path, *, default_start: date) -> ParsedLedger:
             head = stream.read(8)
         kind = _zip_kind(path)
         if kind == "xlsx" or (kind is None and suffix == ".csv"):
-            return parse_ledger_table(path, default_start=default_start)
+            return _table(path, default_start)
         if kind == "docx":
             return _docx(path, default_start)
         if kind == "damaged":
             return _refused("unreadable_file", reason=suffix or "zip")
         if head.startswith(OLE_MAGIC):
             if suffix == ".xls":
-                return parse_ledger_table(path, default_start=default_start)
+                return _table(path, default_start)
             return _refused("old_format", suffix=suffix or ".doc")
         if head.startswith(PDF_MAGIC):
             layer = read_pdf(path)

@@ -5,6 +5,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ledger.indicators import IndicatorSpec
 
 
 class ItemStatus(enum.StrEnum):
@@ -122,6 +126,7 @@ class ParsedLedger:
     read: int = 0  # entries read: items, table rows, blocks (an item over several rows is several)
     merged: list[ImportNote] = field(default_factory=list)  # entries read into another one, with their place
     skipped: list[ImportNote] = field(default_factory=list)  # entries read and not imported, with why
+    indicators: list[IndicatorSpec] = field(default_factory=list)  # the plan's indicators (指标)
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,19 @@ the normalized text of `ledger.plan_doc`, and both skip the plan's own sections 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
 from ledger.dates import DateKind, chinese_number, find_dates, parse_chinese_date, parse_deadline_expression
+from ledger.indicator_import import (
+    merge_text_targets,
+    read_indicator_table,
+    read_sentence_targets,
+    read_text_table,
+)
+from ledger.indicators import IndicatorSpec
 from ledger.model import ItemSpec, Location, Measure, ParsedLedger, Target
 from ledger.plan_doc import (
     CN_DIGITS,
@@ -459,11 +467,16 @@ class _LabelledList:
         return Measure(text.strip(" 、,，;；"), due)
 
 
-def parse_plan_text(text: str, *, default_start: date) -> ParsedLedger:
-    """The ledger entries of a plan's text; every item starts on the plan's date, else `default_start`."""
+def parse_plan_text(
+    text: str, *, default_start: date, tables: Sequence[Sequence[Sequence[str]]] = ()
+) -> ParsedLedger:
+    """The ledger entries of a plan's text and its indicators (those of its indicator table, one of its
+    `tables` or lines of the text, and the targets its sentences state); every item starts on the plan's
+    date, else `default_start`. A plan with indicators and no items is a plan of indicators."""
     plan = read_plan(text, default_start)
     items = _LabelledList(plan).items() or outline_items(plan)
-    if not items:
+    indicators = plan_indicators(plan, text, tables)
+    if not items and not indicators:
         plan.notes.warnings.clear()
         plan.notes.error("no_items", None)
     return ParsedLedger(
@@ -472,7 +485,24 @@ def parse_plan_text(text: str, *, default_start: date) -> ParsedLedger:
         errors=plan.notes.errors,
         plan_date=plan.dates.plan_date,
         read=len(items),
+        indicators=indicators,
     )
+
+
+def plan_indicators(
+    plan: PlanText, text: str, tables: Sequence[Sequence[Sequence[str]]]
+) -> list[IndicatorSpec]:
+    """The plan's indicator table (a document table, else lines of its text), then the targets its
+    sentences state that the table lacks; their target year, when a sentence names none, is the year of
+    the plan-wide deadline, else the plan's."""
+    warnings = plan.notes.warnings
+    table = next((found for rows in tables if (found := read_indicator_table(rows, warnings))), [])
+    lines = frozenset[int]()
+    if not table:
+        text_table = read_text_table(text, warnings)
+        table, lines = text_table.indicators, text_table.lines
+    year = plan.dates.plan_wide.value.year if plan.dates.plan_wide else plan.year
+    return merge_text_targets(table, read_sentence_targets(text, lines, year), warnings)
 
 
 def looks_like_plan(text: str) -> bool:

@@ -14,14 +14,13 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Final
 
 from ledger.columns import LEDGER_COLUMNS, parse_numbered
 from ledger.dates import chinese_number, parse_chinese_date, parse_deadline_expression
 from ledger.model import ImportNote, ItemSpec, Location, Measure, ParsedLedger, Target
 from ledger.plan_doc import normalize, plan_dates
-from ledger.tabular import UnreadableTableError, known_header, match_header, read_rows
+from ledger.tabular import known_header, match_header
 from ledger.text import short_title
 from ledger.units import split_units
 
@@ -32,14 +31,6 @@ _NO: Final = {"否", "no", "n", "false", "0", ""}
 _NUMBER_RE: Final = re.compile(
     r"^第?\s*[(（]?\s*(?P<n>[\d.]+|[一二三四五六七八九十百零〇两]+)\s*[)）]?\s*[项条.、]?$"
 )
-
-
-def parse_ledger_table(path: Path, *, default_start: date) -> ParsedLedger:
-    try:
-        rows = read_rows(path)
-    except UnreadableTableError as exc:
-        return ParsedLedger(errors=[ImportNote("unreadable_file", params=(("reason", str(exc)),))])
-    return parse_ledger_rows(rows, default_start=default_start)
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,8 @@ from ledger.columns import (
     measures_cell,
     targets_cell,
 )
+from ledger.indicator_import import TEMPLATE_TITLES, template_cells
+from ledger.indicators import IndicatorSpec
 from ledger.model import ItemSpec, ItemStatus, LedgerRow
 
 CellValue = str | int | float | date | None
@@ -256,6 +258,34 @@ def write_template(path: Path, *, sheet_title: str, example: ItemSpec, notes: li
     _write_row(sheet, 2, spec_cells(example))
     help_sheet = workbook.create_sheet("说明 Notes")
     help_sheet.column_dimensions["A"].width = 30
+    help_sheet.column_dimensions["B"].width = 100
+    for row, texts in enumerate([("列 Column", "说明 Notes"), *notes], start=1):
+        for column, value in enumerate(texts, start=1):
+            write_cell(help_sheet, row, column, value)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
+
+
+def write_indicator_template(
+    path: Path, *, sheet_title: str, indicators: Iterable[IndicatorSpec], notes: list[tuple[str, str]]
+) -> None:
+    """The indicator ledger (指标台账) as its import template: a header of `TEMPLATE_TITLES`, one row per
+    indicator (what `read_indicator_table` reads back as the same), and a sheet that explains each column."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert isinstance(sheet, Worksheet)
+    sheet.title = sheet_title
+    for index, title in enumerate(TEMPLATE_TITLES.values(), start=1):
+        cell = write_cell(sheet, 1, index, title)
+        cell.font = Font(bold=True)
+        cell.fill = _HEADER_FILL
+        sheet.column_dimensions[get_column_letter(index)].width = 30 if index == 2 else 14
+    sheet.freeze_panes = "C2"
+    for row, spec in enumerate(indicators, start=2):
+        for column, value in enumerate(template_cells(spec), start=1):
+            write_cell(sheet, row, column, value).alignment = _WRAP
+    help_sheet = workbook.create_sheet("说明 Notes")
+    help_sheet.column_dimensions["A"].width = 20
     help_sheet.column_dimensions["B"].width = 100
     for row, texts in enumerate([("列 Column", "说明 Notes"), *notes], start=1):
         for column, value in enumerate(texts, start=1):

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ledger.clock import Clock, SystemClock
+from ledger.indicators import number_text
 from ledger.model import ImportNote
 
 LOCALES: Final = ("zh_CN", "en")
@@ -42,6 +43,7 @@ def build_environment() -> Environment:
         keep_trailing_newline=False,
     )
     env.filters["isodate"] = _isodate
+    env.filters["number"] = number_text
     return env
 
 

@@ -33,4 +33,9 @@ def import_summary_params(renderer: Renderer, locale: str, outcome: ImportOutcom
         "unassigned": outcome.unassigned,
         "unreached": outcome.unreached,
         "kept_extensions": outcome.kept_extensions,
+        "indicators": {
+            "new": outcome.count_indicators(ChangeKind.NEW),
+            "changed": [c.name for c in outcome.indicator_changes if c.kind == ChangeKind.CHANGED],
+            "unchanged": outcome.count_indicators(ChangeKind.UNCHANGED),
+        },
     }

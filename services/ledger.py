@@ -14,13 +14,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from ledger.actor import Actor
 from ledger.clock import Clock
 from ledger.closing import extended
+from ledger.indicators import IndicatorSpec
 from ledger.model import ImportNote, ItemSpec, ItemStatus, LedgerRow, ParsedLedger
 from ledger.signoff import signoff_state
 from ledger.units import apply_naming, known_pairs, name_units, unit_names
 from services import audit
 from services.standing import Standings
-from storage import closing_queries, queries, report_queries
+from storage import closing_queries, indicator_queries, queries, report_queries
 from storage.complaint_queries import COMPLAINT
+from storage.indicator_tables import Indicator
 from storage.models import Item, Unit
 
 
@@ -67,6 +69,15 @@ def keep_extensions(spec: ItemSpec, item: Item, extensions: Sequence[tuple[date,
     return replace(spec, targets=targets, deadline_text=item.deadline_text)
 
 
+@dataclass(frozen=True)
+class IndicatorChange:
+    """What an import did to one indicator (指标), named by its name."""
+
+    name: str
+    kind: ChangeKind
+    fields: tuple[str, ...]
+
+
 @dataclass
 class ImportOutcome:
     """What an import did, or would do with `--dry-run`."""
@@ -85,8 +96,13 @@ class ImportOutcome:
 
     kept_extensions: list[KeptExtension] = field(default_factory=list)  # 已延期，保留
 
+    indicator_changes: list[IndicatorChange] = field(default_factory=list)
+
     def count(self, kind: ChangeKind) -> int:
         return sum(1 for change in self.changes if change.kind == kind)
+
+    def count_indicators(self, kind: ChangeKind) -> int:
+        return sum(1 for change in self.indicator_changes if change.kind == kind)
 
 
 def spec_record(spec: ItemSpec) -> dict[str, Any]:
@@ -122,6 +138,13 @@ def _duplicate_numbers(parsed: ParsedLedger) -> list[ImportNote]:
         if spec.number in seen:
             notes.append(ImportNote("duplicate_number", spec.location, item=spec.number, field="number"))
         seen.add(spec.number)
+    names: set[str] = set()
+    for indicator in parsed.indicators:
+        if indicator.name in names:
+            notes.append(
+                ImportNote("duplicate_indicator", indicator.location, params=(("name", indicator.name),))
+            )
+        names.add(indicator.name)
     return notes
 
 
@@ -159,8 +182,18 @@ class LedgerService:
             outcome.unassigned = [s.number for s in parsed.items if not (s.responsible_units or s.lead_units)]
             existing = queries.items_by_number(session, [spec.number for spec in parsed.items])
             file_numbers = {spec.number for spec in parsed.items}
-            outcome.not_in_file = [n for n in queries.all_item_numbers(session) if n not in file_numbers]
-            units, outcome.new_units = queries.ensure_units(session, unit_names(parsed.items), now)
+            if parsed.items:  # a sheet of indicators says nothing of the items
+                outcome.not_in_file = [n for n in queries.all_item_numbers(session) if n not in file_numbers]
+            known = queries.known_unit_names(session)
+            for indicator in parsed.indicators:
+                if indicator.responsible_unit:
+                    indicator.responsible_unit = known.get(
+                        indicator.responsible_unit, indicator.responsible_unit
+                    )
+            indicator_units = [i.responsible_unit for i in parsed.indicators if i.responsible_unit]
+            units, outcome.new_units = queries.ensure_units(
+                session, [*unit_names(parsed.items), *indicator_units], now
+            )
             extensions = closing_queries.approved_extensions(session, [item.id for item in existing.values()])
             for spec in parsed.items:
                 item = existing.get(spec.number)
@@ -177,6 +210,7 @@ class LedgerService:
             receiving = queries.receiving_units(session)
             responsible = dict.fromkeys(name for spec in parsed.items for name in spec.responsible_units)
             outcome.unreached = [n for n in responsible if n in units and units[n].id not in receiving]
+            outcome.indicator_changes = self._apply_indicators(session, parsed.indicators, units, now, actor)
             if dry_run:
                 session.rollback()
                 return outcome
@@ -234,6 +268,64 @@ class LedgerService:
             after={k: after[k] for k in changed},
         )
         return ItemChange(spec.number, ChangeKind.CHANGED, changed, before, after)
+
+    def _apply_indicators(
+        self,
+        session: Session,
+        specs: list[IndicatorSpec],
+        units: dict[str, Unit],
+        now: datetime,
+        actor: Actor,
+    ) -> list[IndicatorChange]:
+        """Create or update the file's indicators by name (each audited); the others stay as they are."""
+        existing = indicator_queries.indicators_by_name(session, [spec.name for spec in specs])
+        changes = []
+        for position, spec in enumerate(specs):
+            unit = units.get(spec.responsible_unit) if spec.responsible_unit else None
+            after = spec.record()
+            row = existing.get(spec.name)
+            if row is None:
+                row = Indicator(created_at=now, updated_at=now)
+                indicator_queries.write_indicator(row, spec, unit, position)
+                session.add(row)
+                session.flush()
+                audit.record(
+                    session,
+                    at=now,
+                    actor=actor,
+                    action="create",
+                    entity="indicator",
+                    entity_id=row.id,
+                    after=after,
+                )
+                changes.append(IndicatorChange(spec.name, ChangeKind.NEW, ()))
+                continue
+            before = indicator_queries.indicator_to_spec(row).record()
+            changed = tuple(key for key in after if before[key] != after[key])
+            if not changed:
+                changes.append(IndicatorChange(spec.name, ChangeKind.UNCHANGED, ()))
+                continue
+            indicator_queries.write_indicator(row, spec, unit, position)
+            row.updated_at = now
+            audit.record(
+                session,
+                at=now,
+                actor=actor,
+                action="update",
+                entity="indicator",
+                entity_id=row.id,
+                before={k: before[k] for k in changed},
+                after={k: after[k] for k in changed},
+            )
+            changes.append(IndicatorChange(spec.name, ChangeKind.CHANGED, changed))
+        return changes
+
+    def indicators(self) -> list[IndicatorSpec]:
+        """The indicator ledger (指标台账), in the order of the plan's table."""
+        with self._sessions() as session:
+            return [
+                indicator_queries.indicator_to_spec(row) for row in indicator_queries.all_indicators(session)
+            ]
 
     def rows(
         self, *, unit_name: str | None = None, overdue_only: bool = False, as_of: date | None = None

@@ -43,7 +43,8 @@ def _suffix(file_name: str) -> str:
 
 
 def would_change(outcome: ImportOutcome) -> bool:
-    return any(change.kind != ChangeKind.UNCHANGED for change in outcome.changes)
+    kinds = [change.kind for change in outcome.changes] + [c.kind for c in outcome.indicator_changes]
+    return any(kind != ChangeKind.UNCHANGED for kind in kinds)
 
 
 class LedgerFileService:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
-from storage import models, review, scheduling
+from storage import indicator_tables, models, review, scheduling
 
-MODEL_MODULES = (models, review, scheduling)
+MODEL_MODULES = (models, review, scheduling, indicator_tables)
 metadata: MetaData = models.Base.metadata

@@ -13,6 +13,8 @@ from handlers.menus import CommandLine
 from ledger.closing import HistoryEntry
 from ledger.digest import Digest, UnitDigest, WeeklySummary
 from ledger.digest import Entry as DigestEntry
+from ledger.indicator_progress import TrackState, Verdict
+from ledger.indicators import Direction
 from ledger.model import ItemSpec, ItemStatus, LedgerRow, Role, Target
 from ledger.schedule import DeadlineState, Timing
 from ledger.signoff import EvidenceLink, EvidenceRule, PartKind, coverage
@@ -92,6 +94,7 @@ IMPORT_PARAMS: dict[str, Any] = {
     "column": "备注", "deadline": "2018-12-31", "start": "2026-12-02", "year": "2026", "suffix": ".doc",
     "unit": "各成员单位", "names": "住建局、市住建局", "name": "住建局", "into": "市住建局", "items": "1、3",
     "current": "0005", "head": "0006",
+    "header_year": "2020", "value_year": "2019", "text_target": "90%", "table_target": "88.5%",
 }  # fmt: skip
 
 _BOUND = PersonView(
@@ -102,6 +105,7 @@ _SUMMARY: dict[str, Any] = {
     "new_units": ["市住建局"], "not_in_file": ["99"], "warnings": ["w"], "errors": [],
     "read": 5, "imported": 3, "merged": ["第4行：续接上一行"], "skipped": ["第6行：重复的表头行"], "unassigned": ["2"],
     "unreached": ["市水务局"], "kept_extensions": [KeptExtension("24", date(2026, 12, 31), date(2027, 3, 31))],
+    "indicators": {"new": 18, "changed": ["森林覆盖率"], "unchanged": 1},
 }  # fmt: skip
 _MERGED = MergedUnits("住建局", "市住建局", 2, ("3", "16"), 1, True)
 # The digests (ledger/digest.py, services/digests.py, handlers/digests.py).
@@ -551,6 +555,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "unassigned": ["2"],
         "unreached": ["市水务局"],
         "kept_extensions": [KeptExtension("24", date(2026, 12, 31), date(2027, 3, 31))],
+        "indicators": {"new": 18, "changed": ["森林覆盖率"], "unchanged": 1},
     },
     "cli/units_merged": {"merged": _MERGED},
     "chat/admin/units_merged": {"merged": _MERGED},
@@ -558,6 +563,13 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "errors/units/already_alias": {"unit": "住建局"},
     "cli/ledger_sheet_title": {},
     "cli/template_written": {"path": "t.xlsx"},
+    "cli/indicator_sheet_title": {},
+    "indicators/verdict": {
+        "v": Verdict(
+            TrackState.OFF_TRACK, "PM2.5", "微克/立方米", 2024, 23, True, 21.6, 21, 2025, Direction.CEILING
+        )
+    },
+    "cli/indicator_template_written": {"path": "indicators.xlsx", "count": 19},
     "cli/export_written": {"path": "l.xlsx", "count": 18},
     "cli/items_table": {"rows": [(_ROW, "逾期未完成")], "counts": count_statuses([_ROW.status])},
     "cli/units_table": {"units": [UnitSummary(1, "市住建局", 2)]},

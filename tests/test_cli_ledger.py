@@ -55,7 +55,7 @@ def test_import_jiayuguan_json(ready: CliRunner) -> None:
     result = ready("import", str(JIAYUGUAN), "--json")
     assert result.code == 0, result.err
     document = json.loads(result.out)
-    assert set(document) == {"items", "warnings", "errors", "summary"}
+    assert set(document) == {"items", "indicators", "warnings", "errors", "summary"}
     summary = document["summary"]
     assert (summary["read"], summary["imported"], summary["merged"], summary["skipped"]) == (18, 18, [], [])
     # 市生态环境保护委员会成员单位, 涉及问题整改工作责任单位, …各成员单位 are groups, not units: those items

@@ -113,7 +113,7 @@ def damaged_files(folder: Path, count: int) -> Iterator[Path]:
 def test_mutated_plans_never_raise() -> None:
     for text in mutated_plans(60):
         result = parse_plan_text(text, default_start=START)
-        assert result.items or [n.code for n in result.errors] == ["no_items"]
+        assert result.items or result.indicators or [n.code for n in result.errors] == ["no_items"]
 
 
 def test_damaged_office_files_are_read_or_refused_with_one_reason(tmp_path: Path) -> None:
@@ -171,7 +171,7 @@ def test_import_json_is_one_document_and_a_refusal_changes_nothing(
     for path in inputs:
         result = ready("import", str(path), "--json", "--dry-run")
         document = json.loads(result.out)
-        assert set(document) == {"items", "warnings", "errors", "summary"}
+        assert set(document) == {"items", "indicators", "warnings", "errors", "summary"}
         assert result.code == (1 if document["errors"] else 0)
         assert "Traceback" not in result.err
     assert _counts(sqlite_url) == before  # dry runs

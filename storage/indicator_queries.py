@@ -1,0 +1,90 @@
+"""The queries of the indicator ledger (指标台账) and the mapping between its rows and `IndicatorSpec`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledger.actor import Actor
+from ledger.indicators import IndicatorSpec, IndicatorValue, Period
+from storage.indicator_tables import Indicator, IndicatorReading
+from storage.models import Unit
+
+
+def all_indicators(session: Session) -> list[Indicator]:
+    """Every indicator, in the order of the plan's table."""
+    return list(session.scalars(select(Indicator).order_by(Indicator.position, Indicator.id)))
+
+
+def indicators_by_name(session: Session, names: list[str]) -> dict[str, Indicator]:
+    if not names:
+        return {}
+    return {i.name: i for i in session.scalars(select(Indicator).where(Indicator.name.in_(names)))}
+
+
+def indicator_to_spec(row: Indicator) -> IndicatorSpec:
+    return IndicatorSpec(
+        name=row.name,
+        category=row.category,
+        unit=row.unit,
+        attribute=row.attribute,
+        direction=row.direction,
+        baseline=row.baseline,
+        baseline_year=row.baseline_year,
+        target=row.target,
+        target_year=row.target_year,
+        target_text=row.target_text,
+        responsible_unit=row.responsible_unit.name if row.responsible_unit else None,
+        frequency=row.frequency,
+        aggregation=row.aggregation,
+    )
+
+
+def write_indicator(row: Indicator, spec: IndicatorSpec, unit: Unit | None, position: int) -> None:
+    """Set the row's fields to what the spec says (its name is its identity and stays)."""
+    row.name = spec.name
+    row.position = position
+    row.category = spec.category
+    row.unit = spec.unit
+    row.attribute = spec.attribute
+    row.direction = spec.direction
+    row.baseline = spec.baseline
+    row.baseline_year = spec.baseline_year
+    row.target = spec.target
+    row.target_year = spec.target_year
+    row.target_text = spec.target_text
+    row.responsible_unit = unit
+    row.frequency = spec.frequency
+    row.aggregation = spec.aggregation
+
+
+def add_reading(
+    session: Session, indicator: Indicator, value: IndicatorValue, actor: Actor, now: datetime
+) -> None:
+    """Record a value reported for one of the indicator's periods, by whom (as the audit log names them)."""
+    session.add(
+        IndicatorReading(
+            indicator_id=indicator.id,
+            period_start=value.period.start,
+            period_end=value.period.end,
+            value=value.value,
+            reported_by=str(actor),
+            source=value.source,
+            created_at=now,
+        )
+    )
+
+
+def readings(session: Session, indicator: Indicator) -> list[IndicatorValue]:
+    """The values reported on the indicator, in the order they came: a later one for a period corrects it."""
+    rows = session.scalars(
+        select(IndicatorReading)
+        .where(IndicatorReading.indicator_id == indicator.id)
+        .order_by(IndicatorReading.created_at, IndicatorReading.id)
+    )
+    return [
+        IndicatorValue(Period(row.period_start, row.period_end), row.value, row.reported_by, row.source)
+        for row in rows
+    ]
