@@ -18,7 +18,7 @@ from ledger.buttons import Acknowledge, RecordSummons, ReportNow, Snooze
 from ledger.closing import extended_from
 from ledger.model import Role, UnitRole
 from scheduler.calendar import WorkCalendar
-from scheduler.reasons import conditions_json
+from scheduler.reasons import conditions_json, stated_missed_dispatches
 from scheduler.rules import Escalation as Step
 from scheduler.rules import Level, level_after_report, reminder_facts
 from services import audit
@@ -153,7 +153,7 @@ class Ladder:
         kind = LEVEL_KIND[step.level]
         params = {
             **notice_params(item), "reason": step.reason, "conditions": facts, "level": int(step.level),
-            "history": [], "note": note,
+            "history": [], "note": note, "received": None,
         }  # fmt: skip
         if step.level >= Level.SUMMONS:
             # The proposal carries the item's ladder so far, each step with what held: the referral's draft.
@@ -161,12 +161,31 @@ class Ladder:
                 (self._office.local_day(e.issued_at), str(e.level), e.reason, e.facts or [])
                 for e in sq.escalations_of(session, item.id)
             ]
+        received = self._received_of_stated(session, item, stated_missed_dispatches(step.conditions), today)
         for person in self.recipients(session, item, step.level):
+            own = received.get(person.person_id)
             outbox.add(
-                escalation_key(escalation, today), person, kind, params, item=item,
+                escalation_key(escalation, today), person, kind,
+                params if own is None else {**params, "received": own}, item=item,
                 level=int(step.level), buttons=self._level_buttons(person, item, step.level), urgent=urgent,
             )  # fmt: skip
         return escalation
+
+    @staticmethod
+    def _received_of_stated(session: Session, item: Item, stated: int, today: date) -> dict[int, int]:
+        """Of those asked the item's open dispatches, who got fewer of them than the reason states (someone
+        bound later, a message that failed), with how many reached them: their message says so ("您收到其中1次"),
+        so nobody is told of more missed dispatches than reached them. Leaders and supervisors are not asked
+        dispatches: for them the count is the unit's, as the reason says."""
+        if stated == 0:
+            return {}
+        open_ids = [
+            d.id
+            for d in sq.dispatches_of(session, [item.id]).get(item.id, [])
+            if d.answered_at is None and not d.missed and d.due_on < today  # those the reason can count
+        ]
+        received = sq.dispatches_received(session, open_ids)
+        return {person_id: count for person_id, count in received.items() if count < stated}
 
     def recipients(self, session: Session, item: Item, level: Level) -> list[sq.Recipient]:
         """Who hears of a level: the officers (督办提醒), with their leaders (预警), the supervisors and the

@@ -132,6 +132,23 @@ def reached_dispatches(session: Session, dispatch_ids: Sequence[int]) -> dict[in
     return found
 
 
+def dispatches_received(session: Session, dispatch_ids: Sequence[int]) -> dict[int, int]:
+    """For each person asked any of these dispatches, how many of them reached that person (their own
+    outbox row went out); 0 for one asked whose rows have not gone out."""
+    received: dict[int, set[int]] = {}
+    for start in range(0, len(dispatch_ids), 500):
+        statement = select(OutboxMessage.person_id, OutboxMessage.dispatch_id, OutboxMessage.status).where(
+            OutboxMessage.dispatch_id.in_(dispatch_ids[start : start + 500]),
+        )
+        for person_id, dispatch_id, status in session.execute(statement):
+            if person_id is None:
+                continue
+            reached = received.setdefault(person_id, set())
+            if status in WENT_OUT and dispatch_id is not None:
+                reached.add(dispatch_id)
+    return {person_id: len(reached) for person_id, reached in received.items()}
+
+
 def summonses_held(session: Session, item_ids: Sequence[int]) -> dict[int, date]:
     """For each item, the day its latest recorded 约谈 was held."""
     statement = (

@@ -267,6 +267,7 @@ NOTIFY_SAMPLES: dict[str, dict[str, Any]] = {
             "level": level,
             "history": _HISTORY,
             "note": "渣土苫盖被大风掀开，立即处置",
+            "received": 1,
         }
         for kind, level in (("blue", 1), ("yellow", 2), ("red", 3), ("summons", 4), ("referral", 5))
     },

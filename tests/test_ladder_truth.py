@@ -297,3 +297,38 @@ async def test_a_warning_by_hand_that_would_reach_nobody_is_not_issued(bot: BotH
     (refused,) = await bot.send(SUPERVISOR, "/warn 14 请尽快落实")
     assert (refused.text or "").startswith("第14项无人接收：责任单位尚无责任人员、责任领导绑定")
     assert escalations(bot) == []
+
+
+async def test_whoever_got_fewer_of_the_missed_dispatches_is_told_how_many_reached_them(
+    bot: BotHarness,
+) -> None:
+    """A 预警 for "连续2次调度未报送" to an officer who bound after both were asked (the open one reached him
+    when he bound, the first never did): the count is the unit's, and his message says that one of the two
+    reached him; the officer who got both is told the count alone."""
+    await setup_ledger(bot, date(2027, 6, 30), percent=60)
+    code = bot.services.roster.add_person(
+        "刘洋", unit="市住建局", role=Role.OFFICER, actor=Actor.system("test")
+    ).invite_code
+    assert code is not None
+    bot.api.add_user(LATE, "刘洋")
+    bot.clock.set(at(date(2026, 11, 2), 9))  # the first dispatch: only 张伟 is bound
+    bot.services.daily_run.tick()
+    await bot.deliver()
+    bot.clock.set(at(date(2026, 11, 16), 9))  # the second: 张伟 is asked again
+    bot.services.daily_run.tick()
+    await bot.deliver()
+    bot.clock.set(
+        at(date(2026, 11, 17), 10)
+    )  # 刘洋 binds: the open dispatch, the second, reaches him at once
+    await bot.send(LATE, f"/start {code}")
+    await bot.deliver()
+    for day in (date(2026, 11, 20), date(2026, 11, 24)):
+        bot.clock.set(at(day, 9))
+        bot.services.daily_run.tick()
+        await bot.deliver()
+    yellow = [e for e in escalations(bot) if e.level == Level.YELLOW]
+    assert [e.facts for e in yellow] == [[{"key": "unanswered_dispatches", "count": 2}]]
+    (to_late,) = [m.text or "" for m in bot.api.sent(LATE) if (m.text or "").startswith("【预警】")]
+    (to_first,) = [m.text or "" for m in bot.api.sent(OFFICER) if (m.text or "").startswith("【预警】")]
+    assert "原因：连续2次调度未报送（您收到其中1次）。" in to_late
+    assert "原因：连续2次调度未报送。" in to_first
