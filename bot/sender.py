@@ -45,8 +45,7 @@ from scheduler.rules import Rules, in_quiet_hours
 from services import audit
 from services.outbox import ITEM_LABEL, Outbox
 from storage import digest_queries as dq
-from storage import queries
-from storage import scheduler_queries as sq
+from storage import outbox_queries, people_queries, queries
 from storage.models import Person
 from storage.scheduling import OutboxMessage, OutboxStatus
 
@@ -259,10 +258,10 @@ class OutboxSender:
         with self._sessions() as session, session.begin():
             dead = [
                 row.id
-                for row in sq.claims_of(session, self.identity.host_prefix)
+                for row in outbox_queries.claims_of(session, self.identity.host_prefix)
                 if self.identity.holder_is_dead(row.claimed_by)
             ]
-            sq.expire_claims(session, dead, now)
+            outbox_queries.expire_claims(session, dead, now)
             return len(dead)
 
     def _claim(self) -> list[Batch]:
@@ -279,7 +278,9 @@ class OutboxSender:
             passed_over: set[int] = set()  # chats whose next row waits: their later rows wait behind it
             after = 0
             while len(chosen) < self._batch_size:
-                page = sq.due_or_abandoned(session, now, urgent_only=quiet, after_id=after, limit=200)
+                page = outbox_queries.due_or_abandoned(
+                    session, now, urgent_only=quiet, after_id=after, limit=200
+                )
                 for row in page:
                     if len(chosen) == self._batch_size:
                         break
@@ -296,8 +297,8 @@ class OutboxSender:
                 after = page[-1].id
             pending = [row.id for row in chosen if row.status == OutboxStatus.PENDING]
             abandoned = [row.id for row in chosen if row.status == OutboxStatus.CLAIMED]
-            taken = sq.claim(session, pending, owner, now, lease_until)
-            taken_back = sq.take_back(session, abandoned, owner, now, lease_until)
+            taken = outbox_queries.claim(session, pending, owner, now, lease_until)
+            taken_back = outbox_queries.take_back(session, abandoned, owner, now, lease_until)
             for row_id in sorted(taken_back):
                 audit.record(
                     session, at=now, actor=SENDER, action="resend_possible_repeat", entity="outbox",
@@ -313,7 +314,7 @@ class OutboxSender:
         late. The tick, catching up, writes what is true now (`scheduler.rules.reminder_facts`), and the
         ladder tells a deadline that passed meanwhile."""
         today = datetime.combine(now.astimezone(self._tz).date(), time(), tzinfo=self._tz)
-        for row_id in sq.call_off_stale_reminders(session, today):
+        for row_id in outbox_queries.call_off_stale_reminders(session, today):
             audit.record(
                 session, at=now, actor=SENDER, action="drop_stale_reminder", entity="outbox", entity_id=row_id,
             )  # fmt: skip
@@ -323,7 +324,7 @@ class OutboxSender:
         now = self._clock.now()
         quiet = in_quiet_hours(now.astimezone(self._tz), self._rules())
         with self._sessions() as session:
-            rows = sq.due_or_abandoned(session, now, urgent_only=quiet, after_id=0, limit=200)
+            rows = outbox_queries.due_or_abandoned(session, now, urgent_only=quiet, after_id=0, limit=200)
             waits = [self._limiter.chat_wait(row.chat_id) for row in rows]
         return min(waits) if waits else None
 
@@ -339,7 +340,9 @@ class OutboxSender:
         """Renew the lease before a request; False when another sender took the rows back meanwhile."""
         now = self._clock.now()
         with self._sessions() as session, session.begin():
-            held = sq.extend_lease(session, list(batch.ids), self.identity.name, now + self._lease)
+            held = outbox_queries.extend_lease(
+                session, list(batch.ids), self.identity.name, now + self._lease
+            )
             return held == len(batch.ids)
 
     # ---- sending -------------------------------------------------------------------------------
@@ -523,7 +526,7 @@ class OutboxSender:
         now = self._clock.now()
         with self._sessions() as session, session.begin():
             dq.move_group(session, old_chat_id, new_chat_id)
-            moved = sq.move_chat(session, old_chat_id, new_chat_id)
+            moved = outbox_queries.move_chat(session, old_chat_id, new_chat_id)
             audit.record(
                 session, at=now, actor=SENDER, action="group_migrated", entity="group_chat",
                 entity_id=old_chat_id, before={"chat_id": old_chat_id},
@@ -553,7 +556,10 @@ class OutboxSender:
 
     def _tell_about_unreachable(self, session: Session, person: Person, now: datetime) -> None:
         units = [r.unit_id for r in person.roles if r.unit_id is not None]
-        told = [*sq.admins(session), *sq.people_with_role(session, Role.LEADER, units, exclude=person.id)]
+        told = [
+            *people_queries.admins(session),
+            *people_queries.people_with_role(session, Role.LEADER, units, exclude=person.id),
+        ]
         outbox = Outbox(session, self._renderer, now, self._tz, self._rules())
         for recipient in dict.fromkeys(told):
             outbox.add(

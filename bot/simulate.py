@@ -45,7 +45,7 @@ from ledger.model import Role
 from services.accounts import TelegramUser
 from services.container import Services
 from services.office import LAST_DAY
-from storage import scheduler_queries as sq
+from storage import people_queries, setting_queries
 from storage.db import DatabaseNotMigratedError, create_db_engine, ensure_migrated, head_revision, upgrade
 from storage.models import Item, Person
 from storage.scheduling import OutboxMessage, OutboxStatus
@@ -261,7 +261,9 @@ class _Run:
             if not session.scalar(select(func.count()).select_from(Item)):
                 raise EmptyLedgerError
             self._first_row = (session.scalar(select(func.max(OutboxMessage.id))) or 0) + 1
-            sq.set_setting(session, LAST_DAY, (self._options.start - timedelta(days=1)).isoformat())
+            setting_queries.set_setting(
+                session, LAST_DAY, (self._options.start - timedelta(days=1)).isoformat()
+            )
 
     def _pending(self) -> Select[OutboxMessage]:
         return select(OutboxMessage).where(
@@ -288,7 +290,9 @@ class _Run:
             rows = session.scalars(
                 self._pending().where(OutboxMessage.not_before <= now).order_by(OutboxMessage.id)
             ).all()
-            people = sq.persons(session, {row.person_id for row in rows if row.person_id is not None})
+            people = people_queries.persons(
+                session, {row.person_id for row in rows if row.person_id is not None}
+            )
             for row in rows:
                 row.status = OutboxStatus.SENT
                 row.sent_at = now

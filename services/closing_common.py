@@ -15,11 +15,11 @@ from services.items import ItemService
 from services.ladder import Ladder
 from services.office import Office
 from services.outbox import Button, Outbox
-from storage import scheduler_queries as sq
+from storage import people_queries
 from storage.db import hold_writes
 from storage.models import Item
 
-ButtonsFor = Callable[[sq.Recipient], Callable[[int], list[Button]]]
+ButtonsFor = Callable[[people_queries.Recipient], Callable[[int], list[Button]]]
 
 
 def button_labels(renderer: Renderer, locale: str, key: str) -> dict[str, str]:
@@ -31,7 +31,7 @@ def button_labels(renderer: Renderer, locale: str, key: str) -> dict[str, str]:
 def two_buttons(renderer: Renderer, key: str, yes: tuple[str, str], no: tuple[str, str]) -> ButtonsFor:
     """Buttons `yes` and `no` ((label name, callback data)) for each recipient, in their language."""
 
-    def of(person: sq.Recipient) -> Callable[[int], list[Button]]:
+    def of(person: people_queries.Recipient) -> Callable[[int], list[Button]]:
         labels = button_labels(renderer, person.locale, key)
         buttons = [Button(labels[yes[0]], yes[1]), Button(labels[no[0]], no[1])]
         return lambda _outbox_id: buttons
@@ -39,15 +39,17 @@ def two_buttons(renderer: Renderer, key: str, yes: tuple[str, str], no: tuple[st
     return of
 
 
-def supervisors_of(session: Session, item: Item) -> list[sq.Recipient]:
-    return sq.recipients(session, [item.id], UnitRole.SUPERVISING, (Role.SUPERVISOR,)).get(item.id, [])
-
-
-def responsible_of(session: Session, item: Item) -> list[sq.Recipient]:
-    """The officers and leaders of the item's responsible units."""
-    return sq.recipients(session, [item.id], UnitRole.RESPONSIBLE, (Role.OFFICER, Role.LEADER)).get(
+def supervisors_of(session: Session, item: Item) -> list[people_queries.Recipient]:
+    return people_queries.recipients(session, [item.id], UnitRole.SUPERVISING, (Role.SUPERVISOR,)).get(
         item.id, []
     )
+
+
+def responsible_of(session: Session, item: Item) -> list[people_queries.Recipient]:
+    """The officers and leaders of the item's responsible units."""
+    return people_queries.recipients(
+        session, [item.id], UnitRole.RESPONSIBLE, (Role.OFFICER, Role.LEADER)
+    ).get(item.id, [])
 
 
 def item_params(item: Item) -> dict[str, object]:
@@ -88,7 +90,7 @@ class ClosingService:
         self,
         outbox: Outbox,
         key: str,
-        people: list[sq.Recipient],
+        people: list[people_queries.Recipient],
         kind: str,
         params: dict[str, object],
         item: Item,

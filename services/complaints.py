@@ -36,8 +36,7 @@ from services.ladder import Ladder
 from services.office import Office
 from services.outbox import Delivery, Outbox, delivery
 from services.standing import Standings
-from storage import complaint_queries, queries
-from storage import scheduler_queries as sq
+from storage import complaint_queries, people_queries, queries
 from storage.models import Item, ItemTarget, ItemUnit, Unit
 from storage.review import Complaint
 
@@ -190,7 +189,9 @@ class _Intake:
             "number": original.number, "title": original.title, "repeat": repeat.number,
             "reported": repeat.problem, "repeats": complaint.repeats, "closed": not chased,
         }  # fmt: skip
-        supervisors = sq.recipients(session, [original.id], UnitRole.SUPERVISING, (Role.SUPERVISOR,))
+        supervisors = people_queries.recipients(
+            session, [original.id], UnitRole.SUPERVISING, (Role.SUPERVISOR,)
+        )
         for person in supervisors.get(original.id, []):
             self.outbox.add(f"crp:{repeat.id}", person, "complaint_repeat", params, item=original)
         return RepeatLink(repeat.number, original.number, complaint.repeats)
@@ -322,7 +323,9 @@ class ComplaintService:
         with self._sessions() as session:
             rows = complaint_queries.open_complaints(session, queries.visible_items_filter(viewer))
             standings = self.standings.of(session, [item for _, item in rows])
-            people = sq.persons(session, {c.leader_id for c, _ in rows if c.leader_id is not None})
+            people = people_queries.persons(
+                session, {c.leader_id for c, _ in rows if c.leader_id is not None}
+            )
             originals = {c.repeat_of_item_id for c, _ in rows if c.repeat_of_item_id is not None}
             numbers = {i: item.number for i in originals if (item := session.get(Item, i)) is not None}
             views = []
@@ -350,8 +353,10 @@ class ComplaintService:
         for complaint, item in complaint_queries.complaints_without_leader(
             session, today - timedelta(days=days)
         ):
-            supervisors = sq.recipients(session, [item.id], UnitRole.SUPERVISING, (Role.SUPERVISOR,))
-            leaders = sq.people_with_role(
+            supervisors = people_queries.recipients(
+                session, [item.id], UnitRole.SUPERVISING, (Role.SUPERVISOR,)
+            )
+            leaders = people_queries.people_with_role(
                 session, Role.LEADER, complaint_queries.unit_ids_of(item, UnitRole.RESPONSIBLE)
             )
             params = {
@@ -360,7 +365,7 @@ class ComplaintService:
                 "deadline": item.deadline, "repeats": complaint.repeats, "leader": leaders[0].name if leaders else "",
             }  # fmt: skip
             if not leaders:
-                told = supervisors.get(item.id, []) + sq.admins(session)
+                told = supervisors.get(item.id, []) + people_queries.admins(session)
                 for person in told:
                     outbox.add(f"cnl:{item.id}", person, "complaint_no_leader", params, item=item)
                 queued += len(told)

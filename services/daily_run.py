@@ -32,8 +32,7 @@ from services.office import CADENCE, LAST_DAY, WARNED_YEARS, Office
 from services.outbox import Outbox
 from services.standing import Standings
 from storage import closing_queries as cq
-from storage import complaint_queries
-from storage import scheduler_queries as sq
+from storage import complaint_queries, ladder_queries, people_queries, setting_queries
 from storage.models import Item
 from storage.scheduling import DispatchRequest, ItemLadder
 
@@ -77,7 +76,7 @@ class DailyRun:
         now = self._office.now()
         today = self._office.local_day(now)
         with self._office.sessions() as session, session.begin():
-            last = sq.setting(session, LAST_DAY)
+            last = setting_queries.setting(session, LAST_DAY)
             if last is not None and date.fromisoformat(last) >= today:
                 return TickResult(ran_days=False)
             after = date.fromisoformat(last) if last is not None else today - timedelta(days=1)
@@ -94,18 +93,18 @@ class DailyRun:
                 result.queued += rule(session, outbox, today, calendar, rules)
             self._warn_missing_calendar(session, outbox, calendar)
             result.queued += outbox.write()
-            sq.set_setting(session, LAST_DAY, today.isoformat())
+            setting_queries.set_setting(session, LAST_DAY, today.isoformat())
             return result
 
     def _reminders(
         self, session: Session, outbox: Outbox, after: date, today: date, calendar: WorkCalendar, rules: Rules
     ) -> int:
         due = []
-        for item, ref, deadline in sq.deadlines_between(session, after, today + REMINDER_HORIZON):
+        for item, ref, deadline in ladder_queries.deadlines_between(session, after, today + REMINDER_HORIZON):
             offset = reminder_due(deadline, after, today, rules.reminder_offsets, calendar)
             if offset is not None and not reminder_superseded(deadline, item.deadline, today):
                 due.append((item, ref, deadline, offset))
-        officers = sq.recipients(
+        officers = people_queries.recipients(
             session, {item.id for item, *_ in due}, UnitRole.RESPONSIBLE, (Role.OFFICER,)
         )
         leaders = complaint_queries.complaint_leaders(
@@ -130,16 +129,18 @@ class DailyRun:
     ) -> None:
         """Ask every open item for progress on its dispatch days (the office's, or the item's own cadence);
         days long past are recorded as missed, not asked again."""
-        cadences: dict[str, list[int]] = sq.setting(session, CADENCE) or {}
+        cadences: dict[str, list[int]] = setting_queries.setting(session, CADENCE) or {}
         default = dispatch_days_between(after, today, rules.dispatch_days, calendar)
         if default:
-            items = sq.open_items(session)
+            items = ladder_queries.open_items(session)
         elif cadences:
             # Only items with a cadence of their own can have a dispatch day the office has not.
-            items = sq.open_items(session, numbers=list(cadences))
+            items = ladder_queries.open_items(session, numbers=list(cadences))
         else:
             return
-        officers = sq.recipients(session, [i.id for i in items], UnitRole.RESPONSIBLE, (Role.OFFICER,))
+        officers = people_queries.recipients(
+            session, [i.id for i in items], UnitRole.RESPONSIBLE, (Role.OFFICER,)
+        )
         missed_days: set[date] = set()
         asked: list[tuple[Item, DispatchRequest]] = []
         for item in items:
@@ -169,7 +170,7 @@ class DailyRun:
         outbox: Outbox,
         item: Item,
         request: DispatchRequest,
-        person: sq.Recipient,
+        person: people_queries.Recipient,
         due: date | None = None,
     ) -> None:
         """Queue one officer's message of a dispatch (进展调度), linked to it; `due`: the answer's day as
@@ -190,10 +191,10 @@ class DailyRun:
         calendar = self._office.calendar(session)
         rules = self._office.rules(session)
         outbox = Outbox(session, self._office.renderer, now, self._office.tz, rules)
-        items = {item.id: item for item in sq.open_items(session)}
-        officers = sq.recipients(session, list(items), UnitRole.RESPONSIBLE, (Role.OFFICER,))
+        items = {item.id: item for item in ladder_queries.open_items(session)}
+        officers = people_queries.recipients(session, list(items), UnitRole.RESPONSIBLE, (Role.OFFICER,))
         leaders = complaint_queries.complaint_leaders(session, list(items))
-        mine: dict[int, sq.Recipient] = {}
+        mine: dict[int, people_queries.Recipient] = {}
         for item_id in items:
             for person in officers.get(item_id, []) + leaders.get(item_id, []):
                 if person.person_id == person_id:
@@ -201,13 +202,13 @@ class DailyRun:
         if not mine:
             return 0
         due = calendar.add_working_days(today, rules.answer_within)
-        for item_id, rows in sq.dispatches_of(session, list(mine)).items():
+        for item_id, rows in ladder_queries.dispatches_of(session, list(mine)).items():
             open_rows = [d for d in rows if not d.missed and d.answered_at is None]
             if open_rows:
                 latest = open_rows[-1]
                 self.ask(outbox, items[item_id], latest, mine[item_id], max(due, latest.due_on))
         extensions = cq.approved_extensions(session, list(mine))
-        for item, ref, deadline in sq.deadlines_between(session, today, today + REMINDER_HORIZON):
+        for item, ref, deadline in ladder_queries.deadlines_between(session, today, today + REMINDER_HORIZON):
             bound = mine.get(item.id)
             offset = reminder_due(deadline, date.min, today, rules.reminder_offsets, calendar)
             if bound is None or offset is None:
@@ -223,7 +224,7 @@ class DailyRun:
         ref: str,
         deadline: date,
         offset: int,
-        person: sq.Recipient,
+        person: people_queries.Recipient,
         params: dict[str, Any],
     ) -> None:
         """Queue a deadline reminder (the one `offset` working days before it) saying `params`
@@ -237,19 +238,21 @@ class DailyRun:
         self, session: Session, outbox: Outbox, today: date, calendar: WorkCalendar, rules: Rules
     ) -> int:
         near = calendar.add_working_days(today, rules.blue_deadline_within)
-        found = {item.id: item for item in sq.ladder_candidates(session, near, today)}
+        found = {item.id: item for item in ladder_queries.ladder_candidates(session, near, today)}
         # Behind schedule is a status, decided from the facts: those of the items that can be behind.
-        scheduled = {item.id: item for item in sq.open_items(session, scheduled_only=True)}
+        scheduled = {item.id: item for item in ladder_queries.open_items(session, scheduled_only=True)}
         office_day = self._standings.day(session, today, rules=rules, calendar=calendar)
         standings = self._standings.of(session, list({**found, **scheduled}.values()), office_day)
         found.update((i, item) for i, item in scheduled.items() if standings[i].status == ItemStatus.BEHIND)
         candidates = list(found.values())
         ids = [item.id for item in candidates]
-        dispatches = sq.dispatches_of(session, ids)
-        reached = sq.reached_dispatches(session, [d.id for rows in dispatches.values() for d in rows])
-        ladders = sq.ladders_of(session, ids)
-        issued = sq.escalations_by_item(session, ids)
-        held = sq.summonses_held(session, ids)
+        dispatches = ladder_queries.dispatches_of(session, ids)
+        reached = ladder_queries.reached_dispatches(
+            session, [d.id for rows in dispatches.values() for d in rows]
+        )
+        ladders = ladder_queries.ladders_of(session, ids)
+        issued = ladder_queries.escalations_by_item(session, ids)
+        held = ladder_queries.summonses_held(session, ids)
         # 无人接收: nobody responsible for the item is bound to receive its messages; its ladder waits.
         reachable = reachable_items(session, ids)
         steps: list[tuple[Item, ItemLadder, Step]] = []
@@ -298,11 +301,11 @@ class DailyRun:
 
     def _warn_missing_calendar(self, session: Session, outbox: Outbox, calendar: WorkCalendar) -> None:
         """Tell the admins, once per year, that the calendar package has no holidays for a year in use."""
-        warned = set(sq.setting(session, WARNED_YEARS) or [])
+        warned = set(setting_queries.setting(session, WARNED_YEARS) or [])
         missing = sorted(calendar.missing_years - warned)
         if not missing:
             return
-        for person in sq.admins(session):
+        for person in people_queries.admins(session):
             outbox.add(
                 f"cal:{'-'.join(map(str, missing))}",
                 person,
@@ -310,4 +313,4 @@ class DailyRun:
                 {"years": missing},
                 urgent=True,
             )
-        sq.set_setting(session, WARNED_YEARS, sorted(warned | set(missing)))
+        setting_queries.set_setting(session, WARNED_YEARS, sorted(warned | set(missing)))

@@ -40,7 +40,7 @@ from services.ladder import reachable_items
 from services.outbox import Attachment, Button, GroupRecipient, Outbox
 from services.standing import OfficeDay, Standings
 from storage import digest_queries as dq
-from storage import scheduler_queries as sq
+from storage import people_queries, setting_queries
 from storage.models import Item, Person
 from storage.review import GroupChat, ReviewDecision
 from storage.scheduling import Escalation
@@ -174,8 +174,8 @@ class DigestService:
         groups = [GroupRecipient(g.chat_id, DEFAULT_LOCALE) for g in dq.active_groups(session)]
         queued = 0
         office_day = self._standings.day(session, today, rules=rules, calendar=calendar)
-        supervisors = sq.people_with_role(session, Role.SUPERVISOR)
-        people = sq.persons(session, [p.person_id for p in supervisors])
+        supervisors = people_queries.people_with_role(session, Role.SUPERVISOR)
+        people = people_queries.persons(session, [p.person_id for p in supervisors])
         for recipient in supervisors:
             digest = self._digest(session, viewer_of(people[recipient.person_id]), since, now, office_day)
             if digest.empty:
@@ -211,14 +211,14 @@ class DigestService:
         if first_working_day_of_week(today, calendar):
             summary = weekly_summary(self._as_digest_items(session, dq.all_items(session), office_day), today)
             week = "{}-W{:02d}".format(*today.isocalendar()[:2])
-            for person in sq.people_with_role(session, Role.LEADERSHIP):
+            for person in people_queries.people_with_role(session, Role.LEADERSHIP):
                 outbox.add(f"wk:{week}", person, WEEKLY_KIND, {"summary": summary}, not_before=at)
                 queued += 1
             for group in groups:
                 outbox.add(f"wk:{week}", group, GROUP_WEEKLY_KIND, {"summary": summary}, not_before=at)
                 queued += 1
         queued += self._group_posts(session, outbox, groups, since, now, at)
-        sq.set_setting(session, DIGEST_UNTIL, now.isoformat())
+        setting_queries.set_setting(session, DIGEST_UNTIL, now.isoformat())
         return queued
 
     def _group_posts(
@@ -249,11 +249,11 @@ class DigestService:
     # --- reading ------------------------------------------------------------------------------------
 
     def digest_time(self, session: Session) -> time:
-        value = sq.setting(session, DIGEST_TIME)
+        value = setting_queries.setting(session, DIGEST_TIME)
         return time.fromisoformat(value) if value else DEFAULT_DIGEST_TIME
 
     def _since(self, session: Session, now: datetime) -> datetime:
-        value = sq.setting(session, DIGEST_UNTIL)
+        value = setting_queries.setting(session, DIGEST_UNTIL)
         return datetime.fromisoformat(value) if value else now - timedelta(days=1)
 
     def _today(self) -> date:

@@ -29,7 +29,7 @@ from reports.texts import lines
 from services.items import ItemService
 from services.office import Office
 from storage import closing_queries as cq
-from storage import queries
+from storage import people_queries, queries
 from storage.models import EvidenceFile, Item, ItemMeasure, ItemTarget
 from storage.review import SignOffRequest, SignOffReview, SignOffStatus
 
@@ -96,7 +96,7 @@ class DossierService:
         tz = self._office.tz
         rows = cq.evidence_of(session, item.id)
         reviews = cq.signoff_reviews(session, request.id)
-        names = cq.people_names(
+        names = people_queries.people_names(
             session,
             [request.requested_by, request.leader_id, *(r.reviewer_id for r in reviews)]
             + [row.uploader_id for row in rows],

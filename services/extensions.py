@@ -32,7 +32,7 @@ from services.closing_common import (
 )
 from services.outbox import Delivery, delivery
 from storage import closing_queries as cq
-from storage import scheduler_queries as sq
+from storage import ladder_queries, outbox_queries
 from storage.models import Item
 from storage.review import DeadlineExtension, ExtensionStatus
 from storage.scheduling import ItemLadder
@@ -146,7 +146,7 @@ class ExtensionService(ClosingService):
         item.updated_at = now
         # Reminders of the old deadline still to go would state it: they are taken back, and the new
         # deadline's come on their days.
-        called_off = sq.call_off_reminders(session, item.id, old)
+        called_off = outbox_queries.call_off_reminders(session, item.id, old)
         audit.record(
             session, at=now, actor=actor, action="extend_deadline", entity="item", entity_id=item.number,
             before=before, after={"deadline": new.isoformat(), "extension_id": extension.id},
@@ -159,7 +159,7 @@ class ExtensionService(ClosingService):
         ladder = session.get(ItemLadder, item.id)
         if ladder is None or ladder.level == 0:
             return
-        at_level = [e for e in sq.escalations_of(session, item.id) if e.level == ladder.level]
+        at_level = [e for e in ladder_queries.escalations_of(session, item.id) if e.level == ladder.level]
         level = level_after_extension(ladder.level, at_level[-1].reason if at_level else None)
         if level != ladder.level:
             audit.record(

@@ -12,7 +12,7 @@ from ledger.actor import Actor
 from ledger.closing import HistoryEntry, in_story_order
 from services.items import ItemService
 from storage import closing_queries as cq
-from storage import scheduler_queries as sq
+from storage import ladder_queries, people_queries
 from storage.models import AuditEntry, Item
 from storage.review import SignOffStatus, SpotCheckStatus
 
@@ -49,7 +49,9 @@ class HistoryService:
 def _reports(session: Session, item: Item) -> list[HistoryEntry]:
     reports = cq.reports_of(session, item.id)
     files = cq.evidence_of(session, item.id)
-    names = cq.people_names(session, [r.person_id for r in reports] + [f.uploader_id for f in files])
+    names = people_queries.people_names(
+        session, [r.person_id for r in reports] + [f.uploader_id for f in files]
+    )
     by_report: dict[int | None, list[str]] = {}
     for file in files:
         by_report.setdefault(file.report_id, []).append(file.original_name or file.media_type)
@@ -73,8 +75,8 @@ def _reports(session: Session, item: Item) -> list[HistoryEntry]:
 
 
 def _escalations(session: Session, item: Item) -> list[HistoryEntry]:
-    rows = sq.escalations_of(session, item.id)
-    names = cq.people_names(session, [e.issued_by for e in rows])
+    rows = ladder_queries.escalations_of(session, item.id)
+    names = people_queries.people_names(session, [e.issued_by for e in rows])
     return [
         HistoryEntry(
             e.issued_at,
@@ -94,8 +96,8 @@ def _escalations(session: Session, item: Item) -> list[HistoryEntry]:
 
 def _summonses(session: Session, item: Item) -> list[HistoryEntry]:
     """约谈 held and recorded (the proposals are escalations)."""
-    rows = cq.summonses_of(session, item.id)
-    names = cq.people_names(session, [s.recorded_by for s in rows])
+    rows = ladder_queries.summonses_of(session, item.id)
+    names = people_queries.people_names(session, [s.recorded_by for s in rows])
     return [
         HistoryEntry(
             s.recorded_at,
@@ -112,7 +114,7 @@ def _signoffs(session: Session, item: Item) -> list[HistoryEntry]:
     ids: list[int | None] = []
     for request, reviews in pairs:
         ids += [request.requested_by, request.leader_id, *(r.reviewer_id for r in reviews)]
-    names = cq.people_names(session, ids)
+    names = people_queries.people_names(session, ids)
     entries: list[HistoryEntry] = []
     for request, reviews in pairs:
         entries.append(
@@ -157,7 +159,9 @@ def _signoffs(session: Session, item: Item) -> list[HistoryEntry]:
 
 def _extensions(session: Session, item: Item) -> list[HistoryEntry]:
     rows = cq.extensions_of(session, item.id)
-    names = cq.people_names(session, [x.requested_by for x in rows] + [x.decided_by for x in rows])
+    names = people_queries.people_names(
+        session, [x.requested_by for x in rows] + [x.decided_by for x in rows]
+    )
     entries: list[HistoryEntry] = []
     for x in rows:
         details = {"old": x.old_deadline, "new": x.new_deadline, "reason": x.reason, "status": x.status.value}
@@ -172,7 +176,7 @@ def _extensions(session: Session, item: Item) -> list[HistoryEntry]:
 def _spot_checks(session: Session, item: Item) -> list[HistoryEntry]:
     """Confirmed checks; a reopening is told by the audit log (it may come without a check)."""
     rows = cq.decided_spot_checks_of(session, item.id)
-    names = cq.people_names(session, [c.decided_by for c in rows])
+    names = people_queries.people_names(session, [c.decided_by for c in rows])
     return [
         HistoryEntry(c.decided_at, "spotcheck", _name(names, c.decided_by), {"due_on": c.due_on})
         for c in rows
@@ -183,7 +187,7 @@ def _spot_checks(session: Session, item: Item) -> list[HistoryEntry]:
 def _audit(session: Session, item: Item) -> list[HistoryEntry]:
     rows = cq.audit_of_item(session, item)
     actors = [Actor.parse(row.actor) for row in rows]
-    people = cq.people_names(session, [actor.person_id for actor in actors])
+    people = people_queries.people_names(session, [actor.person_id for actor in actors])
     return [
         HistoryEntry(row.at, _AUDIT_KINDS[row.action], people.get(actor.person_id or 0), _audit_details(row))
         for row, actor in zip(rows, actors, strict=True)

@@ -24,8 +24,7 @@ from scheduler.rules import Level, level_after_report, reminder_facts
 from services import audit
 from services.office import Office
 from services.outbox import Button, Outbox
-from storage import complaint_queries
-from storage import scheduler_queries as sq
+from storage import complaint_queries, ladder_queries, people_queries
 from storage.models import Item
 from storage.scheduling import Escalation, ItemLadder
 
@@ -47,7 +46,7 @@ def reachable_items(session: Session, item_ids: Sequence[int]) -> set[int]:
     """The items someone responsible is bound to receive messages of: an officer or leader of one of
     their responsible units, or a complaint's leader in charge. The others are 无人接收: the ladder waits
     for them, and the digests, `/units` and the import say so."""
-    bound = sq.recipients(session, item_ids, UnitRole.RESPONSIBLE, (Role.OFFICER, Role.LEADER))
+    bound = people_queries.recipients(session, item_ids, UnitRole.RESPONSIBLE, (Role.OFFICER, Role.LEADER))
     leaders = complaint_queries.complaint_leaders(session, item_ids)
     return {i for i in item_ids if bound.get(i) or leaders.get(i)}
 
@@ -76,7 +75,7 @@ def escalation_key(escalation: Escalation, day: date) -> str:
 
 
 def ladder_levels(session: Session, item_ids: Sequence[int]) -> dict[int, int]:
-    return {item_id: ladder.level for item_id, ladder in sq.ladders_of(session, item_ids).items()}
+    return {item_id: ladder.level for item_id, ladder in ladder_queries.ladders_of(session, item_ids).items()}
 
 
 class Ladder:
@@ -84,7 +83,7 @@ class Ladder:
         self._office = office
 
     def item_buttons(
-        self, person: sq.Recipient, item: Item, *, snooze: bool = False
+        self, person: people_queries.Recipient, item: Item, *, snooze: bool = False
     ) -> Callable[[int], list[Button]]:
         """立即报送 / 已知悉 (and 顺延一个工作日 under a reminder) in the person's language."""
         label = self._office.renderer.label
@@ -101,7 +100,7 @@ class Ladder:
         return make
 
     def _level_buttons(
-        self, person: sq.Recipient, item: Item, level: Level
+        self, person: people_queries.Recipient, item: Item, level: Level
     ) -> Callable[[int], list[Button]] | None:
         """立即报送 / 已知悉 under a reminder or warning; 记录约谈 under a 约谈建议 (the supervisor records it once
         held); none under a notice or a referral."""
@@ -159,7 +158,7 @@ class Ladder:
             # The proposal carries the item's ladder so far, each step with what held: the referral's draft.
             params["history"] = [
                 (self._office.local_day(e.issued_at), str(e.level), e.reason, e.facts or [])
-                for e in sq.escalations_of(session, item.id)
+                for e in ladder_queries.escalations_of(session, item.id)
             ]
         received = self._received_of_stated(session, item, stated_missed_dispatches(step.conditions), today)
         for person in self.recipients(session, item, step.level):
@@ -181,13 +180,13 @@ class Ladder:
             return {}
         open_ids = [
             d.id
-            for d in sq.dispatches_of(session, [item.id]).get(item.id, [])
+            for d in ladder_queries.dispatches_of(session, [item.id]).get(item.id, [])
             if d.answered_at is None and not d.missed and d.due_on < today  # those the reason can count
         ]
-        received = sq.dispatches_received(session, open_ids)
+        received = ladder_queries.dispatches_received(session, open_ids)
         return {person_id: count for person_id, count in received.items() if count < stated}
 
-    def recipients(self, session: Session, item: Item, level: Level) -> list[sq.Recipient]:
+    def recipients(self, session: Session, item: Item, level: Level) -> list[people_queries.Recipient]:
         """Who hears of a level: the officers (督办提醒), with their leaders (预警), the supervisors and the
         leaders (通报), the supervisors (约谈, 问责); and a complaint's leader in charge, of every level."""
         groups: list[tuple[UnitRole, tuple[Role, ...]]]
@@ -199,9 +198,9 @@ class Ladder:
             groups = [(UnitRole.SUPERVISING, (Role.SUPERVISOR,)), (UnitRole.RESPONSIBLE, (Role.LEADER,))]
         else:
             groups = [(UnitRole.SUPERVISING, (Role.SUPERVISOR,))]
-        found: list[sq.Recipient] = []
+        found: list[people_queries.Recipient] = []
         for unit_role, roles in groups:
-            for person in sq.recipients(session, [item.id], unit_role, roles).get(item.id, []):
+            for person in people_queries.recipients(session, [item.id], unit_role, roles).get(item.id, []):
                 if person not in found:
                     found.append(person)
         found += [
@@ -218,7 +217,7 @@ class Ladder:
         went up, lowers the item one level."""
         now = self._office.now()
         today = self._office.local_day(now)
-        for dispatch in sq.dispatches_of(session, [item.id]).get(item.id, []):
+        for dispatch in ladder_queries.dispatches_of(session, [item.id]).get(item.id, []):
             if dispatch.answered_at is None and not dispatch.missed:
                 dispatch.answered_at = now
         ladder = session.get(ItemLadder, item.id)

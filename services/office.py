@@ -17,7 +17,7 @@ from scheduler.calendar import WorkCalendar, package_working_day
 from scheduler.rule_values import stored_rules
 from scheduler.rules import Rules
 from services.outbox import Outbox
-from storage import scheduler_queries as sq
+from storage import people_queries, setting_queries
 from storage.scheduling import CalendarOverride
 
 # Keys of the scheduler's settings (`scheduler_settings`).
@@ -56,7 +56,7 @@ class Office:
         return instant.astimezone(self.tz).date()
 
     def rules(self, session: Session) -> Rules:
-        return stored_rules(sq.setting(session, RULES), self.base_rules)
+        return stored_rules(setting_queries.setting(session, RULES), self.base_rules)
 
     def current_rules(self) -> Rules:
         with self.sessions() as session:
@@ -75,6 +75,6 @@ class Office:
         now = self.now()
         with self.sessions() as session, session.begin():
             outbox = self.outbox(session, now)
-            for admin in sq.admins(session):
+            for admin in people_queries.admins(session):
                 outbox.add(key, admin, kind, params)
             return outbox.write()

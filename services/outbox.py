@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from messages.render import Renderer
 from scheduler.rules import Rules, next_send_time
-from storage import scheduler_queries as sq
+from storage import outbox_queries, people_queries
 from storage.models import Item
 from storage.scheduling import OutboxMessage, OutboxStatus
 
@@ -59,7 +59,7 @@ class Delivery:
 
 def delivery(session: Session, key_prefix: str, now: datetime, tz: ZoneInfo) -> Delivery:
     """The delivery of the rows written under `key_prefix`."""
-    rows = sq.queued_under(session, key_prefix)
+    rows = outbox_queries.queued_under(session, key_prefix)
     names = tuple(dict.fromkeys(name for _row, name in rows if name is not None))
     latest = max((row.not_before for row, _name in rows), default=now)
     return Delivery(names, latest.astimezone(tz) if latest > now else None)
@@ -81,7 +81,7 @@ class Outbox:
     def add(
         self,
         key: str,
-        to: sq.Recipient | GroupRecipient,
+        to: people_queries.Recipient | GroupRecipient,
         kind: str,
         params: dict[str, Any],
         *,
@@ -98,7 +98,7 @@ class Outbox:
         """Queue `notify/<kind>` for one person; `buttons(outbox_id)` builds the buttons once the id is known;
         `attachment` is sent after the text; `dispatch_id`: the dispatch (调度) the message asks, which
         reached the person once the row is sent."""
-        person_id = to.person_id if isinstance(to, sq.Recipient) else None
+        person_id = to.person_id if isinstance(to, people_queries.Recipient) else None
         full_key = f"{key}:p{person_id}" if person_id is not None else f"{key}:c{to.chat_id}"
         if full_key in self._rows:
             return
@@ -115,7 +115,7 @@ class Outbox:
         self._rows[full_key] = (row, buttons or (lambda _id: []), to.locale, item.number if item else None)
 
     def write(self) -> int:
-        existing = sq.outbox_keys(self._session, list(self._rows))
+        existing = outbox_queries.outbox_keys(self._session, list(self._rows))
         fresh = [entry for key, entry in self._rows.items() if key not in existing]
         self._session.add_all(row for row, *_ in fresh)
         self._session.flush()

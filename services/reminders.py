@@ -15,7 +15,7 @@ from services import audit
 from services.ladder import Ladder, reminder_params
 from services.office import Office
 from storage import closing_queries as cq
-from storage import scheduler_queries as sq
+from storage import ladder_queries, outbox_queries, people_queries
 from storage.db import hold_writes
 from storage.models import Item
 from storage.scheduling import OutboxMessage
@@ -49,7 +49,7 @@ class ReminderActions:
         now = self._office.now()
         with self._office.sessions() as session, session.begin():
             row, actor = self._own_row(session, person_id, outbox_id)
-            seen = sq.same_message_rows(session, row)
+            seen = outbox_queries.same_message_rows(session, row)
             for one in seen:
                 if one.acknowledged_at is None:
                     one.acknowledged_at = now
@@ -60,7 +60,7 @@ class ReminderActions:
             if row.item_id is None:
                 return None
             levels = [one.level for one in seen if one.level is not None]
-            for escalation in sq.escalations_of(session, row.item_id):
+            for escalation in ladder_queries.escalations_of(session, row.item_id):
                 if escalation.acknowledged_at is None and levels and escalation.level <= max(levels):
                     escalation.acknowledged_at = now
             item = session.get(Item, row.item_id)
@@ -82,13 +82,13 @@ class ReminderActions:
             item = session.get(Item, row.item_id)
             assert item is not None
             key = f"snooze:{row.id}"
-            earlier = sq.queued_under(session, f"{key}:")
+            earlier = outbox_queries.queued_under(session, f"{key}:")
             if earlier:
                 return Snoozed(item.number, earlier[0][0].not_before)
             original = session.get(OutboxMessage, row.snooze_of_id) if row.snooze_of_id else row
             assert original is not None
             rules = self._office.rules(session)
-            done = sq.snoozes_of(session, original.id)
+            done = outbox_queries.snoozes_of(session, original.id)
             if done >= rules.snooze_max:
                 raise DubanError("reminder/snooze_limit", limit=rules.snooze_max)
             local = now.astimezone(self._office.tz)
@@ -102,9 +102,11 @@ class ReminderActions:
                 raise DubanError("reminder/snooze_past_deadline", deadline=deadline)
             until = datetime.combine(next_day, local.time(), tzinfo=self._office.tz)
             assert row.person_id is not None
-            person = sq.persons(session, [row.person_id])[row.person_id]
+            person = people_queries.persons(session, [row.person_id])[row.person_id]
             assert person.telegram_user_id is not None
-            recipient = sq.Recipient(person.id, person.telegram_user_id, person.locale, person.name)
+            recipient = people_queries.Recipient(
+                person.id, person.telegram_user_id, person.locale, person.name
+            )
             outbox = self._office.outbox(session, now)
             params = reminder_params(item, "item", deadline, next_day, calendar, extensions)
             outbox.add(
@@ -114,7 +116,7 @@ class ReminderActions:
             )  # fmt: skip
             outbox.write()
             # The time it will in fact go: one working day later may fall in the quiet hours.
-            ((snoozed, _name),) = sq.queued_under(session, f"{key}:")
+            ((snoozed, _name),) = outbox_queries.queued_under(session, f"{key}:")
             audit.record(
                 session, at=now, actor=actor, action="snooze", entity="outbox", entity_id=row.id,
                 after={"until": snoozed.not_before.isoformat()},

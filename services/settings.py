@@ -35,7 +35,7 @@ from scheduler.rules import Rules
 from services import audit
 from services.items import ItemService
 from services.office import CADENCE, RULES, Office
-from storage import scheduler_queries as sq
+from storage import setting_queries
 from storage.scheduling import CalendarOverride
 
 NOTE_LIMIT = 200  # the column's size
@@ -157,7 +157,7 @@ class SettingsService:
     def _change(self, spec: RuleSpec, value: RuleValue, *, actor: Actor, action: str) -> RuleChange:
         base = self._office.base_rules
         with self._sessions() as session, session.begin():
-            edits = dict(sq.setting(session, RULES) or {})
+            edits = dict(setting_queries.setting(session, RULES) or {})
             before = self._office.rules(session)
             after = with_values(before, {spec.name: value})
             if value == getattr(base, spec.name):
@@ -165,7 +165,7 @@ class SettingsService:
             else:
                 edits[spec.name] = rules_to_store(after)[spec.name]
             if after != before:
-                sq.set_setting(session, RULES, edits)
+                setting_queries.set_setting(session, RULES, edits)
                 audit.record(
                     session, at=self._clock.now(), actor=actor, action=action, entity="scheduler_rule",
                     entity_id=spec.name, before={spec.name: rules_to_store(before)[spec.name]},
@@ -256,20 +256,20 @@ class CadenceService:
 
     def cadences(self) -> list[Cadence]:
         with self._sessions() as session:
-            stored: dict[str, list[int]] = sq.setting(session, CADENCE) or {}
+            stored: dict[str, list[int]] = setting_queries.setting(session, CADENCE) or {}
         return [Cadence(number, tuple(days)) for number, days in sorted(stored.items())]
 
     def set(self, viewer: Viewer, number: str, days: tuple[int, ...] | None) -> Cadence:
         """Give item `number` its own dispatch days (None: back to the office's); audited."""
         with self._sessions() as session, session.begin():
             item = self._items.find(session, viewer, number)
-            stored: dict[str, list[int]] = dict(sq.setting(session, CADENCE) or {})
+            stored: dict[str, list[int]] = dict(setting_queries.setting(session, CADENCE) or {})
             before = stored.get(item.number)
             if days is None:
                 stored.pop(item.number, None)
             else:
                 stored[item.number] = list(days)
-            sq.set_setting(session, CADENCE, stored)
+            setting_queries.set_setting(session, CADENCE, stored)
             audit.record(
                 session, at=self._clock.now(), actor=viewer.actor, action="set_cadence",
                 entity="item", entity_id=item.number, before={"days": before}, after={"days": stored.get(item.number)},

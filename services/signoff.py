@@ -49,8 +49,7 @@ from services.outbox import Button, Outbox
 from services.reports import ReportService
 from services.standing import Standings
 from storage import closing_queries as cq
-from storage import queries
-from storage import scheduler_queries as sq
+from storage import outbox_queries, people_queries, queries, setting_queries
 from storage.models import Item, ItemMeasure, ItemTarget, Person
 from storage.review import (
     ReviewDecision,
@@ -188,7 +187,7 @@ def _unit_names(session: Session, unit_ids: Iterable[int]) -> tuple[str, ...]:
 
 
 def evidence_rule(session: Session) -> EvidenceRule:
-    return parse_rule(str(sq.setting(session, EVIDENCE_RULE) or "")) or DEFAULT_EVIDENCE_RULE
+    return parse_rule(str(setting_queries.setting(session, EVIDENCE_RULE) or "")) or DEFAULT_EVIDENCE_RULE
 
 
 def item_coverage(session: Session, item: Item) -> Coverage:
@@ -225,10 +224,10 @@ def _decided_units(reviews: Iterable[SignOffReview]) -> set[int]:
     return {review.unit_id for review in reviews if review.decision in FINAL_DECISIONS}
 
 
-def _recipient(person: Person | None) -> sq.Recipient | None:
+def _recipient(person: Person | None) -> people_queries.Recipient | None:
     if person is None or not person.active or person.telegram_user_id is None:
         return None
-    return sq.Recipient(person.id, person.telegram_user_id, person.locale, person.name)
+    return people_queries.Recipient(person.id, person.telegram_user_id, person.locale, person.name)
 
 
 class SignOffService(ClosingService):
@@ -259,7 +258,7 @@ class SignOffService(ClosingService):
         with self._sessions() as session, session.begin():
             before = evidence_rule(session)
             if after != before:
-                sq.set_setting(session, EVIDENCE_RULE, after.value)
+                setting_queries.set_setting(session, EVIDENCE_RULE, after.value)
                 audit.record(
                     session, at=self._clock.now(), actor=actor, action="set_signoff_rule",
                     entity="scheduler_setting", entity_id=EVIDENCE_RULE, before={"rule": before.value},
@@ -368,7 +367,9 @@ class SignOffService(ClosingService):
             supervising = _unit_ids(item, UnitRole.SUPERVISING)
             if not supervising:
                 raise DubanError("signoff/no_supervising_unit", number=item.number)
-            unreviewed = [u for u in supervising if not sq.people_with_role(session, Role.SUPERVISOR, [u])]
+            unreviewed = [
+                u for u in supervising if not people_queries.people_with_role(session, Role.SUPERVISOR, [u])
+            ]
             if unreviewed:
                 raise DubanError("signoff/no_reviewer", units=list(_unit_names(session, unreviewed)))
             leaders = self._leaders(session, item)
@@ -419,7 +420,7 @@ class SignOffService(ClosingService):
                 self._leaders(session, item) if awaiting_leader else self._reviewers(session, item, request)
             )
             # A question still in the outbox is taken back: its person need not hear of the request at all.
-            called_off = sq.call_off(
+            called_off = outbox_queries.call_off(
                 session, f"so:{request.id}:{'confirm' if awaiting_leader else 'review'}:"
             )
             asked = [person for person in asked if person.person_id not in called_off]
@@ -434,10 +435,12 @@ class SignOffService(ClosingService):
             status = self._standings.one(session, item).status
             return Withdrawn(item.number, item.title, tuple(person.name for person in asked), status)
 
-    def _leaders(self, session: Session, item: Item) -> list[sq.Recipient]:
-        found: list[sq.Recipient] = []
+    def _leaders(self, session: Session, item: Item) -> list[people_queries.Recipient]:
+        found: list[people_queries.Recipient] = []
         for unit_role in OWN_UNIT_ROLES:
-            for person in sq.recipients(session, [item.id], unit_role, (Role.LEADER,)).get(item.id, []):
+            for person in people_queries.recipients(session, [item.id], unit_role, (Role.LEADER,)).get(
+                item.id, []
+            ):
                 if person not in found:
                     found.append(person)
         return found
@@ -484,9 +487,11 @@ class SignOffService(ClosingService):
         if request.requested_by == viewer.person_id:
             raise DubanError("signoff/own_request", number=item.number)
 
-    def _reviewers(self, session: Session, item: Item, request: SignOffRequest) -> list[sq.Recipient]:
+    def _reviewers(
+        self, session: Session, item: Item, request: SignOffRequest
+    ) -> list[people_queries.Recipient]:
         units = _unit_ids(item, UnitRole.SUPERVISING)
-        return sq.people_with_role(session, Role.SUPERVISOR, units, exclude=request.requested_by)
+        return people_queries.people_with_role(session, Role.SUPERVISOR, units, exclude=request.requested_by)
 
     def _packet(
         self, session: Session, item: Item, request: SignOffRequest, chats: Sequence[tuple[int, str]]
@@ -680,7 +685,9 @@ class SignOffService(ClosingService):
         """The decision reaches the officer who asked and the leader who confirmed, with the item's status
         after it."""
         outbox = self._outbox(session, self._clock.now())
-        people = sq.persons(session, [p for p in (request.requested_by, request.leader_id) if p is not None])
+        people = people_queries.persons(
+            session, [p for p in (request.requested_by, request.leader_id) if p is not None]
+        )
         params = {
             **self._params(item, request, ""),
             "status": request.status.value,
@@ -767,7 +774,7 @@ class SignOffService(ClosingService):
         }
 
     def _buttons(
-        self, person: sq.Recipient, request_id: int, actions: Sequence[SignOffAction]
+        self, person: people_queries.Recipient, request_id: int, actions: Sequence[SignOffAction]
     ) -> Callable[[int], list[Button]]:
         labels = button_labels(self._office.renderer, person.locale)
         buttons = [Button(labels[action], SignOffPress(action, request_id).pack()) for action in actions]

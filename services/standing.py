@@ -21,8 +21,7 @@ from ledger.status import expected_percent, is_stalled, item_status
 from scheduler.calendar import WorkCalendar
 from scheduler.rules import Rules, dispatch_period_start
 from services.office import CADENCE, Office
-from storage import queries
-from storage import scheduler_queries as sq
+from storage import queries, setting_queries
 from storage.models import Item
 
 
@@ -87,7 +86,7 @@ class Standings:
     ) -> OfficeDay:
         """`day` (default: today) as the office's rules and calendar see it (`rules`, `calendar`: when the
         caller has read them already, as the day's run has)."""
-        cadences: dict[str, list[int]] = sq.setting(session, CADENCE) or {}
+        cadences: dict[str, list[int]] = setting_queries.setting(session, CADENCE) or {}
         return OfficeDay(
             day or self.today(),
             rules or self._office.rules(session),

@@ -18,7 +18,7 @@ from ledger.model import Role, UnitRole
 from scheduler.rules import Level
 from services import audit
 from services.closing_common import ClosingService, item_params, unit_links
-from storage import scheduler_queries as sq
+from storage import people_queries
 from storage.models import Item
 from storage.scheduling import Escalation, ItemLadder, SummonsRecord
 
@@ -96,7 +96,9 @@ class SummonsService(ClosingService):
                 entity_id=item.number,
                 after={"held_on": held_on.isoformat(), "attendees": attendees, "proposal_id": proposal},
             )  # fmt: skip
-            leaders = sq.recipients(session, [item.id], UnitRole.RESPONSIBLE, (Role.LEADER,)).get(item.id, [])
+            leaders = people_queries.recipients(session, [item.id], UnitRole.RESPONSIBLE, (Role.LEADER,)).get(
+                item.id, []
+            )
             outbox = self._outbox(session, now)
             params = {
                 **item_params(item),

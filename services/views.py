@@ -19,7 +19,7 @@ from ledger.status import StatusCounts, count_statuses
 from services.items import ItemService
 from services.signoff import SignOffView, signoff_view
 from services.standing import Standing, Standings
-from storage import queries, scheduler_queries
+from storage import ladder_queries, queries
 from storage.models import Item, Unit
 
 RECENT_REPORTS = 3
@@ -132,7 +132,7 @@ class ItemViews:
                     EscalationView(
                         e.issued_at, e.level, e.reason, e.note, e.acknowledged_at is not None, e.facts or []
                     )
-                    for e in scheduler_queries.escalations_of(session, item.id)
+                    for e in ladder_queries.escalations_of(session, item.id)
                 ),
                 signoff=signoff_view(session, item.id),
             )

@@ -22,7 +22,6 @@ from storage.review import (
     SpotCheck,
     SpotCheckStatus,
 )
-from storage.scheduling import SummonsRecord
 
 # The audit entries of an item its history shows (the rest have rows of their own, shown from those).
 HISTORY_ACTIONS = ("create", "update", "reopen")
@@ -61,30 +60,12 @@ def first_check_due(session: Session, item_id: int, today: date) -> SpotCheck | 
     return session.scalars(statement).first()
 
 
-def people_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
-    wanted = {i for i in ids if i is not None}
-    statement = select(Person.id, Person.name).where(Person.id.in_(wanted))
-    return {row.id: row.name for row in session.execute(statement)}
-
-
-def names_by_telegram_id(session: Session, telegram_ids: Iterable[int]) -> dict[int, str]:
-    statement = select(Person.telegram_user_id, Person.name).where(
-        Person.telegram_user_id.in_(set(telegram_ids))
-    )
-    return {tg: name for tg, name in session.execute(statement) if tg is not None}
-
-
 def reports_of(session: Session, item_id: int) -> Sequence[ProgressReport]:
     return session.scalars(select(ProgressReport).where(ProgressReport.item_id == item_id)).all()
 
 
 def evidence_of(session: Session, item_id: int) -> Sequence[EvidenceFile]:
     statement = select(EvidenceFile).where(EvidenceFile.item_id == item_id).order_by(EvidenceFile.id)
-    return session.scalars(statement).all()
-
-
-def summonses_of(session: Session, item_id: int) -> Sequence[SummonsRecord]:
-    statement = select(SummonsRecord).where(SummonsRecord.item_id == item_id).order_by(SummonsRecord.id)
     return session.scalars(statement).all()
 
 

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from ledger.model import Role, UnitRole
 from storage.models import Item, Person, RoleAssignment
+from storage.people_queries import Recipient
 from storage.queries import chased_filter
 from storage.review import Complaint
-from storage.scheduler_queries import Recipient
 
 COMPLAINT = "complaint"
 

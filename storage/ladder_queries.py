@@ -1,0 +1,163 @@
+"""The ladder's records: deadlines and open items that can be due, dispatches and whether they reached anyone, each
+item's ladder, its escalations and its 约谈 held; each asks only for what can be due, through indexed columns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from storage.models import Item, ItemMeasure, ItemTarget
+from storage.outbox_queries import WENT_OUT
+from storage.queries import chased_filter
+from storage.scheduling import (
+    DispatchRequest,
+    Escalation,
+    ItemLadder,
+    OutboxMessage,
+    SummonsRecord,
+)
+
+
+def deadlines_between(session: Session, first: date, last: date) -> list[tuple[Item, str, date]]:
+    """Open items with a target, measure or item deadline in [first, last]: (item, ref, deadline)."""
+    found: list[tuple[Item, str, date]] = []
+    open_item = chased_filter()
+    targets = (
+        select(Item, ItemTarget).join(ItemTarget).where(open_item, ItemTarget.deadline.between(first, last))
+    )
+    found += [(item, f"t{t.id}", t.deadline) for item, t in session.execute(targets) if t.deadline]
+    measures = (
+        select(Item, ItemMeasure).join(ItemMeasure).where(open_item, ItemMeasure.due.between(first, last))
+    )
+    found += [(item, f"m{m.id}", m.due) for item, m in session.execute(measures) if m.due]
+    without_targets = select(Item).where(
+        open_item,
+        Item.deadline.between(first, last),
+        ~Item.targets.any(ItemTarget.deadline.is_not(None)),
+    )
+    found += [(item, "item", item.deadline) for item in session.scalars(without_targets) if item.deadline]
+    return found
+
+
+def open_items(
+    session: Session, numbers: Sequence[str] | None = None, *, scheduled_only: bool = False
+) -> Sequence[Item]:
+    """Items still chased (not signed off, no sign-off open), in plan order; `scheduled_only`: those with
+    序时进度 (a deadline, not continuing), the only ones that can be behind schedule."""
+    statement = select(Item).where(chased_filter()).order_by(Item.sort_key)
+    if numbers is not None:
+        statement = statement.where(Item.number.in_(numbers))
+    if scheduled_only:
+        statement = statement.where(Item.deadline.is_not(None), Item.continuing.is_(False))
+    return session.scalars(statement).all()
+
+
+def ladder_candidates(session: Session, deadline_before: date, dispatch_due_before: date) -> Sequence[Item]:
+    """Open items that may climb today: deadline near or past, a dispatch unanswered past its due day, or
+    already high on the ladder (summons and referral need time at a level). Those behind schedule the
+    caller adds: only their status, decided in Python, says so."""
+    unanswered = select(DispatchRequest.item_id).where(
+        DispatchRequest.answered_at.is_(None), DispatchRequest.due_on <= dispatch_due_before
+    )
+    climbing = select(ItemLadder.item_id).where(ItemLadder.level > 0)
+    statement = select(Item).where(
+        chased_filter(),
+        or_(
+            Item.deadline <= deadline_before,
+            Item.id.in_(unanswered),
+            Item.id.in_(climbing),
+        ),
+    )
+    return session.scalars(statement).all()
+
+
+def dispatches_of(session: Session, item_ids: Sequence[int]) -> dict[int, list[DispatchRequest]]:
+    result: dict[int, list[DispatchRequest]] = {}
+    statement = (
+        select(DispatchRequest)
+        .where(DispatchRequest.item_id.in_(item_ids))
+        .order_by(DispatchRequest.asked_on)
+    )
+    for row in session.scalars(statement):
+        result.setdefault(row.item_id, []).append(row)
+    return result
+
+
+def reached_dispatches(session: Session, dispatch_ids: Sequence[int]) -> dict[int, datetime]:
+    """Those of the dispatches that reached someone (at least one of their outbox rows went out), with the
+    instant the last went out (to whoever was asked last, e.g. bound later)."""
+    found: dict[int, datetime] = {}
+    for start in range(0, len(dispatch_ids), 500):
+        statement = (
+            select(OutboxMessage.dispatch_id, func.max(OutboxMessage.sent_at))
+            .where(
+                OutboxMessage.dispatch_id.in_(dispatch_ids[start : start + 500]),
+                OutboxMessage.status.in_(WENT_OUT),
+            )
+            .group_by(OutboxMessage.dispatch_id)
+        )
+        for dispatch_id, sent_at in session.execute(statement):
+            if dispatch_id is not None and sent_at is not None:
+                found[dispatch_id] = sent_at
+    return found
+
+
+def dispatches_received(session: Session, dispatch_ids: Sequence[int]) -> dict[int, int]:
+    """For each person asked any of these dispatches, how many of them reached that person (their own
+    outbox row went out); 0 for one asked whose rows have not gone out."""
+    received: dict[int, set[int]] = {}
+    for start in range(0, len(dispatch_ids), 500):
+        statement = select(OutboxMessage.person_id, OutboxMessage.dispatch_id, OutboxMessage.status).where(
+            OutboxMessage.dispatch_id.in_(dispatch_ids[start : start + 500]),
+        )
+        for person_id, dispatch_id, status in session.execute(statement):
+            if person_id is None:
+                continue
+            reached = received.setdefault(person_id, set())
+            if status in WENT_OUT and dispatch_id is not None:
+                reached.add(dispatch_id)
+    return {person_id: len(reached) for person_id, reached in received.items()}
+
+
+def summonses_held(session: Session, item_ids: Sequence[int]) -> dict[int, date]:
+    """For each item, the day its latest recorded 约谈 was held."""
+    statement = (
+        select(SummonsRecord.item_id, func.max(SummonsRecord.held_on))
+        .where(SummonsRecord.item_id.in_(item_ids))
+        .group_by(SummonsRecord.item_id)
+    )
+    found: dict[int, date] = {}
+    for item_id, held in session.execute(statement):
+        found[item_id] = held
+    return found
+
+
+def ladders_of(session: Session, item_ids: Sequence[int]) -> dict[int, ItemLadder]:
+    return {
+        row.item_id: row
+        for row in session.scalars(select(ItemLadder).where(ItemLadder.item_id.in_(item_ids)))
+    }
+
+
+def escalations_of(session: Session, item_id: int) -> Sequence[Escalation]:
+    statement = (
+        select(Escalation).where(Escalation.item_id == item_id).order_by(Escalation.issued_at, Escalation.id)
+    )
+    return session.scalars(statement).all()
+
+
+def escalations_by_item(session: Session, item_ids: Sequence[int]) -> dict[int, list[Escalation]]:
+    result: dict[int, list[Escalation]] = {}
+    for start in range(0, len(item_ids), 500):
+        statement = select(Escalation).where(Escalation.item_id.in_(item_ids[start : start + 500]))
+        for row in session.scalars(statement):
+            result.setdefault(row.item_id, []).append(row)
+    return result
+
+
+def summonses_of(session: Session, item_id: int) -> Sequence[SummonsRecord]:
+    statement = select(SummonsRecord).where(SummonsRecord.item_id == item_id).order_by(SummonsRecord.id)
+    return session.scalars(statement).all()

@@ -1,0 +1,87 @@
+"""The people Duban writes to: who receives an item's messages (by unit role and role), the admins, persons by id."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ledger.model import Role, UnitRole
+from storage.models import ItemUnit, Person, RoleAssignment
+
+
+@dataclass(frozen=True)
+class Recipient:
+    person_id: int
+    chat_id: int
+    locale: str
+    name: str
+
+
+def recipients(
+    session: Session, item_ids: Iterable[int], unit_role: UnitRole, roles: Iterable[Role]
+) -> dict[int, list[Recipient]]:
+    """For each item, the bound and active people holding one of `roles` in its units of `unit_role`."""
+    statement = (
+        select(ItemUnit.item_id, Person)
+        .join(RoleAssignment, RoleAssignment.unit_id == ItemUnit.unit_id)
+        .join(Person, Person.id == RoleAssignment.person_id)
+        .where(
+            ItemUnit.item_id.in_(list(item_ids)),
+            ItemUnit.role == unit_role,
+            RoleAssignment.role.in_(list(roles)),
+            Person.active.is_(True),
+            Person.telegram_user_id.is_not(None),
+        )
+        .order_by(Person.id)
+    )
+    result: dict[int, list[Recipient]] = {}
+    for item_id, person in session.execute(statement):
+        assert person.telegram_user_id is not None
+        entry = Recipient(person.id, person.telegram_user_id, person.locale, person.name)
+        if entry not in result.setdefault(item_id, []):
+            result[item_id].append(entry)
+    return result
+
+
+def people_with_role(
+    session: Session, role: Role, unit_ids: Iterable[int] | None = None, *, exclude: int | None = None
+) -> list[Recipient]:
+    """Bound, active people holding `role` (in one of `unit_ids`, when given)."""
+    statement = (
+        select(Person)
+        .join(RoleAssignment)
+        .where(RoleAssignment.role == role, Person.active.is_(True), Person.telegram_user_id.is_not(None))
+        .order_by(Person.id)
+        .distinct()
+    )
+    if unit_ids is not None:
+        statement = statement.where(RoleAssignment.unit_id.in_(list(unit_ids)))
+    if exclude is not None:
+        statement = statement.where(Person.id != exclude)
+    return [
+        Recipient(p.id, p.telegram_user_id, p.locale, p.name)
+        for p in session.scalars(statement)
+        if p.telegram_user_id
+    ]
+
+
+def admins(session: Session) -> list[Recipient]:
+    return people_with_role(session, Role.ADMIN)
+
+
+def persons(session: Session, ids: Iterable[int]) -> dict[int, Person]:
+    return {
+        p.id: p
+        for p in session.scalars(
+            select(Person).where(Person.id.in_(list(ids))).options(selectinload(Person.roles))
+        )
+    }
+
+
+def people_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    statement = select(Person.id, Person.name).where(Person.id.in_(wanted))
+    return {row.id: row.name for row in session.execute(statement)}
