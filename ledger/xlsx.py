@@ -256,8 +256,15 @@ def write_template(path: Path, *, sheet_title: str, example: ItemSpec, notes: li
     assert isinstance(sheet, Worksheet)
     _sheet(sheet, sheet_title, None)
     _write_row(sheet, 2, spec_cells(example))
+    _save_with_notes(workbook, path, notes, column_width=30)
+
+
+def _save_with_notes(
+    workbook: Workbook, path: Path, notes: list[tuple[str, str]], *, column_width: int
+) -> None:
+    """Add a template's sheet that explains each column (its name `column_width` wide), then save it."""
     help_sheet = workbook.create_sheet("说明 Notes")
-    help_sheet.column_dimensions["A"].width = 30
+    help_sheet.column_dimensions["A"].width = column_width
     help_sheet.column_dimensions["B"].width = 100
     for row, texts in enumerate([("列 Column", "说明 Notes"), *notes], start=1):
         for column, value in enumerate(texts, start=1):
@@ -284,11 +291,4 @@ def write_indicator_template(
     for row, spec in enumerate(indicators, start=2):
         for column, value in enumerate(template_cells(spec), start=1):
             write_cell(sheet, row, column, value).alignment = _WRAP
-    help_sheet = workbook.create_sheet("说明 Notes")
-    help_sheet.column_dimensions["A"].width = 20
-    help_sheet.column_dimensions["B"].width = 100
-    for row, texts in enumerate([("列 Column", "说明 Notes"), *notes], start=1):
-        for column, value in enumerate(texts, start=1):
-            write_cell(help_sheet, row, column, value)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(path)
+    _save_with_notes(workbook, path, notes, column_width=20)
