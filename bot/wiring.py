@@ -108,7 +108,7 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
         base_rules=office_rules(settings.rules_file),
         calendar_source=overrides.calendar_source or package_working_day,
     )  # fmt: skip
-    ladder = Ladder(office)
+    ladder = Ladder(office, settings.office_name)
     standings = Standings(office)
     items = ItemService(sessions)
     ledger = LedgerService(sessions, clock, tz, standings)

@@ -16,14 +16,16 @@ from sqlalchemy.orm import Session
 from ledger.actor import SCHEDULER, Actor
 from ledger.buttons import Acknowledge, RecordSummons, ReportNow, Snooze
 from ledger.closing import extended_from
+from ledger.drafts import LadderDraft, SummonsHeld
 from ledger.model import Role, UnitRole
+from reports.drafts import ladder_draft
 from scheduler.calendar import WorkCalendar
 from scheduler.reasons import conditions_json, stated_missed_dispatches
 from scheduler.rules import Escalation as Step
 from scheduler.rules import Level, level_after_report, reminder_facts
 from services import audit
 from services.office import Office
-from services.outbox import Button, Outbox
+from services.outbox import Attachment, Button, Outbox
 from storage import complaint_queries, ladder_queries, people_queries
 from storage.models import Item
 from storage.scheduling import Escalation, ItemLadder
@@ -79,8 +81,9 @@ def ladder_levels(session: Session, item_ids: Sequence[int]) -> dict[int, int]:
 
 
 class Ladder:
-    def __init__(self, office: Office) -> None:
+    def __init__(self, office: Office, office_name: str) -> None:
         self._office = office
+        self._office_name = office_name  # who signs the drafts offered with a proposal
 
     def item_buttons(
         self, person: people_queries.Recipient, item: Item, *, snooze: bool = False
@@ -160,15 +163,45 @@ class Ladder:
                 (self._office.local_day(e.issued_at), str(e.level), e.reason, e.facts or [])
                 for e in ladder_queries.escalations_of(session, item.id)
             ]
+        drafts: dict[str, Attachment] = {}
         received = self._received_of_stated(session, item, stated_missed_dispatches(step.conditions), today)
         for person in self.recipients(session, item, step.level):
             own = received.get(person.person_id)
             outbox.add(
                 escalation_key(escalation, today), person, kind,
                 params if own is None else {**params, "received": own}, item=item,
+                attachment=self._draft(session, item, kind, params, today, person.locale, drafts),
                 level=int(step.level), buttons=self._level_buttons(person, item, step.level), urgent=urgent,
             )  # fmt: skip
         return escalation
+
+    def _draft(
+        self,
+        session: Session,
+        item: Item,
+        kind: str,
+        params: dict[str, Any],
+        today: date,
+        locale: str,
+        made: dict[str, Attachment],
+    ) -> Attachment | None:
+        """The draft a proposal carries to the supervisors (约谈通知 with a 约谈建议, 问题线索移送函 with a
+        问责移送建议), made once per language; None for the other levels."""
+        if kind not in ("summons", "referral"):
+            return None
+        if locale not in made:
+            held = ladder_queries.summonses_of(session, item.id)
+            names = {
+                role: tuple(link.unit.name for link in item.unit_links if link.role == role)
+                for role in UnitRole
+            }
+            draft = LadderDraft(
+                item.number, item.title, names[UnitRole.RESPONSIBLE], names[UnitRole.SUPERVISING],
+                item.deadline, item.percent, today, self._office_name, tuple(params["history"]),
+                SummonsHeld(held[-1].held_on, held[-1].attendees) if held and kind == "referral" else None,
+            )  # fmt: skip
+            made[locale] = Attachment(*ladder_draft(kind, draft, self._office.renderer, locale))
+        return made[locale]
 
     @staticmethod
     def _received_of_stated(session: Session, item: Item, stated: int, today: date) -> dict[int, int]:

@@ -13,6 +13,7 @@ from handlers.menus import CommandLine
 from ledger.closing import HistoryEntry
 from ledger.digest import Digest, UnitDigest, WeeklySummary
 from ledger.digest import Entry as DigestEntry
+from ledger.drafts import LadderDraft, SummonsHeld
 from ledger.indicator_progress import TrackState, Verdict
 from ledger.indicators import Direction
 from ledger.model import ItemSpec, ItemStatus, LedgerRow, Role, Target
@@ -245,6 +246,16 @@ _HISTORY = [
     ),
     (date(2026, 9, 1), "1", "behind_schedule", []),  # stored before facts were kept: said by its key
 ]
+_LADDER_DRAFT = LadderDraft(
+    "39", "民用散煤污染控制不力", ("市市场监管局", "市工信局"), ("市生态环境保护督察整改办公室",), date(2026, 9, 22),
+    0, date(2026, 11, 20), "督察整改工作领导小组办公室", tuple(_HISTORY),
+    SummonsHeld(date(2026, 11, 2), "市市场监管局局长、分管副局长"),
+)  # fmt: skip
+DRAFT_SAMPLES: dict[str, dict[str, Any]] = {
+    "reports/draft_names": {"number": "39"},
+    "reports/draft_summons": {"draft": _LADDER_DRAFT},
+    "reports/draft_referral": {"draft": _LADDER_DRAFT},
+}
 NOTIFY_SAMPLES: dict[str, dict[str, Any]] = {
     "notify/reminder": {
         **_NOTIFY_ITEM,
@@ -681,5 +692,6 @@ SAMPLES: dict[str, dict[str, Any]] = {
     **SIGNOFF_SAMPLES,
     **REPORT_DOC_SAMPLES,
     **DOSSIER_SAMPLES,
+    **DRAFT_SAMPLES,
     **DIGEST_SAMPLES,
 }

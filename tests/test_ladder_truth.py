@@ -4,8 +4,11 @@ referral comes only after a recorded one. Transcripts of what the people send an
 
 from __future__ import annotations
 
+import io
+import re
 from datetime import date
 
+from docx import Document
 from sqlalchemy import select
 
 from ledger.actor import Actor
@@ -332,3 +335,42 @@ async def test_whoever_got_fewer_of_the_missed_dispatches_is_told_how_many_reach
     (to_first,) = [m.text or "" for m in bot.api.sent(OFFICER) if (m.text or "").startswith("【预警】")]
     assert "原因：连续2次调度未报送（您收到其中1次）。" in to_late
     assert "原因：连续2次调度未报送。" in to_first
+
+
+def _draft_after(bot: BotHarness, heading: str) -> tuple[str, list[str]]:
+    """The file that followed the supervisor's last message starting with `heading`, and its paragraphs."""
+    sent = bot.api.sent(SUPERVISOR)
+    position = max(i for i, m in enumerate(sent) if (m.text or "").startswith(heading))
+    (draft,) = [m for m in sent[position + 1 :] if m.document is not None][:1]
+    assert draft.filename is not None
+    assert draft.document is not None
+    paragraphs = [p.text for p in Document(io.BytesIO(draft.document)).paragraphs if p.text]
+    return draft.filename, paragraphs
+
+
+async def test_the_proposals_carry_the_drafts_of_the_summons_notice_and_the_referral_letter(
+    bot: BotHarness,
+) -> None:
+    """Seen on main: a 约谈建议 and a 问责移送建议 produced no 约谈通知 and no 问题线索移送函."""
+    await proposed(bot)
+    name, notice = _draft_after(bot, "【约谈建议】")
+    assert name == "第1项约谈通知（草稿）.docx"
+    assert notice[:2] == ["约谈通知", "市住建局："]
+    assert "2026年11月16日整改进度为0%" in notice[2]
+    assert "通报（通报（2026年11月2日）后10个工作日未报送进展）" not in notice[2]
+    assert "约谈建议（通报（2026年11月2日）后10个工作日未报送进展）" in notice[2]
+    assert notice[-2:] == ["督察整改工作领导小组办公室", "2026年11月16日"]
+    assert not [p for p in notice if re.search(r"\d{4}-\d{2}-\d{2}", p)]
+    # Recorded, then ten working days without progress: the referral and its letter, naming the 约谈 held.
+    bot.clock.set(at(date(2026, 11, 18), 10))
+    await bot.send(SUPERVISOR, "/summoned 1 11月17日 市住建局 李局长、张伟")
+    bot.clock.set(at(date(2026, 12, 1), 9))
+    bot.services.daily_run.tick()
+    await bot.deliver()
+    name, letter = _draft_after(bot, "【问责移送建议】")
+    assert name == "第1项问题线索移送函（草稿）.docx"
+    assert letter[0] == "问题线索移送函"
+    assert any(p.startswith("2026年11月17日，") and "约谈了市住建局 李局长、张伟" in p for p in letter), (
+        letter
+    )
+    assert "约谈（2026年11月17日）后10个工作日仍无进展" in letter[2]
