@@ -45,13 +45,16 @@ def test_demo_plays_90_days_and_writes_the_files(tmp_path: Path) -> None:
     # ten working days after the day it was held without progress, the referral, saying so.
     story = [
         "→ 马督导（市生态环境保护督察整改办公室）：【约谈建议】",
-        "← 马督导（市生态环境保护督察整改办公室）：[按钮] 第39项 记录约谈",
+        "→ 马督导（市生态环境保护督察整改办公室）：[文件] 第39项约谈通知（草稿）.docx",
+        "← 马督导（市生态环境保护督察整改办公室）：[按钮] 记录约谈",
+        "→ 马督导（市生态环境保护督察整改办公室）：记录约谈：第39项",
         "← 马督导（市生态环境保护督察整改办公室）：2月1日",
         "← 马督导（市生态环境保护督察整改办公室）：市市场监管局 郑局长、陈静",
         "→ 马督导（市生态环境保护督察整改办公室）：已记录第39项 民用散煤污染控制不力 的约谈：2021-02-01 举行",
         "→ 郑局长（市市场监管局）：【约谈记录】第39项",
         "2021-02-19 08:30  → 马督导（市生态环境保护督察整改办公室）：【问责移送建议】第39项",
         "原因：约谈（2021-02-01）后10个工作日仍无进展。",
+        "→ 马督导（市生态环境保护督察整改办公室）：[文件] 第39项问题线索移送函（草稿）.docx",
     ]
     places = [transcript.find(line) for line in story]
     assert -1 not in places, [line for line, at in zip(story, places, strict=True) if at < 0]

@@ -92,8 +92,7 @@ async def test_a_notice_is_issued_and_a_summons_is_a_proposal(bot: BotHarness) -
     assert "说明" not in notice  # nothing written, nothing shown
     (summoned,) = await bot.send(SUPERVISOR, "/summon 1 请主要负责同志到整改办说明情况")
     assert summoned.text == "已记录第1项 事项1 的约谈建议。已通知：王督导。"
-    proposal = (await texts_to(bot, SUPERVISOR))[-1]
-    assert proposal.startswith("【约谈建议】第1项")
+    proposal = [t for t in await texts_to(bot, SUPERVISOR) if t.startswith("【约谈建议】")][-1]
     assert "说明：请主要负责同志到整改办说明情况" in proposal
     (card,) = await bot.send(SUPERVISOR, "/item 1")
     assert "约谈建议：督导单位决定（请主要负责同志到整改办说明情况）" in card.text
