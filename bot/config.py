@@ -38,8 +38,10 @@ class Settings(BaseSettings):
     office_name: str = "督察整改工作领导小组办公室"
     notice_recipients: str = "各责任单位"
     notice_first_month: str | None = None
+    # To whom an approved item's 销号申请 goes: the rectification office of the next level up.
+    superior_office: str = "上级督察整改工作领导小组办公室"
 
-    @field_validator("office_name", "notice_recipients")
+    @field_validator("office_name", "notice_recipients", "superior_office")
     @classmethod
     def _not_blank(cls, value: str) -> str:
         if not value.strip():

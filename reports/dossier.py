@@ -46,6 +46,8 @@ def write_dossier(
     evidence: Sequence[tuple[DossierFile, Path]],
     renderer: Renderer,
     locale: str,
+    *,
+    superior_office: str,
 ) -> list[str]:
     """Write the dossier's zip to `target`: the documents, then every evidence file present (with its
     stored content); the names of the zip's entries, in order."""
@@ -57,7 +59,7 @@ def write_dossier(
         documents.append((application, "dossier_application"))
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for position, (name, key) in enumerate(documents, start=1):
-            data = document(lines(renderer, locale, key, dossier=dossier), locale)
+            data = document(lines(renderer, locale, key, dossier=dossier, superior=superior_office), locale)
             archive.writestr(f"{folder}/{position}-{name}", data)
         archive.writestr(f"{folder}/{len(documents) + 1}-{index}", evidence_index(dossier, renderer, locale))
         for file, path in evidence:

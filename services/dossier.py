@@ -49,10 +49,11 @@ class DossierWritten:
 
 
 class DossierService:
-    def __init__(self, office: Office, items: ItemService, data_dir: Path) -> None:
+    def __init__(self, office: Office, items: ItemService, data_dir: Path, superior_office: str) -> None:
         self._office = office
         self._items = items
         self._data_dir = data_dir
+        self._superior_office = superior_office  # 主送 of the 销号申请
 
     def as_bytes(self, viewer: Viewer, number: str, locale: str) -> tuple[DossierWritten, bytes]:
         """The dossier of an item the viewer may see (`/dossier N`), as the bytes of its zip."""
@@ -72,7 +73,7 @@ class DossierService:
                 raise DubanError("dossier/no_request", number=item.number)
             dossier, evidence = self._gather(session, item, request, locale)
         renderer = self._office.renderer
-        write_dossier(target, dossier, evidence, renderer, locale)
+        write_dossier(target, dossier, evidence, renderer, locale, superior_office=self._superior_office)
         folder = lines(renderer, locale, "dossier_names", number=item.number)[0]
         missing = sum(1 for file in dossier.files if not file.present)
         return DossierWritten(

@@ -35,7 +35,10 @@ _WRITTEN = DossierWritten("第24.1项销号材料.zip", "24.1", "铬污染渣土
 DOSSIER_SAMPLES: dict[str, dict[str, Any]] = {
     "reports/dossier_report": {"dossier": _DOSSIER},
     "reports/dossier_opinion": {"dossier": _DOSSIER},
-    "reports/dossier_application": {"dossier": _DOSSIER},
+    "reports/dossier_application": {
+        "dossier": _DOSSIER,
+        "superior": "省生态环境保护督察整改工作领导小组办公室",
+    },
     "reports/dossier_names": {"number": "24.1"},
     "reports/dossier_index": {"dossier": _DOSSIER},
     "reports/dossier_index_row": {"file": _FILES[1]},

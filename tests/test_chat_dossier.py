@@ -210,6 +210,7 @@ async def test_the_dossier_of_an_approved_item(bot: BotHarness) -> None:
 
     application = paragraphs(word(archive, "3-销号申请.docx"))
     assert application[0] == "关于第1项问题整改销号的申请"
+    assert application[1] == "上级督察整改工作领导小组办公室："  # DUBAN_SUPERIOR_OFFICE
     assert any("经单位主要负责人李局长确认" in p and "验收意见：经现场核查" in p for p in application)
 
     for name in documents[:3]:
@@ -321,11 +322,14 @@ async def test_the_command_line_writes_the_same_dossier(
 ) -> None:
     await approved_item(bot)
     out = tmp_path / "out.zip"
+    cli.env(DUBAN_SUPERIOR_OFFICE="省生态环境保护督察整改工作领导小组办公室")
     result = cli("dossier", "1", "--out", str(out))
     assert result.code == 0, result.err
     assert result.out.startswith(f"已写入第1项销号材料：{out}")
     archive = zipfile.ZipFile(out)
     assert f"{FOLDER}/3-销号申请.docx" in archive.namelist()
+    # The application goes to the office above, as the setting names it.
+    assert paragraphs(word(archive, "3-销号申请.docx"))[1] == "省生态环境保护督察整改工作领导小组办公室："
     assert len([n for n in archive.namelist() if "/佐证材料/" in n]) == 3
     missing = cli("dossier", "2", "--out", str(tmp_path / "two.zip"))
     assert (missing.code, missing.err.strip()) == (
