@@ -415,16 +415,11 @@ class LoopbackBotApi:
         chat_id: int | None = None,
     ) -> JSONDict:
         """A user writes `text` (commands get bot_command entities); returns the Update dict."""
-        if not text or utf16_len(text) > MAX_TEXT_LENGTH:
-            raise ValueError("a Telegram client sends 1..4096 characters")
+        _check_typed(text)
         message = self._user_message(
             user_id, first_name, language_code, username, chat_id, reply_to_message_id
         )
-        message["text"] = text
-        entities = bot_command_entities(text)
-        if entities:
-            message["entities"] = entities
-        return self._push_message(message)
+        return self._push_message(_with_text(message, text))
 
     def push_edit(self, user_id: int, message_id: int, text: str, *, chat_id: int | None = None) -> JSONDict:
         """A user edits the text of a message they sent: Telegram sends the whole message again as an
@@ -433,13 +428,9 @@ class LoopbackBotApi:
         sent = self._messages.get((chat_key, message_id))
         if sent is None or sent.get("from", {}).get("id") != user_id or "text" not in sent:
             raise LookupError(f"user {user_id} sent no text message {message_id} in chat {chat_key}")
-        if not text or utf16_len(text) > MAX_TEXT_LENGTH:
-            raise ValueError("a Telegram client sends 1..4096 characters")
-        edited = {k: v for k, v in sent.items() if k != "entities"}
-        edited.update(text=text, edit_date=self._now())
-        entities = bot_command_entities(text)
-        if entities:
-            edited["entities"] = entities
+        _check_typed(text)
+        edited = _with_text({k: v for k, v in sent.items() if k != "entities"}, text)
+        edited["edit_date"] = self._now()
         self._messages[(chat_key, message_id)] = edited
         return self.push_update({"edited_message": edited})
 
@@ -1242,3 +1233,18 @@ def _commands_key(scope: Any, language_code: str) -> tuple[str, str]:
 
 def _at_least(messages: list[SentMessage], count: int) -> list[SentMessage] | None:
     return messages if len(messages) >= count else None
+
+
+def _check_typed(text: str) -> None:
+    """What a Telegram client lets a user send as a text: 1 to 4,096 UTF-16 units."""
+    if not text or utf16_len(text) > MAX_TEXT_LENGTH:
+        raise ValueError("a Telegram client sends 1..4096 characters")
+
+
+def _with_text(message: JSONDict, text: str) -> JSONDict:
+    """`message` with `text` as its text and, for a command, its bot_command entities."""
+    message["text"] = text
+    entities = bot_command_entities(text)
+    if entities:
+        message["entities"] = entities
+    return message
