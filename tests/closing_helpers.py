@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import TypeVar
 
 from sqlalchemy import inspect, select
 
 from ledger.actor import Actor
-from ledger.model import Role
+from ledger.model import ItemSpec, ParsedLedger, Role, Target
 from loopback import AnsweredCallback, SentMessage
+from services.container import Services
 from storage.models import AuditEntry, Base, Item
 from tests.harness import BotHarness
 from tests.test_scheduler import LEADER, OFFICER, SUPERVISOR, at, setup_ledger
@@ -74,3 +76,21 @@ def audit_actions(bot: BotHarness) -> list[str]:
 
 def utc(day: date, hour: int) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
+def one_supervised_item(
+    services: Services, deadline: date, people: Iterable[tuple[int, str, Role, str]]
+) -> None:
+    """Item 1 of 市住建局, supervised by 整改办, due `deadline`, with these (Telegram id, name, role, unit) bound
+    and no evidence asked for a sign-off: the stage of the tests of decisions taken at once."""
+    test = Actor.system("test")
+    for unit in ("市住建局", "整改办"):
+        services.roster.add_unit(unit, actor=test)
+    spec = ItemSpec(
+        "1", "事项1", "问题1。", date(2026, 1, 1), targets=[Target("目标", deadline)],
+        responsible_units=["市住建局"], supervising_units=["整改办"],
+    )  # fmt: skip
+    services.ledger.import_ledger(ParsedLedger(items=[spec]), actor=test, dry_run=False)
+    for user, name, role, unit in people:
+        services.roster.add_person(name, unit=unit, role=role, actor=test, telegram_user_id=user)
+    services.signoff.set_rule("none", actor=test)

@@ -19,9 +19,8 @@ import pytest
 from sqlalchemy import func, select
 
 from ledger.access import Viewer
-from ledger.actor import Actor
 from ledger.errors import DubanError
-from ledger.model import ItemSpec, ParsedLedger, Role, Target
+from ledger.model import Role
 from services import audit
 from services.accounts import TelegramUser
 from services.container import Services
@@ -35,6 +34,7 @@ from storage.review import (
     SpotCheck,
     SpotCheckStatus,
 )
+from tests.closing_helpers import one_supervised_item
 
 OFFICER, LEADER, REVIEWER, SECOND_REVIEWER = 1, 2, 3, 4
 ROUNDS = 6
@@ -73,23 +73,16 @@ class Office:
 
 @pytest.fixture
 def office(services: Services, monkeypatch: pytest.MonkeyPatch) -> Office:
-    for unit in ("市住建局", "整改办"):
-        services.roster.add_unit(unit, actor=Actor.system("test"))
-    spec = ItemSpec(
-        "1", "事项1", "问题1。", date(2026, 1, 1), targets=[Target("目标", date(2027, 12, 31))],
-        responsible_units=["市住建局"], supervising_units=["整改办"],
-    )  # fmt: skip
-    services.ledger.import_ledger(ParsedLedger(items=[spec]), actor=Actor.system("test"), dry_run=False)
-    for user, name, role, unit in (
-        (OFFICER, "张伟", Role.OFFICER, "市住建局"),
-        (LEADER, "李局长", Role.LEADER, "市住建局"),
-        (REVIEWER, "王督导", Role.SUPERVISOR, "整改办"),
-        (SECOND_REVIEWER, "赵督导", Role.SUPERVISOR, "整改办"),
-    ):
-        services.roster.add_person(
-            name, unit=unit, role=role, actor=Actor.system("test"), telegram_user_id=user
-        )
-    services.signoff.set_rule("none", actor=Actor.system("test"))
+    one_supervised_item(
+        services,
+        date(2027, 12, 31),
+        [
+            (OFFICER, "张伟", Role.OFFICER, "市住建局"),
+            (LEADER, "李局长", Role.LEADER, "市住建局"),
+            (REVIEWER, "王督导", Role.SUPERVISOR, "整改办"),
+            (SECOND_REVIEWER, "赵督导", Role.SUPERVISOR, "整改办"),
+        ],
+    )
     record = audit.record
 
     def slow_record(*args: object, **kwargs: object) -> None:

@@ -12,34 +12,27 @@ import pytest
 from sqlalchemy import func, select, text
 
 from ledger.access import Viewer
-from ledger.actor import Actor
 from ledger.errors import DubanError
-from ledger.model import ItemSpec, ParsedLedger, Role, Target
+from ledger.model import Role
 from services.accounts import TelegramUser
 from services.container import Services
 from storage.review import SignOffRequest, SignOffReview, SignOffStatus
+from tests.closing_helpers import one_supervised_item
 
 OFFICER, LEADER, REVIEWER = 1, 2, 3
 
 
 def _under_review(services: Services) -> int:
     """Item 1 of 市住建局 supervised by 整改办, its request filed and confirmed; the request id."""
-    for unit in ("市住建局", "整改办"):
-        services.roster.add_unit(unit, actor=Actor.system("test"))
-    spec = ItemSpec(
-        "1", "事项1", "问题1。", date(2026, 1, 1), targets=[Target("目标", date(2026, 12, 31))],
-        responsible_units=["市住建局"], supervising_units=["整改办"],
-    )  # fmt: skip
-    services.ledger.import_ledger(ParsedLedger(items=[spec]), actor=Actor.system("test"), dry_run=False)
-    for user, name, role, unit in (
-        (OFFICER, "张伟", Role.OFFICER, "市住建局"),
-        (LEADER, "李局长", Role.LEADER, "市住建局"),
-        (REVIEWER, "王督导", Role.SUPERVISOR, "整改办"),
-    ):
-        services.roster.add_person(
-            name, unit=unit, role=role, actor=Actor.system("test"), telegram_user_id=user
-        )
-    services.signoff.set_rule("none", actor=Actor.system("test"))
+    one_supervised_item(
+        services,
+        date(2026, 12, 31),
+        [
+            (OFFICER, "张伟", Role.OFFICER, "市住建局"),
+            (LEADER, "李局长", Role.LEADER, "市住建局"),
+            (REVIEWER, "王督导", Role.SUPERVISOR, "整改办"),
+        ],
+    )
     request_id = services.signoff.request(_viewer(services, OFFICER), "1", "100% 已完成").request_id
     services.signoff.confirm(_viewer(services, LEADER), request_id)
     return request_id
