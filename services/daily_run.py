@@ -112,8 +112,8 @@ class DailyRun:
         )  # 领导包案: theirs too
         extensions = cq.approved_extensions(session, {item.id for item, *_ in due})
         for item, ref, deadline, offset in due:
+            params = reminder_params(item, ref, deadline, today, calendar, extensions.get(item.id, []))
             for person in officers.get(item.id, []) + leaders.get(item.id, []):
-                params = reminder_params(item, ref, deadline, today, calendar, extensions.get(item.id, []))
                 self._remind(outbox, item, ref, deadline, offset, person, params)
         return len(due)
 
