@@ -112,6 +112,7 @@ class Writer:
         _defaults(document)
         _declare_fonts(document)
         _page_numbers(document)
+        _current_layout(document)
 
     def run(self, paragraph: Paragraph, text: str, role: Role, *, color: RGBColor | None = None) -> Run:
         run = paragraph.add_run(self._normalize(text))
@@ -276,6 +277,24 @@ def _defaults(document: DocumentObject) -> None:
     fonts = normal.element.get_or_add_rPr().get_or_add_rFonts()
     fonts.set(qn("w:eastAsia"), BODY_FONT)
     fonts.set(qn("w:hint"), "eastAsia")
+
+
+def _current_layout(document: DocumentObject) -> None:
+    """Laid out as Word 2013 and later lay out (compatibility mode 15), as LibreOffice and WPS write their own
+    .docx: python-docx's template says Word 2010 (14), which current Word opens in 兼容模式 with older rules
+    for tables and line breaking, unlike the others."""
+    compat = document.settings.element.find(qn("w:compat"))
+    if compat is None:
+        compat = OxmlElement("w:compat")
+        document.settings.element.append(compat)
+    for setting in compat.findall(qn("w:compatSetting")):
+        if setting.get(qn("w:name")) == "compatibilityMode":
+            compat.remove(setting)
+    mode = OxmlElement("w:compatSetting")
+    mode.set(qn("w:name"), "compatibilityMode")
+    mode.set(qn("w:uri"), "http://schemas.microsoft.com/office/word")
+    mode.set(qn("w:val"), "15")
+    compat.append(mode)
 
 
 def _font_table(document: DocumentObject) -> Part:

@@ -385,6 +385,13 @@ def test_month_notice_is_laid_out_as_gbt_9704(services: Services, clock: ManualC
         if font.find(qn("w:altName")) is not None
     }
     assert declared.items() >= {("仿宋_GB2312", "仿宋"), ("楷体_GB2312", "楷体"), ("方正小标宋简体", "宋体")}
+    # Laid out as current Word lays out, not opened in 兼容模式 (Word 2010's rules).
+    modes = [
+        setting.get(qn("w:val"))
+        for setting in document.settings.element.iter(qn("w:compatSetting"))
+        if setting.get(qn("w:name")) == "compatibilityMode"
+    ]
+    assert modes == ["15"]
 
     # Page numbers "— 1 —" in 四号宋体: a PAGE field, odd pages right, even pages left.
     assert document.settings.odd_and_even_pages_header_footer
