@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.chunks import scalars_in
 from storage.models import AuditEntry, EvidenceFile, Item, Person, ProgressReport
 from storage.review import (
     OPEN_SIGNOFF_STATUSES,
@@ -72,7 +73,10 @@ def evidence_of(session: Session, item_id: int) -> Sequence[EvidenceFile]:
 def signoffs_of(session: Session, item_id: int) -> Sequence[tuple[SignOffRequest, Sequence[SignOffReview]]]:
     requests = session.scalars(select(SignOffRequest).where(SignOffRequest.item_id == item_id)).all()
     reviews = session.scalars(
-        select(SignOffReview).where(SignOffReview.request_id.in_([r.id for r in requests]))
+        select(SignOffReview)
+        .join(SignOffRequest, SignOffRequest.id == SignOffReview.request_id)
+        .where(SignOffRequest.item_id == item_id)
+        .order_by(SignOffReview.id)
     ).all()
     return [(request, [r for r in reviews if r.request_id == request.id]) for request in requests]
 
@@ -81,14 +85,11 @@ def approved_extensions(session: Session, item_ids: Iterable[int]) -> dict[int, 
     """For each item, its approved extensions as (old deadline, new deadline), in the order decided."""
     statement = (
         select(DeadlineExtension)
-        .where(
-            DeadlineExtension.item_id.in_(list(item_ids)),
-            DeadlineExtension.status == ExtensionStatus.APPROVED,
-        )
+        .where(DeadlineExtension.status == ExtensionStatus.APPROVED)
         .order_by(DeadlineExtension.decided_at, DeadlineExtension.id)
     )
     found: dict[int, list[tuple[date, date]]] = {}
-    for extension in session.scalars(statement):
+    for extension in scalars_in(session, statement, DeadlineExtension.item_id, item_ids):
         found.setdefault(extension.item_id, []).append((extension.old_deadline, extension.new_deadline))
     return found
 
