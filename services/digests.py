@@ -148,7 +148,8 @@ class DigestWindow:
                 item.number
                 for item, _ in items
                 for decided in self._under_review.get(item.id, [])
-                if viewer.sees_everything or reviewing_units(viewer, _links(item), decided)
+                if viewer.sees_everything
+                or reviewing_units(viewer, [(link.unit_id, link.role) for link in item.unit_links], decided)
             ],
             signed_off=[item.number for item, _ in items for _request in range(self._signed_off[item.id])],
         )
@@ -388,10 +389,6 @@ def _reasons(
         if key not in found or e.level >= found[key][0]:
             found[key] = (e.level, e.reason, e.facts or [])
     return {key: (reason, facts) for key, (_level, reason, facts) in found.items()}
-
-
-def _links(item: Item) -> list[tuple[int, UnitRole]]:
-    return [(link.unit_id, link.role) for link in item.unit_links]
 
 
 def _always(buttons: list[Button]) -> Callable[[int], list[Button]]:

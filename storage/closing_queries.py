@@ -175,6 +175,21 @@ def signoff_reviews(session: Session, request_id: int) -> Sequence[SignOffReview
     return session.scalars(statement).all()
 
 
+def reviews_of_open_requests(session: Session) -> dict[int, list[SignOffReview]]:
+    """The units' reviews of every request awaiting a leader or under review, by request id, each
+    request's in the order they were given (one statement for them all)."""
+    statement = (
+        select(SignOffReview)
+        .join(SignOffRequest, SignOffRequest.id == SignOffReview.request_id)
+        .where(SignOffRequest.status.in_(OPEN_SIGNOFF_STATUSES))
+        .order_by(SignOffReview.id)
+    )
+    found: dict[int, list[SignOffReview]] = {}
+    for review in session.scalars(statement):
+        found.setdefault(review.request_id, []).append(review)
+    return found
+
+
 def inspections_due(session: Session, today: date) -> Sequence[tuple[SignOffReview, SignOffRequest, Item]]:
     """Inspect reviews due by `today` on requests still under review, each with its request and item."""
     statement = (
