@@ -193,7 +193,7 @@ BEYOND_POSTGRES_LIMIT = 65_536 + 464
 
 @pytest.mark.skipif(
     not (POSTGRES_URL and os.environ.get("DUBAN_TEST_LARGE")),
-    reason="set DUBAN_TEST_POSTGRES_URL and DUBAN_TEST_LARGE=1 for the day over 66,000 items on PostgreSQL",
+    reason="set DUBAN_TEST_POSTGRES_URL and DUBAN_TEST_LARGE=1 for the day over 66,000 items on PostgreSQL (minutes)",
 )
 def test_a_day_over_more_open_items_than_postgresql_binds_parameters(tmp_path: Path) -> None:
     assert POSTGRES_URL is not None
