@@ -14,12 +14,14 @@ of the weekly kinds (`weekly_chart`), so the outbox needs no column for images.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnElement, true
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.access import Viewer
@@ -42,7 +44,7 @@ from services.standing import OfficeDay, Standings
 from storage import digest_queries as dq
 from storage import people_queries, setting_queries
 from storage.models import Item, Person
-from storage.review import GroupChat, ReviewDecision
+from storage.review import GroupChat, ReviewDecision, SignOffRequest
 from storage.scheduling import Escalation
 
 DIGEST_TIME = "digest_time"
@@ -88,6 +90,74 @@ def first_working_day_of_week(today: date, calendar: WorkCalendar) -> bool:
     return calendar.is_working_day(today) and not any(calendar.is_working_day(day) for day in earlier)
 
 
+class DigestWindow:
+    """What the digests of one window are made of, read once for all their readers: the items in plan
+    order, each as a digest shows it (`shown`), and what happened to them in the window (the rows of
+    `digest_queries`), grouped here by item. `digest(viewer)` picks the viewer's items and their activity
+    without asking the store again."""
+
+    def __init__(
+        self,
+        *,
+        items: Sequence[Item],
+        shown: Sequence[DigestItem],
+        reports: Sequence[tuple[int, int | None]],
+        evidence: Sequence[int],
+        escalations: Sequence[Escalation],
+        signed_off: Sequence[int],
+        under_review: Sequence[tuple[SignOffRequest, set[int]]],
+        office_day: OfficeDay,
+    ) -> None:
+        self.items = items
+        self.shown = shown
+        self._office_day = office_day
+        self._supervised: dict[int, list[int]] = {}  # supervising unit → positions of its items
+        for position, item in enumerate(items):
+            for unit_id in {link.unit_id for link in item.unit_links if link.role == UnitRole.SUPERVISING}:
+                self._supervised.setdefault(unit_id, []).append(position)
+        self._reports: dict[int, list[int]] = {}
+        for item_id, percent in reports:
+            self._reports.setdefault(item_id, []).append(-1 if percent is None else percent)
+        self._evidence = Counter(evidence)
+        self._escalations: dict[int, list[Escalation]] = {}
+        for escalation in escalations:  # oldest first: an item's reason is that of its latest highest level
+            self._escalations.setdefault(escalation.item_id, []).append(escalation)
+        self._signed_off = Counter(signed_off)
+        self._under_review: dict[int, list[set[int]]] = {}
+        for request, decided in under_review:
+            self._under_review.setdefault(request.item_id, []).append(decided)
+
+    def digest(self, viewer: Viewer) -> Digest:
+        """What the viewer supervises (everything, for leadership and admins)."""
+        if viewer.sees_everything:
+            positions: Iterable[int] = range(len(self.items))
+        else:
+            mine = {p for unit in viewer.unit_ids(Role.SUPERVISOR) for p in self._supervised.get(unit, ())}
+            positions = sorted(mine)
+        items = [(self.items[p], self.shown[p]) for p in positions]
+        number = {item.id: item.number for item, _ in items}
+        escalations = [e for item, _ in items for e in self._escalations.get(item.id, [])]
+        activity = Activity(
+            reports=[
+                (item.number, percent) for item, _ in items for percent in self._reports.get(item.id, [])
+            ],
+            evidence=[item.number for item, _ in items for _file in range(self._evidence[item.id])],
+            escalations=[(number[e.item_id], e.level) for e in escalations],
+            reasons=_reasons(number, escalations),
+            waiting_review=[
+                item.number
+                for item, _ in items
+                for decided in self._under_review.get(item.id, [])
+                if viewer.sees_everything
+                or reviewing_units(viewer, [(link.unit_id, link.role) for link in item.unit_links], decided)
+            ],
+            signed_off=[item.number for item, _ in items for _request in range(self._signed_off[item.id])],
+        )
+        return build_digest(
+            [shown for _, shown in items], activity, self._office_day.today, self._office_day.period_start()
+        )
+
+
 class DigestService:
     def __init__(
         self,
@@ -112,14 +182,14 @@ class DigestService:
         now = self._clock.now()
         with self._sessions() as session:
             office_day = self._standings.day(session, now.astimezone(self._tz).date())
-            return self._digest(session, viewer, self._since(session, now), now, office_day)
+            where = true() if viewer.sees_everything else dq.supervised_by(viewer.unit_ids(Role.SUPERVISOR))
+            return self._window(session, where, self._since(session, now), now, office_day).digest(viewer)
 
     def weekly_now(self) -> WeeklySummary:
         with self._sessions() as session:
             office_day = self._standings.day(session)
-            return weekly_summary(
-                self._as_digest_items(session, dq.all_items(session), office_day), office_day.today
-            )
+            items = dq.items_for_digest(session, true())
+            return weekly_summary(self._as_digest_items(session, items, office_day), office_day.today)
 
     def weekly_chart(self) -> bytes | None:
         """The chart of progress by unit (PNG), when a chart renderer is wired."""
@@ -175,9 +245,14 @@ class DigestService:
         queued = 0
         office_day = self._standings.day(session, today, rules=rules, calendar=calendar)
         supervisors = people_queries.people_with_role(session, Role.SUPERVISOR)
+        weekly = first_working_day_of_week(today, calendar)
+        # Every digest of the day and the week's summary from one reading of the ledger and the window: a
+        # fixed number of statements however many supervisors and items.
+        window = self._window(session, true(), since, now, office_day) if supervisors or weekly else None
         people = people_queries.persons(session, [p.person_id for p in supervisors])
         for recipient in supervisors:
-            digest = self._digest(session, viewer_of(people[recipient.person_id]), since, now, office_day)
+            assert window is not None
+            digest = window.digest(viewer_of(people[recipient.person_id]))
             if digest.empty:
                 continue
             buttons = item_buttons(self._renderer, recipient.locale, digest.numbers)
@@ -208,8 +283,9 @@ class DigestService:
                     key, recipient, DIGEST_KIND, {"digest": digest}, buttons=_always(buttons), not_before=at
                 )
             queued += 1
-        if first_working_day_of_week(today, calendar):
-            summary = weekly_summary(self._as_digest_items(session, dq.all_items(session), office_day), today)
+        if weekly:
+            assert window is not None
+            summary = weekly_summary(window.shown, today)
             week = "{}-W{:02d}".format(*today.isocalendar()[:2])
             for person in people_queries.people_with_role(session, Role.LEADERSHIP):
                 outbox.add(f"wk:{week}", person, WEEKLY_KIND, {"summary": summary}, not_before=at)
@@ -259,47 +335,26 @@ class DigestService:
     def _today(self) -> date:
         return self._clock.now().astimezone(self._tz).date()
 
-    def _digest(
-        self, session: Session, viewer: Viewer, since: datetime, until: datetime, office_day: OfficeDay
-    ) -> Digest:
-        """What the viewer supervises (everything, for leadership and admins), since `since`."""
-        if viewer.sees_everything:
-            items = dq.all_items(session)
-        else:
-            items = dq.supervised_items(session, viewer.unit_ids(Role.SUPERVISOR))
-        ids = [item.id for item in items]
-        number = {item.id: item.number for item in items}
-        reports = dq.reports_within(session, ids, since, until)
-        evidence = dq.evidence_within(session, ids, since, until)
-        escalations = dq.escalations_within(session, ids, since, until)
-        signed = dq.signed_off_within(session, ids, since, until)
-        activity = Activity(
-            reports=[(number[item_id], -1 if percent is None else percent) for item_id, percent in reports],
-            evidence=[number[item_id] for item_id in evidence],
-            escalations=[(number[e.item_id], e.level) for e in escalations],
-            reasons=_reasons(number, escalations),
-            waiting_review=self._waiting_review(session, viewer, items),
-            signed_off=[number[item_id] for item_id in signed],
+    def _window(
+        self,
+        session: Session,
+        where: ColumnElement[bool],
+        since: datetime,
+        until: datetime,
+        office_day: OfficeDay,
+    ) -> DigestWindow:
+        """The items matching `where` and what happened to them after `since`, up to `until`."""
+        items = dq.items_for_digest(session, where)
+        return DigestWindow(
+            items=items,
+            shown=self._as_digest_items(session, items, office_day),
+            reports=dq.reports_within(session, where, since, until),
+            evidence=dq.evidence_within(session, where, since, until),
+            escalations=dq.escalations_within(session, where, since, until),
+            signed_off=dq.signed_off_within(session, where, since, until),
+            under_review=dq.requests_under_review(session, where, FINAL),
+            office_day=office_day,
         )
-        return build_digest(
-            self._as_digest_items(session, items, office_day),
-            activity,
-            office_day.today,
-            office_day.period_start(),
-        )
-
-    @staticmethod
-    def _waiting_review(session: Session, viewer: Viewer, items: Sequence[Item]) -> list[str]:
-        by_id = {item.id: item for item in items}
-        requests = dq.requests_under_review(session, list(by_id))
-        waiting = []
-        for request in requests:
-            item = by_id[request.item_id]
-            decided = dq.units_decided(session, request.id, FINAL)
-            links = [(link.unit_id, link.role) for link in item.unit_links]
-            if viewer.sees_everything or reviewing_units(viewer, links, decided):
-                waiting.append(item.number)
-        return waiting
 
     def _as_digest_items(
         self, session: Session, items: Sequence[Item], office_day: OfficeDay

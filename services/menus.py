@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from ledger.access import Viewer
+from storage.chunks import scalars_in
 from storage.models import Person
 
 
@@ -38,10 +39,13 @@ class MenuService:
             .where(Person.active | Person.menu_key.is_not(None))
             .order_by(Person.id)
         )
-        if person_ids is not None:
-            statement = statement.where(Person.id.in_(list(person_ids)))
         with self._sessions() as session:
-            return [_state(person) for person in session.scalars(statement)]
+            if person_ids is None:
+                return [_state(person) for person in session.scalars(statement)]
+            chosen = sorted(
+                scalars_in(session, statement, Person.id, person_ids), key=lambda person: person.id
+            )
+            return [_state(person) for person in chosen]
 
     def record(self, person_id: int, key: str | None) -> None:
         """The menu now shown in the person's chat (None: the default again)."""

@@ -709,6 +709,7 @@ class SignOffService(ClosingService):
         viewer's confirmation as a leader. Leadership and admins see every open request."""
         with self._sessions() as session:
             rows = cq.open_signoff_requests(session)
+            reviews = cq.reviews_of_open_requests(session)
             to_review: list[PendingRequest] = []
             to_confirm: list[PendingRequest] = []
             for request, item, name in rows:
@@ -723,7 +724,7 @@ class SignOffService(ClosingService):
                     if viewer.sees_everything or can_confirm(viewer, links):
                         to_confirm.append(entry)
                 elif viewer.sees_everything or reviewing_units(
-                    viewer, links, _decided_units(cq.signoff_reviews(session, request.id))
+                    viewer, links, _decided_units(reviews.get(request.id, []))
                 ):
                     to_review.append(entry)
             return PendingView(tuple(to_review), tuple(to_confirm))
@@ -735,11 +736,15 @@ class SignOffService(ClosingService):
     ) -> int:
         """Remind each reviewer of an on-site inspection on its day (once), with the decision buttons."""
         rows = cq.inspections_due(session, today)
+        if not rows:
+            return 0
+        reviews = cq.reviews_of_open_requests(session)
+        reviewers = people_queries.persons(session, [review.reviewer_id for review, _, _ in rows])
         queued = 0
         for review, request, item in rows:
-            if review.unit_id in _decided_units(cq.signoff_reviews(session, request.id)):
+            if review.unit_id in _decided_units(reviews.get(request.id, [])):
                 continue
-            recipient = _recipient(session.get(Person, review.reviewer_id))
+            recipient = _recipient(reviewers.get(review.reviewer_id))
             if recipient is None:
                 continue
             params = {**self._params(item, request, ""), "inspect_on": review.inspect_on}

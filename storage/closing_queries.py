@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.chunks import scalars_in
 from storage.models import AuditEntry, EvidenceFile, Item, Person, ProgressReport
 from storage.review import (
     OPEN_SIGNOFF_STATUSES,
@@ -72,7 +73,10 @@ def evidence_of(session: Session, item_id: int) -> Sequence[EvidenceFile]:
 def signoffs_of(session: Session, item_id: int) -> Sequence[tuple[SignOffRequest, Sequence[SignOffReview]]]:
     requests = session.scalars(select(SignOffRequest).where(SignOffRequest.item_id == item_id)).all()
     reviews = session.scalars(
-        select(SignOffReview).where(SignOffReview.request_id.in_([r.id for r in requests]))
+        select(SignOffReview)
+        .join(SignOffRequest, SignOffRequest.id == SignOffReview.request_id)
+        .where(SignOffRequest.item_id == item_id)
+        .order_by(SignOffReview.id)
     ).all()
     return [(request, [r for r in reviews if r.request_id == request.id]) for request in requests]
 
@@ -81,14 +85,11 @@ def approved_extensions(session: Session, item_ids: Iterable[int]) -> dict[int, 
     """For each item, its approved extensions as (old deadline, new deadline), in the order decided."""
     statement = (
         select(DeadlineExtension)
-        .where(
-            DeadlineExtension.item_id.in_(list(item_ids)),
-            DeadlineExtension.status == ExtensionStatus.APPROVED,
-        )
+        .where(DeadlineExtension.status == ExtensionStatus.APPROVED)
         .order_by(DeadlineExtension.decided_at, DeadlineExtension.id)
     )
     found: dict[int, list[tuple[date, date]]] = {}
-    for extension in session.scalars(statement):
+    for extension in scalars_in(session, statement, DeadlineExtension.item_id, item_ids):
         found.setdefault(extension.item_id, []).append((extension.old_deadline, extension.new_deadline))
     return found
 
@@ -172,6 +173,21 @@ def signoff_reviews(session: Session, request_id: int) -> Sequence[SignOffReview
     """The units' reviews of a sign-off request, in the order they were given."""
     statement = select(SignOffReview).where(SignOffReview.request_id == request_id).order_by(SignOffReview.id)
     return session.scalars(statement).all()
+
+
+def reviews_of_open_requests(session: Session) -> dict[int, list[SignOffReview]]:
+    """The units' reviews of every request awaiting a leader or under review, by request id, each
+    request's in the order they were given (one statement for them all)."""
+    statement = (
+        select(SignOffReview)
+        .join(SignOffRequest, SignOffRequest.id == SignOffReview.request_id)
+        .where(SignOffRequest.status.in_(OPEN_SIGNOFF_STATUSES))
+        .order_by(SignOffReview.id)
+    )
+    found: dict[int, list[SignOffReview]] = {}
+    for review in session.scalars(statement):
+        found.setdefault(review.request_id, []).append(review)
+    return found
 
 
 def inspections_due(session: Session, today: date) -> Sequence[tuple[SignOffReview, SignOffRequest, Item]]:

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
 from ledger.model import Role, UnitRole
+from storage.chunks import rows_in
 from storage.models import Item, Person, RoleAssignment
 from storage.people_queries import Recipient
 from storage.queries import chased_filter
@@ -69,14 +70,10 @@ def complaint_leaders(session: Session, item_ids: Iterable[int]) -> dict[int, li
     statement = (
         select(Complaint.item_id, Person)
         .join(Person, Person.id == Complaint.leader_id)
-        .where(
-            Complaint.item_id.in_(list(item_ids)),
-            Person.active.is_(True),
-            Person.telegram_user_id.is_not(None),
-        )
+        .where(Person.active.is_(True), Person.telegram_user_id.is_not(None))
     )
     result: dict[int, list[Recipient]] = {}
-    for item_id, person in session.execute(statement):
+    for item_id, person in rows_in(session, statement, Complaint.item_id, item_ids):
         assert person.telegram_user_id is not None
         result[item_id] = [Recipient(person.id, person.telegram_user_id, person.locale, person.name)]
     return result

@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select, true
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload
 
 from ledger.model import UnitRole
-from storage import queries
-from storage.models import EvidenceFile, Item, ProgressReport
+from storage.chunks import scalars_in
+from storage.models import EvidenceFile, Item, ItemUnit, ProgressReport
 from storage.review import GroupChat, ReviewDecision, SignOffRequest, SignOffReview, SignOffStatus
 from storage.scheduling import Escalation
 
@@ -26,19 +26,26 @@ def _within(
     return (column > since, column <= until)
 
 
-def all_items(session: Session) -> Sequence[Item]:
-    """Every item, with its targets, measures and units, in plan order."""
-    return queries.items_where(session, true())
+def items_for_digest(session: Session, where: ColumnElement[bool]) -> Sequence[Item]:
+    """The items matching `where`, with their units (all a digest says of an item), in plan order: one
+    statement however many items."""
+    statement = select(Item).where(where).options(joinedload(Item.unit_links)).order_by(Item.sort_key)
+    return session.scalars(statement).unique().all()
 
 
-def items_with_ids(session: Session, item_ids: Sequence[int]) -> Sequence[Item]:
-    """The items of these ids, with their targets, measures and units, in plan order."""
-    return queries.items_where(session, Item.id.in_(item_ids))
+def items_with_ids(session: Session, item_ids: Iterable[int]) -> Sequence[Item]:
+    """The items of these ids, with their units, in plan order."""
+    statement = select(Item).options(joinedload(Item.unit_links))
+    found = scalars_in(session, statement, Item.id, item_ids, unique=True)
+    return sorted(found, key=lambda item: item.sort_key)
 
 
-def supervised_items(session: Session, unit_ids: Iterable[int]) -> Sequence[Item]:
-    """The items these units supervise, with their targets, measures and units, in plan order."""
-    return queries.items_linked_to(session, unit_ids, [UnitRole.SUPERVISING], true())
+def supervised_by(unit_ids: Iterable[int]) -> ColumnElement[bool]:
+    """The items these units supervise (督导单位)."""
+    supervised = select(ItemUnit.item_id).where(
+        ItemUnit.unit_id.in_(list(unit_ids)), ItemUnit.role == UnitRole.SUPERVISING
+    )
+    return Item.id.in_(supervised)
 
 
 def active_groups(session: Session) -> Sequence[GroupChat]:
@@ -73,63 +80,86 @@ def signoffs_approved(session: Session, since: datetime, until: datetime) -> Seq
 
 
 def reports_within(
-    session: Session, item_ids: Sequence[int], since: datetime, until: datetime
+    session: Session, where: ColumnElement[bool], since: datetime, until: datetime
 ) -> Sequence[tuple[int, int | None]]:
-    """(item id, percent) of each progress report on these items made in the window."""
-    statement = select(ProgressReport.item_id, ProgressReport.percent).where(
-        ProgressReport.item_id.in_(item_ids), *_within(ProgressReport.created_at, since, until)
+    """(item id, percent) of each progress report made in the window on the items matching `where`."""
+    statement = (
+        select(ProgressReport.item_id, ProgressReport.percent)
+        .join(Item, Item.id == ProgressReport.item_id)
+        .where(where, *_within(ProgressReport.created_at, since, until))
     )
     return session.execute(statement).all()
 
 
 def evidence_within(
-    session: Session, item_ids: Sequence[int], since: datetime, until: datetime
+    session: Session, where: ColumnElement[bool], since: datetime, until: datetime
 ) -> Sequence[int]:
-    """The item id of each evidence file on these items uploaded in the window."""
-    statement = select(EvidenceFile.item_id).where(
-        EvidenceFile.item_id.in_(item_ids), *_within(EvidenceFile.created_at, since, until)
+    """The item id of each evidence file uploaded in the window on the items matching `where`."""
+    statement = (
+        select(EvidenceFile.item_id)
+        .join(Item, Item.id == EvidenceFile.item_id)
+        .where(where, *_within(EvidenceFile.created_at, since, until))
     )
     return session.scalars(statement).all()
 
 
 def escalations_within(
-    session: Session, item_ids: Sequence[int], since: datetime, until: datetime
+    session: Session, where: ColumnElement[bool], since: datetime, until: datetime
 ) -> Sequence[Escalation]:
-    """The escalations of these items issued in the window, oldest first."""
+    """The escalations issued in the window on the items matching `where`, oldest first."""
     statement = (
         select(Escalation)
-        .where(Escalation.item_id.in_(item_ids), *_within(Escalation.issued_at, since, until))
+        .join(Item, Item.id == Escalation.item_id)
+        .where(where, *_within(Escalation.issued_at, since, until))
         .order_by(Escalation.issued_at, Escalation.id)
     )
     return session.scalars(statement).all()
 
 
 def signed_off_within(
-    session: Session, item_ids: Sequence[int], since: datetime, until: datetime
+    session: Session, where: ColumnElement[bool], since: datetime, until: datetime
 ) -> Sequence[int]:
-    """The item id of each sign-off request on these items approved in the window."""
-    statement = select(SignOffRequest.item_id).where(
-        SignOffRequest.item_id.in_(item_ids),
-        SignOffRequest.status == SignOffStatus.APPROVED,
-        *_within(SignOffRequest.decided_at, since, until),
+    """The item id of each sign-off request approved in the window on the items matching `where`."""
+    statement = (
+        select(SignOffRequest.item_id)
+        .join(Item, Item.id == SignOffRequest.item_id)
+        .where(
+            where,
+            SignOffRequest.status == SignOffStatus.APPROVED,
+            *_within(SignOffRequest.decided_at, since, until),
+        )
     )
     return session.scalars(statement).all()
 
 
-def requests_under_review(session: Session, item_ids: Sequence[int]) -> Sequence[SignOffRequest]:
-    """The sign-off requests on these items that the supervising units are reviewing."""
-    statement = select(SignOffRequest).where(
-        SignOffRequest.item_id.in_(item_ids), SignOffRequest.status == SignOffStatus.UNDER_REVIEW
+def requests_under_review(
+    session: Session, where: ColumnElement[bool], decisions: Sequence[ReviewDecision]
+) -> list[tuple[SignOffRequest, set[int]]]:
+    """The sign-off requests the supervising units are reviewing on the items matching `where`, each with
+    the units whose review of it is one of `decisions`: two statements however many requests."""
+    under_review = (
+        select(SignOffRequest)
+        .join(Item, Item.id == SignOffRequest.item_id)
+        .where(where, SignOffRequest.status == SignOffStatus.UNDER_REVIEW)
+        .order_by(SignOffRequest.id)
     )
-    return session.scalars(statement).all()
-
-
-def units_decided(session: Session, request_id: int, decisions: Sequence[ReviewDecision]) -> Sequence[int]:
-    """The units whose review of the request is one of `decisions`."""
-    statement = select(SignOffReview.unit_id).where(
-        SignOffReview.request_id == request_id, SignOffReview.decision.in_(decisions)
+    requests = session.scalars(under_review).all()
+    if not requests:
+        return []
+    decided_by: dict[int, set[int]] = {request.id: set() for request in requests}
+    decided = (
+        select(SignOffReview.request_id, SignOffReview.unit_id)
+        .join(SignOffRequest, SignOffRequest.id == SignOffReview.request_id)
+        .join(Item, Item.id == SignOffRequest.item_id)
+        .where(
+            where,
+            SignOffRequest.status == SignOffStatus.UNDER_REVIEW,
+            SignOffReview.decision.in_(decisions),
+        )
     )
-    return session.scalars(statement).all()
+    for request_id, unit_id in session.execute(decided):
+        decided_by.setdefault(request_id, set()).add(unit_id)
+    return [(request, decided_by[request.id]) for request in requests]
 
 
 def move_group(session: Session, old_chat_id: int, new_chat_id: int) -> None:

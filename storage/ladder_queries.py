@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from storage.chunks import rows_in, scalars_in
 from storage.models import Item, ItemMeasure, ItemTarget
 from storage.outbox_queries import WENT_OUT
 from storage.queries import chased_filter
@@ -48,11 +49,11 @@ def open_items(
     """Items still chased (not signed off, no sign-off open), in plan order; `scheduled_only`: those with
     序时进度 (a deadline, not continuing), the only ones that can be behind schedule."""
     statement = select(Item).where(chased_filter()).order_by(Item.sort_key)
-    if numbers is not None:
-        statement = statement.where(Item.number.in_(numbers))
     if scheduled_only:
         statement = statement.where(Item.deadline.is_not(None), Item.continuing.is_(False))
-    return session.scalars(statement).all()
+    if numbers is None:
+        return session.scalars(statement).all()
+    return sorted(scalars_in(session, statement, Item.number, numbers), key=lambda item: item.sort_key)
 
 
 def ladder_candidates(session: Session, deadline_before: date, dispatch_due_before: date) -> Sequence[Item]:
@@ -75,13 +76,10 @@ def ladder_candidates(session: Session, deadline_before: date, dispatch_due_befo
 
 
 def dispatches_of(session: Session, item_ids: Sequence[int]) -> dict[int, list[DispatchRequest]]:
+    """Each item's dispatch requests, by the day asked."""
     result: dict[int, list[DispatchRequest]] = {}
-    statement = (
-        select(DispatchRequest)
-        .where(DispatchRequest.item_id.in_(item_ids))
-        .order_by(DispatchRequest.asked_on)
-    )
-    for row in session.scalars(statement):
+    statement = select(DispatchRequest).order_by(DispatchRequest.asked_on)
+    for row in scalars_in(session, statement, DispatchRequest.item_id, item_ids):
         result.setdefault(row.item_id, []).append(row)
     return result
 
@@ -90,18 +88,14 @@ def reached_dispatches(session: Session, dispatch_ids: Sequence[int]) -> dict[in
     """Those of the dispatches that reached someone (at least one of their outbox rows went out), with the
     instant the last went out (to whoever was asked last, e.g. bound later)."""
     found: dict[int, datetime] = {}
-    for start in range(0, len(dispatch_ids), 500):
-        statement = (
-            select(OutboxMessage.dispatch_id, func.max(OutboxMessage.sent_at))
-            .where(
-                OutboxMessage.dispatch_id.in_(dispatch_ids[start : start + 500]),
-                OutboxMessage.status.in_(WENT_OUT),
-            )
-            .group_by(OutboxMessage.dispatch_id)
-        )
-        for dispatch_id, sent_at in session.execute(statement):
-            if dispatch_id is not None and sent_at is not None:
-                found[dispatch_id] = sent_at
+    statement = (
+        select(OutboxMessage.dispatch_id, func.max(OutboxMessage.sent_at))
+        .where(OutboxMessage.status.in_(WENT_OUT))
+        .group_by(OutboxMessage.dispatch_id)
+    )
+    for dispatch_id, sent_at in rows_in(session, statement, OutboxMessage.dispatch_id, dispatch_ids):
+        if dispatch_id is not None and sent_at is not None:
+            found[dispatch_id] = sent_at
     return found
 
 
@@ -109,37 +103,26 @@ def dispatches_received(session: Session, dispatch_ids: Sequence[int]) -> dict[i
     """For each person asked any of these dispatches, how many of them reached that person (their own
     outbox row went out); 0 for one asked whose rows have not gone out."""
     received: dict[int, set[int]] = {}
-    for start in range(0, len(dispatch_ids), 500):
-        statement = select(OutboxMessage.person_id, OutboxMessage.dispatch_id, OutboxMessage.status).where(
-            OutboxMessage.dispatch_id.in_(dispatch_ids[start : start + 500]),
-        )
-        for person_id, dispatch_id, status in session.execute(statement):
-            if person_id is None:
-                continue
-            reached = received.setdefault(person_id, set())
-            if status in WENT_OUT and dispatch_id is not None:
-                reached.add(dispatch_id)
+    statement = select(OutboxMessage.person_id, OutboxMessage.dispatch_id, OutboxMessage.status)
+    for person_id, dispatch_id, status in rows_in(
+        session, statement, OutboxMessage.dispatch_id, dispatch_ids
+    ):
+        if person_id is None:
+            continue
+        reached = received.setdefault(person_id, set())
+        if status in WENT_OUT and dispatch_id is not None:
+            reached.add(dispatch_id)
     return {person_id: len(reached) for person_id, reached in received.items()}
 
 
 def summonses_held(session: Session, item_ids: Sequence[int]) -> dict[int, date]:
     """For each item, the day its latest recorded 约谈 was held."""
-    statement = (
-        select(SummonsRecord.item_id, func.max(SummonsRecord.held_on))
-        .where(SummonsRecord.item_id.in_(item_ids))
-        .group_by(SummonsRecord.item_id)
-    )
-    found: dict[int, date] = {}
-    for item_id, held in session.execute(statement):
-        found[item_id] = held
-    return found
+    statement = select(SummonsRecord.item_id, func.max(SummonsRecord.held_on)).group_by(SummonsRecord.item_id)
+    return dict(rows_in(session, statement, SummonsRecord.item_id, item_ids))
 
 
 def ladders_of(session: Session, item_ids: Sequence[int]) -> dict[int, ItemLadder]:
-    return {
-        row.item_id: row
-        for row in session.scalars(select(ItemLadder).where(ItemLadder.item_id.in_(item_ids)))
-    }
+    return {row.item_id: row for row in scalars_in(session, select(ItemLadder), ItemLadder.item_id, item_ids)}
 
 
 def escalations_of(session: Session, item_id: int) -> Sequence[Escalation]:
@@ -151,10 +134,8 @@ def escalations_of(session: Session, item_id: int) -> Sequence[Escalation]:
 
 def escalations_by_item(session: Session, item_ids: Sequence[int]) -> dict[int, list[Escalation]]:
     result: dict[int, list[Escalation]] = {}
-    for start in range(0, len(item_ids), 500):
-        statement = select(Escalation).where(Escalation.item_id.in_(item_ids[start : start + 500]))
-        for row in session.scalars(statement):
-            result.setdefault(row.item_id, []).append(row)
+    for row in scalars_in(session, select(Escalation), Escalation.item_id, item_ids):
+        result.setdefault(row.item_id, []).append(row)
     return result
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ledger.model import Role, UnitRole
+from storage.chunks import rows_in, scalars_in
 from storage.models import ItemUnit, Person, RoleAssignment
 
 
@@ -29,7 +30,6 @@ def recipients(
         .join(RoleAssignment, RoleAssignment.unit_id == ItemUnit.unit_id)
         .join(Person, Person.id == RoleAssignment.person_id)
         .where(
-            ItemUnit.item_id.in_(list(item_ids)),
             ItemUnit.role == unit_role,
             RoleAssignment.role.in_(list(roles)),
             Person.active.is_(True),
@@ -38,7 +38,7 @@ def recipients(
         .order_by(Person.id)
     )
     result: dict[int, list[Recipient]] = {}
-    for item_id, person in session.execute(statement):
+    for item_id, person in rows_in(session, statement, ItemUnit.item_id, item_ids):
         assert person.telegram_user_id is not None
         entry = Recipient(person.id, person.telegram_user_id, person.locale, person.name)
         if entry not in result.setdefault(item_id, []):
@@ -73,15 +73,11 @@ def admins(session: Session) -> list[Recipient]:
 
 
 def persons(session: Session, ids: Iterable[int]) -> dict[int, Person]:
-    return {
-        p.id: p
-        for p in session.scalars(
-            select(Person).where(Person.id.in_(list(ids))).options(selectinload(Person.roles))
-        )
-    }
+    statement = select(Person).options(selectinload(Person.roles))
+    return {p.id: p for p in scalars_in(session, statement, Person.id, ids)}
 
 
 def people_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
     wanted = {i for i in ids if i is not None}
-    statement = select(Person.id, Person.name).where(Person.id.in_(wanted))
-    return {row.id: row.name for row in session.execute(statement)}
+    statement = select(Person.id, Person.name)
+    return {row.id: row.name for row in rows_in(session, statement, Person.id, wanted)}

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from ledger.access import Viewer
 from ledger.model import ItemSpec, Measure, Role, Target, UnitRole
 from ledger.status import ItemFacts
+from storage.chunks import rows_in, scalars_in
 from storage.models import (
     AuditEntry,
     BotMessage,
@@ -31,8 +32,6 @@ from storage.review import OPEN_SIGNOFF_STATUSES, SignOffRequest, SignOffStatus
 # The audit entries of an item that change a fact its status depends on (`ItemFacts`): a report sets the
 # percent; an import or a complaint update, a reopening and an extension set the start, the deadline,
 # continuing and, a reopening, the percent. Their `before` says what the fact was until then.
-# Ids per IN list: well under the bound-parameter limits of SQLite (32,766) and PostgreSQL (65,535).
-_CHUNK = 5000
 _FACT_ACTIONS = ("report", "update", "reopen", "extend_deadline")
 _REOPEN_ACTION = "reopen"
 
@@ -47,7 +46,7 @@ def units_by_name(session: Session, names: Iterable[str]) -> dict[str, Unit]:
     wanted = set(names)
     if not wanted:
         return {}
-    return {u.name: u for u in session.scalars(select(Unit).where(Unit.name.in_(wanted)))}
+    return {u.name: u for u in scalars_in(session, select(Unit), Unit.name, wanted)}
 
 
 def known_unit_names(session: Session) -> dict[str, str]:
@@ -79,14 +78,8 @@ def _with_children(statement: Select[Item]) -> Select[Item]:
 
 
 def items_by_number(session: Session, numbers: Iterable[str]) -> dict[str, Item]:
-    wanted = list(numbers)
-    found: dict[str, Item] = {}
-    # Chunks keep the IN list under the parameter limits of both databases.
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        statement = _with_children(select(Item).where(Item.number.in_(chunk)))
-        found.update((item.number, item) for item in session.scalars(statement))
-    return found
+    statement = _with_children(select(Item))
+    return {item.number: item for item in scalars_in(session, statement, Item.number, numbers)}
 
 
 def all_item_numbers(session: Session) -> list[str]:
@@ -249,30 +242,21 @@ def _fact_changes(session: Session, by_number: dict[str, Item], *, after: dateti
     """The audit entries at or after `after` that changed a fact of these items, oldest first."""
     statement = (
         select(AuditEntry)
-        .where(
-            AuditEntry.entity == "item",
-            AuditEntry.at >= after,
-            AuditEntry.action.in_(_FACT_ACTIONS),
-            AuditEntry.entity_id.in_(list(by_number)),
-        )
+        .where(AuditEntry.entity == "item", AuditEntry.at >= after, AuditEntry.action.in_(_FACT_ACTIONS))
         .order_by(AuditEntry.at, AuditEntry.id)
     )
-    return session.scalars(statement).all()
+    return list(scalars_in(session, statement, AuditEntry.entity_id, by_number))
 
 
 def _reopenings_before(session: Session, by_number: dict[str, Item], until: datetime) -> dict[int, datetime]:
     """The latest reopening (回头看) of each item before `until`."""
     statement = (
         select(AuditEntry.entity_id, func.max(AuditEntry.at))
-        .where(
-            AuditEntry.entity == "item",
-            AuditEntry.action == _REOPEN_ACTION,
-            AuditEntry.at < until,
-            AuditEntry.entity_id.in_(list(by_number)),
-        )
+        .where(AuditEntry.entity == "item", AuditEntry.action == _REOPEN_ACTION, AuditEntry.at < until)
         .group_by(AuditEntry.entity_id)
     )
-    return {by_number[number].id: at for number, at in session.execute(statement) if number in by_number}
+    rows = rows_in(session, statement, AuditEntry.entity_id, by_number)
+    return {by_number[number].id: at for number, at in rows if number in by_number}
 
 
 def _signoffs_before(
@@ -280,12 +264,10 @@ def _signoffs_before(
 ) -> tuple[set[int], dict[int, datetime]]:
     """Of these items, those with a sign-off request filed before `until` and not decided by then, and the
     latest approval before `until` of each approved one."""
-    statement = select(SignOffRequest).where(
-        SignOffRequest.item_id.in_(item_ids), SignOffRequest.created_at < until
-    )
+    statement = select(SignOffRequest).where(SignOffRequest.created_at < until)
     filed: set[int] = set()
     approved: dict[int, datetime] = {}
-    for request in session.scalars(statement):
+    for request in scalars_in(session, statement, SignOffRequest.item_id, item_ids):
         decided = request.decided_at
         if decided is None or decided >= until:
             filed.add(request.item_id)
@@ -313,31 +295,23 @@ def last_report_dates(
 ) -> dict[int, datetime]:
     """The instant of each item's latest progress report (made before `before`, when given); items never
     reported on are left out."""
-    found: dict[int, datetime] = {}
-    for start in range(0, len(item_ids), _CHUNK):
-        statement = (
-            select(ProgressReport.item_id, func.max(ProgressReport.created_at))
-            .where(ProgressReport.item_id.in_(item_ids[start : start + _CHUNK]))
-            .group_by(ProgressReport.item_id)
-        )
-        if before is not None:
-            statement = statement.where(ProgressReport.created_at < before)
-        found.update((item_id, at) for item_id, at in session.execute(statement) if at is not None)
-    return found
+    statement = select(ProgressReport.item_id, func.max(ProgressReport.created_at)).group_by(
+        ProgressReport.item_id
+    )
+    if before is not None:
+        statement = statement.where(ProgressReport.created_at < before)
+    rows = rows_in(session, statement, ProgressReport.item_id, item_ids)
+    return {item_id: at for item_id, at in rows if at is not None}
 
 
 def evidence_counts(
     session: Session, item_ids: Sequence[int], before: datetime | None = None
 ) -> dict[int, int]:
     """How many evidence files each item has (those uploaded before `before`, when given)."""
-    statement = (
-        select(EvidenceFile.item_id, func.count(EvidenceFile.id))
-        .where(EvidenceFile.item_id.in_(item_ids))
-        .group_by(EvidenceFile.item_id)
-    )
+    statement = select(EvidenceFile.item_id, func.count(EvidenceFile.id)).group_by(EvidenceFile.item_id)
     if before is not None:
         statement = statement.where(EvidenceFile.created_at < before)
-    return dict(session.execute(statement).all())
+    return dict(rows_in(session, statement, EvidenceFile.item_id, item_ids))
 
 
 def all_units(session: Session) -> Sequence[Unit]:
@@ -449,6 +423,7 @@ def units_linked_to_items(
 
 
 def units_by_id(session: Session, unit_ids: Iterable[int]) -> Sequence[Unit]:
+    """The units of these ids (a viewer's, a request's reviewers': a few), by name."""
     return session.scalars(select(Unit).where(Unit.id.in_(list(unit_ids))).order_by(Unit.name)).all()
 
 

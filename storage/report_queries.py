@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.rules import Level
+from storage.chunks import scalars_in
 from storage.models import AuditEntry, Item, ProgressReport, Unit
 from storage.review import SignOffRequest, SignOffStatus
 from storage.scheduling import Escalation, ItemLadder, SummonsRecord
@@ -93,11 +94,7 @@ def ladder_levels(session: Session) -> dict[int, int]:
 def latest_signoffs(session: Session, item_ids: Sequence[int]) -> dict[int, SignOffRequest]:
     """Each item's latest sign-off request; items never asked for are left out."""
     found: dict[int, SignOffRequest] = {}
-    statement = (
-        select(SignOffRequest)
-        .where(SignOffRequest.item_id.in_(item_ids))
-        .order_by(SignOffRequest.created_at, SignOffRequest.id)
-    )
-    for request in session.scalars(statement):
+    statement = select(SignOffRequest).order_by(SignOffRequest.created_at, SignOffRequest.id)
+    for request in scalars_in(session, statement, SignOffRequest.item_id, item_ids):
         found[request.item_id] = request
     return found
