@@ -1,15 +1,18 @@
-"""Chat load: bound officers each send a series of messages (`/my`, `/report N 50% …`, a photo captioned
-`N`) to the real application polling the loopback Bot API server, the store on SQLite.
+"""Chat load: bound officers each send a series of messages of one kind (`/my`, `/report N 50% …`, a photo
+captioned `N`, `/help`) to the real application polling the loopback Bot API server over HTTP, the store on
+SQLite, beside a bare python-telegram-bot echo bot polling the same server in the same run.
 
 Every user sends their next message as soon as the answer to the previous one arrives, all users at
 once, so the bot is never idle: updates handled per second is its capacity, and the time from an
-update pushed to its first answer received (p50, p99) is what a user waits at that load. The baseline,
-measured in the same run on the same store, is the same load of `/help`, which touches the store only
-to resolve the viewer; the figures are read as ratios to it.
+update pushed to its first answer received (p50, p99) is what a user waits at that load. The baseline is
+the echo bot (an `Application` with one `MessageHandler` that answers each message with its text or
+caption), given the same users, the same updates of each kind and as many updates at once as Duban
+(`bot/processing.py`'s `DEFAULT_MAX_RUNNING`); it runs before and after Duban, and each of Duban's figures
+is read as a ratio to the mean of the echo bot's two runs of the same kind.
 
 Telegram's own rate limits (about 30 messages a second overall) are switched off here: with them both
 loads would simply run at 30 a second. The loopback server runs in the same process and event loop as
-the bot, so its cost is part of both figures.
+the bots, so its cost is part of every figure.
 """
 
 from __future__ import annotations
@@ -22,17 +25,20 @@ import statistics
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import SecretStr
+from telegram import Update
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bench.import_ledger import START, UNITS, generate_plan
 from bot.app import build_application, polling
 from bot.config import Settings
+from bot.processing import DEFAULT_MAX_RUNNING
 from bot.wiring import build
-from handlers import FEATURES
 from ledger.actor import Actor
 from ledger.importer import parse_ledger_file
 from ledger.roster import parse_roster
@@ -47,47 +53,54 @@ PHOTO = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
 )
-# The feature module that handles each kind of message.
-FEATURE_OF = {"my": "items", "report": "report", "photo": "evidence"}
-
-
-@dataclass(frozen=True)
-class Send:
-    kind: str
-    push: Callable[[LoopbackBotApi], object]
+KINDS = ("/my", "/report", "photo", "/help")
 
 
 @dataclass
 class Load:
-    """One load: updates pushed, wall seconds, and each update's wait for its first answer, by kind."""
+    """One load of one kind: updates pushed, wall seconds, and each update's wait for its first answer."""
 
     updates: int = 0
     seconds: float = 0.0
-    waits: defaultdict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    waits: list[float] = field(default_factory=list)
 
     @property
     def rate(self) -> float:
         return self.updates / self.seconds
 
-    def all_waits(self) -> list[float]:
-        return [wait for waits in self.waits.values() for wait in waits]
+    @property
+    def p50(self) -> float:
+        return _percentile(self.waits, 50)
 
-    def lines(self, label: str, baseline: Load | None) -> list[str]:
-        out = [_line(label, self.rate, self.all_waits(), baseline)]
-        if len(self.waits) > 1:
-            out += [_line(f"  of which {kind}", None, waits, baseline) for kind, waits in self.waits.items()]
-        return out
+    @property
+    def p99(self) -> float:
+        return _percentile(self.waits, 99)
 
 
-def _line(label: str, rate: float | None, waits: list[float], baseline: Load | None) -> str:
-    p50, p99 = _percentile(waits, 50), _percentile(waits, 99)
-    text = f"  {label:<30} {f'{rate:6.0f} updates/s' if rate else '':>16}   p50 {p50 * 1000:7.1f} ms   p99 {p99 * 1000:7.1f} ms"
-    if baseline is not None:
-        base = baseline.all_waits()
-        text += f"   p50 {p50 / _percentile(base, 50):4.1f} ×  p99 {p99 / _percentile(base, 99):4.1f} ×"
-        if rate:
-            text += f"  time per update {baseline.rate / rate:4.1f} × baseline"
-    return text
+@dataclass(frozen=True)
+class KindFigures:
+    """Duban's load of one kind beside the echo bot's two runs of it."""
+
+    kind: str
+    duban: Load
+    echo: tuple[Load, Load]
+
+    @property
+    def rate_ratio(self) -> float:
+        """Duban's updates per second as a share of the echo bot's (1: as fast as a bot doing nothing)."""
+        return self.duban.rate / statistics.fmean(load.rate for load in self.echo)
+
+    def wait_ratio(self, percent: int) -> float:
+        echo = statistics.fmean(_percentile(load.waits, percent) for load in self.echo)
+        return _percentile(self.duban.waits, percent) / echo
+
+    def line(self) -> str:
+        low, high = sorted(load.rate for load in self.echo)
+        return (
+            f"  {self.kind:<8} {self.duban.rate:6.0f} updates/s ({self.rate_ratio:4.2f} × echo {low:.0f}–{high:.0f})"
+            f"   p50 {self.duban.p50 * 1000:7.1f} ms ({self.wait_ratio(50):4.1f} × echo)"
+            f"   p99 {self.duban.p99 * 1000:7.1f} ms ({self.wait_ratio(99):4.1f} × echo)"
+        )
 
 
 def _percentile(values: list[float], percent: int) -> float:
@@ -131,18 +144,21 @@ class Answers:
             self._seen = len(sent)
 
 
-async def run_load(api: LoopbackBotApi, answers: Answers, plan: dict[int, list[Send]]) -> Load:
-    load = Load(updates=sum(len(sends) for sends in plan.values()))
+Push = Callable[[LoopbackBotApi], object]
 
-    async def user(chat_id: int, sends: list[Send]) -> None:
-        for send in sends:
+
+async def run_load(api: LoopbackBotApi, answers: Answers, plan: dict[int, list[Push]]) -> Load:
+    load = Load(updates=sum(len(pushes) for pushes in plan.values()))
+
+    async def user(chat_id: int, pushes: list[Push]) -> None:
+        for push in pushes:
             answered = answers.next_answer(chat_id, answers.count(chat_id))
             pushed = time.perf_counter()
-            send.push(api)
-            load.waits[send.kind].append(await answered - pushed)
+            push(api)
+            load.waits.append(await answered - pushed)
 
     began = time.perf_counter()
-    await asyncio.gather(*(user(chat_id, sends) for chat_id, sends in plan.items()))
+    await asyncio.gather(*(user(chat_id, pushes) for chat_id, pushes in plan.items()))
     load.seconds = time.perf_counter() - began
     return load
 
@@ -178,77 +194,101 @@ def prepare_store(root: Path, users: int) -> tuple[Settings, dict[int, list[str]
     return settings, {FIRST_USER + i: numbers[UNITS[i % len(UNITS)]] for i in range(users)}
 
 
-def available() -> list[str]:
-    """The kinds of message whose feature module is registered (other engineers are adding them)."""
-    registered = {feature.__name__ for feature in FEATURES}
-    return [kind for kind, module in FEATURE_OF.items() if f"handlers.{module}" in registered]
+def plan_of(kind: str, items: dict[int, list[str]], messages: int) -> dict[int, list[Push]]:
+    """Each user's `messages` updates of one kind, on the items of their unit in turn."""
 
-
-def mixed_plan(items: dict[int, list[str]], messages: int, kinds: list[str]) -> dict[int, list[Send]]:
-    def send(chat_id: int, kind: str, number: str, step: int) -> Send:
-        if kind == "my":
-            return Send(kind, lambda api: api.push_text(chat_id, "/my"))
-        if kind == "report":
-            return Send(
-                kind,
-                lambda api: api.push_text(chat_id, f"/report {number} 50% 第{step}次报送：已完成现场核查"),
-            )
-        return Send(kind, lambda api: api.push_photo(chat_id, PHOTO, caption=number))
+    def push(chat_id: int, number: str, step: int) -> Push:
+        if kind == "/report":
+            return lambda api: api.push_text(chat_id, f"/report {number} 50% 第{step}次报送：已完成现场核查")
+        if kind == "photo":
+            return lambda api: api.push_photo(chat_id, PHOTO, caption=number)
+        return lambda api: api.push_text(chat_id, kind)
 
     return {
-        chat_id: [
-            send(chat_id, kinds[step % len(kinds)], numbers[step % len(numbers)], step)
-            for step in range(messages)
-        ]
+        chat_id: [push(chat_id, numbers[step % len(numbers)], step) for step in range(messages)]
         for chat_id, numbers in items.items()
     }
 
 
-def help_plan(items: dict[int, list[str]], messages: int) -> dict[int, list[Send]]:
-    return {
-        chat_id: [Send("help", lambda api, c=chat_id: api.push_text(c, "/help"))] * messages
-        for chat_id in items
-    }
+async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is not None:
+        await message.reply_text(message.text or message.caption or "…")
 
 
-async def measure(users: int, messages: int) -> None:
+@asynccontextmanager
+async def echo_bot(api: LoopbackBotApi, front: HttpFront) -> AsyncIterator[None]:
+    """The baseline: a bare python-telegram-bot bot answering every message with its text, polling the same
+    server with the same token, as many updates at once as Duban handles."""
+    application = (
+        Application.builder()
+        .token(api.token)
+        .base_url(f"{front.base_url}/bot")
+        .base_file_url(f"{front.base_url}/file/bot")
+        .concurrent_updates(DEFAULT_MAX_RUNNING)
+        .build()
+    )
+    application.add_handler(MessageHandler(filters.ALL, _echo))
+    async with application:
+        updater = application.updater
+        assert updater is not None
+        await updater.start_polling(timeout=1)
+        await application.start()
+        try:
+            yield
+        finally:
+            await updater.stop()
+            await application.stop()
+
+
+async def _loads(
+    bot: AbstractAsyncContextManager[object],
+    api: LoopbackBotApi,
+    answers: Answers,
+    items: dict[int, list[str]],
+    messages: int,
+) -> dict[str, Load]:
+    async with bot:
+        return {kind: await run_load(api, answers, plan_of(kind, items, messages)) for kind in KINDS}
+
+
+async def measure(users: int, messages: int) -> list[KindFigures]:
     with tempfile.TemporaryDirectory() as folder:
         began = time.perf_counter()
         settings, items = prepare_store(Path(folder), users)
         print(
-            f"chat load: {users} bound officers × {messages} messages, {ITEMS}-item ledger on SQLite"
-            f" (set up in {time.perf_counter() - began:.1f} s)"
+            f"chat load: {users} bound officers × {messages} messages of each kind, {ITEMS}-item ledger on"
+            f" SQLite, beside a bare python-telegram-bot echo bot (set up in {time.perf_counter() - began:.1f} s)"
         )
         api = LoopbackBotApi()
         async with HttpFront(api) as front:
             settings = settings.model_copy(
                 update={"telegram_token": SecretStr(api.token), "telegram_api_url": front.base_url}
             )
-            application = build_application(settings, rate_limited=False)
-            kinds = available()
-            for missing in sorted(set(FEATURE_OF) - set(kinds)):
-                print(f"  note: no handler for {missing!r} yet: left out of the mixed load")
             answers = Answers(api)
             watcher = asyncio.create_task(answers.watch())
             try:
-                async with polling(application, poll_timeout=1):
-                    baseline = await run_load(api, answers, help_plan(items, messages))
-                    print("\n".join(baseline.lines("baseline: /help", None)))
-                    if kinds:
-                        mixed = await run_load(api, answers, mixed_plan(items, messages, kinds))
-                        print("\n".join(mixed.lines(f"mixed: {', '.join(kinds)}", baseline)))
+                echo_before = await _loads(echo_bot(api, front), api, answers, items, messages)
+                # The tick and the sender are left off: they would write to these chats (the store's
+                # day has dispatches due), and their messages would be taken for answers.
+                duban_app = build_application(settings, rate_limited=False, scheduled=False)
+                duban = await _loads(polling(duban_app, poll_timeout=1), api, answers, items, messages)
+                echo_after = await _loads(echo_bot(api, front), api, answers, items, messages)
             finally:
                 watcher.cancel()
+        figures = [KindFigures(kind, duban[kind], (echo_before[kind], echo_after[kind])) for kind in KINDS]
+        for kind in figures:
+            print(kind.line())
         print(f"  process max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+        return figures
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> list[KindFigures]:
     parser = argparse.ArgumentParser(description=__doc__)
-    # The issue's load is 2,000 users; at this bot's rate that takes about 8 minutes on 2 cores.
-    parser.add_argument("--users", type=int, default=400, help="bound officers, all sending at once")
-    parser.add_argument("--messages", type=int, default=10, help="messages per user")
-    args, _ = parser.parse_known_args()
-    asyncio.run(measure(args.users, args.messages))
+    parser.add_argument("--users", type=int, default=200, help="bound officers, all sending at once")
+    parser.add_argument("--messages", type=int, default=5, help="messages of each kind per user")
+    args, _ = parser.parse_known_args(argv)
+    return asyncio.run(measure(args.users, args.messages))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from handlers.chat import ChatPort, Inbound, Keyboard, MessageRef
@@ -16,6 +16,7 @@ from ledger.errors import DubanError
 from ledger.model import Role
 from ledger.text import split_arguments
 from messages.render import normalize_locale
+from services import busy
 from services.accounts import TelegramUser
 from services.container import Services
 
@@ -24,8 +25,16 @@ R = TypeVar("R")
 
 
 async def run(function: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
-    """Run a (blocking, database-bound) service call off the event loop so other chats go on."""
-    return await asyncio.to_thread(function, *args, **kwargs)
+    """Run a (blocking, database-bound) service call off the event loop so other chats go on; a store
+    locked by another writer for longer than a chat waits is a `busy.StoreBusyError` (see `handle`)."""
+    return await asyncio.to_thread(functools.partial(busy.call, function, *args, **kwargs))
+
+
+@dataclass
+class Seen:
+    """What the handling of one update has already read of the store: who is writing (looked up once)."""
+
+    viewer: Viewer | None = None
 
 
 @dataclass
@@ -38,6 +47,7 @@ class Turn:
     services: Services
     memory: ChatMemory
     fields: int | None = None  # the route's count of separate arguments (see `OnCommand`)
+    seen: Seen = field(default_factory=Seen)  # shared by the copies of the turn made while it is handled
 
     @property
     def args(self) -> list[str]:
@@ -121,8 +131,27 @@ def telegram_user(event: Inbound) -> TelegramUser | None:
 
 
 async def viewer_of(turn: Turn) -> Viewer | None:
+    """Who is writing: looked up once per update, however many handlers of it ask."""
     user = telegram_user(turn.event)
-    return None if user is None else await run(turn.services.accounts.viewer, user)
+    if user is None:
+        return None
+    if turn.seen.viewer is None:
+        turn.seen.viewer = await run(turn.services.accounts.viewer, user)
+    return turn.seen.viewer
+
+
+async def handle(turn: Turn, act: TurnHandler) -> None:
+    """Handle one update with `act`: its calls to the store are one visit, each waiting for another
+    writer's lock a fraction of a second at most; a store still locked is answered "busy, try again",
+    saying whether anything had changed (`services.busy`), never as a failure."""
+    with busy.chat_visit():
+        try:
+            await act(turn)
+        except busy.StoreBusyError as error:
+            viewer = turn.seen.viewer
+            sender = turn.event.sender
+            locale = viewer.locale if viewer else normalize_locale(sender.language if sender else None)
+            await turn.refuse(locale, "errors/store_busy", {"changed": error.changed})
 
 
 async def refuse_stranger(turn: Turn, viewer: Viewer) -> None:

@@ -27,7 +27,7 @@ def check_file(file: IncomingFile) -> None:
 
 async def stage(turn: Turn, files: Sequence[IncomingFile], captions: Sequence[str] = ()) -> list[Evidence]:
     """Fetch the files (with what was written with each) into the store's staging area; on any failure
-    none stays there."""
+    none stays there (and the services that take them, `ReportService.submit`, leave none there either)."""
     store = turn.services.evidence
     staged: list[Evidence] = []
     try:
@@ -89,18 +89,9 @@ async def submit_report(
     if files:
         await run(reports.brief, viewer, line.number)
     evidence = await stage(turn, files, captions)
-    try:
-        receipt = await run(
-            reports.submit,
-            viewer,
-            line.number,
-            line.percent,
-            line.text,
-            evidence,
-            media_group_id=media_group_id,
-        )
-    finally:
-        await discard(turn, evidence)
+    receipt = await run(
+        reports.submit, viewer, line.number, line.percent, line.text, evidence, media_group_id=media_group_id
+    )
     await send_receipt(turn, viewer, receipt, album=media_group_id is not None)
 
 
@@ -111,7 +102,4 @@ async def join_album(turn: Turn, viewer: Viewer, media_group_id: str, file: Inco
     if not await run(reports.album_reported, media_group_id):
         return False
     evidence = await stage(turn, [file])
-    try:
-        return await run(reports.attach_to_album, viewer, media_group_id, evidence)
-    finally:
-        await discard(turn, evidence)
+    return await run(reports.attach_to_album, viewer, media_group_id, evidence)

@@ -55,5 +55,5 @@ async def in_group(
         await turn.answer(viewer.locale, "chat/private_needed", params)
         return
     alone = dataclasses.replace(event, chat=ChatRef(sender.platform_id, True), replied=None)
-    await in_private(Turn(alone, private, turn.services, turn.memory))
+    await in_private(Turn(alone, private, turn.services, turn.memory, seen=turn.seen))
     await turn.answer(viewer.locale, "chat/private_sent", params)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from handlers.chat import Inbound
-from handlers.common import Turn, TurnHandler, button_expired, required_roles
+from handlers.common import Turn, TurnHandler, button_expired, handle, required_roles
 from handlers.conversation import load
 from handlers.groups import in_group
 from ledger.buttons import ButtonData
@@ -219,6 +219,9 @@ class Router:
 
     async def dispatch(self, turn: Turn) -> None:
         """Handle an event: the conversation under way first, then the first route that matches."""
+        await handle(turn, self._dispatch)
+
+    async def _dispatch(self, turn: Turn) -> None:
         if await self.converse(turn):
             return
         route = self.route(turn.event)

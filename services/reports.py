@@ -84,8 +84,8 @@ class ReportService:
         self._on_report = on_report
 
     def _reportable(self, session: Session, viewer: Viewer, number: str) -> Item:
-        item = self._items.find(session, viewer, number)
-        if not can_report(viewer, [(link.unit_id, link.role) for link in item.unit_links]):
+        item, links = self._items.find_row(session, viewer, number)
+        if not can_report(viewer, links):
             raise DubanError("report/not_yours", number=item.number)
         if item.signed_off_at is not None:
             # Sign-off owns a signed-off item: only a reopening (回头看) puts it back under reports.
@@ -130,11 +130,15 @@ class ReportService:
     ) -> ReportReceipt:
         """Store a report (percent None keeps the current one) with its evidence, in one transaction.
 
-        The staged files are moved into the store only once the report is known to be valid.
+        The staged files are moved into the store only once the report is known to be valid; whatever
+        happens, none stays in the staging area.
         """
-        with self._sessions() as session, session.begin():
-            item = self._reportable(session, viewer, number)
-            return self._record(session, viewer, item, percent, text, evidence, media_group_id)
+        try:
+            with self._sessions() as session, session.begin():
+                item = self._reportable(session, viewer, number)
+                return self._record(session, viewer, item, percent, text, evidence, media_group_id)
+        finally:
+            self._discard(evidence)
 
     def record_completion(self, session: Session, viewer: Viewer, item: Item, text: str) -> ReportReceipt:
         """Inside the caller's transaction: a report that sets the item to 100 % (an officer confirming
@@ -154,7 +158,8 @@ class ReportService:
     ) -> ReportReceipt:
         now = self._clock.now()
         text = text.strip()
-        status_before = self._standings.one(session, item).status
+        today = self._standings.day(session)
+        status_before = self._standings.one(session, item, today).status
         try:
             check_report(
                 item.percent,
@@ -175,7 +180,7 @@ class ReportService:
         )  # fmt: skip
         session.add(report)
         session.flush()
-        status_after = self._standings.one(session, item).status
+        status_after = self._standings.one(session, item, today).status
         audit.record(
             session, at=now, actor=viewer.actor, action="report", entity="item", entity_id=item.number,
             before={"percent": percent_before, "status": status_before.value},
@@ -189,20 +194,30 @@ class ReportService:
         )  # fmt: skip
 
     def attach_to_album(self, viewer: Viewer, media_group_id: str, evidence: Sequence[Evidence]) -> bool:
-        """Add later files of an album to the album's report; False when the album has no report yet."""
-        with self._sessions() as session, session.begin():
-            report = queries.report_by_media_group(session, media_group_id)
-            if report is None:
-                return False
-            item = session.get(Item, report.item_id)
-            assert item is not None
-            self._reportable(session, viewer, item.number)
-            self._refuse_programs(evidence)
-            # The album's caption, written on its first file, is every file's.
-            caption = queries.first_caption_of_report(session, report.id)
-            album = [piece if piece.caption else replace(piece, caption=caption or "") for piece in evidence]
-            self._add_evidence(session, viewer, item, report, album)
-            return True
+        """Add later files of an album to the album's report; False when the album has no report yet.
+        None of the staged files stays in the staging area."""
+        try:
+            with self._sessions() as session, session.begin():
+                report = queries.report_by_media_group(session, media_group_id)
+                if report is None:
+                    return False
+                item = session.get(Item, report.item_id)
+                assert item is not None
+                self._reportable(session, viewer, item.number)
+                self._refuse_programs(evidence)
+                # The album's caption, written on its first file, is every file's.
+                caption = queries.first_caption_of_report(session, report.id)
+                album = [
+                    piece if piece.caption else replace(piece, caption=caption or "") for piece in evidence
+                ]
+                self._add_evidence(session, viewer, item, report, album)
+                return True
+        finally:
+            self._discard(evidence)
+
+    def _discard(self, evidence: Sequence[Evidence]) -> None:
+        for piece in evidence:
+            self._store.discard(piece.staged)
 
     def _refuse_programs(self, evidence: Sequence[Evidence]) -> None:
         for piece in evidence:

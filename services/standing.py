@@ -130,6 +130,6 @@ class Standings:
             )
         return result
 
-    def one(self, session: Session, item: Item) -> Standing:
-        """The item's standing today."""
-        return self.of(session, [item])[item.id]
+    def one(self, session: Session, item: Item, day: OfficeDay | None = None) -> Standing:
+        """The item's standing today (`day`: today as read already, when the caller asks more than once)."""
+        return self.of(session, [item], day)[item.id]

@@ -110,7 +110,7 @@ class ItemViews:
         """The items of the units the viewer is officer or leader of, most urgent first."""
         own = viewer.unit_ids(Role.OFFICER, Role.LEADER)
         with self._sessions() as session:
-            items = queries.items_linked_to(
+            items = queries.item_lines_linked_to(
                 session, own, _OWN_ITEM_ROLES, queries.visible_items_filter(viewer)
             )
             return [line for _, line in self._lines(session, items)]
@@ -157,7 +157,7 @@ class ItemViews:
                     raise DubanError("unit_not_visible", unit=name[:50], units=names)
             views = []
             for unit in chosen:
-                items = queries.items_linked_to(session, [unit.id], UnitRole, where)
+                items = queries.item_lines_linked_to(session, [unit.id], UnitRole, where)
                 lines = tuple(line for _, line in self._lines(session, items))
                 views.append(UnitView(unit.name, count_statuses(line.status for line in lines), lines))
             return views

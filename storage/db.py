@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +16,50 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# How long a statement waits for another writer's lock unless a `StoreVisit` says otherwise: the tick, the
+# sender and the command line wait as long as it takes.
+DEFAULT_LOCK_WAIT = 30.0
+# PostgreSQL's code for "lock not available" (lock_timeout ran out).
+_PG_LOCK_NOT_AVAILABLE = "55P03"
+
+
+@dataclass
+class StoreVisit:
+    """One action's use of the store (a chat update): how long each statement may wait for a lock held by
+    another writer, and whether a transaction of the action has already committed a change."""
+
+    lock_wait: float
+    changed: bool = False
+
+
+_VISIT: ContextVar[StoreVisit | None] = ContextVar("store_visit", default=None)
+
+
+@contextmanager
+def visiting(visit: StoreVisit) -> Iterator[StoreVisit]:
+    """Run what follows, and the threads it starts with its context (`asyncio.to_thread`), as `visit`."""
+    token = _VISIT.set(visit)
+    try:
+        yield visit
+    finally:
+        _VISIT.reset(token)
+
+
+def current_visit() -> StoreVisit | None:
+    return _VISIT.get()
+
+
+def is_lock_timeout(error: BaseException) -> bool:
+    """The store stayed locked by another writer for longer than the statement's lock wait: SQLite's
+    "database is locked" (SQLITE_BUSY), PostgreSQL's lock_timeout."""
+    original = error.orig if isinstance(error, DBAPIError) else error
+    if isinstance(original, sqlite3.OperationalError):
+        return "locked" in str(original) or getattr(original, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
+    return getattr(original, "sqlstate", None) == _PG_LOCK_NOT_AVAILABLE
 
 
 class DatabaseNotMigratedError(Exception):
@@ -36,11 +82,34 @@ def create_db_engine(url: str) -> Engine:
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"timeout": 30}
+        kwargs["connect_args"] = {"timeout": DEFAULT_LOCK_WAIT}
     engine = create_engine(parsed, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "checkout", _sqlite_lock_wait)
+    elif parsed.get_backend_name() == "postgresql":
+        event.listen(engine, "checkout", _postgresql_lock_wait)
     return engine
+
+
+def _lock_wait() -> float:
+    visit = _VISIT.get()
+    return DEFAULT_LOCK_WAIT if visit is None else visit.lock_wait
+
+
+def _sqlite_lock_wait(dbapi_connection: Any, record: Any, proxy: object) -> None:
+    """The visit's lock wait as the connection's busy timeout, set when it changes."""
+    wait = _lock_wait()
+    if record.info.get("lock_wait") != wait:
+        dbapi_connection.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+        record.info["lock_wait"] = wait
+
+
+def _postgresql_lock_wait(dbapi_connection: Any, record: Any, proxy: object) -> None:
+    """The visit's lock wait as lock_timeout, on every checkout: a SET is undone when the transaction it
+    ran in rolls back, so what the connection last had is not known."""
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(f"SET lock_timeout = {int(_lock_wait() * 1000)}")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: object) -> None:
@@ -52,7 +121,32 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: object) -> None:
 
 
 def create_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    event.listen(factory, "after_flush", _wrote)
+    event.listen(factory, "do_orm_execute", _wrote_directly)
+    event.listen(factory, "after_commit", _committed)
+    event.listen(factory, "after_rollback", _rolled_back)
+    return factory
+
+
+def _wrote(session: Session, flush_context: object) -> None:
+    session.info["wrote"] = True
+
+
+def _wrote_directly(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info["wrote"] = True
+
+
+def _committed(session: Session) -> None:
+    """A transaction that wrote has committed: the visit it belongs to changed the store."""
+    visit = _VISIT.get()
+    if session.info.pop("wrote", False) and visit is not None:
+        visit.changed = True
+
+
+def _rolled_back(session: Session) -> None:
+    session.info.pop("wrote", None)
 
 
 def _alembic_config(engine: Engine) -> Config:

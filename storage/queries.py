@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select, true
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, load_only, raiseload, selectinload
 
 from ledger.access import Viewer
 from ledger.model import ItemSpec, Measure, Role, Target, UnitRole
@@ -354,7 +354,11 @@ def all_people(session: Session) -> Sequence[Person]:
 
 
 def person_by_telegram_id(session: Session, telegram_user_id: int) -> Person | None:
-    return session.scalars(select(Person).where(Person.telegram_user_id == telegram_user_id)).first()
+    """The person bound to this chat account, with their roles (in one statement: every update asks)."""
+    statement = (
+        select(Person).options(joinedload(Person.roles)).where(Person.telegram_user_id == telegram_user_id)
+    )
+    return session.scalars(statement).unique().first()
 
 
 def person_by_invite(session: Session, code: str) -> Person | None:
@@ -394,6 +398,40 @@ def item_by_number(session: Session, number: str) -> Item | None:
     return session.scalars(statement).first()
 
 
+def item_row_by_number(session: Session, number: str) -> tuple[Item, list[tuple[int, UnitRole]]] | None:
+    """The item numbered `number` without its targets, measures and units, and its unit links as (unit id,
+    role), for an access check (`ledger.access.can_see_item`, `ledger.progress.can_report`): one statement."""
+    statement = (
+        select(Item, ItemUnit.unit_id, ItemUnit.role)
+        .outerjoin(ItemUnit, ItemUnit.item_id == Item.id)
+        .where(Item.number == number)
+        .order_by(ItemUnit.position)
+    )
+    rows = session.execute(statement).all()
+    if not rows:
+        return None
+    return rows[0][0], [(unit_id, role) for _, unit_id, role in rows if unit_id is not None]
+
+
+# What an item's line in a list shows and its status is decided from (`item_facts`, `Standings.of`): the
+# lists load these columns only, not the plan's texts, targets, measures or units (anything else raises).
+_LINE_COLUMNS = (
+    load_only(
+        Item.id, Item.number, Item.sort_key, Item.title, Item.percent, Item.start_date, Item.deadline,
+        Item.continuing, Item.signed_off_at, Item.reopened_at, raiseload=True,
+    ),
+    raiseload("*"),
+)  # fmt: skip
+
+
+def item_lines_linked_to(
+    session: Session, unit_ids: Iterable[int], roles: Iterable[UnitRole], where: ColumnElement[bool]
+) -> Sequence[Item]:
+    """`items_linked_to` with only what a line shows (`_LINE_COLUMNS`)."""
+    statement = select(Item).options(*_LINE_COLUMNS).where(_linked_to(unit_ids, roles), where)
+    return session.scalars(statement.order_by(Item.sort_key)).all()
+
+
 def visible_items(session: Session, viewer: Viewer) -> Sequence[Item]:
     statement = _with_children(select(Item).where(visible_items_filter(viewer))).order_by(Item.sort_key)
     return session.scalars(statement).all()
@@ -403,11 +441,16 @@ def items_linked_to(
     session: Session, unit_ids: Iterable[int], roles: Iterable[UnitRole], where: ColumnElement[bool]
 ) -> Sequence[Item]:
     """Items attached to one of these units in one of these roles and matching `where`, in plan order."""
+    statement = _with_children(select(Item).where(_linked_to(unit_ids, roles), where)).order_by(Item.sort_key)
+    return session.scalars(statement).all()
+
+
+def _linked_to(unit_ids: Iterable[int], roles: Iterable[UnitRole]) -> ColumnElement[bool]:
+    """The item is attached to one of these units in one of these roles."""
     linked = select(ItemUnit.item_id).where(
         ItemUnit.unit_id.in_(list(unit_ids)), ItemUnit.role.in_(list(roles))
     )
-    statement = _with_children(select(Item).where(Item.id.in_(linked), where)).order_by(Item.sort_key)
-    return session.scalars(statement).all()
+    return Item.id.in_(linked)
 
 
 def units_linked_to_items(

@@ -25,7 +25,7 @@ from telegram.ext import (
 from bot.telegram.context import BotContext, DubanApp
 from bot.telegram.events import inbound
 from bot.telegram.port import TelegramPort
-from handlers.common import Turn
+from handlers.common import Turn, handle
 from handlers.routes import OnAnyPress, OnCommand, OnPress, Route, Router
 
 # Before the features' handlers (group 0): a conversation waiting for a text or a file takes it first.
@@ -41,11 +41,12 @@ def register(app: DubanApp, router: Router) -> None:
 
 
 async def _handle(update: Update, context: BotContext, act: Callable[[Turn], Awaitable[None]]) -> None:
-    """Run `act` on the update's turn; a press nobody answered is answered at the end, whatever happened."""
+    """Run `act` on the update's turn (a busy store answered as such, `handle`); a press nobody answered is
+    answered at the end, whatever happened."""
     port = TelegramPort(update, context.bot)
     turn = Turn(inbound(update, context.bot.bot), port, context.services, context.bot_data.memory)
     try:
-        await act(turn)
+        await handle(turn, act)
     finally:
         await port.finish()
 
