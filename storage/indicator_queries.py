@@ -88,3 +88,20 @@ def readings(session: Session, indicator: Indicator) -> list[IndicatorValue]:
         IndicatorValue(Period(row.period_start, row.period_end), row.value, row.reported_by, row.source)
         for row in rows
     ]
+
+
+def readings_of(session: Session, indicator_ids: list[int]) -> dict[int, list[IndicatorValue]]:
+    """The values reported on each of the indicators, in the order they came (see `readings`)."""
+    found: dict[int, list[IndicatorValue]] = {i: [] for i in indicator_ids}
+    if not indicator_ids:
+        return found
+    rows = session.scalars(
+        select(IndicatorReading)
+        .where(IndicatorReading.indicator_id.in_(indicator_ids))
+        .order_by(IndicatorReading.created_at, IndicatorReading.id)
+    )
+    for row in rows:
+        found[row.indicator_id].append(
+            IndicatorValue(Period(row.period_start, row.period_end), row.value, row.reported_by, row.source)
+        )
+    return found
