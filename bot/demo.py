@@ -4,7 +4,8 @@ The real application runs against the loopback Bot API emulator, reached in-proc
 to install beyond the bot), on a virtual clock: the Jiayuguan plan and a roster of its units are loaded,
 then 90 days are played in about a minute. Officers answer dispatches
 (one with photos), one officer never answers and climbs the ladder, a sign-off is approved, another is
-returned, and a spot-check reopens the item approved. Every message is printed as it reaches a chat; the
+returned, and a spot-check reopens the item approved; the officer of 市生态环境局 reports two indicators' monthly
+values with /value, and the one that runs off track is warned. Every message is printed as it reaches a chat; the
 ledger, the month's dispatch notice and the chart are written to the folder at the end.
 """
 
@@ -28,6 +29,7 @@ from ledger.actor import DEMO
 from ledger.buttons import RecordSummons
 from ledger.clock import ManualClock, VirtualTime
 from ledger.importer import parse_ledger_file
+from ledger.indicators import Attribute
 from ledger.model import Role
 from ledger.reporting import Month
 from ledger.roster import parse_roster
@@ -50,6 +52,15 @@ PHOTO = bytes.fromhex(
 )
 SUPERVISING_OFFICE = "市生态环境保护督察整改办公室"
 SUMMONED = "39"  # the silent officer's item whose 约谈 is held and recorded
+# Two of the plan's targets the office tracks as binding indicators of 市生态环境局 (the plan states neither
+# attribute nor unit: the office sets them), and the monthly values its officer reports with /value; the
+# good days run off track in January (督办提醒) and stay off in February (预警).
+TRACKED = {"全市空气质量优良天数比例": "市生态环境局", "细微粒物(PM2.5)浓度值较2015年下降": "市生态环境局"}
+VALUES = {
+    19: ("/value 1 86.7% 2020年12月", "/value 2 12.5% 2020年12月"),  # 4 January, the first working day
+    47: ("/value 1 79% 2021年1月 市环境监测站月报", "/value 2 11.8% 2021年1月"),  # 1 February
+    75: ("/value 1 80.5% 2021年2月", "/value 2 13.1% 2021年2月"),  # 1 March
+}
 
 Say = Callable[[str, dict[str, Any]], None]
 REASON_HEADS = ("原因：", "Why: ")  # the second line of a level's message (notify/blue … referral)
@@ -194,6 +205,10 @@ class Demo:
             raise DemoInputError(
                 SAMPLE, "; ".join(services.renderer.note(self._locale, n) for n in parsed.errors)
             )
+        for indicator in parsed.indicators:
+            if indicator.name in TRACKED:
+                indicator.attribute = Attribute.BINDING
+                indicator.responsible_unit = TRACKED[indicator.name]
         outcome = services.ledger.import_ledger(parsed, actor=DEMO, dry_run=False)
         self._say(
             "cli/demo_imported", {"path": SAMPLE.name, "items": len(parsed.items), "units": outcome.new_units}
@@ -266,6 +281,8 @@ class Demo:
                 (supervisor, "say", "市市场监管局 郑局长、陈静"),
             ],
         }
+        for text in VALUES.get(offset, ()):
+            await user.says(officer, text)
         for actor, what, text in script.get(offset, []):
             await user.act(actor, what, text)
         if await user.press(supervisor, "spot_re:", required=False):

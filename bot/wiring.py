@@ -34,6 +34,7 @@ from services.escalations import EscalationService
 from services.evidence import EvidenceStore
 from services.extensions import ExtensionService
 from services.history import HistoryService
+from services.indicators import IndicatorService
 from services.items import ItemService
 from services.ladder import Ladder
 from services.ledger import LedgerService
@@ -119,6 +120,7 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
     complaints = ComplaintService(office, ladder, standings)
     signoff = SignOffService(office, items, ladder, settings.data_dir, reports, standings)
     spotchecks = SpotCheckService(office, items, ladder)
+    indicators = IndicatorService(office)
     daily_run = DailyRun(
         office,
         ladder,
@@ -128,6 +130,7 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
             complaints.assign_leaders,
             signoff.inspection_reminders,
             spotchecks.ask_due,
+            indicators.daily,
             digests.daily,
         ),
     )
@@ -160,6 +163,7 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
         history=HistoryService(sessions, items),
         reporting=reporting,
         digests=digests,
+        indicators=indicators,
     )
     sleep = overrides.sleep or asyncio.sleep
     sender = OutboxSender(

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ledger.actor import Actor
 from ledger.indicators import IndicatorSpec, IndicatorValue, Period
-from storage.indicator_tables import Indicator, IndicatorReading
+from storage.indicator_tables import Indicator, IndicatorEscalation, IndicatorReading
 from storage.models import Unit
 
 
@@ -88,3 +88,35 @@ def readings(session: Session, indicator: Indicator) -> list[IndicatorValue]:
         IndicatorValue(Period(row.period_start, row.period_end), row.value, row.reported_by, row.source)
         for row in rows
     ]
+
+
+def readings_of(session: Session, indicator_ids: list[int]) -> dict[int, list[IndicatorValue]]:
+    """The values reported on each of the indicators, in the order they came (see `readings`)."""
+    found: dict[int, list[IndicatorValue]] = {i: [] for i in indicator_ids}
+    if not indicator_ids:
+        return found
+    rows = session.scalars(
+        select(IndicatorReading)
+        .where(IndicatorReading.indicator_id.in_(indicator_ids))
+        .order_by(IndicatorReading.created_at, IndicatorReading.id)
+    )
+    for row in rows:
+        found[row.indicator_id].append(
+            IndicatorValue(Period(row.period_start, row.period_end), row.value, row.reported_by, row.source)
+        )
+    return found
+
+
+def escalated_periods(session: Session, indicator_ids: list[int]) -> dict[int, set[Period]]:
+    """For each indicator, the periods a level of its ladder was issued for (one per period)."""
+    found: dict[int, set[Period]] = {i: set() for i in indicator_ids}
+    if not indicator_ids:
+        return found
+    rows = session.execute(
+        select(
+            IndicatorEscalation.indicator_id, IndicatorEscalation.period_start, IndicatorEscalation.period_end
+        ).where(IndicatorEscalation.indicator_id.in_(indicator_ids))
+    )
+    for indicator_id, start, end in rows:
+        found[indicator_id].add(Period(start, end))
+    return found

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ledger.indicators import Aggregation, Attribute, Direction, Frequency
@@ -54,3 +55,21 @@ class IndicatorReading(Base):
     reported_by: Mapped[str] = mapped_column(String(100))
     source: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class IndicatorEscalation(Base):
+    """A level of an indicator's ladder (督办提醒, 预警, 通报) issued for one period judged bad: off track or
+    unreported; `facts` is the verdict with its numbers and the count of bad periods in a row
+    (`scheduler.indicator_ladder.verdict_facts`), what every message about it states. One per period."""
+
+    __tablename__ = "indicator_escalations"
+    __table_args__ = (UniqueConstraint("indicator_id", "period_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"), index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    level: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20))  # off_track / unreported
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -46,6 +46,7 @@ from services.units import MergedUnits
 from services.views import EscalationView, ItemDetail, ItemLine, ReportView, StalledView, UnitGroup, UnitView
 from storage.review import ExtensionStatus, SignOffStatus, SpotCheckStatus
 from tests.dossier_samples import DOSSIER_SAMPLES
+from tests.indicator_value_samples import INDICATOR_VALUE_SAMPLES
 from tests.report_samples import REPORT_DOC_SAMPLES
 
 _SPEC = ItemSpec(
@@ -694,4 +695,5 @@ SAMPLES: dict[str, dict[str, Any]] = {
     **DOSSIER_SAMPLES,
     **DRAFT_SAMPLES,
     **DIGEST_SAMPLES,
+    **INDICATOR_VALUE_SAMPLES,
 }

@@ -61,6 +61,23 @@ def test_demo_plays_90_days_and_writes_the_files(tmp_path: Path) -> None:
     assert places == sorted(places)
     assert transcript.count("【问责移送建议】") == 1  # the other proposals were never held: no referral
     assert_the_ladder_stated_only_what_happened(folder / "demo.db")
+    # The officer of 市生态环境局 reports two indicators' monthly values; the good days run off track in
+    # January (督办提醒) and stay off in February (预警, to the leader too), each with its numbers.
+    indicators = [
+        "← 王芳（市生态环境局）：/value 1 86.7% 2020年12月",
+        "→ 王芳（市生态环境局）：已记录第1个指标 全市空气质量优良天数比例 2020年12月 的数值：86.7%。",
+        "← 王芳（市生态环境局）：/value 1 79% 2021年1月 市环境监测站月报",
+        "2021-02-02 08:30  → 王芳（市生态环境局）：【督办提醒】第1个指标 全市空气质量优良天数比例",
+        "原因：2021年全市空气质量优良天数比例年均值79%，低于目标值84%。",
+        "2021-03-02 08:30  → 王芳（市生态环境局）：【预警】第1个指标 全市空气质量优良天数比例",
+        "原因：连续2期偏离序时进度：2021年全市空气质量优良天数比例年均值79.71%，低于目标值84%。",
+        "2021-03-02 08:30  → 孙局长（市生态环境局）：【预警】第1个指标 全市空气质量优良天数比例",
+    ]
+    places = [transcript.find(line) for line in indicators]
+    assert -1 not in places, [line for line, at in zip(indicators, places, strict=True) if at < 0]
+    assert places == sorted(places)
+    for level in ("【督办提醒】", "【预警】", "【通报】"):
+        assert f"{level}第2个指标" not in transcript  # the PM2.5 reduction stays on track: never warned
     # One sign-off approved, one returned, and a spot-check that reopens the approved item.
     assert "【已销号】第24.2项" in transcript
     assert "【销号申请退回】第31项" in transcript
