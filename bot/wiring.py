@@ -34,6 +34,7 @@ from services.escalations import EscalationService
 from services.evidence import EvidenceStore
 from services.extensions import ExtensionService
 from services.history import HistoryService
+from services.indicator_views import IndicatorViews
 from services.items import ItemService
 from services.ladder import Ladder
 from services.ledger import LedgerService
@@ -160,6 +161,7 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
         history=HistoryService(sessions, items),
         reporting=reporting,
         digests=digests,
+        indicator_views=IndicatorViews(office),
     )
     sleep = overrides.sleep or asyncio.sleep
     sender = OutboxSender(

@@ -20,6 +20,7 @@ from services.escalations import EscalationService
 from services.evidence import EvidenceStore
 from services.extensions import ExtensionService
 from services.history import HistoryService
+from services.indicator_views import IndicatorViews
 from services.items import ItemService
 from services.ladder import Ladder
 from services.ledger import LedgerService
@@ -69,6 +70,7 @@ class Services:
     history: HistoryService
     reporting: ReportingService
     digests: DigestService
+    indicator_views: IndicatorViews
 
     @property
     def sessions(self) -> sessionmaker[Session]:

@@ -46,6 +46,7 @@ from services.units import MergedUnits
 from services.views import EscalationView, ItemDetail, ItemLine, ReportView, StalledView, UnitGroup, UnitView
 from storage.review import ExtensionStatus, SignOffStatus, SpotCheckStatus
 from tests.dossier_samples import DOSSIER_SAMPLES
+from tests.indicator_message_samples import INDICATOR_SAMPLES
 from tests.report_samples import REPORT_DOC_SAMPLES
 
 _SPEC = ItemSpec(
@@ -691,6 +692,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     **CLOSING_SAMPLES,
     **SIGNOFF_SAMPLES,
     **REPORT_DOC_SAMPLES,
+    **INDICATOR_SAMPLES,
     **DOSSIER_SAMPLES,
     **DRAFT_SAMPLES,
     **DIGEST_SAMPLES,
