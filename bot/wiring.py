@@ -116,6 +116,7 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
     evidence = EvidenceStore(settings.data_dir)
     reports = ReportService(sessions, clock, items, evidence, standings, ladder.on_report)
     reporting = ReportingService(office, ledger, standings, renderer, settings.issuer)
+    indicator_views = IndicatorViews(office)
     digests = DigestService(sessions, clock, tz, renderer, standings, chart=reporting.chart)
     complaints = ComplaintService(office, ladder, standings)
     signoff = SignOffService(office, items, ladder, settings.data_dir, reports, standings)
@@ -141,7 +142,9 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
         accounts=AccountService(sessions, clock, settings.admins, on_bound=daily_run.catch_up),
         menus=MenuService(sessions),
         items=items,
-        ledger_files=LedgerFileService(ledger, renderer, clock, tz, settings.data_dir, settings.office_name),
+        ledger_files=LedgerFileService(
+            ledger, renderer, clock, tz, settings.data_dir, settings.office_name, indicator_views.board
+        ),
         views=ItemViews(sessions, items, standings),
         evidence=evidence,
         reports=reports,
@@ -161,7 +164,7 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
         history=HistoryService(sessions, items),
         reporting=reporting,
         digests=digests,
-        indicator_views=IndicatorViews(office),
+        indicator_views=indicator_views,
     )
     sleep = overrides.sleep or asyncio.sleep
     sender = OutboxSender(

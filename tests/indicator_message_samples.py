@@ -30,4 +30,6 @@ INDICATOR_SAMPLES: dict[str, dict[str, Any]] = {
     "errors/indicator_unknown": {"asked": "臭氧", "count": 6},
     "errors/indicator_ambiguous": {"asked": "颗粒物", "candidates": [(1, "PM2.5"), (2, "PM10")], "more": 0},
     "reports/indicator_chart": {"spec": PM25, "as_of": _DAY},
+    "cli/indicator_sheet_row": {"line": BOARD.lines[0]},
+    "cli/indicator_ledger_heading": {"office": "嘉峪关市督察整改办", "as_of": _DAY},
 }
