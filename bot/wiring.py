@@ -35,6 +35,7 @@ from services.evidence import EvidenceStore
 from services.extensions import ExtensionService
 from services.history import HistoryService
 from services.indicators import IndicatorService
+from services.indicator_views import IndicatorViews
 from services.items import ItemService
 from services.ladder import Ladder
 from services.ledger import LedgerService
@@ -116,6 +117,7 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
     evidence = EvidenceStore(settings.data_dir)
     reports = ReportService(sessions, clock, items, evidence, standings, ladder.on_report)
     reporting = ReportingService(office, ledger, standings, renderer, settings.issuer)
+    indicator_views = IndicatorViews(office)
     digests = DigestService(sessions, clock, tz, renderer, standings, chart=reporting.chart)
     complaints = ComplaintService(office, ladder, standings)
     signoff = SignOffService(office, items, ladder, settings.data_dir, reports, standings)
@@ -143,7 +145,9 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
         accounts=AccountService(sessions, clock, settings.admins, on_bound=daily_run.catch_up),
         menus=MenuService(sessions),
         items=items,
-        ledger_files=LedgerFileService(ledger, renderer, clock, tz, settings.data_dir, settings.office_name),
+        ledger_files=LedgerFileService(
+            ledger, renderer, clock, tz, settings.data_dir, settings.office_name, indicator_views.board
+        ),
         views=ItemViews(sessions, items, standings),
         evidence=evidence,
         reports=reports,
@@ -164,6 +168,7 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
         reporting=reporting,
         digests=digests,
         indicators=indicators,
+        indicator_views=indicator_views,
     )
     sleep = overrides.sleep or asyncio.sleep
     sender = OutboxSender(

@@ -62,6 +62,23 @@ LEDGER_COLUMNS: tuple[Column, ...] = (
     Column("evidence_count", "佐证材料数", "Evidence files", 10, importable=False),
 )
 DATE_COLUMNS = frozenset({"deadline", "start", "last_report", "signed_off_on"})
+# The exported ledger's sheet of indicators (指标台账): written, never read back (the indicator template,
+# `duban export --indicator-template`, is what imports).
+INDICATOR_SHEET_COLUMNS: tuple[Column, ...] = (
+    Column("number", "序号", "No.", 6, importable=False),
+    Column("category", "类别", "Category", 12, importable=False),
+    Column("name", "指标名称", "Indicator", 30, importable=False),
+    Column("unit", "单位", "Unit", 12, importable=False),
+    Column("attribute", "属性", "Attribute", 8, importable=False),
+    Column("baseline", "基期值(年)", "Baseline (year)", 14, importable=False),
+    Column("target", "目标值(年)", "Target (year)", 18, importable=False),
+    Column("latest", "最新值", "Latest value", 10, importable=False),
+    Column("period", "期间", "Period", 12, importable=False),
+    Column("mean", "当年累计均值", "Running mean of the year", 12, importable=False),
+    Column("path", "序时目标", "Path", 10, importable=False),
+    Column("state", "状态", "State", 16, importable=False),
+    Column("responsible_unit", "责任单位", "Responsible unit", 18, importable=False),
+)
 
 UNIT_SEPARATOR = "、"
 YES = "是"

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from ledger.indicator_board import IndicatorBoard
 from ledger.model import ItemStatus, LedgerRow
 from ledger.status import LedgerSummary, summarize
 from ledger.text import full_title
@@ -137,14 +138,16 @@ def month_events(happened: Iterable[tuple[str, str]], plan_order: Sequence[str])
 @dataclass(frozen=True)
 class NoticeContext:
     """What the month's notice says beside the ledger: its issuer, the month's events, when the next
-    dispatch period starts (`next_dispatch`) and by when its report is due (`answer_due`), and the
-    office's units in their order (the order units are listed in)."""
+    dispatch period starts (`next_dispatch`) and by when its report is due (`answer_due`), the
+    office's units in their order (the order units are listed in), and the indicator ledger on the
+    notice's day (its section and annex, when the plan has indicators)."""
 
     issuer: Issuer
     events: tuple[MonthEvent, ...]
     next_dispatch: date
     answer_due: date
     unit_order: tuple[str, ...] = ()
+    indicators: IndicatorBoard | None = None  # the indicator ledger on the notice's day; None: it has none
 
 
 @dataclass(frozen=True)

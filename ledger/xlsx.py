@@ -4,8 +4,9 @@ The exported ledger is the one an office hands upward: a title row (「…整改
 fills it in (填报单位) and the day it stands at (截至日期), then the header and one bordered row per item, in
 宋体 (title, header) and 仿宋 (the rows), A3 landscape fitted to the page's width, the header printed on
 every page; 编号 is a number where it is one, so that Excel sorts 3 before 24.1. `by_unit` adds a sheet per
-unit (its items as lead or responsible unit). The importer reads it back: the first sheet only, its header
-found under the title rows.
+unit (its items as lead or responsible unit). When the ledger has indicators, its second sheet, 指标台账,
+lays them out the same way (the same title rows, header, borders, fonts and print set-up). The importer
+reads it back: the first sheet only, its header found under the title rows.
 """
 
 from __future__ import annotations
@@ -26,14 +27,18 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ledger.columns import (
     DATE_COLUMNS,
+    INDICATOR_SHEET_COLUMNS,
     LEDGER_COLUMNS,
     NO,
     UNIT_SEPARATOR,
     YES,
+    Column,
     measures_cell,
     targets_cell,
 )
+from ledger.indicator_board import IndicatorLine
 from ledger.indicator_import import TEMPLATE_TITLES, template_cells
+from ledger.indicator_progress import TrackState
 from ledger.indicators import IndicatorSpec
 from ledger.model import ItemSpec, ItemStatus, LedgerRow
 
@@ -110,8 +115,8 @@ def number_cell(number: str) -> str | int | float:
     return float(number) if "." in number else int(number)
 
 
-def _header(sheet: Worksheet, row: int) -> None:
-    for index, column in enumerate(LEDGER_COLUMNS, start=1):
+def _header(sheet: Worksheet, row: int, columns: Sequence[Column]) -> None:
+    for index, column in enumerate(columns, start=1):
         cell = write_cell(sheet, row, index, column.zh)
         cell.font = Font(name=HEADER_FONT, bold=True, size=11)
         cell.fill = _HEADER_FILL
@@ -120,10 +125,13 @@ def _header(sheet: Worksheet, row: int) -> None:
         sheet.column_dimensions[get_column_letter(index)].width = column.width
 
 
-def _sheet(sheet: Worksheet, title: str, heading: LedgerHeading | None) -> int:
-    """Title rows (when `heading`) and the header on `sheet`, with its print set-up; the header's row."""
+def _sheet(
+    sheet: Worksheet, title: str, heading: LedgerHeading | None, columns: Sequence[Column] = LEDGER_COLUMNS
+) -> int:
+    """Title rows (when `heading`) and the header of `columns` on `sheet`, with its print set-up; the
+    header's row."""
     sheet.title = _NOT_IN_SHEET_TITLE.sub("", title)[:SHEET_TITLE_LIMIT] or "Sheet"
-    last = get_column_letter(len(LEDGER_COLUMNS))
+    last = get_column_letter(len(columns))
     header_row = 1
     if heading is not None:
         header_row = 3
@@ -131,13 +139,13 @@ def _sheet(sheet: Worksheet, title: str, heading: LedgerHeading | None) -> int:
         sheet.merge_cells(f"A1:{last}1")
         sheet["A1"].alignment = Alignment(horizontal="center", vertical="center")
         sheet.row_dimensions[1].height = 36
-        middle = len(LEDGER_COLUMNS) // 2
+        middle = len(columns) // 2
         write_cell(sheet, 2, 1, heading.office_line).font = Font(name=BODY_FONT, size=12)
         write_cell(sheet, 2, middle + 1, heading.date_line).font = Font(name=BODY_FONT, size=12)
         sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=middle)
-        sheet.merge_cells(start_row=2, start_column=middle + 1, end_row=2, end_column=len(LEDGER_COLUMNS))
+        sheet.merge_cells(start_row=2, start_column=middle + 1, end_row=2, end_column=len(columns))
         sheet.cell(row=2, column=middle + 1).alignment = Alignment(horizontal="right")
-    _header(sheet, header_row)
+    _header(sheet, header_row, columns)
     sheet.freeze_panes = f"B{header_row + 1}"
     sheet.auto_filter.ref = f"A{header_row}:{last}{header_row}"
     # Printed as offices print a ledger: A3 landscape, the columns fitted to the page's width, as many
@@ -157,12 +165,12 @@ def _sheet(sheet: Worksheet, title: str, heading: LedgerHeading | None) -> int:
     return header_row
 
 
-def row_height(cells: dict[str, CellValue]) -> float:
+def row_height(cells: dict[str, CellValue], columns: Sequence[Column] = LEDGER_COLUMNS) -> float:
     """The height (points) a row needs to show all its wrapped text: Excel and WPS keep a row's height as
     written, and LibreOffice does not grow it on opening either. A Chinese character is two of a column's
     width units, anything else one; a line of 11 pt type is 14.5 pt; Excel's limit is 409 pt."""
     lines = 1
-    for column in LEDGER_COLUMNS:
+    for column in columns:
         value = cells.get(column.key)
         if isinstance(value, str) and value:
             room = max(column.width - 1, 1)
@@ -174,9 +182,11 @@ def _units(text: str) -> float:
     return sum(2.0 if ord(ch) > 0x2E80 else 1.1 for ch in text)
 
 
-def _write_row(sheet: Worksheet, row: int, cells: dict[str, CellValue]) -> None:
-    sheet.row_dimensions[row].height = row_height(cells)
-    for index, column in enumerate(LEDGER_COLUMNS, start=1):
+def _write_row(
+    sheet: Worksheet, row: int, cells: dict[str, CellValue], columns: Sequence[Column] = LEDGER_COLUMNS
+) -> None:
+    sheet.row_dimensions[row].height = row_height(cells, columns)
+    for index, column in enumerate(columns, start=1):
         value = cells.get(column.key)
         cell = write_cell(sheet, row, index, value if value != "" else None)
         cell.alignment = _WRAP
@@ -203,6 +213,51 @@ def _row_cells(entry: LedgerRow, labels: LedgerLabels) -> dict[str, CellValue]:
     return cells
 
 
+@dataclass(frozen=True)
+class IndicatorSheet:
+    """The exported ledger's sheet of indicators (指标台账): its name, the rows above its header, and the
+    words of each indicator's cells that are not numbers (`INDICATOR_TEXT_KEYS`, one list per line)."""
+
+    sheet_title: str
+    heading: LedgerHeading
+    lines: Sequence[IndicatorLine]
+    texts: Sequence[Sequence[str]]
+
+
+# The cells of the indicator sheet said in words (rendered by the caller, in the office's language).
+INDICATOR_TEXT_KEYS = ("attribute", "baseline", "target", "period", "state")
+
+
+def _decimal(value: float | None) -> float | None:
+    """A number as the sheet holds it: at most two decimals, as `number_text` says it."""
+    return None if value is None else round(value, 2)
+
+
+def indicator_cells(line: IndicatorLine, texts: Sequence[str]) -> dict[str, CellValue]:
+    """One indicator's cells: its number, what the plan says, its latest value, the year's running mean
+    and the 序时目标 where it is judged (as numbers), and `texts` (`INDICATOR_TEXT_KEYS`)."""
+    spec, verdict = line.spec, line.verdict
+    judged = verdict.state in (TrackState.ON_TRACK, TrackState.OFF_TRACK)
+    return {
+        "number": line.number,
+        "category": spec.category or "",
+        "name": spec.name,
+        "unit": spec.unit or "",
+        "latest": _decimal(line.latest.value) if line.latest else None,
+        "mean": _decimal(verdict.value) if judged and verdict.mean else None,
+        "path": _decimal(verdict.path) if judged else None,
+        "responsible_unit": spec.responsible_unit or "",
+        **dict(zip(INDICATOR_TEXT_KEYS, texts, strict=True)),
+    }
+
+
+def _indicator_sheet(sheet: Worksheet, indicators: IndicatorSheet) -> None:
+    """The indicator ledger laid out as the ledger's sheet: title rows, header, bordered rows, print set-up."""
+    header_row = _sheet(sheet, indicators.sheet_title, indicators.heading, INDICATOR_SHEET_COLUMNS)
+    for offset, (line, texts) in enumerate(zip(indicators.lines, indicators.texts, strict=True), start=1):
+        _write_row(sheet, header_row + offset, indicator_cells(line, texts), INDICATOR_SHEET_COLUMNS)
+
+
 def unit_sheets(rows: Sequence[LedgerRow]) -> list[tuple[str, list[LedgerRow]]]:
     """(unit, its rows) for each unit that leads or is responsible for an item, in the order the units
     first appear in the ledger, each item once per unit."""
@@ -221,9 +276,10 @@ def write_ledger(
     heading: LedgerHeading | None = None,
     by_unit: bool = False,
     progress: Callable[[int], None] | None = None,
+    indicators: IndicatorSheet | None = None,
 ) -> int:
-    """Write the ledger workbook (the title rows when `heading`; a sheet per unit when `by_unit`);
-    returns the number of items written."""
+    """Write the ledger workbook (the title rows when `heading`; the indicator ledger's sheet second when
+    `indicators`; a sheet per unit when `by_unit`); returns the number of items written."""
     workbook = Workbook()
     sheet = workbook.active
     assert isinstance(sheet, Worksheet)
@@ -233,6 +289,8 @@ def write_ledger(
         _write_row(sheet, first + offset, _row_cells(entry, labels))
         if progress is not None:
             progress(1)
+    if indicators is not None:
+        _indicator_sheet(workbook.create_sheet(), indicators)
     if by_unit:
         for unit, unit_rows in unit_sheets(entries):
             unit_sheet = workbook.create_sheet()

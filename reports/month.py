@@ -1,8 +1,10 @@
 """The month's dispatch notice (调度通报) as a .docx laid out under GB/T 9704-2012 (`reports.gongwen`): the
-masthead (发文机关标志, 期号, the red line), the title, 主送, the text (总体情况 with the month's events, 存在问题
-by unit, 下一步工作要求 with the next dispatch's dates), the annex note, the signature (the office, the date
-in full), and the whole ledger as 附件 on landscape pages of its own. Chinese text is written with
-full-width punctuation (`ledger.punctuation`); the store keeps what was imported."""
+masthead (发文机关标志, 期号, the red line), the title, 主送, the text (总体情况 with the month's events and the
+binding indicators counted by state, 存在问题 by unit and the binding indicators off track or unreported,
+下一步工作要求 with the next dispatch's dates), the annex note, the signature (the office, the date in full),
+and the whole ledger as 附件 on landscape pages of its own (附件1, and the binding indicators as 附件2, when
+the ledger has indicators). Chinese text is written with full-width punctuation (`ledger.punctuation`); the
+store keeps what was imported."""
 
 from __future__ import annotations
 
@@ -54,9 +56,10 @@ def month_notice(report: MonthReport, renderer: Renderer, *, locale: str = DEFAU
     for line in lines(renderer, locale, "month_body", report=report):
         role = next((role for mark, role in _HEADING_MARKS if line.startswith(mark)), BODY)
         writer.paragraph(line.split(" ", 1)[1] if role is not BODY else line, role)
-    note, label, title, *headers = lines(renderer, locale, "month_annex", report=report)
+    label, title, *headers = lines(renderer, locale, "month_annex", report=report)
     writer.paragraph("", BODY)
-    writer.paragraph(note, BODY)
+    for note in lines(renderer, locale, "month_annex_note", report=report):
+        writer.paragraph(note, BODY)
     writer.paragraph("", BODY)
     signature_office, signature_date = lines(renderer, locale, "month_signature", report=report)
     writer.paragraph(signature_office, BODY, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False, right_indent=2)
@@ -65,6 +68,15 @@ def month_notice(report: MonthReport, renderer: Renderer, *, locale: str = DEFAU
     writer.paragraph(label, HEADING, indent=False)
     writer.paragraph(title, TITLE, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
     writer.table(headers, [_cells(renderer, item, locale) for item in report.items], width)
+    indicators = report.context.indicators
+    if indicators is not None and indicators.binding:
+        # The binding indicators (约束性指标) as 附件2, on landscape pages of their own like the ledger.
+        label, title, *headers = lines(renderer, locale, "month_indicator_annex", report=report)
+        width = writer.annex_section()
+        writer.paragraph(label, HEADING, indent=False)
+        writer.paragraph(title, TITLE, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+        rows = [lines(renderer, locale, "month_indicator_row", line=line) for line in indicators.binding]
+        writer.table(headers, rows, width)
     buffer = io.BytesIO()
     writer.document.save(buffer)
     return buffer.getvalue()

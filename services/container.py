@@ -21,6 +21,7 @@ from services.evidence import EvidenceStore
 from services.extensions import ExtensionService
 from services.history import HistoryService
 from services.indicators import IndicatorService
+from services.indicator_views import IndicatorViews
 from services.items import ItemService
 from services.ladder import Ladder
 from services.ledger import LedgerService
@@ -71,6 +72,7 @@ class Services:
     reporting: ReportingService
     digests: DigestService
     indicators: IndicatorService
+    indicator_views: IndicatorViews
 
     @property
     def sessions(self) -> sessionmaker[Session]:

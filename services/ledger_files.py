@@ -13,6 +13,7 @@ import secrets
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,8 @@ from ledger.actor import Actor
 from ledger.buttons import IMPORT_TOKEN
 from ledger.clock import Clock
 from ledger.importer import parse_ledger_file
-from ledger.xlsx import LedgerHeading, LedgerLabels, write_ledger
+from ledger.indicator_board import IndicatorBoard
+from ledger.xlsx import IndicatorSheet, LedgerHeading, LedgerLabels, write_ledger
 from messages.render import Renderer
 from services.ledger import ChangeKind, ImportOutcome, LedgerService
 
@@ -56,6 +58,7 @@ class LedgerFileService:
         tz: ZoneInfo,
         data_dir: Path,
         office_name: str,
+        indicators: Callable[[], IndicatorBoard],
     ) -> None:
         self._ledger = ledger
         self._renderer = renderer
@@ -63,6 +66,7 @@ class LedgerFileService:
         self._tz = tz
         self._folder = data_dir / "imports"
         self._office_name = office_name  # 填报单位 of the exported ledger
+        self._indicators = indicators  # the indicator ledger today (its sheet in the exported ledger)
 
     def stage(self, data: bytes, file_name: str, *, actor: Actor) -> StagedImport:
         """Keep the upload and dry-run it; it stays pending only if applying it would change something."""
@@ -106,8 +110,9 @@ class LedgerFileService:
     def write(
         self, path: Path, *, by_unit: bool = False, progress: Callable[[int], None] | None = None
     ) -> int:
-        """Write the ledger workbook as offices hand it upward (`ledger.xlsx`), in Chinese, with a sheet per
-        unit when `by_unit`; returns the number of items."""
+        """Write the ledger workbook as offices hand it upward (`ledger.xlsx`), in Chinese, with the sheet
+        of the indicator ledger when it has indicators and a sheet per unit when `by_unit`; returns the
+        number of items."""
         rows = self._ledger.export_rows()
         today = self._clock.now().astimezone(self._tz).date()
         title, office_line, date_line = self._renderer.render(
@@ -126,6 +131,25 @@ class LedgerFileService:
             heading=LedgerHeading(title, office_line, date_line),
             by_unit=by_unit,
             progress=progress,
+            indicators=self._indicator_sheet(today),
+        )
+
+    def _indicator_sheet(self, today: date) -> IndicatorSheet | None:
+        """The 指标台账 sheet of the exported ledger: every indicator as `judge` says of it today."""
+        board = self._indicators()
+        if not board.lines:
+            return None
+        title, office_line, date_line = self._renderer.render(
+            LOCALE, "cli/indicator_ledger_heading", office=self._office_name, as_of=today
+        ).splitlines()
+        return IndicatorSheet(
+            sheet_title=self._renderer.render(LOCALE, "cli/indicator_sheet_title"),
+            heading=LedgerHeading(title, office_line, date_line),
+            lines=board.lines,
+            texts=[
+                self._renderer.render(LOCALE, "cli/indicator_sheet_row", line=line).splitlines()
+                for line in board.lines
+            ],
         )
 
     def _import(self, path: Path, *, actor: Actor, dry_run: bool) -> ImportOutcome:

@@ -26,6 +26,7 @@ from reports.chart import progress_chart
 from reports.month import month_notice as notice_docx
 from reports.public import public_page as page_html
 from scheduler.rules import next_dispatch_day
+from services.indicator_views import indicator_board
 from services.ledger import LedgerService
 from services.office import Office
 from services.standing import Standings
@@ -58,6 +59,8 @@ class ReportingService:
             raise DubanError("report_month_future", month=f"{month.year}-{month.month:02d}")
         as_of = min(month.last, today)
         tz = self._office.tz
+        # What was stored by the end of the notice's day: a past month's notice says what was known then.
+        until = datetime.combine(as_of + timedelta(days=1), time(), tz)
         with self._office.sessions() as session:
             start = self._standings.day(session, as_of).period_start()
             rules = self._office.rules(session)
@@ -65,10 +68,11 @@ class ReportingService:
             happened = report_queries.month_events(
                 session,
                 datetime.combine(month.first, time(), tz),
-                datetime.combine(as_of + timedelta(days=1), time(), tz),
+                until,
                 (month.first, as_of + timedelta(days=1)),
             )
             order = report_queries.unit_order(session)
+            indicators = indicator_board(session, as_of, until)
         items = self._items(as_of if as_of < today else None)
         next_dispatch = next_dispatch_day(as_of, rules.dispatch_days, calendar)
         context = NoticeContext(
@@ -77,6 +81,7 @@ class ReportingService:
             next_dispatch=next_dispatch,
             answer_due=calendar.add_working_days(next_dispatch, rules.answer_within),
             unit_order=order,
+            indicators=indicators if indicators.lines else None,
         )
         return month_report(month, as_of, start, items, context)
 

@@ -47,6 +47,7 @@ from services.views import EscalationView, ItemDetail, ItemLine, ReportView, Sta
 from storage.review import ExtensionStatus, SignOffStatus, SpotCheckStatus
 from tests.dossier_samples import DOSSIER_SAMPLES
 from tests.indicator_value_samples import INDICATOR_VALUE_SAMPLES
+from tests.indicator_message_samples import INDICATOR_SAMPLES
 from tests.report_samples import REPORT_DOC_SAMPLES
 
 _SPEC = ItemSpec(
@@ -692,6 +693,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     **CLOSING_SAMPLES,
     **SIGNOFF_SAMPLES,
     **REPORT_DOC_SAMPLES,
+    **INDICATOR_SAMPLES,
     **DOSSIER_SAMPLES,
     **DRAFT_SAMPLES,
     **DIGEST_SAMPLES,

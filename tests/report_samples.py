@@ -18,6 +18,7 @@ from ledger.reporting import (
     summary_of,
 )
 from ledger.xlsx import LedgerLabels
+from tests.indicator_message_samples import BOARD, PLAIN_LINE
 
 _ITEMS = (
     ReportItem("24.1", "铬污染", ("市住建局",), date(2026, 10, 31), "2026年10月底前", False,
@@ -34,6 +35,7 @@ _CONTEXT = NoticeContext(
     date(2026, 12, 1),
     date(2026, 12, 4),
     ("市水务局", "市住建局"),
+    BOARD,
 )
 _REPORT = month_report(Month(2026, 11), date(2026, 11, 30), date(2026, 11, 16), _ITEMS, _CONTEXT)
 
@@ -49,6 +51,9 @@ REPORT_DOC_SAMPLES: dict[str, dict[str, Any]] = {
     "reports/month_recipients": {"report": _REPORT},
     "reports/month_body": {"report": _REPORT},
     "reports/month_annex": {"report": _REPORT},
+    "reports/month_annex_note": {"report": _REPORT},
+    "reports/month_indicator_annex": {"report": _REPORT},
+    "reports/month_indicator_row": {"line": PLAIN_LINE},
     "reports/month_row": {"item": _ITEMS[0], "status": "behind"},
     "reports/month_signature": {"report": _REPORT},
     "cli/ledger_heading": {"office": "嘉峪关市督察整改办", "as_of": date(2026, 11, 20)},

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from ledger.access import Viewer
 from ledger.actor import Actor
+from ledger.indicators import Attribute, IndicatorSpec
 from ledger.model import ItemSpec, Measure, ParsedLedger, Role, Target
 from loopback import SentMessage
 from services.accounts import TelegramUser
@@ -253,6 +254,8 @@ READING = (
     Case(
         "/unit 市住建局", OVERSEERS | {"supervisor of another unit": "hidden"}, "市住建局", "/unit 市住建局"
     ),
+    Case("/indicators", BOUND, "优良天数比率", "/indicators"),
+    Case("/indicator 1", BOUND, "第1项指标", "/indicator 1"),
     Case("/overdue", OVERSEERS, "逾期", "/overdue"),
     Case("/stalled", OVERSEERS, "报送", "/stalled"),
     Case("/pending", OVERSEERS, "销号", "/pending"),
@@ -385,8 +388,9 @@ def outcome(texts: list[str]) -> str:
 
 @pytest.fixture
 async def world(bot: BotHarness) -> BotHarness:
-    """Units, people of every role, item 1 of 市住建局 (supervised by 整改办), item 2 of 市水务局 and each
-    role's own item for every row that needs one; a tick that sends the reminders some rows press."""
+    """Units, people of every role, item 1 of 市住建局 (supervised by 整改办), item 2 of 市水务局, an
+    indicator, and each role's own item for every row that needs one; a tick that sends the reminders some
+    rows press."""
     roster = bot.services.roster
     for unit in ("市住建局", "市水务局", "整改办", "水务督导组"):
         roster.add_unit(unit, actor=Actor.system("test"))
@@ -404,7 +408,12 @@ async def world(bot: BotHarness) -> BotHarness:
         )
         for case in CASES if case.own_items for role in ORDER
     ]  # fmt: skip
-    bot.services.ledger.import_ledger(ParsedLedger(items=specs), actor=Actor.system("test"), dry_run=False)
+    indicators = [
+        IndicatorSpec("优良天数比率", unit="%", attribute=Attribute.BINDING, target=90, target_year=2030)
+    ]
+    bot.services.ledger.import_ledger(
+        ParsedLedger(items=specs, indicators=indicators), actor=Actor.system("test"), dry_run=False
+    )
     for user_id, name, role, unit in ROLES.values():
         if role is not None:
             assert name is not None

@@ -165,7 +165,10 @@ def test_export_writes_the_ledger_as_officials_keep_it(ready: CliRunner, tmp_pat
     assert result.code == 0
     assert "18" in result.out
     workbook = load_workbook(target)
-    assert workbook.sheetnames == ["整改台账"]
+    assert workbook.sheetnames == [
+        "整改台账",
+        "指标台账",
+    ]  # the plan states two targets (优良天数比例, PM2.5)
     sheet = workbook.active
     assert sheet is not None
     # The title rows an office hands upward: the title over the whole width, 填报单位 and 截至日期.
