@@ -20,8 +20,8 @@ from services.escalations import EscalationService
 from services.evidence import EvidenceStore
 from services.extensions import ExtensionService
 from services.history import HistoryService
-from services.indicators import IndicatorService
 from services.indicator_views import IndicatorViews
+from services.indicators import IndicatorService
 from services.items import ItemService
 from services.ladder import Ladder
 from services.ledger import LedgerService

@@ -46,8 +46,8 @@ from services.units import MergedUnits
 from services.views import EscalationView, ItemDetail, ItemLine, ReportView, StalledView, UnitGroup, UnitView
 from storage.review import ExtensionStatus, SignOffStatus, SpotCheckStatus
 from tests.dossier_samples import DOSSIER_SAMPLES
-from tests.indicator_value_samples import INDICATOR_VALUE_SAMPLES
 from tests.indicator_message_samples import INDICATOR_SAMPLES
+from tests.indicator_value_samples import INDICATOR_VALUE_SAMPLES
 from tests.report_samples import REPORT_DOC_SAMPLES
 
 _SPEC = ItemSpec(
@@ -189,6 +189,7 @@ ADMIN_SAMPLES: dict[str, dict[str, Any]] = {
     "errors/person_inactive": {"person": "张伟"},
     "errors/person_already_bound": {"person": "张伟"},
     "errors/cannot_deactivate_self": {},
+    "errors/store_busy": {"changed": False},
 }
 
 _DRAFT = {
