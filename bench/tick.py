@@ -126,18 +126,12 @@ def build_store(url: str, items: int, people: int) -> None:
             ],
         )
         # Items long behind schedule are already at the blue level: the ladder looks at them every day.
-        connection.execute(
-            insert(ItemLadder),
-            [
-                {
-                    "item_id": n,
-                    "level": int(Level.BLUE),
-                    "since": START + timedelta(days=7),
-                    "yellow_count": 0,
-                }
-                for n in behind
-            ],
-        )
+        ladders = [
+            {"item_id": n, "level": int(Level.BLUE), "since": START + timedelta(days=7), "yellow_count": 0}
+            for n in behind
+        ]
+        if ladders:  # an empty list would insert one row of defaults
+            connection.execute(insert(ItemLadder), ladders)
     engine.dispose()
 
 

@@ -27,7 +27,7 @@ from scheduler.rule_values import office_rules
 from services.accounts import AccountService
 from services.complaints import ComplaintService
 from services.container import Services
-from services.daily_run import DailyRun
+from services.daily_run import CHUNK_ITEMS, DailyRun
 from services.digests import DIGEST_KIND, WEEKLY_KINDS, DigestService
 from services.dossier import DossierService
 from services.escalations import EscalationService
@@ -75,6 +75,9 @@ class Overrides:
     # How the bots reach the Bot API: a new python-telegram-bot request object for each connection (default:
     # HTTPS to `settings.telegram_api_url`). The demo and the tests pass the emulator's in-process front.
     bot_api_request: Callable[[], BaseRequest] | None = None
+    # Items asked for progress per transaction of the day's run (default `CHUNK_ITEMS`): the tests make the
+    # chunks small to stop and crash a run between and inside them.
+    tick_chunk_items: int = CHUNK_ITEMS
 
 
 @dataclass
@@ -135,6 +138,7 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
             indicators.daily,
             digests.daily,
         ),
+        chunk_items=overrides.tick_chunk_items,
     )
     services = Services(
         engine=engine,

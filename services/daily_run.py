@@ -7,7 +7,8 @@ its work grows with what is due, not with the size of the ledger.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -28,80 +29,179 @@ from scheduler.rules import (
 )
 from scheduler.rules import Escalation as Step
 from services.ladder import Ladder, notice_params, reachable_items, reminder_params
-from services.office import CADENCE, LAST_DAY, WARNED_YEARS, Office
+from services.office import CADENCE, LAST_DAY, TICK_POSITION, WARNED_YEARS, Office
 from services.outbox import Outbox
 from services.standing import Standings
+from storage import bulk, complaint_queries, ladder_queries, people_queries, setting_queries
 from storage import closing_queries as cq
-from storage import complaint_queries, ladder_queries, people_queries, setting_queries
 from storage.models import Item
 from storage.scheduling import DispatchRequest, ItemLadder
 
 # Deadlines further away than this cannot have a reminder due (30 working days, holidays included).
 REMINDER_HORIZON = timedelta(days=60)
+# Items asked for progress in one transaction of a dispatch day: about three rows each (the dispatch, a
+# message to each officer), so a few thousand rows, written in well under a second.
+CHUNK_ITEMS = 1000
 
 
 @dataclass
 class TickResult:
     ran_days: bool
-    queued: int = 0
+    queued: int = 0  # outbox rows stored by this run (a resumed day: those of its remaining work)
     reminders: int = 0
     dispatches: int = 0
     escalations: int = 0
     missed_dispatch_days: list[date] = field(default_factory=list)
+    stopped: bool = False  # asked to stop before the day was done: the next run goes on from there
 
 
 class DailyRule(Protocol):
-    """Further work of the day's run (spot-checks due, digests, …): queue messages, return how many."""
+    """Further work of the day's run (spot-checks due, digests, …): queue messages (the outbox counts the
+    rows it stores)."""
 
     def __call__(
         self, session: Session, outbox: Outbox, today: date, calendar: WorkCalendar, rules: Rules
     ) -> int: ...
 
 
+@dataclass
+class DayPosition:
+    """How far the day's run got on `day` (kept in `TICK_POSITION`, written in the transaction of each
+    step it records): the steps done, and the last item (its sort key and id) whose dispatch is stored.
+    A run that stopped or crashed goes on from here; what a step stored is never stored twice."""
+
+    day: date
+    done: list[str] = field(default_factory=list)
+    dispatched_through: tuple[str, int] | None = None
+
+    @classmethod
+    def read(cls, session: Session, today: date) -> DayPosition:
+        stored = setting_queries.setting(session, TICK_POSITION)
+        if not stored or stored.get("day") != today.isoformat():
+            return cls(today)
+        through = stored.get("dispatched_through")
+        return cls(today, list(stored.get("done", [])), (through[0], through[1]) if through else None)
+
+    def save(self, session: Session) -> None:
+        value = {
+            "day": self.day.isoformat(),
+            "done": self.done,
+            "dispatched_through": self.dispatched_through,
+        }
+        setting_queries.set_setting(session, TICK_POSITION, value)
+
+
+@dataclass(frozen=True)
+class _Day:
+    """What every step of one run reads: the instant it started, the day, the last day run before."""
+
+    now: datetime
+    today: date
+    after: date
+    calendar: WorkCalendar
+    rules: Rules
+
+
 class DailyRun:
     """The day's rules: deadline reminders, dispatches, the ladder, then `daily_rules` in the order given
     (the composition root puts the supervisors' digest last: in a merged message it comes last). Statuses
-    are not updated here: they are decided from the facts whenever they are read (`services.standing`)."""
+    are not updated here: they are decided from the facts whenever they are read (`services.standing`).
+
+    Each step is a transaction of its own, and the dispatches one per `chunk_items` items, so the store's
+    write lock is held a fraction of a second at a time and a chat action waits at most that long; the
+    day's position (`DayPosition`) is stored with each, and the day is marked done after the last. `stop()`
+    ends a run between two transactions."""
 
     def __init__(
-        self, office: Office, ladder: Ladder, standings: Standings, daily_rules: Sequence[DailyRule] = ()
+        self,
+        office: Office,
+        ladder: Ladder,
+        standings: Standings,
+        daily_rules: Sequence[DailyRule] = (),
+        *,
+        chunk_items: int = CHUNK_ITEMS,
     ) -> None:
         self._office = office
         self._ladder = ladder
         self._standings = standings
         self._daily_rules = tuple(daily_rules)
+        self._chunk_items = chunk_items
+        self._stopping = threading.Event()
+
+    def stop(self) -> None:
+        """Stop the run in progress (from another thread: the process is shutting down) after the
+        transaction in hand, and run no more."""
+        self._stopping.set()
 
     def tick(self) -> TickResult:
         """Run the day's rules for every day not yet run (at most once a day); queue what is due."""
+        if self._stopping.is_set():
+            return TickResult(ran_days=False, stopped=True)
         now = self._office.now()
         today = self._office.local_day(now)
-        with self._office.sessions() as session, session.begin():
+        with self._office.sessions() as session:
             last = setting_queries.setting(session, LAST_DAY)
             if last is not None and date.fromisoformat(last) >= today:
                 return TickResult(ran_days=False)
             after = date.fromisoformat(last) if last is not None else today - timedelta(days=1)
-            calendar = self._office.calendar(session)
-            rules = self._office.rules(session)
-            outbox = Outbox(session, self._office.renderer, now, self._office.tz, rules)
-            result = TickResult(ran_days=True)
-            result.reminders = self._reminders(session, outbox, after, today, calendar, rules)
-            self._dispatches(session, outbox, after, today, calendar, rules, result)
-            if calendar.is_working_day(today):
-                # Offices do not work at weekends and holidays: the ladder moves on working days only.
-                result.escalations = self._climbs(session, outbox, today, calendar, rules)
-            for rule in self._daily_rules:
-                result.queued += rule(session, outbox, today, calendar, rules)
-            self._warn_missing_calendar(session, outbox, calendar)
-            result.queued += outbox.write()
+            day = _Day(now, today, after, self._office.calendar(session), self._office.rules(session))
+            position = DayPosition.read(session, today)
+        result = TickResult(ran_days=True)
+        steps: list[Callable[[], bool]] = [
+            self._step("reminders", day, position, result, lambda s, o: self._reminders(s, o, day, result)),
+            lambda: self._dispatches(day, position, result),
+        ]
+        if day.calendar.is_working_day(today):
+            # Offices do not work at weekends and holidays: the ladder moves on working days only.
+            steps.append(
+                self._step("ladder", day, position, result, lambda s, o: self._climbs(s, o, day, result))
+            )
+        steps += [
+            self._step(_rule_name(rule), day, position, result, _daily(rule, day))
+            for rule in self._daily_rules
+        ]
+        steps.append(self._step("calendar", day, position, result, self._warn_missing_calendar))
+        for step in steps:
+            if not step():
+                result.stopped = True
+                return result
+        with self._office.sessions() as session, session.begin():
             setting_queries.set_setting(session, LAST_DAY, today.isoformat())
-            return result
+        return result
 
-    def _reminders(
-        self, session: Session, outbox: Outbox, after: date, today: date, calendar: WorkCalendar, rules: Rules
-    ) -> int:
+    def _step(
+        self,
+        name: str,
+        day: _Day,
+        position: DayPosition,
+        result: TickResult,
+        work: Callable[[Session, Outbox], None],
+    ) -> Callable[[], bool]:
+        """A step of the day in one transaction, with the position that records it done; skipped when the
+        position says it was. Run, it says False if asked to stop before it began."""
+
+        def run() -> bool:
+            if name in position.done:
+                return True
+            if self._stopping.is_set():
+                return False
+            with self._office.sessions() as session, session.begin():
+                outbox = Outbox(session, self._office.renderer, day.now, self._office.tz, day.rules)
+                work(session, outbox)
+                result.queued += outbox.write()
+                position.done.append(name)
+                position.save(session)
+            return True
+
+        return run
+
+    def _reminders(self, session: Session, outbox: Outbox, day: _Day, result: TickResult) -> None:
+        today, calendar, rules = day.today, day.calendar, day.rules
         due = []
-        for item, ref, deadline in ladder_queries.deadlines_between(session, after, today + REMINDER_HORIZON):
-            offset = reminder_due(deadline, after, today, rules.reminder_offsets, calendar)
+        for item, ref, deadline in ladder_queries.deadlines_between(
+            session, day.after, today + REMINDER_HORIZON
+        ):
+            offset = reminder_due(deadline, day.after, today, rules.reminder_offsets, calendar)
             if offset is not None and not reminder_superseded(deadline, item.deadline, today):
                 due.append((item, ref, deadline, offset))
         officers = people_queries.recipients(
@@ -115,70 +215,89 @@ class DailyRun:
             params = reminder_params(item, ref, deadline, today, calendar, extensions.get(item.id, []))
             for person in officers.get(item.id, []) + leaders.get(item.id, []):
                 self._remind(outbox, item, ref, deadline, offset, person, params)
-        return len(due)
+        result.reminders = len(due)
 
-    def _dispatches(
-        self,
-        session: Session,
-        outbox: Outbox,
-        after: date,
-        today: date,
-        calendar: WorkCalendar,
-        rules: Rules,
-        result: TickResult,
-    ) -> None:
+    def _dispatches(self, day: _Day, position: DayPosition, result: TickResult) -> bool:
         """Ask every open item for progress on its dispatch days (the office's, or the item's own cadence);
-        days long past are recorded as missed, not asked again."""
-        cadences: dict[str, list[int]] = setting_queries.setting(session, CADENCE) or {}
-        default = dispatch_days_between(after, today, rules.dispatch_days, calendar)
-        if default:
-            items = ladder_queries.open_items(session)
-        elif cadences:
+        days long past are recorded as missed, not asked again. In plan order, `chunk_items` items to a
+        transaction, from where the day's position says the last run stopped. False if asked to stop."""
+        if "dispatches" in position.done:
+            return True
+        with self._office.sessions() as session:
+            cadences: dict[str, list[int]] = setting_queries.setting(session, CADENCE) or {}
+            default = dispatch_days_between(day.after, day.today, day.rules.dispatch_days, day.calendar)
             # Only items with a cadence of their own can have a dispatch day the office has not.
-            items = ladder_queries.open_items(session, numbers=list(cadences))
-        else:
-            return
-        officers = people_queries.recipients(
-            session, [i.id for i in items], UnitRole.RESPONSIBLE, (Role.OFFICER,)
-        )
+            order = ladder_queries.open_item_order(session, None if default else list(cadences))
+        days_of = {
+            item_id: days
+            for _sort, item_id, number in order
+            if (days := self._days_of(day, cadences.get(number), default))
+        }
+        todo = [(sort, item_id) for sort, item_id, _number in order if item_id in days_of]
+        if position.dispatched_through is not None:
+            todo = [entry for entry in todo if entry > position.dispatched_through]
         missed_days: set[date] = set()
-        asked: list[tuple[Item, DispatchRequest]] = []
-        for item in items:
-            own = cadences.get(item.number)
-            days = dispatch_days_between(after, today, own, calendar) if own else default
-            if not days:
-                continue
-            *missed, latest = days
-            missed_days.update(missed)
-            for day in missed:
-                session.add(DispatchRequest(item_id=item.id, asked_on=day, due_on=day, missed=True))
-            due = calendar.add_working_days(latest, rules.answer_within)
-            request = DispatchRequest(item_id=item.id, asked_on=latest, due_on=due, missed=False)
-            session.add(request)
-            asked.append((item, request))
-        # The rows' ids, once for all: each message names the dispatch it asks, so that a dispatch is known
-        # to have reached someone only when one of its messages went out.
-        session.flush()
-        for item, request in asked:
-            for person in officers.get(item.id, []):
-                self.ask(outbox, item, request, person)
+        for start in range(0, len(todo), self._chunk_items):
+            if self._stopping.is_set():
+                return False
+            chunk = todo[start : start + self._chunk_items]
+            with self._office.sessions() as session, session.begin():
+                outbox = Outbox(session, self._office.renderer, day.now, self._office.tz, day.rules)
+                self._ask_chunk(session, outbox, day, [(i, days_of[i]) for _sort, i in chunk])
+                result.queued += outbox.write()
+                position.dispatched_through = chunk[-1]
+                position.save(session)
+            missed_days.update(d for _sort, i in chunk for d in days_of[i][:-1])
+            result.dispatches += len(chunk)
+        with self._office.sessions() as session, session.begin():
+            position.done.append("dispatches")
+            position.save(session)
         result.missed_dispatch_days = sorted(missed_days)
-        result.dispatches = len(asked)
+        return True
+
+    @staticmethod
+    def _days_of(day: _Day, own: list[int] | None, default: list[date]) -> list[date]:
+        """An item's dispatch days since the last run: by its own cadence, or the office's."""
+        return dispatch_days_between(day.after, day.today, own, day.calendar) if own else default
+
+    def _ask_chunk(
+        self, session: Session, outbox: Outbox, day: _Day, chunk: Sequence[tuple[int, list[date]]]
+    ) -> None:
+        """Store the dispatches of `chunk` (item id, its dispatch days: all but the latest missed) and queue
+        the latest's message to each officer, linked to it: a dispatch is known to have reached someone only
+        when one of its messages went out."""
+        ids = [item_id for item_id, _days in chunk]
+        rows: list[dict[str, Any]] = []
+        for item_id, (*missed, latest) in chunk:
+            rows += [_dispatch_row(item_id, missed_day, missed_day, missed=True) for missed_day in missed]
+            due = day.calendar.add_working_days(latest, day.rules.answer_within)
+            rows.append(_dispatch_row(item_id, latest, due, missed=False))
+        bulk.insert_ignoring(session, DispatchRequest, rows, ["item_id", "asked_on"])
+        latest_of = {item_id: days[-1] for item_id, days in chunk}
+        dispatch_of = ladder_queries.dispatch_ids(session, list(latest_of.items()))
+        items = ladder_queries.items_by_id(session, ids)
+        officers = people_queries.recipients(session, ids, UnitRole.RESPONSIBLE, (Role.OFFICER,))
+        due_of = {row["item_id"]: row["due_on"] for row in rows if not row["missed"]}
+        for item_id in ids:
+            for person in officers.get(item_id, []):
+                self.ask(
+                    outbox, items[item_id], dispatch_of[item_id], latest_of[item_id], due_of[item_id], person
+                )
 
     def ask(
         self,
         outbox: Outbox,
         item: Item,
-        request: DispatchRequest,
+        dispatch_id: int,
+        asked_on: date,
+        due: date,
         person: people_queries.Recipient,
-        due: date | None = None,
     ) -> None:
-        """Queue one officer's message of a dispatch (进展调度), linked to it; `due`: the answer's day as
-        this person is asked (later than the dispatch's own when they are asked later)."""
+        """Queue one officer's message of the dispatch asked on `asked_on` (进展调度), linked to it; `due`:
+        the answer's day as this person is asked (later than the dispatch's own when asked later)."""
         outbox.add(
-            f"dsp:{item.id}:{request.asked_on.isoformat()}", person, "dispatch",
-            {**notice_params(item), "due": due or request.due_on}, item=item,
-            buttons=self._ladder.item_buttons(person, item), dispatch_id=request.id,
+            f"dsp:{item.id}:{asked_on.isoformat()}", person, "dispatch", {**notice_params(item), "due": due},
+            item=item, buttons=self._ladder.item_buttons(person, item), dispatch_id=dispatch_id,
         )  # fmt: skip
 
     def catch_up(self, session: Session, person_id: int) -> int:
@@ -206,7 +325,9 @@ class DailyRun:
             open_rows = [d for d in rows if not d.missed and d.answered_at is None]
             if open_rows:
                 latest = open_rows[-1]
-                self.ask(outbox, items[item_id], latest, mine[item_id], max(due, latest.due_on))
+                self.ask(
+                    outbox, items[item_id], latest.id, latest.asked_on, max(due, latest.due_on), mine[item_id]
+                )
         extensions = cq.approved_extensions(session, list(mine))
         for item, ref, deadline in ladder_queries.deadlines_between(session, today, today + REMINDER_HORIZON):
             bound = mine.get(item.id)
@@ -234,9 +355,8 @@ class DailyRun:
             item=item, buttons=self._ladder.item_buttons(person, item, snooze=True), due_date=deadline,
         )  # fmt: skip
 
-    def _climbs(
-        self, session: Session, outbox: Outbox, today: date, calendar: WorkCalendar, rules: Rules
-    ) -> int:
+    def _climbs(self, session: Session, outbox: Outbox, day: _Day, result: TickResult) -> None:
+        today, calendar, rules = day.today, day.calendar, day.rules
         near = calendar.add_working_days(today, rules.blue_deadline_within)
         found = {item.id: item for item in ladder_queries.ladder_candidates(session, near, today)}
         # Behind schedule is a status, decided from the facts: those of the items that can be behind.
@@ -285,7 +405,7 @@ class DailyRun:
                 steps.append((item, ladder, step))
         for item, ladder, step in steps:
             self._ladder.climb(session, outbox, item, ladder, step, today, issued_by=None)
-        return len(steps)
+        result.escalations = len(steps)
 
     def _dispatch(
         self, row: DispatchRequest, reached_at: datetime | None, calendar: WorkCalendar, rules: Rules
@@ -299,8 +419,9 @@ class DailyRun:
             due = max(due, calendar.add_working_days(self._office.local_day(reached_at), rules.answer_within))
         return Dispatch(row.asked_on, due, row.answered_at is not None, reached_at is not None)
 
-    def _warn_missing_calendar(self, session: Session, outbox: Outbox, calendar: WorkCalendar) -> None:
+    def _warn_missing_calendar(self, session: Session, outbox: Outbox) -> None:
         """Tell the admins, once per year, that the calendar package has no holidays for a year in use."""
+        calendar = self._office.calendar(session)
         warned = set(setting_queries.setting(session, WARNED_YEARS) or [])
         missing = sorted(calendar.missing_years - warned)
         if not missing:
@@ -314,3 +435,19 @@ class DailyRun:
                 urgent=True,
             )
         setting_queries.set_setting(session, WARNED_YEARS, sorted(warned | set(missing)))
+
+
+def _dispatch_row(item_id: int, asked_on: date, due_on: date, *, missed: bool) -> dict[str, Any]:
+    return {"item_id": item_id, "asked_on": asked_on, "due_on": due_on, "missed": missed, "answered_at": None}
+
+
+def _rule_name(rule: DailyRule) -> str:
+    """A daily rule's name in the day's position (its qualified name: the same in every process)."""
+    return f"rule:{getattr(rule, '__qualname__', type(rule).__qualname__)}"
+
+
+def _daily(rule: DailyRule, day: _Day) -> Callable[[Session, Outbox], None]:
+    def step(session: Session, outbox: Outbox) -> None:
+        rule(session, outbox, day.today, day.calendar, day.rules)
+
+    return step

@@ -79,9 +79,7 @@ def viewer_of(person: Person) -> Viewer:
 
 def item_buttons(renderer: Renderer, locale: str, numbers: Iterable[str]) -> list[Button]:
     """A button per item that opens its card."""
-    return [
-        Button(renderer.render(locale, "chat/digest/button", number=n), OpenItem(n).pack()) for n in numbers
-    ]
+    return [Button(renderer.numbered(locale, "chat/digest/button", n), OpenItem(n).pack()) for n in numbers]
 
 
 def first_working_day_of_week(today: date, calendar: WorkCalendar) -> bool:

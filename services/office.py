@@ -22,6 +22,7 @@ from storage.scheduling import CalendarOverride
 
 # Keys of the scheduler's settings (`scheduler_settings`).
 LAST_DAY = "last_rules_day"  # the last day the day's rules ran
+TICK_POSITION = "rules_day_position"  # how far the run of a day not yet done got (`DayPosition`)
 CADENCE = "item_cadence"  # item number → its own dispatch days of the month
 RULES = "rules"  # the rules as edited with /rules: the fields that differ from the office's defaults
 WARNED_YEARS = "calendar_warned_years"  # years the admins were told the holiday package does not know

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
+from types import NoneType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from messages.render import Renderer
 from scheduler.rules import Rules, next_send_time
-from storage import outbox_queries, people_queries
+from storage import bulk, outbox_queries, people_queries
 from storage.models import Item
 from storage.scheduling import OutboxMessage, OutboxStatus
 
@@ -66,7 +68,11 @@ def delivery(session: Session, key_prefix: str, now: datetime, tz: ZoneInfo) -> 
 
 
 class Outbox:
-    """Collects the messages of one run and writes them at once, skipping keys already written."""
+    """Collects the messages of one run and writes them at once, skipping keys already written.
+
+    A day's run queues the same text many times (an item's dispatch to each of its officers), so a text is
+    rendered once per template, locale and parameters; the rows go in by bulk insert-or-ignore on their
+    key (`storage.bulk`), their buttons (which carry the row's id) right after."""
 
     def __init__(
         self, session: Session, renderer: Renderer, now: datetime, tz: ZoneInfo, rules: Rules
@@ -76,7 +82,8 @@ class Outbox:
         self._now = now
         self._tz = tz
         self._rules = rules
-        self._rows: dict[str, tuple[OutboxMessage, Callable[[int], list[Button]], str, str | None]] = {}
+        self._rows: dict[str, _Queued] = {}
+        self._texts: dict[Hashable, str] = {}
 
     def add(
         self,
@@ -104,32 +111,83 @@ class Outbox:
             return
         local = (not_before or self._now).astimezone(self._tz)
         send_at = local if urgent else next_send_time(local, self._rules)
-        text = self._renderer.render(to.locale, f"notify/{kind}", params)
-        row = OutboxMessage(
-            key=full_key, chat_id=to.chat_id, person_id=person_id, item_id=item.id if item else None,
-            kind=kind, level=level, text=text, urgent=urgent, not_before=send_at.astimezone(UTC),
-            status=OutboxStatus.PENDING, attempts=0, created_at=self._now, possible_repeat=False,
-            due_date=due_date, snooze_of_id=snooze_of, dispatch_id=dispatch_id,
-            attachment=attachment.data if attachment else None, attachment_name=attachment.name if attachment else None,
-        )  # fmt: skip
-        self._rows[full_key] = (row, buttons or (lambda _id: []), to.locale, item.number if item else None)
+        row = {
+            "key": full_key, "chat_id": to.chat_id, "person_id": person_id, "item_id": item.id if item else None,
+            "kind": kind, "level": level, "text": self._text(to.locale, f"notify/{kind}", params),
+            "buttons": None, "urgent": urgent, "not_before": send_at.astimezone(UTC),
+            "status": OutboxStatus.PENDING, "attempts": 0, "created_at": self._now, "possible_repeat": False,
+            "parts_sent": 0, "due_date": due_date, "snooze_of_id": snooze_of, "dispatch_id": dispatch_id,
+            "attachment": attachment.data if attachment else None,
+            "attachment_name": attachment.name if attachment else None,
+        }  # fmt: skip
+        self._rows[full_key] = _Queued(row, buttons, to.locale, item.number if item else None)
 
     def write(self) -> int:
-        existing = outbox_queries.outbox_keys(self._session, list(self._rows))
-        fresh = [entry for key, entry in self._rows.items() if key not in existing]
-        self._session.add_all(row for row, *_ in fresh)
-        self._session.flush()
-        for row, make, locale, number in fresh:
-            rows = [[self._button(b, locale, number) for b in line] for line in button_rows(make(row.id))]
-            row.buttons = rows or None
-        self._rows.clear()
-        return len(fresh)
+        """Store the rows queued since the last write (those whose key is already stored are skipped);
+        returns how many were stored."""
+        queued, self._rows = self._rows, {}
+        stored = bulk.insert_ignoring(
+            self._session, OutboxMessage, [entry.row for entry in queued.values()], ["key"], ("id", "key")
+        )
+        buttons: dict[int, list[list[dict[str, str]]]] = {}
+        for row_id, key in stored:
+            entry = queued[key]
+            if entry.buttons is None:
+                continue
+            rows = [
+                [self._button(b, entry.locale, entry.number) for b in line]
+                for line in button_rows(entry.buttons(row_id))
+            ]
+            if rows:
+                buttons[row_id] = rows
+        bulk.update_by_id(self._session, OutboxMessage, "buttons", buttons)
+        return len(stored)
+
+    def _text(self, locale: str, key: str, params: Mapping[str, Any]) -> str:
+        """The template rendered, once per run for the same locale and parameters (when they are plain
+        values, so that equal parameters are known to say the same)."""
+        frozen = _frozen(params)
+        if frozen is None:
+            return self._renderer.render(locale, key, params)
+        cache_key = (locale, key, frozen)
+        text = self._texts.get(cache_key)
+        if text is None:
+            text = self._texts[cache_key] = self._renderer.render(locale, key, params)
+        return text
 
     def _button(self, button: Button, locale: str, number: str | None) -> dict[str, str]:
         """A button as the outbox keeps it; a button about an item also carries its label naming the item
         ("第24.1项 立即报送"), shown when the sender merges messages about several items into one."""
         kept = {"text": button.label, "data": button.data}
         if number is not None:
-            params = {"number": number, "label": button.label}
-            kept[ITEM_LABEL] = self._renderer.render(locale, "notify/item_button", params)
+            kept[ITEM_LABEL] = self._renderer.numbered(
+                locale, "notify/item_button", number, label=button.label
+            )
         return kept
+
+
+@dataclass(frozen=True)
+class _Queued:
+    row: dict[str, Any]  # the outbox row's columns but its id and buttons
+    buttons: Callable[[int], list[Button]] | None
+    locale: str
+    number: str | None  # the item's, for the buttons' labels
+
+
+_PLAIN = (str, int, float, Decimal, date, NoneType)  # bool is an int; datetime a date
+
+
+def _frozen(value: Any) -> Hashable | None:
+    """`value` as a hashable of plain values that equals another's exactly when they render the same;
+    None when it holds anything else (an object whose rendering its equality may not capture)."""
+    if isinstance(value, _PLAIN):
+        return (type(value), value)
+    if isinstance(value, Mapping):
+        entries = [(key, _frozen(entry)) for key, entry in value.items()]
+        if any(frozen is None for _key, frozen in entries) or not all(isinstance(k, str) for k, _ in entries):
+            return None
+        return ("map", tuple(sorted(entries)))
+    if isinstance(value, list | tuple):
+        items = [_frozen(entry) for entry in value]
+        return None if any(frozen is None for frozen in items) else ("seq", tuple(items))
+    return None

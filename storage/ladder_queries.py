@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only, raiseload
 
 from storage.chunks import rows_in, scalars_in
 from storage.models import Item, ItemMeasure, ItemTarget
@@ -54,6 +54,41 @@ def open_items(
     if numbers is None:
         return session.scalars(statement).all()
     return sorted(scalars_in(session, statement, Item.number, numbers), key=lambda item: item.sort_key)
+
+
+def open_item_order(session: Session, numbers: Sequence[str] | None = None) -> list[tuple[str, int, str]]:
+    """(sort key, id, number) of the items still chased (of `numbers`, when given), in plan order: what the
+    day's run goes through in chunks, without loading the items themselves at once."""
+    statement = select(Item.sort_key, Item.id, Item.number).where(chased_filter())
+    if numbers is None:
+        rows = session.execute(statement).all()
+    else:
+        rows = list(rows_in(session, statement, Item.number, numbers))
+    return sorted((sort_key, item_id, number) for sort_key, item_id, number in rows)
+
+
+def items_by_id(session: Session, item_ids: Sequence[int]) -> dict[int, Item]:
+    """The items as a dispatch names them (number, title, progress, deadline), nothing more loaded."""
+    statement = select(Item).options(
+        load_only(Item.id, Item.number, Item.title, Item.percent, Item.deadline), raiseload("*")
+    )
+    return {item.id: item for item in scalars_in(session, statement, Item.id, item_ids)}
+
+
+def dispatch_ids(session: Session, asked: Sequence[tuple[int, date]]) -> dict[int, int]:
+    """The id of each item's dispatch asked on the given day (item id → dispatch id)."""
+    days = {day for _item, day in asked}
+    wanted = set(asked)
+    statement = select(DispatchRequest.item_id, DispatchRequest.asked_on, DispatchRequest.id).where(
+        DispatchRequest.asked_on.in_(days)
+    )
+    return {
+        item_id: row_id
+        for item_id, asked_on, row_id in rows_in(
+            session, statement, DispatchRequest.item_id, [i for i, _ in asked]
+        )
+        if (item_id, asked_on) in wanted
+    }
 
 
 def ladder_candidates(session: Session, deadline_before: date, dispatch_due_before: date) -> Sequence[Item]:

@@ -19,14 +19,6 @@ from storage.scheduling import (
 WENT_OUT = (OutboxStatus.SENT, OutboxStatus.MERGED)
 
 
-def outbox_keys(session: Session, keys: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        found.update(session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_(chunk))))
-    return found
-
-
 def due_or_abandoned(
     session: Session, now: datetime, *, urgent_only: bool, after_id: int, limit: int
 ) -> Sequence[OutboxMessage]:

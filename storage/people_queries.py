@@ -25,8 +25,9 @@ def recipients(
     session: Session, item_ids: Iterable[int], unit_role: UnitRole, roles: Iterable[Role]
 ) -> dict[int, list[Recipient]]:
     """For each item, the bound and active people holding one of `roles` in its units of `unit_role`."""
+    # The four columns a message needs, not whole people: a dispatch day asks this of every open item.
     statement = (
-        select(ItemUnit.item_id, Person)
+        select(ItemUnit.item_id, Person.id, Person.telegram_user_id, Person.locale, Person.name)
         .join(RoleAssignment, RoleAssignment.unit_id == ItemUnit.unit_id)
         .join(Person, Person.id == RoleAssignment.person_id)
         .where(
@@ -38,9 +39,9 @@ def recipients(
         .order_by(Person.id)
     )
     result: dict[int, list[Recipient]] = {}
-    for item_id, person in rows_in(session, statement, ItemUnit.item_id, item_ids):
-        assert person.telegram_user_id is not None
-        entry = Recipient(person.id, person.telegram_user_id, person.locale, person.name)
+    for item_id, person_id, user_id, locale, name in rows_in(session, statement, ItemUnit.item_id, item_ids):
+        assert user_id is not None
+        entry = Recipient(person_id, user_id, locale, name)
         if entry not in result.setdefault(item_id, []):
             result[item_id].append(entry)
     return result

@@ -1,0 +1,65 @@
+"""Rows written in bulk, idempotently: insert-or-ignore by a unique key, in one statement per batch.
+
+The day's run writes tens of thousands of dispatch and outbox rows. Written through the ORM one by one,
+each is an object flushed and its key read back first; here they are plain dictionaries sent as
+multi-row INSERTs (SQLAlchemy's "insertmanyvalues"), and a row whose unique key is already there is
+skipped by the database itself (`ON CONFLICT DO NOTHING`, on SQLite and PostgreSQL alike), so a run that
+is repeated after a crash writes nothing twice without asking first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import DeclarativeBase, Session
+
+
+def _table(model: type[DeclarativeBase]) -> Table:
+    return cast(Table, model.__table__)
+
+
+def insert_ignoring(
+    session: Session,
+    model: type[DeclarativeBase],
+    rows: Sequence[Mapping[str, Any]],
+    unique: Sequence[str],
+    returning: Sequence[str] = (),
+) -> Sequence[tuple[Any, ...]]:
+    """Insert `rows` into `model`'s table, skipping each whose `unique` columns match a row already stored
+    (or an earlier one of `rows`); returns the `returning` columns of the rows inserted (none of those
+    skipped)."""
+    if not rows:
+        return []
+    # Whatever the ORM still holds goes first: these rows may refer to it.
+    session.flush()
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = _table(model)
+    statement = insert(table).on_conflict_do_nothing(index_elements=list(unique))
+    if not returning:
+        session.connection().execute(statement, list(rows))
+        return []
+    result = session.connection().execute(
+        statement.returning(*(table.c[name] for name in returning)), list(rows)
+    )
+    return [tuple(row) for row in result]
+
+
+def update_by_id(
+    session: Session, model: type[DeclarativeBase], column: str, values: Mapping[int, Any]
+) -> None:
+    """Set `column` of each row whose id is a key of `values`, in one executemany statement."""
+    if not values:
+        return
+    table = _table(model)
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values({column: bindparam("row_value", type_=table.c[column].type)})
+    )
+    session.connection().execute(
+        statement, [{"row_id": row_id, "row_value": value} for row_id, value in values.items()]
+    )
