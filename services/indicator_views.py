@@ -34,12 +34,6 @@ def indicator_board(session: Session, on: date, until: datetime | None = None) -
     return board(on, ((indicator_to_spec(row), [r.value for r in readings[row.id]]) for row in indicators))
 
 
-def weekly_indicators(session: Session, on: date) -> IndicatorBoard | None:
-    """The weekly summary's section (领导小组周报): the board on the day, None when the plan has no indicators."""
-    found = indicator_board(session, on)
-    return found if found.lines else None
-
-
 @dataclass(frozen=True)
 class IndicatorDetail:
     """One indicator in full: its line on the day, every value reported in the order it came (corrections
