@@ -34,6 +34,7 @@ from scheduler.indicator_ladder import (
 )
 from scheduler.rules import Level, Rules
 from services import audit
+from services.indicator_views import judged_ledger
 from services.office import Office
 from services.outbox import Outbox
 from storage import indicator_queries, people_queries
@@ -48,14 +49,11 @@ WORDS_LIMIT = 20  # words after the value: the period, the source (数据来源)
 
 def verdicts(session: Session, on: date) -> list[tuple[Indicator, Verdict]]:
     """Every indicator, in the order of the plan's table, with its state on the day `on` as the values
-    stored now decide it (`judge`): what `/indicators`, the notice, the weekly summary and the ladder say.
-    An indicator's number (`/value N`, `/indicator N`) is its place in this list, from 1."""
-    indicators = indicator_queries.all_indicators(session)
-    values = indicator_queries.readings_of(session, [i.id for i in indicators])
-    return [
-        (indicator, judge(indicator_queries.indicator_to_spec(indicator), values[indicator.id], on))
-        for indicator in indicators
-    ]
+    stored now decide it: the verdicts of the board `/indicators`, the notice and the weekly summary show
+    (`services.indicator_views.judged_ledger`, the one reading). An indicator's number (`/value N`,
+    `/indicator N`) is its place in this list, from 1."""
+    judged = judged_ledger(session, on)
+    return [(row, line.verdict) for row, line in zip(judged.rows, judged.board.lines, strict=True)]
 
 
 def _key(text: str) -> str:
