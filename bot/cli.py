@@ -27,12 +27,13 @@ from ledger.dates import read_date
 from ledger.errors import DubanError
 from ledger.importer import parse_ledger_file
 from ledger.indicator_import import TEMPLATE_TITLES
+from ledger.indicator_value_sheet import VALUE_COLUMNS, parse_value_sheet, template_rows
 from ledger.indicators import IndicatorSpec
 from ledger.model import ImportNote, ItemSpec, LedgerRow, Measure, ParsedLedger, Role, Target
 from ledger.reporting import parse_month
 from ledger.roster import parse_role, parse_roster
 from ledger.status import count_statuses
-from ledger.xlsx import write_indicator_template, write_template
+from ledger.xlsx import write_indicator_template, write_template, write_value_template
 from messages.render import Renderer, normalize_locale
 from services.container import Services
 from services.import_summary import import_summary_params
@@ -63,6 +64,17 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write the indicator ledger (指标台账) as its import template instead",
     )
+
+    exp.add_argument(
+        "--values-template",
+        action="store_true",
+        help="write the spreadsheet of indicator values (指标数值表) to fill in and import-values instead",
+    )
+    values = commands.add_parser(
+        "import-values", help="import a spreadsheet of indicator values (指标数值表, .xlsx/.xls/.csv)"
+    )
+    values.add_argument("path", type=Path)
+    values.add_argument("--dry-run", action="store_true", help="list what would be recorded, change nothing")
 
     items = commands.add_parser("items", help="list items")
     items.add_argument("--json", action="store_true")
@@ -173,7 +185,7 @@ class Cli:
         return build(self.settings).services
 
     def run(self, args: argparse.Namespace) -> int:
-        handler = getattr(self, f"cmd_{args.command}")
+        handler = getattr(self, f"cmd_{args.command.replace('-', '_')}")
         result: int = handler(args)
         return result
 
@@ -303,6 +315,8 @@ class Cli:
     def cmd_export(self, args: argparse.Namespace) -> int:
         if args.indicator_template:
             return self._indicator_template(args.path)
+        if args.values_template:
+            return self._values_template(args.path)
         if args.template:
             write_template(
                 args.path,
@@ -500,6 +514,55 @@ class Cli:
         )
         self.say("cli/indicator_template_written", path=str(path), count=len(indicators))
         return 0
+
+    def _values_template(self, path: Path) -> int:
+        """The spreadsheet of indicator values: each indicator with the last period ended, to fill in."""
+        services = self.services()
+        try:
+            indicators = services.ledger.indicators()
+            today = services.office.today()
+        finally:
+            services.close()
+        label = self.renderer.label
+        write_value_template(
+            path,
+            sheet_title=self.renderer.render("zh_CN", "cli/values_sheet_title"),
+            rows=template_rows([(i.name, i.frequency) for i in indicators], today),
+            notes=[
+                (
+                    names[0],
+                    f"{label('zh_CN', 'value_column_help', key)}\n{label('en', 'value_column_help', key)}",
+                )
+                for key, names in VALUE_COLUMNS.items()
+            ],
+        )
+        self.say("cli/values_template_written", path=str(path), count=len(indicators))
+        return 0
+
+    def cmd_import_values(self, args: argparse.Namespace) -> int:
+        """`duban import-values PATH [--dry-run]`: every row checked as /value checks it; one bad row
+        refuses the whole file and nothing changes."""
+        services = self.services()
+        try:
+            outcome = services.indicators.import_values(
+                parse_value_sheet(args.path), actor=CLI, dry_run=args.dry_run
+            )
+        finally:
+            services.close()
+        refused = [
+            self.renderer.render(
+                self.locale, "import/values/refused", location_line=None, location_row=r.row, item=None,
+                field=None, reason=self.renderer.render(self.locale, f"errors/{r.code}", r.params),
+            )
+            for r in outcome.refused
+        ]  # fmt: skip
+        self.say(
+            "cli/values_summary",
+            outcome=outcome,
+            errors=[self.renderer.note(self.locale, n) for n in outcome.errors] + refused,
+            warnings=[self.renderer.note(self.locale, n) for n in outcome.warnings],
+        )
+        return 0 if outcome.ok else 1
 
 
 # The fields of an indicator that `duban import --dry-run --json` lists.

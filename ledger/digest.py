@@ -5,7 +5,8 @@ whether it is stalled come with it, decided by `ledger.status` (via the services
 The weekly summary counts every item once by status and gives the completion rate (总体任务完成率) as the
 plans count it and as the monthly notice does (`ledger.status.LedgerSummary`): the share of findings
 (群众举报件 are not counted) signed off, done, basically done or on schedule, in whole percent, rounded half
-up; a ledger without findings has no rate (None).
+up; a ledger without findings has no rate (None). Beside them it carries the indicator ledger's board of the
+day (`ledger.indicator_board`, judged as the monthly notice judges it), None when the office has no indicators.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from ledger.indicator_board import IndicatorBoard
 from ledger.model import ItemStatus
 from ledger.status import LedgerSummary, summarize
 
@@ -190,13 +192,19 @@ class WeeklySummary:
     today: date
     summary: LedgerSummary  # every item by status, and the findings' completion rate
     worst: tuple[tuple[str, int], ...]  # responsible units with most items 逾期未完成: (unit, overdue)
+    indicators: IndicatorBoard | None = None  # the indicator ledger on the day; None: the office has none
 
 
-def weekly_summary(items: Sequence[DigestItem], today: date) -> WeeklySummary:
+def weekly_summary(
+    items: Sequence[DigestItem], today: date, indicators: IndicatorBoard | None = None
+) -> WeeklySummary:
+    """The week's summary of the items on the day `today`, with the indicators' board of that day (when the
+    office has indicators: an empty board is no section)."""
     overdue = Counter(unit for item in items if item.status == ItemStatus.OVERDUE for unit in item.units)
     worst = sorted(overdue.items(), key=lambda pair: (-pair[1], pair[0]))[:WORST_UNITS]
     return WeeklySummary(
         today=today,
         summary=summarize((item.status, item.kind == "finding") for item in items),
         worst=tuple(worst),
+        indicators=indicators if indicators is not None and indicators.lines else None,
     )

@@ -39,6 +39,7 @@ from ledger.columns import (
 from ledger.indicator_board import IndicatorLine
 from ledger.indicator_import import TEMPLATE_TITLES, template_cells
 from ledger.indicator_progress import TrackState
+from ledger.indicator_value_sheet import VALUE_COLUMNS
 from ledger.indicators import IndicatorSpec
 from ledger.model import ItemSpec, ItemStatus, LedgerRow
 
@@ -315,6 +316,33 @@ def write_template(path: Path, *, sheet_title: str, example: ItemSpec, notes: li
     _sheet(sheet, sheet_title, None)
     _write_row(sheet, 2, spec_cells(example))
     _save_with_notes(workbook, path, notes, column_width=30)
+
+
+def write_value_template(
+    path: Path,
+    *,
+    sheet_title: str,
+    rows: Iterable[Sequence[str]],
+    notes: list[tuple[str, str]],
+) -> None:
+    """The spreadsheet of indicator values (指标数值表): a header of the sheet's columns
+    (`ledger.indicator_value_sheet.VALUE_COLUMNS`, each by its first name), the rows given (an indicator and
+    a period each, the value to fill in) and a sheet that explains each column. Every cell is text, so a
+    period such as 2024年3月 is never turned into a date."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert isinstance(sheet, Worksheet)
+    sheet.title = sheet_title
+    for index, names in enumerate(VALUE_COLUMNS.values(), start=1):
+        cell = write_cell(sheet, 1, index, names[0])
+        cell.font = Font(bold=True)
+        cell.fill = _HEADER_FILL
+        sheet.column_dimensions[get_column_letter(index)].width = 36 if index == 1 else 16
+    sheet.freeze_panes = "B2"
+    for row, values in enumerate(rows, start=2):
+        for column, value in enumerate(values, start=1):
+            write_cell(sheet, row, column, value).number_format = "@"
+    _save_with_notes(workbook, path, notes, column_width=20)
 
 
 def _save_with_notes(

@@ -4,7 +4,9 @@ Once a day the scheduler's tick runs `daily` (one of the `DailyRun`'s daily rule
 writes to the outbox, to go out at the digest time (scheduler setting "digest_time", default 08:30):
 - each supervisor's digest of the items their units supervise, covering the time since the previous
   digest (scheduler setting "digest_until": the instant the previous digests were made);
-- on the first working day of the week, the weekly summary to leadership and to the registered groups;
+- on the first working day of the week, the weekly summary to leadership and to the registered groups,
+  with the indicator ledger's section (the binding indicators by state, those off track and unreported) when
+  the office has indicators;
 - to the registered groups, the red notices (通报) issued and the sign-offs approved since the previous
   digest, naming items and units, never people.
 
@@ -38,6 +40,7 @@ from reports.digest_sheet import digest_workbook, sheet_texts
 from scheduler.calendar import WorkCalendar
 from scheduler.rules import Level, Rules
 from services import audit
+from services.indicator_views import indicator_board
 from services.ladder import reachable_items
 from services.outbox import Attachment, Button, GroupRecipient, Outbox
 from services.standing import OfficeDay, Standings
@@ -187,7 +190,11 @@ class DigestService:
         with self._sessions() as session:
             office_day = self._standings.day(session)
             items = dq.items_for_digest(session, true())
-            return weekly_summary(self._as_digest_items(session, items, office_day), office_day.today)
+            return weekly_summary(
+                self._as_digest_items(session, items, office_day),
+                office_day.today,
+                indicator_board(session, office_day.today),
+            )
 
     def weekly_chart(self) -> bytes | None:
         """The chart of progress by unit (PNG), when a chart renderer is wired."""
@@ -283,7 +290,7 @@ class DigestService:
             queued += 1
         if weekly:
             assert window is not None
-            summary = weekly_summary(window.shown, today)
+            summary = weekly_summary(window.shown, today, indicator_board(session, today))
             week = "{}-W{:02d}".format(*today.isocalendar()[:2])
             for person in people_queries.people_with_role(session, Role.LEADERSHIP):
                 outbox.add(f"wk:{week}", person, WEEKLY_KIND, {"summary": summary}, not_before=at)

@@ -24,20 +24,33 @@ from services.office import Office
 from storage import indicator_view_queries as ivq
 from storage import people_queries
 from storage.indicator_queries import indicator_to_spec
+from storage.indicator_tables import Indicator
+
+
+@dataclass(frozen=True)
+class JudgedLedger:
+    """The indicators as stored (in the ledger's order), their readings as stored, and the board they make
+    on a day: each row and its line share a place (`rows[n - 1]` is line number n)."""
+
+    rows: tuple[Indicator, ...]
+    readings: dict[int, list[ivq.StoredReading]]
+    board: IndicatorBoard
+
+
+def judged_ledger(session: Session, on: date, until: datetime | None = None) -> JudgedLedger:
+    """The one reading of the indicators with their values, judged on the day `on` (`judge`, through the
+    board): from what the store holds now, or held before the instant `until` (a past month's notice: the
+    indicators then in the ledger and the values then reported). Every view, document and summary, and
+    `services.indicators.verdicts`, read the indicators' states from here."""
+    rows = ivq.indicators_known(session, until)
+    readings = ivq.readings_known(session, rows, until)
+    found = board(on, ((indicator_to_spec(row), [r.value for r in readings[row.id]]) for row in rows))
+    return JudgedLedger(tuple(rows), readings, found)
 
 
 def indicator_board(session: Session, on: date, until: datetime | None = None) -> IndicatorBoard:
-    """The board on the day `on` from what the store holds now, or held before the instant `until` (a
-    past month's notice: the indicators then in the ledger and the values then reported)."""
-    indicators = ivq.indicators_known(session, until)
-    readings = ivq.readings_known(session, indicators, until)
-    return board(on, ((indicator_to_spec(row), [r.value for r in readings[row.id]]) for row in indicators))
-
-
-def weekly_indicators(session: Session, on: date) -> IndicatorBoard | None:
-    """The weekly summary's section (领导小组周报): the board on the day, None when the plan has no indicators."""
-    found = indicator_board(session, on)
-    return found if found.lines else None
+    """The board on the day `on` (see `judged_ledger`)."""
+    return judged_ledger(session, on, until).board
 
 
 @dataclass(frozen=True)
@@ -63,13 +76,9 @@ class IndicatorViews:
         """The indicator `asked` names (its number or name) today; refused when none or several match."""
         today = self._office.today()
         with self._office.sessions() as session:
-            rows = ivq.indicators_known(session)
-            readings = ivq.readings_known(session, rows)
-            found = board(
-                today, ((indicator_to_spec(row), [r.value for r in readings[row.id]]) for row in rows)
-            )
-            line = find_line(found.lines, asked)
-            stored = readings[rows[line.number - 1].id]
+            judged = judged_ledger(session, today)
+            line = find_line(judged.board.lines, asked)
+            stored = judged.readings[judged.rows[line.number - 1].id]
             actors = [Actor.parse(r.value.reporter or "") if r.value.reporter else None for r in stored]
             names = people_queries.people_names(session, [a.person_id for a in actors if a is not None])
         history = mark_corrections(

@@ -1,6 +1,7 @@
 """The indicator ledger (指标台账) as the services read and change it: the verdicts of the indicators on a
 day (the one place every view, digest and rule reads them from), a value reported in chat (`/value`), and
-the day's rule that asks the responsible officers for values and raises an indicator's ladder.
+a spreadsheet of values a clerk imports (checked and recorded as `/value` is, row by row, all or nothing),
+and the day's rule that asks the responsible officers for values and raises an indicator's ladder.
 
 The off-track rule is pure (`ledger.indicator_progress.judge`), so are the checks of a value
 (`ledger.indicator_values`) and the asking and ladder rules (`scheduler.indicator_ladder`); this module feeds
@@ -11,18 +12,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from ledger.access import Viewer
-from ledger.actor import SCHEDULER
+from ledger.actor import SCHEDULER, Actor
 from ledger.errors import DubanError
 from ledger.indicator_progress import Verdict, judge
-from ledger.indicator_values import read_value_line
-from ledger.indicators import IndicatorValue, Period
-from ledger.model import Role
+from ledger.indicator_value_sheet import ParsedValueSheet, ValueRow
+from ledger.indicator_values import CONFIRM_WORDS, ValueLine, is_unit, read_number, read_value_line
+from ledger.indicators import IndicatorSpec, IndicatorValue, Period
+from ledger.model import ImportNote, Role
 from ledger.text import split_arguments
 from scheduler.calendar import WorkCalendar
 from scheduler.indicator_ladder import (
@@ -34,6 +37,7 @@ from scheduler.indicator_ladder import (
 )
 from scheduler.rules import Level, Rules
 from services import audit
+from services.indicator_views import judged_ledger
 from services.office import Office
 from services.outbox import Outbox
 from storage import indicator_queries, people_queries
@@ -48,14 +52,11 @@ WORDS_LIMIT = 20  # words after the value: the period, the source (数据来源)
 
 def verdicts(session: Session, on: date) -> list[tuple[Indicator, Verdict]]:
     """Every indicator, in the order of the plan's table, with its state on the day `on` as the values
-    stored now decide it (`judge`): what `/indicators`, the notice, the weekly summary and the ladder say.
-    An indicator's number (`/value N`, `/indicator N`) is its place in this list, from 1."""
-    indicators = indicator_queries.all_indicators(session)
-    values = indicator_queries.readings_of(session, [i.id for i in indicators])
-    return [
-        (indicator, judge(indicator_queries.indicator_to_spec(indicator), values[indicator.id], on))
-        for indicator in indicators
-    ]
+    stored now decide it: the verdicts of the board `/indicators`, the notice and the weekly summary show
+    (`services.indicator_views.judged_ledger`, the one reading). An indicator's number (`/value N`,
+    `/indicator N`) is its place in this list, from 1."""
+    judged = judged_ledger(session, on)
+    return [(row, line.verdict) for row, line in zip(judged.rows, judged.board.lines, strict=True)]
 
 
 def _key(text: str) -> str:
@@ -119,23 +120,49 @@ class IndicatorService:
             spec = indicator_queries.indicator_to_spec(indicator)
             rest = split_arguments(arguments[2], WORDS_LIMIT) if len(arguments) > 2 else []
             line = read_value_line(arguments[1], rest, spec, today)
-            known = [v for v in indicator_queries.readings(session, indicator) if v.period == line.period]
-            replaced = known[-1].value if known else None
-            unchanged = replaced == line.value
-            if not unchanged:
-                value = IndicatorValue(line.period, line.value, source=line.source)
-                indicator_queries.add_reading(session, indicator, value, viewer.actor, now)
-                audit.record(
-                    session, at=now, actor=viewer.actor, action="report_value", entity="indicator",
-                    entity_id=indicator.id, before=None if replaced is None else {"value": replaced},
-                    after={"period": [line.period.start.isoformat(), line.period.end.isoformat()],
-                           "value": line.value, "source": line.source},
-                )  # fmt: skip
-                session.flush()
+            value = IndicatorValue(line.period, line.value, source=line.source)
+            replaced, unchanged = _record(session, indicator, value, viewer.actor, now, write=True)
             verdict = judge(spec, indicator_queries.readings(session, indicator), today)
             return ValueReported(
                 number, indicator.name, indicator.unit, line.period, line.value, replaced, unchanged, verdict
             )
+
+    def import_values(self, sheet: ParsedValueSheet, *, actor: Actor, dry_run: bool) -> ValuesImport:
+        """A spreadsheet of values (`ledger.indicator_value_sheet`), each row checked as `/value` checks
+        it (`read_value_line`: units, plausible range, one period, ended) and recorded as `/value` records
+        it, all in one transaction. Any bad row refuses the whole file, changing nothing; a dry run
+        changes nothing either and lists what the file would record."""
+        now = self._office.now()
+        today = self._office.local_day(now)
+        result = ValuesImport(dry_run=dry_run, errors=list(sheet.errors), warnings=list(sheet.warnings))
+        with self._office.sessions() as session, session.begin():
+            hold_writes(session)
+            planned: list[tuple[ValueRow, int, Indicator, ValueLine]] = []
+            seen: dict[tuple[int, Period], int] = {}
+            for row in sheet.rows:
+                try:
+                    number, indicator = find_indicator(session, row.indicator)
+                    line = _sheet_line(row, indicator_queries.indicator_to_spec(indicator), today)
+                except DubanError as exc:
+                    result.refused.append(RowRefusal(row.row, exc.code, {**exc.params, "sheet": True}))
+                    continue
+                first = seen.setdefault((indicator.id, line.period), row.row)
+                if first != row.row:
+                    result.refused.append(
+                        RowRefusal(row.row, "indicator/duplicate_in_sheet", {"number": number, "name": indicator.name,
+                                                 "period": line.period, "first": first})
+                    )  # fmt: skip
+                    continue
+                planned.append((row, number, indicator, line))
+            if result.errors or result.refused:
+                return result  # nothing was written: the transaction ends empty
+            for row, number, indicator, line in planned:
+                value = IndicatorValue(line.period, line.value, source=row.source[:200] or None)
+                replaced, unchanged = _record(session, indicator, value, actor, now, write=not dry_run)
+                result.values.append(
+                    ValueImported(row.row, number, indicator.name, indicator.unit, value, replaced, unchanged)
+                )
+        return result
 
     @staticmethod
     def _may_report(viewer: Viewer, indicator: Indicator) -> None:
@@ -231,6 +258,95 @@ class IndicatorService:
                 if person not in found:
                     found.append(person)
         return found
+
+
+def _record(
+    session: Session, indicator: Indicator, value: IndicatorValue, actor: Actor, now: datetime, *, write: bool
+) -> tuple[float | None, bool]:
+    """Record a checked value for its period (`/value` and the values sheet alike), audited as
+    `report_value`: a second value for a period is stored beside the first and corrects it, the same value
+    again changes nothing. Returns the value it replaces and whether it is unchanged; `write=False` (a dry
+    run) only says so."""
+    known = [v for v in indicator_queries.readings(session, indicator) if v.period == value.period]
+    replaced = known[-1].value if known else None
+    unchanged = replaced == value.value
+    if write and not unchanged:
+        indicator_queries.add_reading(session, indicator, value, actor, now)
+        audit.record(
+            session, at=now, actor=actor, action="report_value", entity="indicator",
+            entity_id=indicator.id, before=None if replaced is None else {"value": replaced},
+            after={"period": [value.period.start.isoformat(), value.period.end.isoformat()],
+                   "value": value.value, "source": value.source},
+        )  # fmt: skip
+        session.flush()
+    return replaced, unchanged
+
+
+def _sheet_line(row: ValueRow, spec: IndicatorSpec, today: date) -> ValueLine:
+    """A row of the values sheet read as `/value` reads its words: the 数值 cell (the number, its unit, 确认)
+    and the 期间 cell (one period, or empty for the last one ended). A word the cells should not hold is
+    refused: in the 数值 cell, anything but the unit and 确认; in the 期间 cell, anything but the period."""
+    words = split_arguments(row.value, WORDS_LIMIT)
+    extra = words[1:]
+    confirm = [w for w in extra if unicodedata.normalize("NFKC", w).strip().lower() in CONFIRM_WORDS]
+    others = [w for w in extra if w not in confirm]
+    if words and any(not is_unit(w, spec) for w in others):
+        read_number(
+            " ".join([words[0], *others]), spec
+        )  # refuses it as /value would: no number, or another unit
+        raise DubanError("indicator/bad_value", text=row.value[:20], unit=spec.unit)
+    periods = split_arguments(row.period, WORDS_LIMIT) if row.period else []
+    line = read_value_line(words[0] if words else row.value, others + periods + confirm[:1], spec, today)
+    if line.source is not None:  # a word of the 期间 cell that names no period
+        raise DubanError(
+            "indicator/bad_period", text=row.period[:20], frequency=spec.frequency.value, today=today
+        )
+    return line
+
+
+@dataclass(frozen=True)
+class RowRefusal:
+    """A row of the values sheet refused, with the refusal `/value` would give (`errors/<code>` and its
+    params, `sheet` among them for the words that differ), or a period the sheet gave twice for one indicator
+    (`errors/indicator/duplicate_in_sheet`)."""
+
+    row: int
+    code: str
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ValueImported:
+    """A value of the sheet as recorded (or, in a dry run, as it would be): the row, the indicator, the
+    value and the value it replaces, or that it is the value already recorded (nothing stored)."""
+
+    row: int
+    number: int
+    name: str
+    unit: str | None
+    value: IndicatorValue
+    replaced: float | None
+    unchanged: bool
+
+
+@dataclass
+class ValuesImport:
+    """What importing a values sheet did: nothing at all when `errors` or `refused` hold anything."""
+
+    dry_run: bool
+    values: list[ValueImported] = field(default_factory=list)
+    refused: list[RowRefusal] = field(default_factory=list)
+    errors: list[ImportNote] = field(default_factory=list)
+    warnings: list[ImportNote] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.refused
+
+    @property
+    def stored(self) -> int:
+        """How many values are (or would be) stored: new ones and corrections."""
+        return sum(1 for v in self.values if not v.unchanged)
 
 
 def warning_params(number: int, indicator: Indicator, escalation: IndicatorEscalation) -> dict[str, object]:

@@ -9,13 +9,14 @@ from sqlalchemy.orm import Session
 
 from ledger.actor import Actor
 from ledger.indicators import IndicatorSpec, IndicatorValue, Period
+from storage import indicator_view_queries as ivq
 from storage.indicator_tables import Indicator, IndicatorEscalation, IndicatorReading
 from storage.models import Unit
 
 
 def all_indicators(session: Session) -> list[Indicator]:
-    """Every indicator, in the order of the plan's table."""
-    return list(session.scalars(select(Indicator).order_by(Indicator.position, Indicator.id)))
+    """Every indicator, in the order of the plan's table (`indicator_view_queries.indicators_known`)."""
+    return ivq.indicators_known(session)
 
 
 def indicators_by_name(session: Session, names: list[str]) -> dict[str, Indicator]:
@@ -79,32 +80,16 @@ def add_reading(
 
 def readings(session: Session, indicator: Indicator) -> list[IndicatorValue]:
     """The values reported on the indicator, in the order they came: a later one for a period corrects it."""
-    rows = session.scalars(
-        select(IndicatorReading)
-        .where(IndicatorReading.indicator_id == indicator.id)
-        .order_by(IndicatorReading.created_at, IndicatorReading.id)
-    )
-    return [
-        IndicatorValue(Period(row.period_start, row.period_end), row.value, row.reported_by, row.source)
-        for row in rows
-    ]
+    return readings_of(session, [indicator.id])[indicator.id]
 
 
 def readings_of(session: Session, indicator_ids: list[int]) -> dict[int, list[IndicatorValue]]:
-    """The values reported on each of the indicators, in the order they came (see `readings`)."""
-    found: dict[int, list[IndicatorValue]] = {i: [] for i in indicator_ids}
-    if not indicator_ids:
-        return found
-    rows = session.scalars(
-        select(IndicatorReading)
-        .where(IndicatorReading.indicator_id.in_(indicator_ids))
-        .order_by(IndicatorReading.created_at, IndicatorReading.id)
-    )
-    for row in rows:
-        found[row.indicator_id].append(
-            IndicatorValue(Period(row.period_start, row.period_end), row.value, row.reported_by, row.source)
-        )
-    return found
+    """The values reported on each of the indicators, in the order they came (see `readings`), as
+    `indicator_view_queries` reads them."""
+    return {
+        indicator_id: [reading.value for reading in stored]
+        for indicator_id, stored in ivq.readings_of_ids(session, indicator_ids).items()
+    }
 
 
 def escalated_periods(session: Session, indicator_ids: list[int]) -> dict[int, set[Period]]:

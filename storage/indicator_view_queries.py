@@ -1,6 +1,7 @@
-"""The read model of the indicator ledger's views and documents (/indicators, /indicator N, the month's
-notice, the weekly summary, the export): the indicators and their readings as the store held them at an
-instant, each reading with when it came and who reported it."""
+"""The one reader of the indicator ledger (指标台账) and its readings, for its views and documents
+(/indicators, /indicator N, the month's notice, the weekly summary, the export) and for the services that
+change or judge it (`storage.indicator_queries` reads through here): the indicators and their readings as
+the store holds them now or held them at an instant, each reading with when it came and who reported it."""
 
 from __future__ import annotations
 
@@ -37,7 +38,14 @@ def readings_known(
 ) -> dict[int, list[StoredReading]]:
     """The readings of each indicator in the order they came (a later one of a period corrects it), or
     those that came before `until`."""
-    found: dict[int, list[StoredReading]] = {indicator.id: [] for indicator in indicators}
+    return readings_of_ids(session, [indicator.id for indicator in indicators], until)
+
+
+def readings_of_ids(
+    session: Session, indicator_ids: Sequence[int], until: datetime | None = None
+) -> dict[int, list[StoredReading]]:
+    """`readings_known` of the indicators with these ids."""
+    found: dict[int, list[StoredReading]] = {indicator_id: [] for indicator_id in indicator_ids}
     if not found:
         return found
     statement = (

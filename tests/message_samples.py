@@ -14,6 +14,7 @@ from ledger.closing import HistoryEntry
 from ledger.digest import Digest, UnitDigest, WeeklySummary
 from ledger.digest import Entry as DigestEntry
 from ledger.drafts import LadderDraft, SummonsHeld
+from ledger.indicator_board import IndicatorBoard
 from ledger.indicator_progress import TrackState, Verdict
 from ledger.indicators import Direction
 from ledger.model import ItemSpec, ItemStatus, LedgerRow, Role, Target
@@ -46,7 +47,7 @@ from services.units import MergedUnits
 from services.views import EscalationView, ItemDetail, ItemLine, ReportView, StalledView, UnitGroup, UnitView
 from storage.review import ExtensionStatus, SignOffStatus, SpotCheckStatus
 from tests.dossier_samples import DOSSIER_SAMPLES
-from tests.indicator_message_samples import INDICATOR_SAMPLES
+from tests.indicator_message_samples import BOARD, INDICATOR_SAMPLES
 from tests.indicator_value_samples import INDICATOR_VALUE_SAMPLES
 from tests.report_samples import REPORT_DOC_SAMPLES
 
@@ -133,8 +134,15 @@ _WEEKLY = WeeklySummary(
     date(2021, 1, 18),
     summarize([(s, n != 1) for n, s in enumerate(ItemStatus) for _ in range(n + 1)]),
     (("市住建局", 3), ("市水务局", 1)),
+    BOARD,  # an indicator ledger with every state: one off track, one unreported
 )
-_WEEKLY_EMPTY = WeeklySummary(date(2021, 1, 18), summarize([]), ())
+# No item, and indicators none of which is binding (none judged).
+_WEEKLY_EMPTY = WeeklySummary(
+    date(2021, 1, 18),
+    summarize([]),
+    (),
+    IndicatorBoard(BOARD.as_of, tuple(line for line in BOARD.lines if not line.binding)),
+)
 _GROUP_ITEM = {"number": "24.1", "title": "铬污染场地修复推进缓慢", "units": ("市住建局", "市水务局")}
 DIGEST_SAMPLES: dict[str, dict[str, Any]] = {
     "notify/digest": {"digest": _DIGEST},
