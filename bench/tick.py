@@ -1,6 +1,7 @@
 """The scheduler's tick over a large ledger, against the naive design of one APScheduler job per reminder.
 
-The store (SQLite, built with Core bulk inserts): `--items` open items (one target each, deadlines spread
+The store (a SQLite file, or with `--postgres` a database of a PostgreSQL server; built with Core bulk
+inserts): `--items` open items (one target each, deadlines spread
 over the two years after the measured days, on schedule but for one in 200, which is behind and already
 at the blue level), `--people` bound people in units of five (two officers, a leader, two supervisors),
 each item with one responsible and one supervising unit. Measured on fresh copies of that store:
@@ -33,14 +34,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection as Pipe
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import Engine, event, insert
+from sqlalchemy import Connection, Engine, create_engine, event, insert, make_url, text
+from sqlalchemy.pool import NullPool
 
 from bot.config import Settings
 from bot.wiring import Overrides, build
@@ -185,7 +187,7 @@ def _reset_peak_rss() -> None:
         clear.write_text("5")  # resets VmHWM to the current RSS
 
 
-def _child(step: Step, traced: bool, out: Connection) -> None:
+def _child(step: Step, traced: bool, out: Pipe) -> None:
     run = step()
     if traced:
         tracemalloc.start()
@@ -235,18 +237,85 @@ def duration(seconds: float) -> str:
     return f"{seconds:8.3f} s " if seconds >= 1 else f"{seconds * 1000:8.2f} ms"
 
 
+class SqliteStores:
+    """The prepared store as a SQLite file; each copy a copy of the file."""
+
+    name = "SQLite"
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._store = root / "store.db"
+
+    def build(self, items: int, people: int) -> str:
+        build_store(f"sqlite:///{self._store}", items, people)
+        return f"{self._store.stat().st_size / MiB:.0f} MiB"
+
+    def copy(self) -> str:
+        path = self._root / f"copy-{os.getpid()}.db"  # each run is its own child process
+        shutil.copyfile(self._store, path)
+        return f"sqlite:///{path}"
+
+    def close(self) -> None:
+        """Nothing to do: the files go with the temporary folder."""
+
+
+class PostgresStores:
+    """The prepared store as a database of a PostgreSQL server; each copy a database made from it as a
+    template (a file copy on the server). `server`: a URL of the server whose user may create databases."""
+
+    name = "PostgreSQL"
+    PREFIX = "duban_bench_tick"
+
+    def __init__(self, server: str) -> None:
+        self._server = make_url(server)
+        self._drop_all()
+
+    def _admin(self) -> Connection:
+        """A connection to the server outside any transaction, of this process (each step is a fork)."""
+        engine = create_engine(self._server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        return engine.connect()
+
+    def _url(self, database: str) -> str:
+        return self._server.set(database=database).render_as_string(hide_password=False)
+
+    def _drop_all(self) -> None:
+        with self._admin() as connection:
+            names = connection.scalars(
+                text("SELECT datname FROM pg_database WHERE datname LIKE :prefix"),
+                {"prefix": f"{self.PREFIX}%"},
+            ).all()
+            for name in names:
+                connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+    def build(self, items: int, people: int) -> str:
+        with self._admin() as connection:
+            connection.execute(text(f'CREATE DATABASE "{self.PREFIX}"'))
+        build_store(self._url(self.PREFIX), items, people)
+        with self._admin() as connection:
+            size = connection.scalar(text("SELECT pg_database_size(:name)"), {"name": self.PREFIX})
+        return f"{(size or 0) / MiB:.0f} MiB"
+
+    def copy(self) -> str:
+        name = f"{self.PREFIX}_{os.getpid()}"
+        with self._admin() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.PREFIX}"'))
+        return self._url(name)
+
+    def close(self) -> None:
+        self._drop_all()
+
+
 class TickBench:
     """Fresh copies of one prepared store, each ticked at a chosen instant."""
 
-    def __init__(self, root: Path, store: Path) -> None:
+    def __init__(self, root: Path, stores: SqliteStores | PostgresStores) -> None:
         self._root = root
-        self._store = store
+        self._stores = stores
 
     def copy(self, last_day: date) -> str:
         """A fresh copy of the store whose rules last ran on `last_day`."""
-        path = self._root / f"copy-{os.getpid()}.db"  # each run is its own child process
-        shutil.copyfile(self._store, path)
-        url = f"sqlite:///{path}"
+        url = self._stores.copy()
         engine = create_db_engine(url)
         with engine.begin() as connection:
             connection.execute(insert(SchedulerSetting), [{"key": LAST_DAY, "value": last_day.isoformat()}])
@@ -348,48 +417,61 @@ class TickFigures:
     minute: Figures
 
 
-def run(items: int, people: int) -> TickFigures:
+def run(items: int, people: int, postgres: str | None = None) -> TickFigures:
+    """The figures on a SQLite file, or (`postgres`: a server URL) on databases of a PostgreSQL server."""
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        store = root / "store.db"
-        began = time.perf_counter()
-        build_store(f"sqlite:///{store}", items, people)
-        size = store.stat().st_size / MiB
-        print(
-            f"scheduler tick: {items} open items, {people} bound people, SQLite ({size:.0f} MiB,"
-            f" built in {time.perf_counter() - began:.1f} s); forked child per run, tracemalloc in a second one"
-        )
-        runs = reminder_runs(items, at(QUIET_DAY - timedelta(days=1)))
-        quiet = at(QUIET_DAY)
-        build = measure(f"baseline: add {len(runs)} APScheduler date jobs", naive_build(runs))
-        due = measure("baseline: job store finds the due jobs", naive_due(runs, quiet))
-        bench = TickBench(root, store)
-        before_quiet = QUIET_DAY - timedelta(days=1)
-        quiet_day = measure("tick, day without dispatch", bench.tick(before_quiet, quiet), build)
-        dispatch_day = measure(
-            "tick, dispatch day (every open item asked)",
-            bench.tick(DISPATCH_DAY - timedelta(days=1), at(DISPATCH_DAY)),
-            build,
-        )
-        minute = measure(
-            "tick, a minute later (day already run)",
-            bench.tick(before_quiet, quiet + timedelta(minutes=1), first=quiet),
-            due,
-        )
-        print(
-            "  ratios: the ticks against building the naive scheduler; the minute tick against its"
-            f" job store finding what is due. Process max RSS"
-            f" {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB (parent)"
-        )
-        return TickFigures(build, due, quiet_day, dispatch_day, minute)
+        stores = PostgresStores(postgres) if postgres else SqliteStores(root)
+        try:
+            return _run(root, stores, items, people)
+        finally:
+            stores.close()
+
+
+def _run(root: Path, stores: SqliteStores | PostgresStores, items: int, people: int) -> TickFigures:
+    began = time.perf_counter()
+    size = stores.build(items, people)
+    print(
+        f"scheduler tick: {items} open items, {people} bound people, {stores.name} ({size},"
+        f" built in {time.perf_counter() - began:.1f} s); forked child per run, tracemalloc in a second one"
+    )
+    runs = reminder_runs(items, at(QUIET_DAY - timedelta(days=1)))
+    quiet = at(QUIET_DAY)
+    build = measure(f"baseline: add {len(runs)} APScheduler date jobs", naive_build(runs))
+    due = measure("baseline: job store finds the due jobs", naive_due(runs, quiet))
+    bench = TickBench(root, stores)
+    before_quiet = QUIET_DAY - timedelta(days=1)
+    quiet_day = measure("tick, day without dispatch", bench.tick(before_quiet, quiet), build)
+    dispatch_day = measure(
+        "tick, dispatch day (every open item asked)",
+        bench.tick(DISPATCH_DAY - timedelta(days=1), at(DISPATCH_DAY)),
+        build,
+    )
+    minute = measure(
+        "tick, a minute later (day already run)",
+        bench.tick(before_quiet, quiet + timedelta(minutes=1), first=quiet),
+        due,
+    )
+    print(
+        "  ratios: the ticks against building the naive scheduler; the minute tick against its"
+        f" job store finding what is due. Process max RSS"
+        f" {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB (parent)"
+    )
+    return TickFigures(build, due, quiet_day, dispatch_day, minute)
 
 
 def main(argv: Sequence[str] | None = None) -> TickFigures:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--people", type=int, default=20_000)
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="a PostgreSQL server (its user may create databases) instead of a SQLite file,"
+        " e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+    )
     args, _ = parser.parse_known_args(argv)
-    return run(args.items, args.people)
+    return run(args.items, args.people, args.postgres)
 
 
 if __name__ == "__main__":

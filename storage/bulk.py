@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Insert, Table, any_, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -42,10 +42,42 @@ def insert_ignoring(
     if not returning:
         session.connection().execute(statement, list(rows))
         return []
-    result = session.connection().execute(
-        statement.returning(*(table.c[name] for name in returning)), list(rows)
-    )
+    if dialect == "postgresql":
+        return _insert_ignoring_on_postgresql(session, table, statement, rows, unique, returning)
+    result = session.connection().execute(statement.returning(*(table.c[name] for name in returning)), rows)
     return [tuple(row) for row in result]
+
+
+def _insert_ignoring_on_postgresql(
+    session: Session,
+    table: Table,
+    statement: Insert,
+    rows: Sequence[Mapping[str, Any]],
+    unique: Sequence[str],
+    returning: Sequence[str],
+) -> Sequence[tuple[Any, ...]]:
+    """With RETURNING, SQLAlchemy sends the rows as one statement of thousands of placeholders, which
+    psycopg converts in Python each time (it keeps only short statements converted); without it, the
+    driver's executemany sends one short statement, converted once, in a pipeline. So: the keys already
+    stored are read (one array parameter), the others inserted (still ignoring a key another writer
+    stores meanwhile), and what they returned is read back by key."""
+    (key,) = unique  # one key column: what the outbox has
+    column = table.c[key]
+    keys = [row[key] for row in rows]
+    array = postgresql.ARRAY(column.type)
+    connection = session.connection()
+    stored = set(
+        connection.scalars(select(column).where(column == any_(bindparam("keys", keys, type_=array))))
+    )
+    fresh = [row for row in rows if row[key] not in stored]
+    if not fresh:
+        return []
+    connection.execute(statement, fresh)
+    wanted = [row[key] for row in fresh]
+    read = select(*(table.c[name] for name in returning)).where(
+        column == any_(bindparam("keys", wanted, type_=array))
+    )
+    return [tuple(row) for row in connection.execute(read)]
 
 
 def update_by_id(

@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TypeVar, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Row, Select
+from sqlalchemy import ColumnElement, Row, Select, any_, bindparam
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 _Value = TypeVar("_Value")
@@ -51,6 +52,17 @@ def chunked(values: Iterable[_Value]) -> Iterator[list[_Value]]:
         yield wanted[start : start + size]
 
 
+def one_of(
+    session: Session, column: InstrumentedAttribute[_Key] | ColumnElement[_Key], values: list[_Key]
+) -> ColumnElement[bool]:
+    """`column IN (values)`; on PostgreSQL `column = ANY(array)`, one parameter however many values: the
+    driver converts a statement's placeholders in Python and keeps only short statements converted, so a
+    list of thousands of placeholders costs more to send than to run."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type)))
+    return column.in_(values)
+
+
 def rows_in(
     session: Session,
     statement: Select[*_Columns],
@@ -60,7 +72,7 @@ def rows_in(
     """The rows of `statement` where `column` is one of `values`, one statement per chunk (none for no
     values)."""
     for chunk in chunked(values):
-        yield from session.execute(statement.where(column.in_(chunk)))
+        yield from session.execute(statement.where(one_of(session, column, chunk)))
 
 
 def scalars_in(
@@ -74,5 +86,5 @@ def scalars_in(
     """`rows_in`, each row's first column (an ORM entity when the statement selects one); `unique`: each
     entity once, as a statement that joins a collection in (`joinedload`) must be read."""
     for chunk in chunked(values):
-        result = session.scalars(statement.where(column.in_(chunk)))
+        result = session.scalars(statement.where(one_of(session, column, chunk)))
         yield from (result.unique() if unique else result)
