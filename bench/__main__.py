@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from itertools import takewhile
 
-from bench import chat_load, fairness, import_ledger, sender, tick
+from bench import busy_day, chat_load, fairness, import_ledger, sender, tick
 
 BENCHES: dict[str, Callable[[], object]] = {
     "import_ledger": import_ledger.main,
@@ -15,6 +15,7 @@ BENCHES: dict[str, Callable[[], object]] = {
     "tick": tick.main,
     "sender": sender.main,
     "fairness": fairness.main,
+    "busy_day": busy_day.main,
 }
 
 names = list(takewhile(lambda arg: not arg.startswith("-"), sys.argv[1:]))

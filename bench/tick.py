@@ -81,11 +81,13 @@ def on_schedule_percent(deadline: date) -> int:
     return min(100, math.ceil(100 * (DISPATCH_DAY - START).days / (deadline - START).days))
 
 
-def build_store(url: str, items: int, people: int) -> None:
-    """A migrated store of `items` open items and `people` bound people, written with Core bulk inserts."""
+def build_store(url: str, items: int, people: int, shift: timedelta = timedelta(0)) -> None:
+    """A migrated store of `items` open items and `people` bound people, written with Core bulk inserts;
+    `shift`: every date of it moved by that much (the busy-day bench moves it so that its dispatch day is
+    today)."""
     engine = create_db_engine(url)
     upgrade(engine)
-    now = at(START)
+    now = at(START + shift)
     units = max(2, people // PEOPLE_PER_UNIT)
     behind = range(BEHIND_EVERY, items + 1, BEHIND_EVERY)
     with engine.begin() as connection:
@@ -108,11 +110,16 @@ def build_store(url: str, items: int, people: int) -> None:
                 for p in range(1, people + 1)
             ] + [{"person_id": 1, "role": Role.ADMIN, "unit_id": None}],
         )  # fmt: skip
-        connection.execute(insert(Item), [item_row(n, items, now) for n in range(1, items + 1)])
+        connection.execute(insert(Item), [item_row(n, items, now, shift) for n in range(1, items + 1)])
         connection.execute(
             insert(ItemTarget),
             [
-                {"item_id": n, "position": 0, "text": f"完成第{n}项整改", "deadline": deadline_of(n, items)}
+                {
+                    "item_id": n,
+                    "position": 0,
+                    "text": f"完成第{n}项整改",
+                    "deadline": deadline_of(n, items) + shift,
+                }
                 for n in range(1, items + 1)
             ],
         )
@@ -129,7 +136,12 @@ def build_store(url: str, items: int, people: int) -> None:
         )
         # Items long behind schedule are already at the blue level: the ladder looks at them every day.
         ladders = [
-            {"item_id": n, "level": int(Level.BLUE), "since": START + timedelta(days=7), "yellow_count": 0}
+            {
+                "item_id": n,
+                "level": int(Level.BLUE),
+                "since": START + shift + timedelta(days=7),
+                "yellow_count": 0,
+            }
             for n in behind
         ]
         if ladders:  # an empty list would insert one row of defaults
@@ -137,14 +149,15 @@ def build_store(url: str, items: int, people: int) -> None:
     engine.dispose()
 
 
-def item_row(n: int, items: int, now: datetime) -> dict[str, Any]:
+def item_row(n: int, items: int, now: datetime, shift: timedelta) -> dict[str, Any]:
     """One item: on schedule, or (one in BEHIND_EVERY) not started at all and so behind."""
     deadline = deadline_of(n, items)
     behind = n % BEHIND_EVERY == 0
     return {
         "id": n, "number": str(n), "sort_key": f"{n:07d}", "title": f"第{n}项整改事项",
-        "problem": f"第{n}个问题的描述。", "start_date": START, "deadline": deadline, "continuing": False,
-        "percent": 0 if behind else on_schedule_percent(deadline), "created_at": now, "updated_at": now,
+        "problem": f"第{n}个问题的描述。", "start_date": START + shift, "deadline": deadline + shift,
+        "continuing": False, "percent": 0 if behind else on_schedule_percent(deadline),
+        "created_at": now, "updated_at": now,
     }  # fmt: skip
 
 

@@ -46,6 +46,7 @@ class OutboxJobs:
     def __init__(self, duban: Duban) -> None:
         self._duban = duban
         self._bot: ExtBot[None] | None = None
+        self._stopping = False
 
     @property
     def bot(self) -> ExtBot[None]:
@@ -67,8 +68,16 @@ class OutboxJobs:
         queue = application.job_queue
         assert queue is not None
         options = {"max_instances": 1, "coalesce": True}
-        queue.run_repeating(self._tick, TICK_SECONDS, first=0, name="tick", job_kwargs=options)
+        # A second after the start, not 0: APScheduler takes a start of "now" as passed and first runs the job
+        # a whole interval later, so a restart would leave the day's run waiting a minute.
+        queue.run_repeating(self._tick, TICK_SECONDS, first=1, name="tick", job_kwargs=options)
         queue.run_repeating(self._drain, DRAIN_SECONDS, first=DRAIN_SECONDS, name="drain", job_kwargs=options)
+
+    def stop(self) -> None:
+        """The process is stopping: the day's run stops after the transaction in hand, and the tick job
+        ends there (no drain, no menus), so that the application's stop does not wait for them."""
+        self._stopping = True
+        self._duban.day_runner.stop()
 
     async def close(self) -> None:
         if self._bot is not None:
@@ -76,12 +85,20 @@ class OutboxJobs:
             self._bot = None
 
     async def _tick(self, context: BotContext) -> None:
-        result = await asyncio.to_thread(self._duban.services.daily_run.tick)
+        result = await self._duban.day_runner.tick()
+        if result.stopped:
+            LOGGER.info(
+                "rules stopped before the day was done (%s messages queued): the next start goes on",
+                result.queued,
+            )
+            return
         if result.ran_days:
             LOGGER.info("rules ran: %s messages queued", result.queued)
         await self._drain(context)
         # The application's own bot: its rate limiter paces a first sync of many chats.
-        menus = await sync_menus(self._duban.services, TelegramMenus(context.bot))
+        menus = await sync_menus(
+            self._duban.services, TelegramMenus(context.bot), stopping=lambda: self._stopping
+        )
         if menus:
             LOGGER.info("command menus set: %s chats", menus)
 

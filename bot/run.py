@@ -18,7 +18,7 @@ from typing import Any
 
 from telegram.error import InvalidToken, TelegramError
 
-from bot.app import build_application, built, polling, webhook
+from bot.app import build_application, polling, runtime_of, webhook
 from bot.config import Settings
 from bot.logs import configure_logging
 from bot.telegram.context import DubanApp
@@ -86,7 +86,9 @@ async def _serve_until_signal(
             await stop.wait()
             _LOGGER.info("stop requested: finishing the updates in hand")
             # The day's run in hand stops after its current transaction (it goes on at the next start).
-            built(application).services.daily_run.stop()
+            jobs = runtime_of(application).jobs
+            if jobs is not None:
+                jobs.stop()
     finally:
         for number in signals:
             loop.remove_signal_handler(number)

@@ -13,11 +13,13 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from telegram.request import BaseRequest
 
 from bot.config import Settings
+from bot.day_runner import DayRunner, ProcessDayRunner, ThreadDayRunner
 from bot.sender import OutboxSender
 from ledger.clock import Clock, SystemClock
 from messages.render import Renderer, build_environment
@@ -82,16 +84,23 @@ class Overrides:
 
 @dataclass
 class Duban:
-    """The built process: its settings, its services, the outbox sender that delivers what they queue, and
-    how its bots reach the Bot API (None: HTTPS)."""
+    """The built process: its settings, its services, the outbox sender that delivers what they queue,
+    where the job queue's day's run runs, and how its bots reach the Bot API (None: HTTPS)."""
 
     settings: Settings
     services: Services
     sender: OutboxSender
+    day_runner: DayRunner
     bot_api_request: Callable[[], BaseRequest] | None = None
 
     def close(self) -> None:
+        self.day_runner.close()
         self.services.close()
+
+
+def day_run_of(settings: Settings, overrides: Overrides) -> DailyRun:
+    """The day's run as `build` wires it (what a day's run process builds for itself)."""
+    return build(settings, overrides).services.daily_run
 
 
 def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
@@ -186,4 +195,12 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
         photos=dict.fromkeys(WEEKLY_KINDS, digests.weekly_chart),
         standalone=(DIGEST_KIND,),
     )
-    return Duban(settings, services, sender, overrides.bot_api_request)
+    # With the system clock and calendar, the job queue's tick runs in a process of its own (`bot.day_runner`).
+    runner: DayRunner
+    if overrides.clock is None and overrides.calendar_source is None:
+        runner = ProcessDayRunner(
+            partial(day_run_of, settings, Overrides(tick_chunk_items=overrides.tick_chunk_items))
+        )
+    else:
+        runner = ThreadDayRunner(daily_run)
+    return Duban(settings, services, sender, runner, overrides.bot_api_request)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from handlers.chat import MenuCommand, MenuPort, UndeliverableError
@@ -95,12 +95,21 @@ def menu_key(chat_id: int, commands: Sequence[MenuCommand]) -> str | None:
     return hashlib.sha1(json.dumps([chat_id, list(commands)], ensure_ascii=False).encode()).hexdigest()
 
 
-async def sync_menus(services: Services, port: MenuPort, person_ids: Collection[int] | None = None) -> int:
+async def sync_menus(
+    services: Services,
+    port: MenuPort,
+    person_ids: Collection[int] | None = None,
+    *,
+    stopping: Callable[[], bool] = lambda: False,
+) -> int:
     """Set the menu of every bound person's chat (of `person_ids`, if given) whose roles, language or chat
-    changed since it was last set; a deactivated person's chat goes back to the default. How many were set."""
+    changed since it was last set; a deactivated person's chat goes back to the default. How many were set.
+    Ends early once `stopping()` (the process is stopping: the rest are set at the next sync)."""
     renderer = services.renderer
     changed = 0
     for state in await run(services.menus.states, person_ids):
+        if stopping():
+            break
         commands = private_menu(renderer, state.viewer) if state.viewer is not None else []
         key = menu_key(state.chat_id, commands)
         if key == state.key:

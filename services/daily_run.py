@@ -31,7 +31,7 @@ from scheduler.rules import Escalation as Step
 from services.ladder import Ladder, notice_params, reachable_items, reminder_params
 from services.office import CADENCE, LAST_DAY, TICK_POSITION, WARNED_YEARS, Office
 from services.outbox import Outbox
-from services.standing import Standings
+from services.standing import OfficeDay, Standings
 from storage import bulk, complaint_queries, ladder_queries, people_queries, setting_queries
 from storage import closing_queries as cq
 from storage.models import Item
@@ -39,9 +39,10 @@ from storage.scheduling import DispatchRequest, ItemLadder
 
 # Deadlines further away than this cannot have a reminder due (30 working days, holidays included).
 REMINDER_HORIZON = timedelta(days=60)
-# Items asked for progress in one transaction of a dispatch day: about three rows each (the dispatch, a
-# message to each officer), so a few thousand rows, written in well under a second.
-CHUNK_ITEMS = 1000
+# Items asked for progress (or moved on the ladder) in one transaction: about three rows each (the dispatch,
+# a message to each officer), so under a thousand rows, read, rendered and written in a fraction of a second:
+# the store's write lock is free again before a chat action waiting for it gives up (`services.busy`).
+CHUNK_ITEMS = 250
 
 
 @dataclass
@@ -73,6 +74,7 @@ class DayPosition:
     day: date
     done: list[str] = field(default_factory=list)
     dispatched_through: tuple[str, int] | None = None
+    climbed_through: int | None = None  # the last item (by id) whose climb today is decided and stored
 
     @classmethod
     def read(cls, session: Session, today: date) -> DayPosition:
@@ -80,7 +82,12 @@ class DayPosition:
         if not stored or stored.get("day") != today.isoformat():
             return cls(today)
         through = stored.get("dispatched_through")
-        return cls(today, list(stored.get("done", [])), (through[0], through[1]) if through else None)
+        return cls(
+            today,
+            list(stored.get("done", [])),
+            (through[0], through[1]) if through else None,
+            stored.get("climbed_through"),
+        )
 
     def save(self, session: Session) -> None:
         value = {
@@ -153,9 +160,7 @@ class DailyRun:
         ]
         if day.calendar.is_working_day(today):
             # Offices do not work at weekends and holidays: the ladder moves on working days only.
-            steps.append(
-                self._step("ladder", day, position, result, lambda s, o: self._climbs(s, o, day, result))
-            )
+            steps.append(lambda: self._climbs(day, position, result))
         steps += [
             self._step(_rule_name(rule), day, position, result, _daily(rule, day))
             for rule in self._daily_rules
@@ -355,17 +360,51 @@ class DailyRun:
             item=item, buttons=self._ladder.item_buttons(person, item, snooze=True), due_date=deadline,
         )  # fmt: skip
 
-    def _climbs(self, session: Session, outbox: Outbox, day: _Day, result: TickResult) -> None:
+    def _climbs(self, day: _Day, position: DayPosition, result: TickResult) -> bool:
+        """Move the ladder of every item that climbs today, `chunk_items` candidates to a transaction, each
+        judged from the facts as they stand in its own transaction; from where the day's position says the
+        last run stopped. False if asked to stop."""
+        if "ladder" in position.done:
+            return True
+        with self._office.sessions() as session:
+            office_day = self._standings.day(session, day.today, rules=day.rules, calendar=day.calendar)
+            candidates = self._ladder_candidates(session, day, office_day)
+        if position.climbed_through is not None:
+            candidates = [item_id for item_id in candidates if item_id > position.climbed_through]
+        for start in range(0, len(candidates), self._chunk_items):
+            if self._stopping.is_set():
+                return False
+            chunk = candidates[start : start + self._chunk_items]
+            with self._office.sessions() as session, session.begin():
+                outbox = Outbox(session, self._office.renderer, day.now, self._office.tz, day.rules)
+                result.escalations += self._climb_chunk(session, outbox, day, office_day, chunk)
+                result.queued += outbox.write()
+                position.climbed_through = chunk[-1]
+                position.save(session)
+        with self._office.sessions() as session, session.begin():
+            position.done.append("ladder")
+            position.save(session)
+        return True
+
+    def _ladder_candidates(self, session: Session, day: _Day, office_day: OfficeDay) -> list[int]:
+        """The items that may climb today, by id: deadline near or past, a dispatch unanswered past its
+        due day, already on the ladder, or behind schedule (a status, decided from the facts)."""
+        near = day.calendar.add_working_days(day.today, day.rules.blue_deadline_within)
+        found = {item.id for item in ladder_queries.ladder_candidates(session, near, day.today)}
+        scheduled = ladder_queries.open_items(session, scheduled_only=True)
+        standings = self._standings.of(
+            session, [item for item in scheduled if item.id not in found], office_day
+        )
+        found.update(i for i, standing in standings.items() if standing.status == ItemStatus.BEHIND)
+        return sorted(found)
+
+    def _climb_chunk(
+        self, session: Session, outbox: Outbox, day: _Day, office_day: OfficeDay, ids: Sequence[int]
+    ) -> int:
+        """Issue the level each of these items climbs to today, if any; how many climbed."""
         today, calendar, rules = day.today, day.calendar, day.rules
-        near = calendar.add_working_days(today, rules.blue_deadline_within)
-        found = {item.id: item for item in ladder_queries.ladder_candidates(session, near, today)}
-        # Behind schedule is a status, decided from the facts: those of the items that can be behind.
-        scheduled = {item.id: item for item in ladder_queries.open_items(session, scheduled_only=True)}
-        office_day = self._standings.day(session, today, rules=rules, calendar=calendar)
-        standings = self._standings.of(session, list({**found, **scheduled}.values()), office_day)
-        found.update((i, item) for i, item in scheduled.items() if standings[i].status == ItemStatus.BEHIND)
-        candidates = list(found.values())
-        ids = [item.id for item in candidates]
+        candidates = ladder_queries.items_of(session, ids)
+        standings = self._standings.of(session, candidates, office_day)
         dispatches = ladder_queries.dispatches_of(session, ids)
         reached = ladder_queries.reached_dispatches(
             session, [d.id for rows in dispatches.values() for d in rows]
@@ -400,12 +439,18 @@ class DailyRun:
                 reachable=item.id in reachable,
             )
             step = next_escalation(state, today, calendar, rules)
-            if step is not None and self._ladder.recipients(session, item, step.level):
-                # A level whose message would reach nobody is not issued either.
+            if step is not None:
                 steps.append((item, ladder, step))
+        heard = self._ladder.recipients_of(session, {item.id: step.level for item, _ladder, step in steps})
+        climbed = 0
         for item, ladder, step in steps:
-            self._ladder.climb(session, outbox, item, ladder, step, today, issued_by=None)
-        result.escalations = len(steps)
+            # A level whose message would reach nobody is not issued either.
+            if heard[item.id]:
+                self._ladder.climb(
+                    session, outbox, item, ladder, step, today, issued_by=None, to=heard[item.id]
+                )
+                climbed += 1
+        return climbed
 
     def _dispatch(
         self, row: DispatchRequest, reached_at: datetime | None, calendar: WorkCalendar, rules: Rules

@@ -6,7 +6,7 @@ Which level is due is decided by the pure rules in `scheduler/rules.py`; this mo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -129,10 +129,11 @@ class Ladder:
         *,
         urgent: bool = False,
         note: str | None = None,
+        to: Sequence[people_queries.Recipient] | None = None,
     ) -> Escalation:
-        """Record the item's new level and queue its messages to the level's recipients, under keys that
-        start with `escalation_key`; `note` is what a supervisor wrote (/warn N 说明), and
-        reaches them in the message."""
+        """Record the item's new level and queue its messages to the level's recipients (`to`, when the
+        caller has them), under keys that start with `escalation_key`; `note` is what a supervisor wrote
+        (/warn N 说明), and reaches them in the message."""
         now = self._office.now()
         if ladder not in session:
             session.add(ladder)
@@ -165,7 +166,7 @@ class Ladder:
             ]
         drafts: dict[str, Attachment] = {}
         received = self._received_of_stated(session, item, stated_missed_dispatches(step.conditions), today)
-        for person in self.recipients(session, item, step.level):
+        for person in self.recipients(session, item, step.level) if to is None else to:
             own = received.get(person.person_id)
             outbox.add(
                 escalation_key(escalation, today), person, kind,
@@ -220,27 +221,30 @@ class Ladder:
         return {person_id: count for person_id, count in received.items() if count < stated}
 
     def recipients(self, session: Session, item: Item, level: Level) -> list[people_queries.Recipient]:
-        """Who hears of a level: the officers (督办提醒), with their leaders (预警), the supervisors and the
-        leaders (通报), the supervisors (约谈, 问责); and a complaint's leader in charge, of every level."""
-        groups: list[tuple[UnitRole, tuple[Role, ...]]]
-        if level <= Level.BLUE:
-            groups = [(UnitRole.RESPONSIBLE, (Role.OFFICER,))]
-        elif level == Level.YELLOW:
-            groups = [(UnitRole.RESPONSIBLE, (Role.OFFICER, Role.LEADER))]
-        elif level == Level.RED:
-            groups = [(UnitRole.SUPERVISING, (Role.SUPERVISOR,)), (UnitRole.RESPONSIBLE, (Role.LEADER,))]
-        else:
-            groups = [(UnitRole.SUPERVISING, (Role.SUPERVISOR,))]
-        found: list[people_queries.Recipient] = []
-        for unit_role, roles in groups:
-            for person in people_queries.recipients(session, [item.id], unit_role, roles).get(item.id, []):
-                if person not in found:
-                    found.append(person)
-        found += [
-            p
-            for p in complaint_queries.complaint_leaders(session, [item.id]).get(item.id, [])
-            if p not in found
-        ]
+        """Who hears of a level of the item (`recipients_of`)."""
+        return self.recipients_of(session, {item.id: level})[item.id]
+
+    def recipients_of(
+        self, session: Session, levels: Mapping[int, Level]
+    ) -> dict[int, list[people_queries.Recipient]]:
+        """Who hears of each item's level (item id → level): the officers (督办提醒), with their leaders
+        (预警), the supervisors and the leaders (通报), the supervisors (约谈, 问责); and a complaint's leader
+        in charge, of every level. One query per kind of recipient, however many items."""
+        wanted: dict[_Hearing, list[int]] = {}
+        for item_id, level in levels.items():
+            for group in _hearing(level):
+                wanted.setdefault(group, []).append(item_id)
+        heard = {
+            (unit_role, roles): people_queries.recipients(session, ids, unit_role, roles)
+            for (unit_role, roles), ids in wanted.items()
+        }
+        leaders = complaint_queries.complaint_leaders(session, list(levels))
+        found: dict[int, list[people_queries.Recipient]] = {}
+        for item_id, level in levels.items():
+            people = found[item_id] = []
+            for group in _hearing(level):
+                people += [p for p in heard[group].get(item_id, []) if p not in people]
+            people += [p for p in leaders.get(item_id, []) if p not in people]
         return found
 
     # ---- reactions -----------------------------------------------------------------------------
@@ -330,3 +334,17 @@ class Ladder:
         )
         outbox.write()
         return escalation
+
+
+_Hearing = tuple[UnitRole, tuple[Role, ...]]
+
+
+def _hearing(level: Level) -> tuple[_Hearing, ...]:
+    """The people of an item's units who hear of a level, in the order they are told."""
+    if level <= Level.BLUE:
+        return ((UnitRole.RESPONSIBLE, (Role.OFFICER,)),)
+    if level == Level.YELLOW:
+        return ((UnitRole.RESPONSIBLE, (Role.OFFICER, Role.LEADER)),)
+    if level == Level.RED:
+        return ((UnitRole.SUPERVISING, (Role.SUPERVISOR,)), (UnitRole.RESPONSIBLE, (Role.LEADER,)))
+    return ((UnitRole.SUPERVISING, (Role.SUPERVISOR,)),)

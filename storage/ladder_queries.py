@@ -75,6 +75,11 @@ def items_by_id(session: Session, item_ids: Sequence[int]) -> dict[int, Item]:
     return {item.id: item for item in scalars_in(session, statement, Item.id, item_ids)}
 
 
+def items_of(session: Session, item_ids: Sequence[int]) -> list[Item]:
+    """The items of these ids, by id."""
+    return sorted(scalars_in(session, select(Item), Item.id, item_ids), key=lambda item: item.id)
+
+
 def dispatch_ids(session: Session, asked: Sequence[tuple[int, date]]) -> dict[int, int]:
     """The id of each item's dispatch asked on the given day (item id → dispatch id)."""
     days = {day for _item, day in asked}

@@ -15,6 +15,7 @@ import shutil
 import signal
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,8 @@ from sqlalchemy import event, select
 
 from bench import tick as ledger
 from bot.config import Settings
-from bot.wiring import Overrides, build
+from bot.day_runner import ProcessDayRunner
+from bot.wiring import Overrides, build, day_run_of
 from ledger.clock import ManualClock
 from services.container import Services
 from services.office import LAST_DAY, TICK_POSITION
@@ -205,3 +207,26 @@ def test_on_postgresql_a_stopped_run_is_completed_once(tmp_path: Path) -> None:
             days.append(record_of(services))
             services.close()
         assert days[0] == days[1]
+
+
+async def test_under_duban_run_the_day_runs_in_a_process_of_its_own(tmp_path: Path) -> None:
+    """The job queue's runner (`bot.day_runner`): the child builds the day's run from the settings, runs
+    the day (on the system clock, as `duban run` does) and stores it; once told to stop, it runs no more."""
+    store = prepared_store(tmp_path)
+    settings = Settings(database_url=f"sqlite:///{store}", data_dir=tmp_path / "data")
+    runner = ProcessDayRunner(partial(day_run_of, settings, Overrides(tick_chunk_items=CHUNK)))
+    try:
+        result = await runner.tick()
+        assert result.ran_days
+        assert result.dispatches == ITEMS  # the days since the store's last run hold dispatch days
+        again = await runner.tick()
+        assert again.ran_days is False
+        runner.stop()
+        assert (await runner.tick()).stopped
+    finally:
+        runner.close()
+    services = services_of(f"sqlite:///{store}", tmp_path / "data")
+    day = record_of(services)
+    assert day.last_day == datetime.now(settings.tz).date().isoformat()  # the office's day, system clock
+    assert any(kind == "dispatch" for kind, _text, _person in day.outbox.values())
+    services.close()
