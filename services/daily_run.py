@@ -43,6 +43,7 @@ REMINDER_HORIZON = timedelta(days=60)
 # a message to each officer), so under a thousand rows, read, rendered and written in a fraction of a second:
 # the store's write lock is free again before a chat action waiting for it gives up (`services.busy`).
 CHUNK_ITEMS = 250
+DISPATCH_KIND = "dispatch"
 
 
 @dataclass
@@ -270,24 +271,34 @@ class DailyRun:
     ) -> None:
         """Store the dispatches of `chunk` (item id, its dispatch days: all but the latest missed) and queue
         the latest's message to each officer, linked to it: a dispatch is known to have reached someone only
-        when one of its messages went out."""
+        when one of its messages went out. What can be read and rendered is, before the first write: the
+        store's write lock is held from then to the commit only."""
         ids = [item_id for item_id, _days in chunk]
         rows: list[dict[str, Any]] = []
         for item_id, (*missed, latest) in chunk:
             rows += [_dispatch_row(item_id, missed_day, missed_day, missed=True) for missed_day in missed]
             due = day.calendar.add_working_days(latest, day.rules.answer_within)
             rows.append(_dispatch_row(item_id, latest, due, missed=False))
-        bulk.insert_ignoring(session, DispatchRequest, rows, ["item_id", "asked_on"])
         latest_of = {item_id: days[-1] for item_id, days in chunk}
-        dispatch_of = ladder_queries.dispatch_ids(session, list(latest_of.items()))
         items = ladder_queries.items_by_id(session, ids)
         officers = people_queries.recipients(session, ids, UnitRole.RESPONSIBLE, (Role.OFFICER,))
         due_of = {row["item_id"]: row["due_on"] for row in rows if not row["missed"]}
         for item_id in ids:
             for person in officers.get(item_id, []):
+                outbox.prepare(
+                    person.locale, DISPATCH_KIND, self._ask_params(items[item_id], due_of[item_id])
+                )
+        bulk.insert_ignoring(session, DispatchRequest, rows, ["item_id", "asked_on"])
+        dispatch_of = ladder_queries.dispatch_ids(session, list(latest_of.items()))
+        for item_id in ids:
+            for person in officers.get(item_id, []):
                 self.ask(
                     outbox, items[item_id], dispatch_of[item_id], latest_of[item_id], due_of[item_id], person
                 )
+
+    @staticmethod
+    def _ask_params(item: Item, due: date) -> dict[str, Any]:
+        return {**notice_params(item), "due": due}
 
     def ask(
         self,
@@ -301,7 +312,7 @@ class DailyRun:
         """Queue one officer's message of the dispatch asked on `asked_on` (进展调度), linked to it; `due`:
         the answer's day as this person is asked (later than the dispatch's own when asked later)."""
         outbox.add(
-            f"dsp:{item.id}:{asked_on.isoformat()}", person, "dispatch", {**notice_params(item), "due": due},
+            f"dsp:{item.id}:{asked_on.isoformat()}", person, DISPATCH_KIND, self._ask_params(item, due),
             item=item, buttons=self._ladder.item_buttons(person, item), dispatch_id=dispatch_id,
         )  # fmt: skip
 
