@@ -59,12 +59,22 @@ def _read_xlsx(path: Path) -> list[list[str]]:
     workbook = load_workbook(path, data_only=True)
     try:
         sheet = workbook.worksheets[0]
-        rows = [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        rows = [
+            [_xlsx_text(cell.value, getattr(cell, "number_format", "General")) for cell in row]
+            for row in sheet.iter_rows()
+        ]
         for merged in sheet.merged_cells.ranges:
             _fill(rows, merged.min_row - 1, merged.max_row, merged.min_col - 1, merged.max_col)
         return rows
     finally:
         workbook.close()
+
+
+def _xlsx_text(value: object, number_format: str) -> str:
+    """A cell as a reader sees it: a number formatted as a percentage (0.79 shown as 79%) reads "79%"."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and "%" in number_format:
+        return f"{_cell_text(round(value * 100, 10))}%"
+    return _cell_text(value)
 
 
 def _read_xls(path: Path) -> list[list[str]]:
