@@ -262,10 +262,8 @@ class DigestService:
                 continue
             buttons = item_buttons(self._renderer, recipient.locale, digest.numbers)
             key = f"dig:{recipient.person_id}:{today.isoformat()}"
-            if (
-                utf16_length(self._renderer.render(recipient.locale, f"notify/{DIGEST_KIND}", digest=digest))
-                > LONG
-            ):
+            text = self._renderer.render(recipient.locale, f"notify/{DIGEST_KIND}", digest=digest)
+            if utf16_length(text) > LONG:
                 # Absurdly long in the chat: a short message says so and the whole list follows as a file.
                 file_name = self._renderer.render(recipient.locale, "notify/digest_file_name", digest=digest)
                 params = {
@@ -285,7 +283,13 @@ class DigestService:
                 )
             else:
                 outbox.add(
-                    key, recipient, DIGEST_KIND, {"digest": digest}, buttons=_always(buttons), not_before=at
+                    key,
+                    recipient,
+                    DIGEST_KIND,
+                    {"digest": digest},
+                    buttons=_always(buttons),
+                    not_before=at,
+                    rendered=text,
                 )
             queued += 1
         if weekly:

@@ -101,10 +101,12 @@ class Outbox:
         snooze_of: int | None = None,
         attachment: Attachment | None = None,
         dispatch_id: int | None = None,
+        rendered: str | None = None,
     ) -> None:
         """Queue `notify/<kind>` for one person; `buttons(outbox_id)` builds the buttons once the id is known;
         `attachment` is sent after the text; `dispatch_id`: the dispatch (调度) the message asks, which
-        reached the person once the row is sent."""
+        reached the person once the row is sent; `rendered`: the text as the caller already rendered it from
+        `notify/<kind>` and `params` (to measure it), not rendered again."""
         person_id = to.person_id if isinstance(to, people_queries.Recipient) else None
         full_key = f"{key}:p{person_id}" if person_id is not None else f"{key}:c{to.chat_id}"
         if full_key in self._rows:
@@ -113,7 +115,8 @@ class Outbox:
         send_at = local if urgent else next_send_time(local, self._rules)
         row = {
             "key": full_key, "chat_id": to.chat_id, "person_id": person_id, "item_id": item.id if item else None,
-            "kind": kind, "level": level, "text": self._text(to.locale, f"notify/{kind}", params),
+            "kind": kind, "level": level,
+            "text": rendered if rendered is not None else self._text(to.locale, f"notify/{kind}", params),
             "buttons": None, "urgent": urgent, "not_before": send_at.astimezone(UTC),
             "status": OutboxStatus.PENDING, "attempts": 0, "created_at": self._now, "possible_repeat": False,
             "parts_sent": 0, "due_date": due_date, "snooze_of_id": snooze_of, "dispatch_id": dispatch_id,

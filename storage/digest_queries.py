@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload
+from sqlalchemy.orm import InstrumentedAttribute, Session, defer, joinedload
 
 from ledger.model import UnitRole
 from storage.chunks import scalars_in
@@ -29,8 +29,19 @@ def _within(
 def items_for_digest(session: Session, where: ColumnElement[bool]) -> Sequence[Item]:
     """The items matching `where`, with their units (all a digest says of an item), in plan order: one
     statement however many items."""
-    statement = select(Item).where(where).options(joinedload(Item.unit_links)).order_by(Item.sort_key)
+    statement = (
+        select(Item)
+        .where(where)
+        .options(joinedload(Item.unit_links), *_NOT_IN_A_DIGEST)
+        .order_by(Item.sort_key)
+    )
     return session.scalars(statement).unique().all()
+
+
+# The long texts of an item, which no digest shows: not read for a whole ledger (loaded if ever asked for).
+_NOT_IN_A_DIGEST = tuple(
+    defer(column) for column in (Item.problem, Item.cause, Item.responsible_leader, Item.responsible_person)
+)
 
 
 def items_with_ids(session: Session, item_ids: Iterable[int]) -> Sequence[Item]:
