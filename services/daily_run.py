@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -39,6 +39,7 @@ from storage.scheduling import DispatchRequest, ItemLadder
 
 # Deadlines further away than this cannot have a reminder due (30 working days, holidays included).
 REMINDER_HORIZON = timedelta(days=60)
+_Entry = TypeVar("_Entry")
 # Items asked for progress (or moved on the ladder) in one transaction: about three rows each (the dispatch,
 # a message to each officer), so under a thousand rows, read, rendered and written in a fraction of a second:
 # the store's write lock is free again before a chat action waiting for it gives up (`services.busy`).
@@ -191,15 +192,52 @@ class DailyRun:
                 return True
             if self._stopping.is_set():
                 return False
-            with self._office.sessions() as session, session.begin():
-                outbox = Outbox(session, self._office.renderer, day.now, self._office.tz, day.rules)
+
+            def step(session: Session, outbox: Outbox) -> None:
                 work(session, outbox)
-                result.queued += outbox.write()
                 position.done.append(name)
-                position.save(session)
+
+            self._write(day, position, result, step)
             return True
 
         return run
+
+    def _write(
+        self, day: _Day, position: DayPosition, result: TickResult, work: Callable[[Session, Outbox], None]
+    ) -> None:
+        """One transaction of the day: what `work` queues and the day's position as `work` leaves it are
+        stored together."""
+        with self._office.sessions() as session, session.begin():
+            outbox = Outbox(session, self._office.renderer, day.now, self._office.tz, day.rules)
+            work(session, outbox)
+            result.queued += outbox.write()
+            position.save(session)
+
+    def _in_chunks(
+        self,
+        name: str,
+        day: _Day,
+        position: DayPosition,
+        result: TickResult,
+        entries: Sequence[_Entry],
+        work: Callable[[Session, Outbox, Sequence[_Entry]], None],
+        through: Callable[[_Entry], None],
+    ) -> bool:
+        """The step `name` over `entries`, `chunk_items` to a transaction; `through(entry)` records in the
+        day's position the last entry of each chunk stored, and the step is recorded done after the last.
+        False if asked to stop before a chunk."""
+        for start in range(0, len(entries), self._chunk_items):
+            if self._stopping.is_set():
+                return False
+            chunk = entries[start : start + self._chunk_items]
+
+            def step(session: Session, outbox: Outbox, chunk: Sequence[_Entry] = chunk) -> None:
+                work(session, outbox, chunk)
+                through(chunk[-1])
+
+            self._write(day, position, result, step)
+        self._write(day, position, result, lambda _session, _outbox: position.done.append(name))
+        return True
 
     def _reminders(self, session: Session, outbox: Outbox, day: _Day, result: TickResult) -> None:
         today, calendar, rules = day.today, day.calendar, day.rules
@@ -243,21 +281,17 @@ class DailyRun:
         if position.dispatched_through is not None:
             todo = [entry for entry in todo if entry > position.dispatched_through]
         missed_days: set[date] = set()
-        for start in range(0, len(todo), self._chunk_items):
-            if self._stopping.is_set():
-                return False
-            chunk = todo[start : start + self._chunk_items]
-            with self._office.sessions() as session, session.begin():
-                outbox = Outbox(session, self._office.renderer, day.now, self._office.tz, day.rules)
-                self._ask_chunk(session, outbox, day, [(i, days_of[i]) for _sort, i in chunk])
-                result.queued += outbox.write()
-                position.dispatched_through = chunk[-1]
-                position.save(session)
+
+        def ask(session: Session, outbox: Outbox, chunk: Sequence[tuple[str, int]]) -> None:
+            self._ask_chunk(session, outbox, day, [(i, days_of[i]) for _sort, i in chunk])
             missed_days.update(d for _sort, i in chunk for d in days_of[i][:-1])
             result.dispatches += len(chunk)
-        with self._office.sessions() as session, session.begin():
-            position.done.append("dispatches")
-            position.save(session)
+
+        def through(entry: tuple[str, int]) -> None:
+            position.dispatched_through = entry
+
+        if not self._in_chunks("dispatches", day, position, result, todo, ask, through):
+            return False
         result.missed_dispatch_days = sorted(missed_days)
         return True
 
@@ -382,20 +416,14 @@ class DailyRun:
             candidates = self._ladder_candidates(session, day, office_day)
         if position.climbed_through is not None:
             candidates = [item_id for item_id in candidates if item_id > position.climbed_through]
-        for start in range(0, len(candidates), self._chunk_items):
-            if self._stopping.is_set():
-                return False
-            chunk = candidates[start : start + self._chunk_items]
-            with self._office.sessions() as session, session.begin():
-                outbox = Outbox(session, self._office.renderer, day.now, self._office.tz, day.rules)
-                result.escalations += self._climb_chunk(session, outbox, day, office_day, chunk)
-                result.queued += outbox.write()
-                position.climbed_through = chunk[-1]
-                position.save(session)
-        with self._office.sessions() as session, session.begin():
-            position.done.append("ladder")
-            position.save(session)
-        return True
+
+        def climb(session: Session, outbox: Outbox, chunk: Sequence[int]) -> None:
+            result.escalations += self._climb_chunk(session, outbox, day, office_day, chunk)
+
+        def through(item_id: int) -> None:
+            position.climbed_through = item_id
+
+        return self._in_chunks("ladder", day, position, result, candidates, climb, through)
 
     def _ladder_candidates(self, session: Session, day: _Day, office_day: OfficeDay) -> list[int]:
         """The items that may climb today, by id: deadline near or past, a dispatch unanswered past its
