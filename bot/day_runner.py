@@ -13,13 +13,10 @@ which inject a clock or a calendar, run the tick in a thread (`bot.wiring.build`
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import multiprocessing
 import os
 import signal
-import sys
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -72,7 +69,7 @@ class ProcessDayRunner:
                 max_workers=1,
                 mp_context=self._context,
                 initializer=_start_worker,
-                initargs=(self._make_run, self._stopping, os.getpid()),
+                initargs=(self._make_run, self._stopping),
             )
         try:
             return await asyncio.get_running_loop().run_in_executor(self._pool, _tick)
@@ -91,16 +88,15 @@ class ProcessDayRunner:
 
 
 _worker_run: DailyRun | None = None
-PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
-def _start_worker(make_run: Callable[[], DailyRun], stopping: Event, parent: int) -> None:
+def _start_worker(make_run: Callable[[], DailyRun], stopping: Event) -> None:
     """In the child: build the day's run, and stop it once `stopping` is set. The signals that stop the
     bot (Ctrl+C reaches the whole process group) are the parent's to act on: it sets `stopping`. A
     parent that dies without (`kill -9`) takes the child with it: the day goes on at the next start."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    _die_with(parent)
+    _die_with_parent()
     global _worker_run
     daily_run = _worker_run = make_run()
 
@@ -111,18 +107,14 @@ def _start_worker(make_run: Callable[[], DailyRun], stopping: Event, parent: int
     threading.Thread(target=stop_when_told, name="day-run-stop", daemon=True).start()
 
 
-def _die_with(parent: int) -> None:
-    """Be killed when `parent` dies (Linux: PR_SET_PDEATHSIG; elsewhere a thread watching for it)."""
-    if sys.platform == "linux":
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != parent:  # it died before the request took effect
-            os._exit(1)
-        return
+def _die_with_parent() -> None:
+    """Exit at once when the process that started this one ends: a thread waits on its sentinel (no
+    polling, on every platform); the transaction in hand is rolled back by the store."""
+    parent = multiprocessing.parent_process()
+    assert parent is not None, "the day's run process is started by the bot's"
 
     def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1)
+        parent.join()
         os._exit(1)
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
