@@ -23,7 +23,14 @@ from typing import Final
 
 from ledger.dates import parse_chinese_date
 from ledger.model import ImportNote, Location
-from ledger.tabular import UnreadableTableError, find_header, match_header, read_rows, table_rows
+from ledger.tabular import (
+    UnreadableTableError,
+    find_header,
+    match_header,
+    read_rows,
+    table_rows,
+    unknown_column_notes,
+)
 from ledger.units import split_units
 
 COMPLAINT_PREFIX: Final = "J"
@@ -145,12 +152,7 @@ def parse_complaint_file(path: Path, *, default_received: date) -> ParsedComplai
         result.errors.append(ImportNote("complaints/no_header", Location(row=1), field="header"))
         return result
     positions, unknown = match_header(rows[header], COMPLAINT_COLUMNS)
-    for title in unknown:
-        result.warnings.append(
-            ImportNote(
-                "unknown_column", Location(row=header + 1), field="header", params=(("column", title),)
-            )
-        )
+    result.warnings += unknown_column_notes(header, unknown)
     seen: set[str] = set()
     for row in table_rows(rows, header, positions):
         spec = _row_spec(row.cells, row.row, default_received, result.errors)

@@ -17,7 +17,14 @@ from typing import Final
 
 from ledger.indicators import Frequency, Period
 from ledger.model import ImportNote, Location
-from ledger.tabular import UnreadableTableError, find_header, match_header, read_rows, table_rows
+from ledger.tabular import (
+    UnreadableTableError,
+    find_header,
+    match_header,
+    read_rows,
+    table_rows,
+    unknown_column_notes,
+)
 
 # Column keys are the field names import notes show; the first name of each is the template's header.
 VALUE_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
@@ -62,12 +69,7 @@ def parse_value_sheet(path: Path) -> ParsedValueSheet:
     if header is None or "value" not in positions.values():
         result.errors.append(ImportNote("values/no_header", Location(row=1), field="header"))
         return result
-    for title in unknown:
-        result.warnings.append(
-            ImportNote(
-                "unknown_column", Location(row=header + 1), field="header", params=(("column", title),)
-            )
-        )
+    result.warnings += unknown_column_notes(header, unknown)
     for row in table_rows(rows, header, positions):
         missing = [key for key in REQUIRED if not row.cells.get(key, "").strip()]
         for key in missing:

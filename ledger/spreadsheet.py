@@ -20,7 +20,7 @@ from ledger.columns import LEDGER_COLUMNS, parse_numbered
 from ledger.dates import chinese_number, parse_chinese_date, parse_deadline_expression
 from ledger.model import ImportNote, ItemSpec, Location, Measure, ParsedLedger, Target
 from ledger.plan_doc import normalize, plan_dates
-from ledger.tabular import known_header, match_header
+from ledger.tabular import known_header, match_header, unknown_column_notes
 from ledger.text import short_title
 from ledger.units import split_units
 
@@ -118,13 +118,7 @@ def parse_ledger_rows(
         return result
     above = [" ".join(cell for cell in row if cell) for row in rows[: header.index - header.rows + 1]]
     default_start, year = _stated([*(preamble or []), *above], default_start)
-    for title in unknown:
-        # Text in a column we do not know would be lost: say so rather than drop it silently.
-        result.warnings.append(
-            ImportNote(
-                "unknown_column", Location(row=header.index + 1), field="header", params=(("column", title),)
-            )
-        )
+    result.warnings += unknown_column_notes(header.index, unknown)
     table = _Table(header, default_start, year, result)
     positions = {i: key for i, key in header.positions.items() if key in IMPORTABLE}
     for offset, row in enumerate(rows[header.index + 1 :], start=header.index + 2):

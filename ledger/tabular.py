@@ -13,6 +13,7 @@ import xlrd
 from openpyxl import load_workbook
 
 from ledger.documents import READ_ERRORS
+from ledger.model import ImportNote, Location
 
 
 class UnreadableTableError(Exception):
@@ -140,6 +141,17 @@ def known_header(title: str, known: dict[str, tuple[str, ...]]) -> bool:
     """Whether a cell's text is one of the known column titles."""
     wanted = _normalize_header(title)
     return any(_normalize_header(name) == wanted for names in known.values() for name in names)
+
+
+def unknown_column_notes(header_index: int, unknown: Iterable[str]) -> list[ImportNote]:
+    """A warning for each column of the header (row `header_index`, from 0) that no field reads: the text in
+    it would be lost, so the import says so rather than drop it silently."""
+    return [
+        ImportNote(
+            "unknown_column", Location(row=header_index + 1), field="header", params=(("column", title),)
+        )
+        for title in unknown
+    ]
 
 
 def find_header(rows: list[list[str]], known: dict[str, tuple[str, ...]], required: str) -> int | None:
