@@ -6,7 +6,7 @@ import argparse
 import io
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -499,18 +499,11 @@ class Cli:
             indicators = services.ledger.indicators()
         finally:
             services.close()
-        label = self.renderer.label
         write_indicator_template(
             path,
             sheet_title=self.renderer.render("zh_CN", "cli/indicator_sheet_title"),
             indicators=indicators,
-            notes=[
-                (
-                    title,
-                    f"{label('zh_CN', 'indicator_column_help', key)}\n{label('en', 'indicator_column_help', key)}",
-                )
-                for key, title in TEMPLATE_TITLES.items()
-            ],
+            notes=self._column_help("indicator_column_help", TEMPLATE_TITLES.items()),
         )
         self.say("cli/indicator_template_written", path=str(path), count=len(indicators))
         return 0
@@ -523,21 +516,22 @@ class Cli:
             today = services.office.today()
         finally:
             services.close()
-        label = self.renderer.label
         write_value_template(
             path,
             sheet_title=self.renderer.render("zh_CN", "cli/values_sheet_title"),
             rows=template_rows([(i.name, i.frequency) for i in indicators], today),
-            notes=[
-                (
-                    names[0],
-                    f"{label('zh_CN', 'value_column_help', key)}\n{label('en', 'value_column_help', key)}",
-                )
-                for key, names in VALUE_COLUMNS.items()
-            ],
+            notes=self._column_help(
+                "value_column_help", ((key, names[0]) for key, names in VALUE_COLUMNS.items())
+            ),
         )
         self.say("cli/values_template_written", path=str(path), count=len(indicators))
         return 0
+
+    def _column_help(self, kind: str, titles: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+        """A template's notes: each column's title with what to write in it, in Chinese then English (the
+        `kind` labels of `_labels.j2`, by column key)."""
+        label = self.renderer.label
+        return [(title, f"{label('zh_CN', kind, key)}\n{label('en', kind, key)}") for key, title in titles]
 
     def cmd_import_values(self, args: argparse.Namespace) -> int:
         """`duban import-values PATH [--dry-run]`: every row checked as /value checks it; one bad row
