@@ -64,9 +64,9 @@ class Renderer:
         self._tz = tz
         self._clock = clock or SystemClock()
         self._labels: dict[tuple[str, str, str], str] = {}
-        self._numbered: dict[
-            tuple[str, str, date, tuple[tuple[str, str], ...]], tuple[str, str] | tuple[()]
-        ] = {}
+        # `numbered`'s templates as rendered with a stand-in, for one day (`today` may be in them).
+        self._numbered_day: date | None = None
+        self._numbered: dict[tuple[str, str, tuple[tuple[str, str], ...]], tuple[str, str] | tuple[()]] = {}
         env.filters["localtime"] = self._localtime
 
     def render(self, locale: str, key: str, params: Mapping[str, Any] | None = None, /, **kw: Any) -> str:
@@ -82,7 +82,10 @@ class Renderer:
         and other parameters with a stand-in for the number, which is then filled in; any other is rendered
         each time."""
         today = self._clock.now().astimezone(self._tz).date()
-        cache_key = (locale, key, today, tuple(sorted(params.items())))
+        if today != self._numbered_day:
+            self._numbered_day = today
+            self._numbered.clear()
+        cache_key = (locale, key, tuple(sorted(params.items())))
         parts = self._numbered.get(cache_key)
         if parts is None:
             template = f"{normalize_locale(locale)}/{key}.j2"
