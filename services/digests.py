@@ -100,7 +100,7 @@ class DigestWindow:
     def __init__(
         self,
         *,
-        items: Sequence[Item],
+        ledger: dq.DigestLedger,
         shown: Sequence[DigestItem],
         reports: Sequence[tuple[int, int | None]],
         evidence: Sequence[int],
@@ -109,12 +109,16 @@ class DigestWindow:
         under_review: Sequence[tuple[SignOffRequest, set[int]]],
         office_day: OfficeDay,
     ) -> None:
-        self.items = items
+        self.items = ledger.items
         self.shown = shown
+        self._links = ledger.links
         self._office_day = office_day
         self._supervised: dict[int, list[int]] = {}  # supervising unit → positions of its items
-        for position, item in enumerate(items):
-            for unit_id in {link.unit_id for link in item.unit_links if link.role == UnitRole.SUPERVISING}:
+        for position, item in enumerate(self.items):
+            supervising = {
+                unit for unit, role in ledger.links.get(item.id, ()) if role == UnitRole.SUPERVISING
+            }
+            for unit_id in supervising:
                 self._supervised.setdefault(unit_id, []).append(position)
         self._reports: dict[int, list[int]] = {}
         for item_id, percent in reports:
@@ -149,8 +153,7 @@ class DigestWindow:
                 item.number
                 for item, _ in items
                 for decided in self._under_review.get(item.id, [])
-                if viewer.sees_everything
-                or reviewing_units(viewer, [(link.unit_id, link.role) for link in item.unit_links], decided)
+                if viewer.sees_everything or reviewing_units(viewer, self._links.get(item.id, ()), decided)
             ],
             signed_off=[item.number for item, _ in items for _request in range(self._signed_off[item.id])],
         )
@@ -189,9 +192,9 @@ class DigestService:
     def weekly_now(self) -> WeeklySummary:
         with self._sessions() as session:
             office_day = self._standings.day(session)
-            items = dq.items_for_digest(session, true())
+            ledger = dq.items_for_digest(session, true())
             return weekly_summary(
-                self._as_digest_items(session, items, office_day),
+                self._as_digest_items(session, ledger, office_day),
                 office_day.today,
                 indicator_board(session, office_day.today),
             )
@@ -320,13 +323,12 @@ class DigestService:
             return 0
         red = dq.escalations_at_level(session, int(Level.RED), since, until)
         signed = dq.signoffs_approved(session, since, until)
-        items = {
-            item.id: item for item in dq.items_with_ids(session, [item_id for _, item_id in (*red, *signed)])
-        }
+        posted = dq.items_for_digest(session, Item.id.in_({item_id for _, item_id in (*red, *signed)}))
+        items = {item.id: item for item in posted.items}
         posts = [("red", row_id, items[item_id]) for row_id, item_id in red]
         posts += [("signoff", row_id, items[item_id]) for row_id, item_id in signed]
         for kind, row_id, item in posts:
-            params = {"number": item.number, "title": item.title, "units": _responsible(item)}
+            params = {"number": item.number, "title": item.title, "units": posted.responsible(item.id)}
             for group in groups:
                 outbox.add(f"grp:{kind}:{row_id}", group, f"digest_group_{kind}", params, not_before=at)
         return len(posts) * len(groups)
@@ -353,10 +355,10 @@ class DigestService:
         office_day: OfficeDay,
     ) -> DigestWindow:
         """The items matching `where` and what happened to them after `since`, up to `until`."""
-        items = dq.items_for_digest(session, where)
+        ledger = dq.items_for_digest(session, where)
         return DigestWindow(
-            items=items,
-            shown=self._as_digest_items(session, items, office_day),
+            ledger=ledger,
+            shown=self._as_digest_items(session, ledger, office_day),
             reports=dq.reports_within(session, where, since, until),
             evidence=dq.evidence_within(session, where, since, until),
             escalations=dq.escalations_within(session, where, since, until),
@@ -366,15 +368,16 @@ class DigestService:
         )
 
     def _as_digest_items(
-        self, session: Session, items: Sequence[Item], office_day: OfficeDay
+        self, session: Session, ledger: dq.DigestLedger, office_day: OfficeDay
     ) -> list[DigestItem]:
+        items = ledger.items
         standings = self._standings.of(session, items, office_day)
         reachable = reachable_items(session, [item.id for item in items])
         return [
             DigestItem(
                 number=item.number,
                 title=item.title,
-                units=_responsible(item),
+                units=ledger.responsible(item.id),
                 status=standings[item.id].status,
                 percent=item.percent,
                 deadline=item.deadline,
@@ -402,7 +405,3 @@ def _reasons(
 
 def _always(buttons: list[Button]) -> Callable[[int], list[Button]]:
     return lambda _outbox_id: buttons
-
-
-def _responsible(item: Item) -> tuple[str, ...]:
-    return tuple(link.unit.name for link in item.unit_links if link.role == UnitRole.RESPONSIBLE)

@@ -48,9 +48,9 @@ def reachable_items(session: Session, item_ids: Sequence[int]) -> set[int]:
     """The items someone responsible is bound to receive messages of: an officer or leader of one of
     their responsible units, or a complaint's leader in charge. The others are 无人接收: the ladder waits
     for them, and the digests, `/units` and the import say so."""
-    bound = people_queries.recipients(session, item_ids, UnitRole.RESPONSIBLE, (Role.OFFICER, Role.LEADER))
-    leaders = complaint_queries.complaint_leaders(session, item_ids)
-    return {i for i in item_ids if bound.get(i) or leaders.get(i)}
+    roles = (Role.OFFICER, Role.LEADER)
+    bound = people_queries.items_with_recipients(session, item_ids, UnitRole.RESPONSIBLE, roles)
+    return bound | complaint_queries.items_with_leader(session, item_ids)
 
 
 def reminder_params(

@@ -23,6 +23,7 @@ from scheduler.rules import Rules, dispatch_period_start
 from services.office import CADENCE, Office
 from storage import queries, setting_queries
 from storage.models import Item
+from storage.queries import ItemFactColumns
 
 
 @dataclass(frozen=True)
@@ -95,10 +96,11 @@ class Standings:
         )
 
     def of(
-        self, session: Session, items: Sequence[Item], day: date | OfficeDay | None = None
+        self, session: Session, items: Sequence[ItemFactColumns], day: date | OfficeDay | None = None
     ) -> dict[int, Standing]:
         """Each item's standing, by item id: today (default) from the rows' facts; on a past day, as it
-        stood at that day's end, from the store's history (`queries.item_facts_as_of`)."""
+        stood at that day's end, from the store's history (`queries.item_facts_as_of`). The items are
+        `Item`s or, where a whole ledger is judged, `queries.ItemRow`s."""
         office_day = day if isinstance(day, OfficeDay) else self.day(session, day)
         today, day = self.today(), office_day.today
         ids = [item.id for item in items]

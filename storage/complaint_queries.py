@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
 from ledger.model import Role, UnitRole
-from storage.chunks import rows_in
+from storage.chunks import rows_in, scalars_in
 from storage.models import Item, Person, RoleAssignment
 from storage.people_queries import Recipient
 from storage.queries import chased_filter
@@ -65,18 +65,26 @@ def supervisor_unit_ids(session: Session) -> list[int]:
     return [unit_id for unit_id in session.scalars(statement) if unit_id is not None]
 
 
+# A leader who can receive messages: bound, and active.
+_BOUND = (Person.active.is_(True), Person.telegram_user_id.is_not(None))
+
+
 def complaint_leaders(session: Session, item_ids: Iterable[int]) -> dict[int, list[Recipient]]:
     """For each complaint item, the leader who took it on (领导包案), when bound and active."""
     statement = (
-        select(Complaint.item_id, Person)
-        .join(Person, Person.id == Complaint.leader_id)
-        .where(Person.active.is_(True), Person.telegram_user_id.is_not(None))
+        select(Complaint.item_id, Person).join(Person, Person.id == Complaint.leader_id).where(*_BOUND)
     )
     result: dict[int, list[Recipient]] = {}
     for item_id, person in rows_in(session, statement, Complaint.item_id, item_ids):
         assert person.telegram_user_id is not None
         result[item_id] = [Recipient(person.id, person.telegram_user_id, person.locale, person.name)]
     return result
+
+
+def items_with_leader(session: Session, item_ids: Iterable[int]) -> set[int]:
+    """Those of the items `complaint_leaders` names a leader of (the ids only)."""
+    statement = select(Complaint.item_id).join(Person, Person.id == Complaint.leader_id).where(*_BOUND)
+    return set(scalars_in(session, statement, Complaint.item_id, item_ids))
 
 
 def unit_ids_of(item: Item, role: UnitRole) -> list[int]:

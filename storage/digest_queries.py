@@ -5,14 +5,15 @@ registered work groups."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import InstrumentedAttribute, Session, defer, joinedload
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from ledger.model import UnitRole
-from storage.chunks import scalars_in
-from storage.models import EvidenceFile, Item, ItemUnit, ProgressReport
+from storage.models import EvidenceFile, Item, ItemUnit, ProgressReport, Unit
+from storage.queries import ItemRow, item_rows
 from storage.review import GroupChat, ReviewDecision, SignOffRequest, SignOffReview, SignOffStatus
 from storage.scheduling import Escalation
 
@@ -26,29 +27,39 @@ def _within(
     return (column > since, column <= until)
 
 
-def items_for_digest(session: Session, where: ColumnElement[bool]) -> Sequence[Item]:
-    """The items matching `where`, with their units (all a digest says of an item), in plan order: one
-    statement however many items."""
+@dataclass(frozen=True)
+class DigestLedger:
+    """The items a digest covers, as columns, in plan order, with their units: (unit id, role) of each
+    item in the plan's order, and the units' names."""
+
+    items: list[ItemRow]
+    links: dict[int, list[tuple[int, UnitRole]]]
+    unit_names: dict[int, str]
+
+    def responsible(self, item_id: int) -> tuple[str, ...]:
+        """The names of the item's responsible units (责任单位), in the plan's order."""
+        return tuple(
+            self.unit_names[unit]
+            for unit, role in self.links.get(item_id, ())
+            if role == UnitRole.RESPONSIBLE
+        )
+
+
+def items_for_digest(session: Session, where: ColumnElement[bool]) -> DigestLedger:
+    """The items matching `where` with their units (all a digest says of an item): three statements
+    however many items, read as columns (a province's ledger as ORM objects would be most of the day's
+    run)."""
+    links: dict[int, list[tuple[int, UnitRole]]] = {}
     statement = (
-        select(Item)
+        select(ItemUnit.item_id, ItemUnit.unit_id, ItemUnit.role)
+        .join(Item, Item.id == ItemUnit.item_id)
         .where(where)
-        .options(joinedload(Item.unit_links), *_NOT_IN_A_DIGEST)
-        .order_by(Item.sort_key)
+        .order_by(ItemUnit.item_id, ItemUnit.position)
     )
-    return session.scalars(statement).unique().all()
-
-
-# The long texts of an item, which no digest shows: not read for a whole ledger (loaded if ever asked for).
-_NOT_IN_A_DIGEST = tuple(
-    defer(column) for column in (Item.problem, Item.cause, Item.responsible_leader, Item.responsible_person)
-)
-
-
-def items_with_ids(session: Session, item_ids: Iterable[int]) -> Sequence[Item]:
-    """The items of these ids, with their units, in plan order."""
-    statement = select(Item).options(joinedload(Item.unit_links))
-    found = scalars_in(session, statement, Item.id, item_ids, unique=True)
-    return sorted(found, key=lambda item: item.sort_key)
+    for item_id, unit_id, role in session.execute(statement):
+        links.setdefault(item_id, []).append((unit_id, role))
+    names = dict(session.execute(select(Unit.id, Unit.name)).tuples().all())
+    return DigestLedger(item_rows(session, where), links, names)
 
 
 def supervised_by(unit_ids: Iterable[int]) -> ColumnElement[bool]:

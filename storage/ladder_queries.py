@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, load_only, raiseload
 
 from storage.chunks import rows_in, scalars_in
 from storage.models import Item, ItemMeasure, ItemTarget
 from storage.outbox_queries import WENT_OUT
-from storage.queries import chased_filter
+from storage.queries import ItemRow, chased_filter, item_rows
 from storage.scheduling import (
     DispatchRequest,
     Escalation,
@@ -43,17 +43,15 @@ def deadlines_between(session: Session, first: date, last: date) -> list[tuple[I
     return found
 
 
-def open_items(
-    session: Session, numbers: Sequence[str] | None = None, *, scheduled_only: bool = False
-) -> Sequence[Item]:
-    """Items still chased (not signed off, no sign-off open), in plan order; `scheduled_only`: those with
-    序时进度 (a deadline, not continuing), the only ones that can be behind schedule."""
-    statement = select(Item).where(chased_filter()).order_by(Item.sort_key)
-    if scheduled_only:
-        statement = statement.where(Item.deadline.is_not(None), Item.continuing.is_(False))
-    if numbers is None:
-        return session.scalars(statement).all()
-    return sorted(scalars_in(session, statement, Item.number, numbers), key=lambda item: item.sort_key)
+def open_items(session: Session) -> Sequence[Item]:
+    """Items still chased (not signed off, no sign-off open), in plan order."""
+    return session.scalars(select(Item).where(chased_filter()).order_by(Item.sort_key)).all()
+
+
+def scheduled_open_items(session: Session) -> list[ItemRow]:
+    """The items still chased with 序时进度 (a deadline, not continuing), the only ones that can be behind
+    schedule, as columns in plan order (the ladder judges every one each working day)."""
+    return item_rows(session, and_(chased_filter(), Item.deadline.is_not(None), Item.continuing.is_(False)))
 
 
 def open_item_order(session: Session, numbers: Sequence[str] | None = None) -> list[tuple[str, int, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
 from ledger.model import Role, UnitRole
@@ -21,6 +21,17 @@ class Recipient:
     name: str
 
 
+def _receiving(unit_role: UnitRole, roles: Iterable[Role]) -> tuple[ColumnElement[bool], ...]:
+    """The people holding one of `roles` in an item's units of `unit_role`, bound and active (joined
+    through the item's unit links and their role assignments)."""
+    return (
+        ItemUnit.role == unit_role,
+        RoleAssignment.role.in_(list(roles)),
+        Person.active.is_(True),
+        Person.telegram_user_id.is_not(None),
+    )
+
+
 def recipients(
     session: Session, item_ids: Iterable[int], unit_role: UnitRole, roles: Iterable[Role]
 ) -> dict[int, list[Recipient]]:
@@ -30,12 +41,7 @@ def recipients(
         select(ItemUnit.item_id, Person.id, Person.telegram_user_id, Person.locale, Person.name)
         .join(RoleAssignment, RoleAssignment.unit_id == ItemUnit.unit_id)
         .join(Person, Person.id == RoleAssignment.person_id)
-        .where(
-            ItemUnit.role == unit_role,
-            RoleAssignment.role.in_(list(roles)),
-            Person.active.is_(True),
-            Person.telegram_user_id.is_not(None),
-        )
+        .where(*_receiving(unit_role, roles))
         .order_by(Person.id)
     )
     result: dict[int, list[Recipient]] = {}
@@ -45,6 +51,20 @@ def recipients(
         if entry not in result.setdefault(item_id, []):
             result[item_id].append(entry)
     return result
+
+
+def items_with_recipients(
+    session: Session, item_ids: Iterable[int], unit_role: UnitRole, roles: Iterable[Role]
+) -> set[int]:
+    """Those of the items with someone `recipients` would name (the ids only, each once)."""
+    statement = (
+        select(ItemUnit.item_id)
+        .distinct()
+        .join(RoleAssignment, RoleAssignment.unit_id == ItemUnit.unit_id)
+        .join(Person, Person.id == RoleAssignment.person_id)
+        .where(*_receiving(unit_role, roles))
+    )
+    return set(scalars_in(session, statement, ItemUnit.item_id, item_ids))
 
 
 def people_with_role(
