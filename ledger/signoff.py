@@ -148,9 +148,9 @@ def can_confirm(viewer: Viewer, links: Links) -> bool:
     return bool(_own_units(viewer, links, Role.LEADER))
 
 
-def reviewing_units(viewer: Viewer, links: Links, decided: Iterable[int]) -> frozenset[int]:
-    """The item's supervising units this viewer reviews for and that have not decided yet."""
-    mine = viewer.unit_ids(Role.SUPERVISOR)
+def reviewing_units(mine: frozenset[int], links: Links, decided: Iterable[int]) -> frozenset[int]:
+    """The item's supervising units that a supervisor of the units `mine` reviews for (a viewer's
+    `unit_ids(Role.SUPERVISOR)`) and that have not decided yet."""
     done = set(decided)
     return frozenset(
         unit for unit, role in links if role == UnitRole.SUPERVISING and unit in mine and unit not in done

@@ -317,18 +317,19 @@ class DailyRun:
         items = ladder_queries.items_by_id(session, ids)
         officers = people_queries.recipients(session, ids, UnitRole.RESPONSIBLE, (Role.OFFICER,))
         due_of = {row["item_id"]: row["due_on"] for row in rows if not row["missed"]}
+        texts: dict[tuple[int, str], str] = {}
         for item_id in ids:
-            for person in officers.get(item_id, []):
-                outbox.prepare(
-                    person.locale, DISPATCH_KIND, self._ask_params(items[item_id], due_of[item_id])
-                )
+            params = self._ask_params(items[item_id], due_of[item_id])
+            for locale in {person.locale for person in officers.get(item_id, [])}:
+                texts[item_id, locale] = outbox.render(locale, DISPATCH_KIND, params)
         bulk.insert_ignoring(session, DispatchRequest, rows, ["item_id", "asked_on"])
         dispatch_of = ladder_queries.dispatch_ids(session, list(latest_of.items()))
         for item_id in ids:
             for person in officers.get(item_id, []):
                 self.ask(
-                    outbox, items[item_id], dispatch_of[item_id], latest_of[item_id], due_of[item_id], person
-                )
+                    outbox, items[item_id], dispatch_of[item_id], latest_of[item_id], due_of[item_id], person,
+                    rendered=texts[item_id, person.locale],
+                )  # fmt: skip
 
     @staticmethod
     def _ask_params(item: Item, due: date) -> dict[str, Any]:
@@ -342,12 +343,16 @@ class DailyRun:
         asked_on: date,
         due: date,
         person: people_queries.Recipient,
+        *,
+        rendered: str | None = None,
     ) -> None:
         """Queue one officer's message of the dispatch asked on `asked_on` (进展调度), linked to it; `due`:
-        the answer's day as this person is asked (later than the dispatch's own when asked later)."""
+        the answer's day as this person is asked (later than the dispatch's own when asked later);
+        `rendered`: its text, when the caller rendered it already (`Outbox.render`)."""
         outbox.add(
             f"dsp:{item.id}:{asked_on.isoformat()}", person, DISPATCH_KIND, self._ask_params(item, due),
             item=item, buttons=self._ladder.item_buttons(person, item), dispatch_id=dispatch_id,
+            rendered=rendered,
         )  # fmt: skip
 
     def catch_up(self, session: Session, person_id: int) -> int:

@@ -63,6 +63,10 @@ WEEKLY_KINDS = (WEEKLY_KIND, GROUP_WEEKLY_KIND)  # the chart follows these
 FINAL = (ReviewDecision.APPROVE, ReviewDecision.RETURN)
 
 
+# What of a reader their digest depends on: whether they see everything, and the units they supervise.
+Reader = tuple[bool, frozenset[int]]
+
+
 @dataclass(frozen=True)
 class GroupChange:
     title: str | None
@@ -128,16 +132,29 @@ class DigestWindow:
         for escalation in escalations:  # oldest first: an item's reason is that of its latest highest level
             self._escalations.setdefault(escalation.item_id, []).append(escalation)
         self._signed_off = Counter(signed_off)
+        self._digests: dict[Reader, Digest] = {}
         self._under_review: dict[int, list[set[int]]] = {}
         for request, decided in under_review:
             self._under_review.setdefault(request.item_id, []).append(decided)
 
+    @staticmethod
+    def reader_of(viewer: Viewer) -> Reader:
+        """All of the viewer a digest depends on: readers alike (supervisors of the same units) get the
+        same digest, made once."""
+        return (viewer.sees_everything, viewer.unit_ids(Role.SUPERVISOR))
+
     def digest(self, viewer: Viewer) -> Digest:
         """What the viewer supervises (everything, for leadership and admins)."""
-        if viewer.sees_everything:
+        reader = self.reader_of(viewer)
+        if reader not in self._digests:
+            self._digests[reader] = self._digest(*reader)
+        return self._digests[reader]
+
+    def _digest(self, sees_everything: bool, supervised: frozenset[int]) -> Digest:
+        if sees_everything:
             positions: Iterable[int] = range(len(self.items))
         else:
-            mine = {p for unit in viewer.unit_ids(Role.SUPERVISOR) for p in self._supervised.get(unit, ())}
+            mine = {p for unit in supervised for p in self._supervised.get(unit, ())}
             positions = sorted(mine)
         items = [(self.items[p], self.shown[p]) for p in positions]
         number = {item.id: item.number for item, _ in items}
@@ -153,7 +170,7 @@ class DigestWindow:
                 item.number
                 for item, _ in items
                 for decided in self._under_review.get(item.id, [])
-                if viewer.sees_everything or reviewing_units(viewer, self._links.get(item.id, ()), decided)
+                if sees_everything or reviewing_units(supervised, self._links.get(item.id, ()), decided)
             ],
             signed_off=[item.number for item, _ in items for _request in range(self._signed_off[item.id])],
         )
@@ -258,14 +275,22 @@ class DigestService:
         # fixed number of statements however many supervisors and items.
         window = self._window(session, true(), since, now, office_day) if supervisors or weekly else None
         people = people_queries.persons(session, [p.person_id for p in supervisors])
+        # Readers alike get the same digest: its text and buttons are made once per reader and language.
+        made: dict[tuple[Reader, str], tuple[str, list[Button]]] = {}
         for recipient in supervisors:
             assert window is not None
-            digest = window.digest(viewer_of(people[recipient.person_id]))
+            viewer = viewer_of(people[recipient.person_id])
+            digest = window.digest(viewer)
             if digest.empty:
                 continue
-            buttons = item_buttons(self._renderer, recipient.locale, digest.numbers)
+            reader = (window.reader_of(viewer), recipient.locale)
+            if reader not in made:
+                made[reader] = (
+                    self._renderer.render(recipient.locale, f"notify/{DIGEST_KIND}", digest=digest),
+                    item_buttons(self._renderer, recipient.locale, digest.numbers),
+                )
+            text, buttons = made[reader]
             key = f"dig:{recipient.person_id}:{today.isoformat()}"
-            text = self._renderer.render(recipient.locale, f"notify/{DIGEST_KIND}", digest=digest)
             if utf16_length(text) > LONG:
                 # Absurdly long in the chat: a short message says so and the whole list follows as a file.
                 file_name = self._renderer.render(recipient.locale, "notify/digest_file_name", digest=digest)

@@ -125,10 +125,11 @@ class Outbox:
         }  # fmt: skip
         self._rows[full_key] = _Queued(row, buttons, to.locale, item.number if item else None)
 
-    def prepare(self, locale: str, kind: str, params: dict[str, Any]) -> None:
-        """Render `notify/<kind>` now, for an `add` of the same text to come: a caller about to take the
-        store's write lock renders first, so that the lock is not held while it renders."""
-        self._text(locale, f"notify/{kind}", params)
+    def render(self, locale: str, kind: str, params: dict[str, Any]) -> str:
+        """`notify/<kind>` rendered, once per run for equal plain parameters: a caller about to take the
+        store's write lock renders first (and passes the text to `add`), so that the lock is not held
+        while it renders."""
+        return self._text(locale, f"notify/{kind}", params)
 
     def write(self) -> int:
         """Store the rows queued since the last write (those whose key is already stored are skipped);

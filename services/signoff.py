@@ -539,9 +539,10 @@ class SignOffService(ClosingService):
         if request.status != SignOffStatus.UNDER_REVIEW:
             raise DubanError("signoff/not_under_review", number=item.number)
         reviews = cq.signoff_reviews(session, request.id)
-        units = reviewing_units(viewer, _links(item), _decided_units(reviews))
+        supervised = viewer.unit_ids(Role.SUPERVISOR)
+        units = reviewing_units(supervised, _links(item), _decided_units(reviews))
         if not units:
-            mine = reviewing_units(viewer, _links(item), ())
+            mine = reviewing_units(supervised, _links(item), ())
             raise DubanError(
                 "signoff/already_decided" if mine else "signoff/not_reviewer", number=item.number
             )
@@ -724,7 +725,7 @@ class SignOffService(ClosingService):
                     if viewer.sees_everything or can_confirm(viewer, links):
                         to_confirm.append(entry)
                 elif viewer.sees_everything or reviewing_units(
-                    viewer, links, _decided_units(reviews.get(request.id, []))
+                    viewer.unit_ids(Role.SUPERVISOR), links, _decided_units(reviews.get(request.id, []))
                 ):
                     to_review.append(entry)
             return PendingView(tuple(to_review), tuple(to_confirm))
