@@ -43,7 +43,7 @@ async def _sync_menu(turn: Turn, viewer: Viewer) -> None:
 
 
 def _identity(turn: Turn, viewer: Viewer, result: BindResult | None = None) -> dict[str, object]:
-    units = turn.services.roster.unit_names()
+    units = turn.services.roster.unit_names(unit_id for _role, unit_id in viewer.roles if unit_id)
     roles = [
         (
             turn.services.renderer.label(viewer.locale, "role", role.value),

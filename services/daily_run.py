@@ -434,7 +434,7 @@ class DailyRun:
         """The items that may climb today, by id: deadline near or past, a dispatch unanswered past its
         due day, already on the ladder, or behind schedule (a status, decided from the facts)."""
         near = day.calendar.add_working_days(day.today, day.rules.blue_deadline_within)
-        found = {item.id for item in ladder_queries.ladder_candidates(session, near, day.today)}
+        found = ladder_queries.ladder_candidates(session, near, day.today)
         scheduled = ladder_queries.scheduled_open_items(session)
         standings = self._standings.of(
             session, [item for item in scheduled if item.id not in found], office_day

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -107,9 +108,10 @@ class RosterService:
                 for u in queries.all_units(session)
             ]
 
-    def unit_names(self) -> dict[int, str]:
+    def unit_names(self, unit_ids: Iterable[int]) -> dict[int, str]:
+        """The names of these units, by id (/help and /whoami name a person's units: not every unit)."""
         with self._sessions() as session:
-            return {u.id: u.name for u in queries.all_units(session)}
+            return queries.unit_names(session, unit_ids)
 
     def add_unit(self, name: str, *, actor: Actor) -> UnitSummary:
         name = name.strip()

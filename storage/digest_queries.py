@@ -58,7 +58,7 @@ def items_for_digest(session: Session, where: ColumnElement[bool]) -> DigestLedg
     )
     for item_id, unit_id, role in session.execute(statement):
         links.setdefault(item_id, []).append((unit_id, role))
-    names = dict(session.execute(select(Unit.id, Unit.name)).tuples().all())
+    names = dict(session.execute(select(Unit.id, Unit.name)).all())
     return DigestLedger(item_rows(session, where), links, names)
 
 

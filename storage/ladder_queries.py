@@ -94,15 +94,15 @@ def dispatch_ids(session: Session, asked: Sequence[tuple[int, date]]) -> dict[in
     }
 
 
-def ladder_candidates(session: Session, deadline_before: date, dispatch_due_before: date) -> Sequence[Item]:
-    """Open items that may climb today: deadline near or past, a dispatch unanswered past its due day, or
+def ladder_candidates(session: Session, deadline_before: date, dispatch_due_before: date) -> set[int]:
+    """The ids of the open items that may climb today: deadline near or past, a dispatch unanswered past its due day, or
     already high on the ladder (summons and referral need time at a level). Those behind schedule the
     caller adds: only their status, decided in Python, says so."""
     unanswered = select(DispatchRequest.item_id).where(
         DispatchRequest.answered_at.is_(None), DispatchRequest.due_on <= dispatch_due_before
     )
     climbing = select(ItemLadder.item_id).where(ItemLadder.level > 0)
-    statement = select(Item).where(
+    statement = select(Item.id).where(
         chased_filter(),
         or_(
             Item.deadline <= deadline_before,
@@ -110,7 +110,7 @@ def ladder_candidates(session: Session, deadline_before: date, dispatch_due_befo
             Item.id.in_(climbing),
         ),
     )
-    return session.scalars(statement).all()
+    return set(session.scalars(statement))
 
 
 def dispatches_of(session: Session, item_ids: Sequence[int]) -> dict[int, list[DispatchRequest]]:

@@ -369,6 +369,11 @@ def evidence_counts(
     return dict(rows_in(session, statement, EvidenceFile.item_id, item_ids))
 
 
+def unit_names(session: Session, unit_ids: Iterable[int]) -> dict[int, str]:
+    """The names of these units, by id."""
+    return dict(rows_in(session, select(Unit.id, Unit.name), Unit.id, unit_ids))
+
+
 def all_units(session: Session) -> Sequence[Unit]:
     return session.scalars(select(Unit).order_by(Unit.name)).all()
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ledger.actor import Actor
 from ledger.digest import Activity, DigestItem, build_digest, weekly_summary
-from ledger.model import ItemStatus, Role
+from ledger.model import ItemSpec, ItemStatus, ParsedLedger, Role, Target
 from ledger.status import count_statuses
 from messages.split import TELEGRAM_LIMIT, utf16_length
 from storage.models import Item, Person
@@ -264,3 +264,55 @@ async def test_a_digest_too_long_for_the_chat_says_so_and_carries_the_whole_list
     overdue = {row[2] for row in rows[1:] if row[1] == "逾期"}
     assert overdue == {str(n) for n in range(1, 401)}  # every item, none left out
     assert ("市住建局", "逾期", "7", "事项7", 13, 95) in rows
+
+
+async def test_each_supervisor_gets_the_digest_of_their_own_units_in_their_own_language(
+    bot: BotHarness,
+) -> None:
+    """Supervisors of the same units share one digest (made once); no one gets another reader's items."""
+    roster = bot.services.roster
+    for unit in ("市住建局", "整改办", "督查室"):
+        roster.add_unit(unit, actor=Actor.system("test"))
+    supervising = {"1": ["整改办"], "2": ["整改办", "督查室"], "3": ["督查室"]}
+    specs = [
+        ItemSpec(
+            number=number, title=f"事项{number}", problem="问题。", start=date(2026, 1, 1),
+            targets=[Target("目标", date(2026, 12, 31))], responsible_units=["市住建局"], supervising_units=units,
+        )
+        for number, units in supervising.items()
+    ]  # fmt: skip
+    bot.services.ledger.import_ledger(ParsedLedger(items=specs), actor=Actor.system("test"), dry_run=False)
+    readers = {
+        701_001: ("甲", ["整改办"], "zh_CN"),
+        701_002: ("乙", ["整改办"], "en"),
+        701_003: ("丙", ["督查室"], "zh_CN"),
+        701_004: ("丁", ["整改办", "督查室"], "zh_CN"),
+    }
+    roster.add_person(
+        "张伟", unit="市住建局", role=Role.OFFICER, actor=Actor.system("test"), telegram_user_id=OFFICER
+    )
+    for user, (name, units, locale) in readers.items():
+        person = roster.add_person(
+            name, unit=units[0], role=Role.SUPERVISOR, actor=Actor.system("test"), telegram_user_id=user
+        )
+        for unit in units[1:]:
+            roster.grant_role(str(person.id), Role.SUPERVISOR, unit, actor=Actor.system("test"))
+        with bot.services.sessions() as session, session.begin():
+            found = session.get(Person, person.id)
+            assert found is not None
+            found.locale = locale
+    await tick_at(bot, at(MONDAY))
+    rows = {row.person_id: row for row in digests(bot)}
+    with bot.services.sessions() as session:
+        people = {p.telegram_user_id: p.id for p in session.scalars(select(Person))}
+    expected = {701_001: {"1", "2"}, 701_002: {"1", "2"}, 701_003: {"2", "3"}, 701_004: {"1", "2", "3"}}
+    for user, numbers in expected.items():
+        row = rows[people[user]]
+        named = {button["data"].removeprefix("it:") for line in row.buttons or [] for button in line}
+        assert named == numbers, user
+        unnamed = {"1", "2", "3"} - numbers
+        assert not [n for n in unnamed if f"第{n}项" in row.text or f"Item {n} " in row.text], user
+        assert row.text.startswith("督办日报" if readers[user][2] == "zh_CN" else "Daily digest"), row.text[
+            :40
+        ]
+    assert rows[people[701_001]].text != rows[people[701_002]].text  # the same items, in two languages
