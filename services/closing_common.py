@@ -14,12 +14,12 @@ from messages.render import Renderer
 from services.items import ItemService
 from services.ladder import Ladder
 from services.office import Office
-from services.outbox import Button, Outbox
+from services.outbox import Button, Buttons, Outbox
 from storage import people_queries
 from storage.db import hold_writes
 from storage.models import Item
 
-ButtonsFor = Callable[[people_queries.Recipient], Callable[[int], list[Button]]]
+ButtonsFor = Callable[[people_queries.Recipient], Buttons]
 
 
 def button_labels(renderer: Renderer, locale: str, key: str) -> dict[str, str]:
@@ -31,10 +31,9 @@ def button_labels(renderer: Renderer, locale: str, key: str) -> dict[str, str]:
 def two_buttons(renderer: Renderer, key: str, yes: tuple[str, str], no: tuple[str, str]) -> ButtonsFor:
     """Buttons `yes` and `no` ((label name, callback data)) for each recipient, in their language."""
 
-    def of(person: people_queries.Recipient) -> Callable[[int], list[Button]]:
+    def of(person: people_queries.Recipient) -> list[Button]:
         labels = button_labels(renderer, person.locale, key)
-        buttons = [Button(labels[yes[0]], yes[1]), Button(labels[no[0]], no[1])]
-        return lambda _outbox_id: buttons
+        return [Button(labels[yes[0]], yes[1]), Button(labels[no[0]], no[1])]
 
     return of
 

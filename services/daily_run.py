@@ -365,7 +365,7 @@ class DailyRun:
         calendar = self._office.calendar(session)
         rules = self._office.rules(session)
         outbox = Outbox(session, self._office.renderer, now, self._office.tz, rules)
-        items = {item.id: item for item in ladder_queries.open_items(session)}
+        items = {item.id: item for item in ladder_queries.open_items_asking(session, person_id)}
         officers = people_queries.recipients(session, list(items), UnitRole.RESPONSIBLE, (Role.OFFICER,))
         leaders = complaint_queries.complaint_leaders(session, list(items))
         mine: dict[int, people_queries.Recipient] = {}

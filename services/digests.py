@@ -305,7 +305,7 @@ class DigestService:
                     recipient,
                     LONG_DIGEST_KIND,
                     params,
-                    buttons=_always(buttons),
+                    buttons=buttons,
                     not_before=at,
                     attachment=sheet,
                 )
@@ -315,7 +315,7 @@ class DigestService:
                     recipient,
                     DIGEST_KIND,
                     {"digest": digest},
-                    buttons=_always(buttons),
+                    buttons=buttons,
                     not_before=at,
                     rendered=text,
                 )
@@ -426,7 +426,3 @@ def _reasons(
         if key not in found or e.level >= found[key][0]:
             found[key] = (e.level, e.reason, e.facts or [])
     return {key: (reason, facts) for key, (_level, reason, facts) in found.items()}
-
-
-def _always(buttons: list[Button]) -> Callable[[int], list[Button]]:
-    return lambda _outbox_id: buttons

@@ -25,7 +25,7 @@ from scheduler.rules import Escalation as Step
 from scheduler.rules import Level, level_after_report, reminder_facts
 from services import audit
 from services.office import Office
-from services.outbox import Attachment, Button, Outbox
+from services.outbox import Attachment, Button, Buttons, Outbox
 from storage import complaint_queries, ladder_queries, people_queries
 from storage.models import Item
 from storage.scheduling import Escalation, ItemLadder
@@ -102,9 +102,7 @@ class Ladder:
 
         return make
 
-    def _level_buttons(
-        self, person: people_queries.Recipient, item: Item, level: Level
-    ) -> Callable[[int], list[Button]] | None:
+    def _level_buttons(self, person: people_queries.Recipient, item: Item, level: Level) -> Buttons | None:
         """立即报送 / 已知悉 under a reminder or warning; 记录约谈 under a 约谈建议 (the supervisor records it once
         held); none under a notice or a referral."""
         if level <= Level.YELLOW:
@@ -114,7 +112,7 @@ class Ladder:
                 self._office.renderer.label(person.locale, "button", "record_summons"),
                 RecordSummons(item.number).pack(),
             )
-            return lambda _outbox_id: [record]
+            return [record]
         return None
 
     def climb(

@@ -33,6 +33,12 @@ def button_rows(buttons: Sequence[Button]) -> list[list[Button]]:
     return [list(buttons[i : i + BUTTONS_PER_ROW]) for i in range(0, len(buttons), BUTTONS_PER_ROW)]
 
 
+# The buttons of a row: fixed, or made from the row's id once it is known (those that act on the message itself,
+# 已知悉 and 顺延, carry it). Fixed buttons go in with the row: its write needs no second pass.
+Buttons = Sequence[Button] | Callable[[int], list[Button]]
+KeptButtons = list[list[dict[str, str]]]  # rows of buttons as the outbox column keeps them
+
+
 @dataclass(frozen=True)
 class Attachment:
     """A file that follows a message's text (a list too long to read in the chat, as a spreadsheet)."""
@@ -84,6 +90,7 @@ class Outbox:
         self._rules = rules
         self._rows: dict[str, _Queued] = {}
         self._texts: dict[Hashable, str] = {}
+        self._kept: dict[tuple[tuple[Button, ...], str, str | None], KeptButtons | None] = {}
 
     def add(
         self,
@@ -94,7 +101,7 @@ class Outbox:
         *,
         item: Item | None = None,
         level: int | None = None,
-        buttons: Callable[[int], list[Button]] | None = None,
+        buttons: Buttons | None = None,
         urgent: bool = False,
         due_date: date | None = None,
         not_before: datetime | None = None,
@@ -103,7 +110,8 @@ class Outbox:
         dispatch_id: int | None = None,
         rendered: str | None = None,
     ) -> None:
-        """Queue `notify/<kind>` for one person; `buttons(outbox_id)` builds the buttons once the id is known;
+        """Queue `notify/<kind>` for one person, with its `buttons` (fixed, or `buttons(outbox_id)` once the
+        id is known);
         `attachment` is sent after the text; `dispatch_id`: the dispatch (调度) the message asks, which
         reached the person once the row is sent; `rendered`: the text as the caller already rendered it from
         `notify/<kind>` and `params` (to measure it), not rendered again."""
@@ -111,19 +119,25 @@ class Outbox:
         full_key = f"{key}:p{person_id}" if person_id is not None else f"{key}:c{to.chat_id}"
         if full_key in self._rows:
             return
+        number = item.number if item else None
+        made, fixed = None, None
+        if callable(buttons):
+            made = buttons
+        elif buttons is not None:
+            fixed = self._fixed_rows(buttons, to.locale, number)
         local = (not_before or self._now).astimezone(self._tz)
         send_at = local if urgent else next_send_time(local, self._rules)
         row = {
             "key": full_key, "chat_id": to.chat_id, "person_id": person_id, "item_id": item.id if item else None,
             "kind": kind, "level": level,
             "text": rendered if rendered is not None else self._text(to.locale, f"notify/{kind}", params),
-            "buttons": None, "urgent": urgent, "not_before": send_at.astimezone(UTC),
+            "buttons": fixed, "urgent": urgent, "not_before": send_at.astimezone(UTC),
             "status": OutboxStatus.PENDING, "attempts": 0, "created_at": self._now, "possible_repeat": False,
             "parts_sent": 0, "due_date": due_date, "snooze_of_id": snooze_of, "dispatch_id": dispatch_id,
             "attachment": attachment.data if attachment else None,
             "attachment_name": attachment.name if attachment else None,
         }  # fmt: skip
-        self._rows[full_key] = _Queued(row, buttons, to.locale, item.number if item else None)
+        self._rows[full_key] = _Queued(row, made, to.locale, number)
 
     def render(self, locale: str, kind: str, params: dict[str, Any]) -> str:
         """`notify/<kind>` rendered, once per run for equal plain parameters: a caller about to take the
@@ -138,15 +152,12 @@ class Outbox:
         stored = bulk.insert_ignoring(
             self._session, OutboxMessage, [entry.row for entry in queued.values()], ["key"], ("id", "key")
         )
-        buttons: dict[int, list[list[dict[str, str]]]] = {}
+        buttons: dict[int, KeptButtons] = {}
         for row_id, key in stored:
             entry = queued[key]
             if entry.buttons is None:
                 continue
-            rows = [
-                [self._button(b, entry.locale, entry.number) for b in line]
-                for line in button_rows(entry.buttons(row_id))
-            ]
+            rows = self._kept_rows(entry.buttons(row_id), entry.locale, entry.number)
             if rows:
                 buttons[row_id] = rows
         bulk.update_by_id(self._session, OutboxMessage, "buttons", buttons)
@@ -163,6 +174,18 @@ class Outbox:
         if text is None:
             text = self._texts[cache_key] = self._renderer.render(locale, key, params)
         return text
+
+    def _fixed_rows(self, buttons: Sequence[Button], locale: str, number: str | None) -> KeptButtons | None:
+        """`_kept_rows` of fixed buttons, laid out once for the many rows that carry the same (a digest's,
+        to supervisors alike)."""
+        key = (tuple(buttons), locale, number)
+        if key not in self._kept:
+            self._kept[key] = self._kept_rows(buttons, locale, number)
+        return self._kept[key]
+
+    def _kept_rows(self, buttons: Sequence[Button], locale: str, number: str | None) -> KeptButtons | None:
+        """The buttons laid out in rows as the outbox keeps them; None: no buttons."""
+        return [[self._button(b, locale, number) for b in line] for line in button_rows(buttons)] or None
 
     def _button(self, button: Button, locale: str, number: str | None) -> dict[str, str]:
         """A button as the outbox keeps it; a button about an item also carries its label naming the item

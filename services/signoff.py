@@ -5,7 +5,7 @@ every change audited, every message to another person written to the outbox."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -781,10 +781,9 @@ class SignOffService(ClosingService):
 
     def _buttons(
         self, person: people_queries.Recipient, request_id: int, actions: Sequence[SignOffAction]
-    ) -> Callable[[int], list[Button]]:
+    ) -> list[Button]:
         labels = button_labels(self._office.renderer, person.locale)
-        buttons = [Button(labels[action], SignOffPress(action, request_id).pack()) for action in actions]
-        return lambda _outbox_id: buttons
+        return [Button(labels[action], SignOffPress(action, request_id).pack()) for action in actions]
 
 
 def button_labels(renderer: Renderer, locale: str) -> dict[str, str]:

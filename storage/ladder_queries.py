@@ -9,10 +9,12 @@ from datetime import date, datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, load_only, raiseload
 
+from ledger.model import Role, UnitRole
 from storage.chunks import rows_in, scalars_in
-from storage.models import Item, ItemMeasure, ItemTarget
+from storage.models import Item, ItemMeasure, ItemTarget, ItemUnit, RoleAssignment
 from storage.outbox_queries import WENT_OUT
 from storage.queries import ItemRow, chased_filter, item_rows
+from storage.review import Complaint
 from storage.scheduling import (
     DispatchRequest,
     Escalation,
@@ -43,9 +45,26 @@ def deadlines_between(session: Session, first: date, last: date) -> list[tuple[I
     return found
 
 
-def open_items(session: Session) -> Sequence[Item]:
-    """Items still chased (not signed off, no sign-off open), in plan order."""
-    return session.scalars(select(Item).where(chased_filter()).order_by(Item.sort_key)).all()
+def open_items_asking(session: Session, person_id: int) -> Sequence[Item]:
+    """The items still chased whose dispatches and reminders ask this person: an officer of one of their
+    responsible units, or the leader a complaint is with (领导包案); in plan order. Someone who binds is
+    caught up on these, not on the whole ledger."""
+    as_officer = (
+        select(ItemUnit.item_id)
+        .join(RoleAssignment, RoleAssignment.unit_id == ItemUnit.unit_id)
+        .where(
+            ItemUnit.role == UnitRole.RESPONSIBLE,
+            RoleAssignment.role == Role.OFFICER,
+            RoleAssignment.person_id == person_id,
+        )
+    )
+    as_leader = select(Complaint.item_id).where(Complaint.leader_id == person_id)
+    statement = (
+        select(Item)
+        .where(chased_filter(), or_(Item.id.in_(as_officer), Item.id.in_(as_leader)))
+        .order_by(Item.sort_key)
+    )
+    return session.scalars(statement).all()
 
 
 def scheduled_open_items(session: Session) -> list[ItemRow]:

@@ -44,7 +44,7 @@ def _person(bot: BotHarness, name: str) -> PersonView:
 
 async def _bound_officer(bot: BotHarness, name: str = "张伟", unit: str = "市住建局") -> int:
     """An officer of `unit`, bound to OFFICER_ID; returns their person id."""
-    if unit not in bot.services.roster.unit_names().values():
+    if unit not in {known.name for known in bot.services.roster.units()}:
         bot.services.roster.add_unit(unit, actor=Actor.system("test"))
     person = bot.services.roster.add_person(name, unit=unit, role=Role.OFFICER, actor=Actor.system("test"))
     (reply,) = await bot.send(OFFICER_ID, f"/start {person.invite_code}")

@@ -34,7 +34,7 @@ def chat_menu(bot: BotHarness, chat_id: int) -> list[str] | None:
 async def bind(bot: BotHarness, user: int, name: str, role: Role, unit: str | None) -> str:
     """The person is added (with the units, the first time), then binds with their invite code; the
     welcome they read."""
-    known = set(bot.services.roster.unit_names().values())
+    known = {unit.name for unit in bot.services.roster.units()}
     for missing in {UNIT, SUPERVISING} - known:
         bot.services.roster.add_unit(missing, actor=Actor.system("test"))
     person = bot.services.roster.add_person(name, unit=unit, role=role, actor=Actor.system("test"))
