@@ -149,19 +149,16 @@ class Outbox:
         """Store the rows queued since the last write (those whose key is already stored are skipped);
         returns how many were stored."""
         queued, self._rows = self._rows, {}
-        stored = bulk.insert_ignoring(
-            self._session, OutboxMessage, [entry.row for entry in queued.values()], ["key"], ("id", "key")
-        )
-        buttons: dict[int, KeptButtons] = {}
-        for row_id, key in stored:
-            entry = queued[key]
-            if entry.buttons is None:
-                continue
-            rows = self._kept_rows(entry.buttons(row_id), entry.locale, entry.number)
-            if rows:
-                buttons[row_id] = rows
-        bulk.update_by_id(self._session, OutboxMessage, "buttons", buttons)
-        return len(stored)
+        rows = [entry.row for entry in queued.values()]
+        if any(entry.buttons is not None for entry in queued.values()):
+            # Buttons that act on their message carry its id: the ids are drawn first, and every row goes
+            # in with its buttons in one statement (a row whose key is stored already leaves its id unused).
+            ids = bulk.reserve_ids(self._session, OutboxMessage, len(rows))
+            for row_id, entry in zip(ids, queued.values(), strict=True):
+                entry.row["id"] = row_id
+                if entry.buttons is not None:
+                    entry.row["buttons"] = self._kept_rows(entry.buttons(row_id), entry.locale, entry.number)
+        return len(bulk.insert_ignoring(self._session, OutboxMessage, rows, ["key"], ("id",)))
 
     def _text(self, locale: str, key: str, params: Mapping[str, Any]) -> str:
         """The template rendered, once per run for the same locale and parameters (when they are plain

@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table, any_, bindparam, select, update
+from sqlalchemy import Insert, Table, any_, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
+
+from storage.db import hold_writes
 
 
 def _table(model: type[DeclarativeBase]) -> Table:
@@ -80,18 +82,19 @@ def _insert_ignoring_on_postgresql(
     return [tuple(row) for row in connection.execute(read)]
 
 
-def update_by_id(
-    session: Session, model: type[DeclarativeBase], column: str, values: Mapping[int, Any]
-) -> None:
-    """Set `column` of each row whose id is a key of `values`, in one executemany statement."""
-    if not values:
-        return
+def reserve_ids(session: Session, model: type[DeclarativeBase], count: int) -> list[int]:
+    """`count` ids for rows of `model`'s table about to be inserted in this transaction, drawn first so that
+    what a row holds may name its own id (a button that acts on its message). On PostgreSQL from the
+    table's sequence; on SQLite above the largest id, once the transaction holds the store's write lock,
+    so that no other writer takes them meanwhile (the ids SQLite itself would give: the table has no
+    AUTOINCREMENT, and its rows are never deleted)."""
+    if count <= 0:
+        return []
     table = _table(model)
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("row_id"))
-        .values({column: bindparam("row_value", type_=table.c[column].type)})
-    )
-    session.connection().execute(
-        statement, [{"row_id": row_id, "row_value": value} for row_id, value in values.items()]
-    )
+    if session.get_bind().dialect.name == "postgresql":
+        sequence = func.pg_get_serial_sequence(table.name, "id")
+        drawn = select(func.nextval(sequence)).select_from(func.generate_series(1, count))
+        return [int(value) for value in session.scalars(drawn)]
+    hold_writes(session)
+    top = session.scalar(select(func.max(table.c.id))) or 0
+    return list(range(top + 1, top + 1 + count))

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import select, true
 
 from bot.config import Settings
 from bot.wiring import Overrides, build
@@ -244,12 +244,23 @@ def test_every_summary_partitions_the_ledger_and_the_history_holds(
         assert dict(view.counts.listed) == Counter(line.status for line in view.lines)
     overdue = {line.number for group in services.views.overdue(admin) for line in group.lines}
     assert overdue == {row.spec.number for row in rows if row.status == ItemStatus.OVERDUE}
+    # The supervisor's digest (the ledger read as columns) names as overdue and as unreported what the
+    # ledger says is.
+    digest = services.digests.digest_now(admin)
+    named = Counter((heading, entry.number) for _unit, heading, entry in digest.rows())
+    assert {n for h, n in named if h == "overdue"} == overdue
+    assert {n for h, n in named if h == "stalled"} == {
+        row.spec.number for row in rows if row.stalled and row.status != ItemStatus.OVERDUE
+    }
+    assert all(count == 1 for count in named.values())  # an item once under a heading
 
     with services.sessions() as session:
         items_ = list(session.scalars(select(Item)))
         chased = set(session.scalars(select(Item.number).where(queries.chased_filter())))
         standings = services.standings.of(session, items_)
         assert chased == {item.number for item in items_ if is_chased(standings[item.id].status)}
+        # Read as columns (as the digests and the ladder read a whole ledger), the items stand the same.
+        assert services.standings.of(session, queries.item_rows(session, true())) == standings
         # The history, read at this instant, gives the rows' own facts.
         now = store.clock.now() + timedelta(microseconds=1)
         rebuilt = queries.item_facts_as_of(session, items_, now)
