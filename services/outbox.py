@@ -78,7 +78,7 @@ class Outbox:
 
     A day's run queues the same text many times (an item's dispatch to each of its officers), so a text is
     rendered once per template, locale and parameters; the rows go in by bulk insert-or-ignore on their
-    key (`storage.bulk`), their buttons (which carry the row's id) right after."""
+    key (`storage.bulk`) with their buttons, the ids those carry drawn before (`bulk.reserve_ids`)."""
 
     def __init__(
         self, session: Session, renderer: Renderer, now: datetime, tz: ZoneInfo, rules: Rules
