@@ -29,7 +29,7 @@ from scheduler.rule_values import office_rules
 from services.accounts import AccountService
 from services.complaints import ComplaintService
 from services.container import Services
-from services.daily_run import CHUNK_ITEMS, DailyRun
+from services.daily_run import CHUNK_ITEMS, SQLITE_GIVE_WAY, DailyRun
 from services.digests import DIGEST_KIND, WEEKLY_KINDS, DigestService
 from services.dossier import DossierService
 from services.escalations import EscalationService
@@ -148,6 +148,7 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
             digests.daily,
         ),
         chunk_items=overrides.tick_chunk_items,
+        give_way=SQLITE_GIVE_WAY if overrides.clock is None and engine.dialect.name == "sqlite" else 0.0,
     )
     services = Services(
         engine=engine,

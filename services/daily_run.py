@@ -44,6 +44,10 @@ _Entry = TypeVar("_Entry")
 # a message to each officer), so under a thousand rows, read, rendered and written in a fraction of a second:
 # the store's write lock is free again before a chat action waiting for it gives up (`services.busy`).
 CHUNK_ITEMS = 250
+# On SQLite a chat action waiting for the write lock polls for it (every 1 … 100 ms) and may miss the instant
+# between two of the day's transactions; this pause after each lets it in. With a store that locks rows
+# (PostgreSQL), or a clock that is not the real one, there is nothing to wait for.
+SQLITE_GIVE_WAY = 0.02
 DISPATCH_KIND = "dispatch"
 
 
@@ -118,8 +122,8 @@ class DailyRun:
 
     Each step is a transaction of its own, and the dispatches one per `chunk_items` items, so the store's
     write lock is held a fraction of a second at a time and a chat action waits at most that long; the
-    day's position (`DayPosition`) is stored with each, and the day is marked done after the last. `stop()`
-    ends a run between two transactions."""
+    day's position (`DayPosition`) is stored with each, and the day is marked done after the last; on SQLite
+    the run gives way a moment after each (`give_way`). `stop()` ends a run between two transactions."""
 
     def __init__(
         self,
@@ -129,12 +133,14 @@ class DailyRun:
         daily_rules: Sequence[DailyRule] = (),
         *,
         chunk_items: int = CHUNK_ITEMS,
+        give_way: float = 0.0,
     ) -> None:
         self._office = office
         self._ladder = ladder
         self._standings = standings
         self._daily_rules = tuple(daily_rules)
         self._chunk_items = chunk_items
+        self._give_way = give_way  # seconds between two transactions, for writers waiting for the store
         self._stopping = threading.Event()
 
     def stop(self) -> None:
@@ -212,6 +218,8 @@ class DailyRun:
             work(session, outbox)
             result.queued += outbox.write()
             position.save(session)
+        if self._give_way:
+            self._stopping.wait(self._give_way)  # a stop asked meanwhile ends the pause
 
     def _in_chunks(
         self,
