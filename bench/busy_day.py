@@ -160,7 +160,7 @@ async def chat_during(
             arrived = await asyncio.wait_for(answered, timeout=120)
             waits[kind].seconds.append(arrived - pushed)
             await asyncio.sleep(think)
-            if any(message.text.startswith(BUSY) for message in api.sent(chat_id)[before:]):
+            if any((message.text or "").startswith(BUSY) for message in api.sent(chat_id)[before:]):
                 waits[kind].busy += 1
             step += 1
 

@@ -152,7 +152,7 @@ async def deliver(
 
 async def with_aio_rate_limiter(bot: ExtBot[None], front: HttpFront, messages: list[Message]) -> None:
     """Every message at once through an `ExtBot` with python-telegram-bot's limiter (it waits out 429s)."""
-    limited: ExtBot[None] = ExtBot(
+    limited: ExtBot[int] = ExtBot(
         front.api.token,
         base_url=front.bot_base_url,
         base_file_url=front.file_base_url,
