@@ -96,6 +96,16 @@ class SenderTime:
         await asyncio.sleep(0)
 
 
+def text_of(message: SentMessage | None) -> str:
+    """The text (or caption) of a message the bot sent; the test fails if there is no such message or it has
+    no text, as reading `message.text` as a string would."""
+    if message is None:
+        raise AssertionError("expected a message, got none")
+    if message.text is None:
+        raise AssertionError(f"expected a text in message {message.message_id} ({message.method}), got none")
+    return message.text
+
+
 @dataclass
 class BotHarness:
     """A running bot and what a test needs around it: the emulator, the application's own services and

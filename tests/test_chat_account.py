@@ -8,7 +8,7 @@ from sqlalchemy import select
 from ledger.actor import Actor
 from ledger.model import Role
 from storage.models import AuditEntry, Person
-from tests.harness import ADMIN_ID, BotHarness
+from tests.harness import ADMIN_ID, BotHarness, text_of
 
 OFFICER_ID = 700_001
 
@@ -28,8 +28,8 @@ async def test_stranger_gets_one_polite_line_and_nothing_is_stored_but_an_audit_
     _add_officer(bot)
     for text in ("/my", "你好", "/start", "/item 1", "/help"):
         (reply,) = await bot.send(123, text)
-        assert reply.text.startswith("您好！督办机器人仅供已登记的整改工作人员使用")
-        assert "市住建局" not in reply.text
+        assert text_of(reply).startswith("您好！督办机器人仅供已登记的整改工作人员使用")
+        assert "市住建局" not in text_of(reply)
     with bot.services.sessions() as session:
         assert session.scalars(select(Person).where(Person.telegram_user_id == 123)).first() is None
         entries = session.scalars(select(AuditEntry).where(AuditEntry.action == "stranger")).all()
@@ -38,57 +38,57 @@ async def test_stranger_gets_one_polite_line_and_nothing_is_stored_but_an_audit_
 
 async def test_stranger_with_an_english_client_is_answered_in_english(bot: BotHarness) -> None:
     (reply,) = await bot.send(124, "hello", language_code="en")
-    assert reply.text.startswith("Hello! Duban serves registered rectification staff only")
+    assert text_of(reply).startswith("Hello! Duban serves registered rectification staff only")
 
 
 async def test_binding_with_an_invite_code_then_refusals(bot: BotHarness) -> None:
     code = _add_officer(bot)
     (reply,) = await bot.send(OFFICER_ID, f"/start {code}")
-    assert reply.text.startswith("绑定成功，张伟！")
-    assert "责任人员（市住建局）" in reply.text
+    assert text_of(reply).startswith("绑定成功，张伟！")
+    assert "责任人员（市住建局）" in text_of(reply)
     with bot.services.sessions() as session:
         person = session.scalars(select(Person).where(Person.name == "张伟")).one()
         assert person.telegram_user_id == OFFICER_ID
         assert person.invite_code is None
 
     (again,) = await bot.send(OFFICER_ID, f"/start {code}")
-    assert again.text.startswith("您已完成绑定")
+    assert text_of(again).startswith("您已完成绑定")
     (used,) = await bot.send(555, f"/start {code}")
-    assert "该邀请码已被使用" in used.text
+    assert "该邀请码已被使用" in text_of(used)
     (unknown,) = await bot.send(556, "/start NOSUCHCODE")
-    assert "邀请码无效" in unknown.text
+    assert "邀请码无效" in text_of(unknown)
 
 
 async def test_deep_link_payload_binds_case_insensitively(bot: BotHarness) -> None:
     code = _add_officer(bot)
     (reply,) = await bot.send(OFFICER_ID, f"/start {code.lower()}")
-    assert reply.text.startswith("绑定成功")
+    assert text_of(reply).startswith("绑定成功")
 
 
 async def test_help_lang_whoami(bot: BotHarness) -> None:
     code = _add_officer(bot)
     await bot.send(OFFICER_ID, f"/start {code}")
     (help_zh,) = await bot.send(OFFICER_ID, "/help")
-    assert "/report 编号" in help_zh.text
-    assert "/import" not in help_zh.text  # an admin's command
+    assert "/report 编号" in text_of(help_zh)
+    assert "/import" not in text_of(help_zh)  # an admin's command
     (usage,) = await bot.send(OFFICER_ID, "/lang fr")
-    assert usage.text.startswith("用法：/lang zh")
+    assert text_of(usage).startswith("用法：/lang zh")
     (switched,) = await bot.send(OFFICER_ID, "/lang en")
     assert switched.text == "Language set to English."
     (help_en,) = await bot.send(OFFICER_ID, "/help")
-    assert "Your roles: responsible officer (市住建局)" in help_en.text
-    assert "/report NUMBER [PERCENT] [TEXT] — Report progress" in help_en.text
+    assert "Your roles: responsible officer (市住建局)" in text_of(help_en)
+    assert "/report NUMBER [PERCENT] [TEXT] — Report progress" in text_of(help_en)
     (who,) = await bot.send(OFFICER_ID, "/whoami")
-    assert who.text.startswith(f"张伟 (Telegram id {OFFICER_ID})")
-    assert "responsible officer (市住建局)" in who.text
+    assert text_of(who).startswith(f"张伟 (Telegram id {OFFICER_ID})")
+    assert "responsible officer (市住建局)" in text_of(who)
     (unknown,) = await bot.send(OFFICER_ID, "blah")
-    assert unknown.text.startswith("I did not understand that")
+    assert text_of(unknown).startswith("I did not understand that")
 
 
 async def test_admin_listed_in_settings_is_admin_from_the_first_message(bot: BotHarness) -> None:
     (reply,) = await bot.send(ADMIN_ID, "/help", first_name="管理员甲")
-    assert "您的角色：管理员" in reply.text
-    assert "/import — 导入台账" in reply.text
+    assert "您的角色：管理员" in text_of(reply)
+    assert "/import — 导入台账" in text_of(reply)
     with bot.services.sessions() as session:
         person = session.scalars(select(Person).where(Person.telegram_user_id == ADMIN_ID)).one()
         assert person.name == "管理员甲"
@@ -112,4 +112,4 @@ async def test_the_shared_menus_are_the_binding_hint_and_the_group_commands(bot:
 @pytest.mark.parametrize("code", ["", "x" * 200])
 async def test_odd_start_payloads_do_not_crash(bot: BotHarness, code: str) -> None:
     (reply,) = await bot.send(800, f"/start {code}".strip())
-    assert reply.text.startswith("您好！") or "邀请码无效" in reply.text
+    assert text_of(reply).startswith("您好！") or "邀请码无效" in text_of(reply)

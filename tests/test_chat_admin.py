@@ -16,7 +16,7 @@ from loopback import SentMessage
 from services.roster import PersonView
 from storage.models import AuditEntry, Item, Person, RoleAssignment, Unit
 from tests.conftest import JIAYUGUAN
-from tests.harness import ADMIN_ID, BotHarness
+from tests.harness import ADMIN_ID, BotHarness, text_of
 
 OFFICER_ID = 700_101
 STRANGER_ID = 700_999
@@ -48,7 +48,7 @@ async def _bound_officer(bot: BotHarness, name: str = "张伟", unit: str = "市
         bot.services.roster.add_unit(unit, actor=Actor.system("test"))
     person = bot.services.roster.add_person(name, unit=unit, role=Role.OFFICER, actor=Actor.system("test"))
     (reply,) = await bot.send(OFFICER_ID, f"/start {person.invite_code}")
-    assert reply.text.startswith("绑定成功")
+    assert text_of(reply).startswith("绑定成功")
     return person.id
 
 
@@ -57,13 +57,13 @@ async def _bound_officer(bot: BotHarness, name: str = "张伟", unit: str = "市
 
 async def test_units_and_unit_add(bot: BotHarness) -> None:
     (empty,) = await bot.send(ADMIN_ID, "/units")
-    assert empty.text.startswith("尚无单位")
+    assert text_of(empty).startswith("尚无单位")
     (added,) = await bot.send(ADMIN_ID, "/unit_add 市住建局")
     assert added.text == "已添加单位：市住建局"
     (again,) = await bot.send(ADMIN_ID, "/unit_add 市住建局")
     assert again.text == "单位“市住建局”已存在。"
     (usage,) = await bot.send(ADMIN_ID, "/unit_add")
-    assert usage.text.startswith("用法：/unit_add 单位名称")
+    assert text_of(usage).startswith("用法：/unit_add 单位名称")
     (listed,) = await bot.send(ADMIN_ID, "/units")
     assert listed.text == "单位 1 个：\n· 市住建局：责任事项 0 项"
     assert _counts(bot)["Unit"] == 1
@@ -76,18 +76,18 @@ async def test_person_add_answers_the_code_and_the_deep_link_that_binds(bot: Bot
     (reply,) = await bot.send(ADMIN_ID, "/person_add 张伟 市住建局 责任人员")
     person = _person(bot, "张伟")
     assert person.invite_code is not None
-    assert reply.text.startswith(f"已添加：#{person.id} 张伟 · 责任人员（市住建局）")
+    assert text_of(reply).startswith(f"已添加：#{person.id} 张伟 · 责任人员（市住建局）")
     link = f"https://t.me/{bot.api.username}?start={person.invite_code}"
-    assert f"一次性邀请码：{person.invite_code}" in reply.text
-    assert f"绑定链接：{link}" in reply.text
+    assert f"一次性邀请码：{person.invite_code}" in text_of(reply)
+    assert f"绑定链接：{link}" in text_of(reply)
     # Opening the link makes the client send /start CODE.
     (bound,) = await bot.send(OFFICER_ID, "/start " + link.rsplit("=", 1)[1])
-    assert bound.text.startswith("绑定成功，张伟！")
+    assert text_of(bound).startswith("绑定成功，张伟！")
 
     (english,) = await bot.send(ADMIN_ID, "/person_add 李娜 市住建局 supervisor")
-    assert "督导（市住建局）" in english.text
+    assert "督导（市住建局）" in text_of(english)
     (leadership,) = await bot.send(ADMIN_ID, "/person_add 王强 领导小组")
-    assert "王强 · 领导小组" in leadership.text
+    assert "王强 · 领导小组" in text_of(leadership)
     assert [(r.role, r.unit) for r in _person(bot, "王强").roles] == [(Role.LEADERSHIP, None)]
 
 
@@ -116,7 +116,7 @@ async def test_wrong_arguments_get_a_clear_answer_and_change_nothing(
     await bot.send(ADMIN_ID, "/unit_add 市住建局")
     before = _counts(bot)
     (reply,) = await bot.send(ADMIN_ID, command)
-    assert expected in reply.text
+    assert expected in text_of(reply)
     assert _counts(bot) == before
 
 
@@ -128,7 +128,7 @@ async def test_people_lists_roles_binding_and_deactivation(bot: BotHarness) -> N
     )
     (everyone,) = await bot.send(ADMIN_ID, "/people", first_name="管理员甲")
     admin = _person(bot, "管理员甲")
-    assert everyone.text.splitlines() == [
+    assert text_of(everyone).splitlines() == [
         "全部人员 3 人：",
         f"#{officer_id} 张伟 · 责任人员（市住建局） · 已绑定",
         f"#{waiting.id} 李娜 · 责任领导（市水务局） · 未绑定",
@@ -137,7 +137,7 @@ async def test_people_lists_roles_binding_and_deactivation(bot: BotHarness) -> N
     ]
     await bot.send(ADMIN_ID, f"/deactivate {officer_id}")
     (one_unit,) = await bot.send(ADMIN_ID, "/people 市住建局")
-    assert one_unit.text.splitlines()[:2] == [
+    assert text_of(one_unit).splitlines()[:2] == [
         "市住建局人员 1 人：",
         f"#{officer_id} 张伟 · 责任人员（市住建局） · 已绑定 · 已停用",
     ]
@@ -155,7 +155,7 @@ async def test_role_grants_with_audit_and_an_ambiguous_name_lists_the_candidates
     await bot.send(ADMIN_ID, "/units")  # the admin is enrolled on their first message
     before = _counts(bot)
     (ambiguous,) = await bot.send(ADMIN_ID, "/role 张伟 督导 市生态环境局")
-    assert ambiguous.text.splitlines() == [
+    assert text_of(ambiguous).splitlines() == [
         "名为“张伟”的有 2 人，请改用编号：",
         f"#{first.id} 张伟 · 责任人员（市住建局）",
         f"#{second.id} 张伟 · 责任领导（市水务局）",
@@ -177,16 +177,16 @@ async def test_role_grants_with_audit_and_an_ambiguous_name_lists_the_candidates
     (no_unit,) = await bot.send(ADMIN_ID, f"/role {second.id} 督导")
     assert no_unit.text == "该角色需要指定单位。"
     (unknown_unit,) = await bot.send(ADMIN_ID, f"/role {second.id} 督导 不存在局")
-    assert "未找到单位“不存在局”" in unknown_unit.text
+    assert "未找到单位“不存在局”" in text_of(unknown_unit)
     assert len(_audit(bot, "grant_role")) == 1
 
 
 async def test_deactivated_person_gets_the_stranger_line_and_keeps_the_binding(bot: BotHarness) -> None:
     officer_id = await _bound_officer(bot)
     (done,) = await bot.send(ADMIN_ID, "/deactivate 张伟")
-    assert done.text.startswith(f"已停用：#{officer_id} 张伟。")
+    assert text_of(done).startswith(f"已停用：#{officer_id} 张伟。")
     (refused,) = await bot.send(OFFICER_ID, "/help")
-    assert refused.text.startswith("您好！督办机器人仅供已登记的整改工作人员使用")
+    assert text_of(refused).startswith("您好！督办机器人仅供已登记的整改工作人员使用")
     person = _person(bot, "张伟")
     assert (person.active, person.telegram_user_id) == (False, OFFICER_ID)
     (entry,) = _audit(bot, "deactivate")
@@ -211,7 +211,7 @@ async def test_a_deactivated_person_cannot_bind_with_their_code(bot: BotHarness)
     )
     await bot.send(ADMIN_ID, f"/deactivate {person.id}")
     (refused,) = await bot.send(OFFICER_ID, f"/start {person.invite_code}")
-    assert "邀请码无效" in refused.text
+    assert "邀请码无效" in text_of(refused)
     (invite,) = await bot.send(ADMIN_ID, f"/invite {person.id} new")
     assert invite.text == "李娜已停用，未作改动。"
 
@@ -244,9 +244,9 @@ async def test_invite_sends_the_link_and_its_qr_code_as_a_photo(bot: BotHarness)
     (entry,) = _audit(bot, "new_invite")
     assert (entry.before, entry.after) == ({"invite_code": person.invite_code}, {"invite_code": code})
     (old,) = await bot.send(OFFICER_ID, f"/start {person.invite_code}")
-    assert "邀请码无效" in old.text
+    assert "邀请码无效" in text_of(old)
     (bound,) = await bot.send(OFFICER_ID, f"/start {code}")
-    assert bound.text.startswith("绑定成功")
+    assert text_of(bound).startswith("绑定成功")
 
     (already,) = await bot.send(ADMIN_ID, "/invite 李娜")
     assert already.text == "李娜已绑定 Telegram 账号，无需邀请。"
@@ -279,7 +279,7 @@ async def test_an_officer_is_refused_with_the_role_named_and_nothing_changes(
 @pytest.mark.parametrize("command", ADMIN_COMMANDS)
 async def test_a_stranger_gets_the_stranger_line(bot: BotHarness, command: str) -> None:
     (reply,) = await bot.send(STRANGER_ID, command)
-    assert reply.text.startswith("您好！督办机器人仅供已登记的整改工作人员使用")
+    assert text_of(reply).startswith("您好！督办机器人仅供已登记的整改工作人员使用")
     assert _counts(bot)["Unit"] == 0
 
 
@@ -431,7 +431,7 @@ async def test_a_broken_or_non_plan_file_is_refused_and_changes_nothing(
 
 async def test_import_refusals(bot: BotHarness) -> None:
     (usage,) = await bot.send(ADMIN_ID, "/import")
-    assert usage.text.startswith("用法：发送整改方案")
+    assert text_of(usage).startswith("用法：发送整改方案")
     big = await _upload(bot, ADMIN_ID, b"x", "huge.txt", file_size=30 * 1024 * 1024)
     assert big.text is not None
     assert big.text.startswith("文件超过 20 MB")
@@ -478,6 +478,6 @@ async def test_export_sends_the_ledger_workbook(bot: BotHarness) -> None:
 async def test_admin_commands_answer_in_english(bot: BotHarness) -> None:
     await bot.send(ADMIN_ID, "/lang en")
     (units,) = await bot.send(ADMIN_ID, "/units")
-    assert units.text.startswith("No units yet.")
+    assert text_of(units).startswith("No units yet.")
     (usage,) = await bot.send(ADMIN_ID, "/person_add 张伟")
-    assert usage.text.startswith("Usage: /person_add NAME UNIT ROLE")
+    assert text_of(usage).startswith("Usage: /person_add NAME UNIT ROLE")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from loopback import SentMessage
-from tests.harness import BotHarness
+from tests.harness import BotHarness, text_of
 from tests.test_chat_report import OFFICER_ID, assert_nothing_stored, item_state, setup_ledger
 from tests.test_handlers import FORGED
 
@@ -31,7 +31,7 @@ async def test_forged_presses_are_answered_as_expired_and_change_nothing(bot: Bo
     assert len(bot.api.sent(OFFICER_ID)) == before  # answered on the button, nothing said in the chat
     assert ask.button_data()  # the draft's buttons are still there, and still work
     assert await press(bot, ask, "rp:24:60") is None
-    assert "0% → 60%" in bot.api.last_sent(OFFICER_ID).text
+    assert "0% → 60%" in text_of(bot.api.last_sent(OFFICER_ID))
     assert item_state(bot)[0] == 0
     assert_nothing_stored(bot)
 
@@ -47,4 +47,4 @@ async def test_a_press_whose_handler_fails_is_answered_and_the_user_told(
 
     monkeypatch.setattr(bot.services.reminders, "acknowledge", broken)
     assert await press(bot, ask, "na:1") is None  # answered all the same: the button stops spinning
-    assert bot.api.last_sent(OFFICER_ID).text.startswith("抱歉，处理您的消息时出错")
+    assert text_of(bot.api.last_sent(OFFICER_ID)).startswith("抱歉，处理您的消息时出错")

@@ -13,7 +13,7 @@ from scheduler.rules import Level
 from storage.models import AuditEntry, Item
 from storage.review import Complaint
 from storage.scheduling import Escalation, ItemLadder, OutboxMessage
-from tests.harness import ADMIN_ID, BotHarness
+from tests.harness import ADMIN_ID, BotHarness, text_of
 from tests.test_scheduler import at
 
 OFFICER = 700_101
@@ -66,11 +66,12 @@ async def test_complaint_add_and_a_repeat_that_raises_the_earlier_one(bot: BotHa
     first = _complaint(bot, "J2024-017")
     assert (first.complaint_number, first.received_on, first.repeats) == ("2024-017", date(2026, 11, 20), 0)
     (card,) = await bot.send(SUPERVISOR, "/item j2024-017")
-    assert "J2024-017" in card.text
+    assert "J2024-017" in text_of(card)
 
     (repeat,) = await bot.send(ADMIN_ID, f"/complaint_add 2024-031 市住建局 2026-12-31 {NOISE_AGAIN}")
-    assert "与举报件 J2024-017 反映的是同一问题（第1次重复举报）：已关联并提级督办" in repeat.text
-    assert repeat.text.endswith("已关联并提级督办。已通知：王督导。")  # said as it is: it goes now, to him
+    assert "与举报件 J2024-017 反映的是同一问题（第1次重复举报）：已关联并提级督办" in text_of(repeat)
+    # said as it is: it goes now, to him
+    assert text_of(repeat).endswith("已关联并提级督办。已通知：王督导。")
     assert _complaint(bot, "J2024-017").repeats == 1
     assert _complaint(bot, "J2024-031").repeat_of_item_id == first.item_id
     with bot.services.sessions() as session:
@@ -86,13 +87,13 @@ async def test_complaint_add_and_a_repeat_that_raises_the_earlier_one(bot: BotHa
     bot.clock.set(at(date(2026, 11, 20), 10))
     await bot.deliver()
     (told,) = bot.api.sent(SUPERVISOR)[1:]
-    assert told.text.startswith("【重复举报】举报件 J2024-017")
-    assert any("群众重复举报" in m.text for m in bot.api.sent(OFFICER))
+    assert text_of(told).startswith("【重复举报】举报件 J2024-017")
+    assert any("群众重复举报" in text_of(m) for m in bot.api.sent(OFFICER))
 
     (listed,) = await bot.send(SUPERVISOR, "/complaints")
-    assert listed.text.splitlines()[0] == "未办结的群众举报件（2 件，时限最近的在前）："
-    assert "  重复举报 1 次" in listed.text
-    assert "  系对举报件 J2024-017 的重复举报" in listed.text
+    assert text_of(listed).splitlines()[0] == "未办结的群众举报件（2 件，时限最近的在前）："
+    assert "  重复举报 1 次" in text_of(listed)
+    assert "  系对举报件 J2024-017 的重复举报" in text_of(listed)
 
 
 async def test_how_alike_a_repeat_must_be_is_a_rule(bot: BotHarness) -> None:
@@ -119,11 +120,11 @@ async def test_complaint_add_refusals_change_nothing(bot: BotHarness) -> None:
     }
     for command, expected in refusals.items():
         (reply,) = await bot.send(ADMIN_ID, command)
-        assert reply.text.startswith(expected), reply.text
+        assert text_of(reply).startswith(expected), text_of(reply)
     (officer,) = await bot.send(OFFICER, "/complaint_add 2024-018 市住建局 2026-12-31 噪声")
     assert officer.text == "该操作需要以下角色之一：管理员。如有疑问请联系管理员。"
     (stranger,) = await bot.send(STRANGER, "/complaint_add 2024-018 市住建局 2026-12-31 噪声")
-    assert stranger.text.startswith("您好！督办机器人仅供已登记的整改工作人员使用")
+    assert text_of(stranger).startswith("您好！督办机器人仅供已登记的整改工作人员使用")
     (listing,) = await bot.send(OFFICER, "/complaints")
     assert listing.text == "该操作需要以下角色之一：督导、领导小组、管理员。如有疑问请联系管理员。"
     assert _counts(bot) == before
@@ -147,9 +148,9 @@ async def test_an_old_complaint_gets_a_leader_who_then_gets_its_reminders(bot: B
     assert complaint.leader_id is not None
     assert complaint.leader_assigned_at == bot.clock.now()
     await bot.deliver()
-    leader_texts = [m.text for m in bot.api.sent(LEADER)]
+    leader_texts = [m.text or "" for m in bot.api.sent(LEADER)]
     assert any(t.startswith("【领导包案】举报件 J2024-017") and "已 45 天未办结" in t for t in leader_texts)
-    assert any("已由市住建局的李局长包案督办" in m.text for m in bot.api.sent(SUPERVISOR))
+    assert any("已由市住建局的李局长包案督办" in text_of(m) for m in bot.api.sent(SUPERVISOR))
     bot.services.daily_run.tick()  # the same day again: nothing new
     with bot.services.sessions() as session:
         kinds = [m.kind for m in session.scalars(select(OutboxMessage))]
@@ -162,10 +163,10 @@ async def test_an_old_complaint_gets_a_leader_who_then_gets_its_reminders(bot: B
         reminders = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reminder")).all()
         assert sorted(r.chat_id for r in reminders) == [OFFICER, LEADER]
     await bot.deliver()
-    assert any("【整改时限提醒】" in m.text for m in bot.api.sent(LEADER))
+    assert any("【整改时限提醒】" in text_of(m) for m in bot.api.sent(LEADER))
 
     (listed,) = await bot.send(SUPERVISOR, "/complaints")
-    assert "  包案领导：李局长" in listed.text
+    assert "  包案领导：李局长" in text_of(listed)
 
     # A blue reminder goes to the officers only, and to the leader who took the complaint on.
     with bot.services.sessions() as session, session.begin():

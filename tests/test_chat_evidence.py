@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ledger.model import ItemStatus
 from storage.models import AuditEntry, EvidenceFile
-from tests.harness import BotHarness
+from tests.harness import BotHarness, text_of
 from tests.test_chat_report import (
     OFFICER_ID,
     OTHER_OFFICER_ID,
@@ -237,9 +237,9 @@ async def test_guided_report_with_an_album_and_a_document(bot: BotHarness) -> No
     assert len(answers) == 3
     assert bot.api.calls("getFile") == []  # nothing downloaded before Confirm
     (summary,) = await bot.send(OFFICER_ID, "/done")
-    assert "佐证材料：3 个" in summary.text
+    assert "佐证材料：3 个" in text_of(summary)
     saved = await press(bot, OFFICER_ID, summary.message_id, "rc:24")
-    assert "佐证材料：3 个" in saved.text
+    assert "佐证材料：3 个" in text_of(saved)
     (report,) = reports(bot)
     assert [row.report_id for row in evidence_rows(bot)] == [report.id] * 3
     assert [row.original_name for row in evidence_rows(bot)] == [None, None, "监测数据.xlsx"]
@@ -254,7 +254,7 @@ async def test_guided_report_cancelled_after_files_keeps_no_file(bot: BotHarness
     await push(bot, OFFICER_ID, bot.api.push_photo, photo(1))
     await bot.send(OFFICER_ID, "/done")
     (cancelled,) = await bot.send(OFFICER_ID, "/cancel")
-    assert cancelled.text.startswith("已取消")
+    assert text_of(cancelled).startswith("已取消")
     assert_nothing_stored(bot)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ledger.actor import Actor
 from ledger.model import ItemSpec, Measure, ParsedLedger, Role, Target
 from storage.models import EvidenceFile, Item, Person, ProgressReport
-from tests.harness import ADMIN_ID, BotHarness
+from tests.harness import ADMIN_ID, BotHarness, text_of
 
 HOUSING, WATER, OFFICE, PARKS = "市住建局", "市水务局", "市督察办", "市园林局"
 OFFICER, LEADER, WATER_OFFICER, SUPERVISOR, LEADERSHIP, PARKS_OFFICER = range(700_001, 700_007)
@@ -55,8 +55,8 @@ LEDGER = ParsedLedger(
 async def _setup(bot: BotHarness) -> None:
     """Units, people bound by their invite codes, the ledger, progress and evidence."""
     roster = bot.services.roster
-    for unit in (HOUSING, WATER, OFFICE, PARKS):
-        roster.add_unit(unit, actor=Actor.system("test"))
+    for unit_name in (HOUSING, WATER, OFFICE, PARKS):
+        roster.add_unit(unit_name, actor=Actor.system("test"))
     people = [
         (OFFICER, "张伟", HOUSING, Role.OFFICER),
         (LEADER, "李强", HOUSING, Role.LEADER),
@@ -99,7 +99,7 @@ async def _setup(bot: BotHarness) -> None:
 
 async def _text(bot: BotHarness, user_id: int, command: str) -> str:
     (reply,) = await bot.send(user_id, command)
-    return reply.text
+    return text_of(reply)
 
 
 async def test_my_lists_the_units_items_most_urgent_first(bot: BotHarness) -> None:
@@ -331,8 +331,8 @@ async def test_a_long_item_is_split_under_the_telegram_limit(bot: BotHarness) ->
     replies = await bot.send(OFFICER, "/item 7", replies=3)
     await bot.idle()
     assert len(bot.api.sent(OFFICER)) == 4
-    assert all(len(reply.text) <= 4096 for reply in replies)
-    whole = "\n".join(reply.text for reply in replies)
+    assert all(len(text_of(reply)) <= 4096 for reply in replies)
+    whole = "\n".join(text_of(reply) for reply in replies)
     assert whole.startswith("第7项 长篇问题\n")
     assert "\n".join(lines) in whole
     assert whole.endswith("佐证材料：0 份")

@@ -21,7 +21,7 @@ from ledger.model import ItemSpec, ParsedLedger, Role, Target
 from loopback import SentMessage
 from services.container import Services
 from storage.models import BotMessage, EvidenceFile, Item, Person, ProgressReport
-from tests.harness import ADMIN_ID, BotHarness
+from tests.harness import ADMIN_ID, BotHarness, text_of
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 OFFICER = 720_001
@@ -105,6 +105,7 @@ def evidence(bot: BotHarness) -> list[tuple[str, str | None, int | None]]:
 
 
 def labels(message: SentMessage) -> list[list[str]]:
+    assert message.reply_markup is not None
     return [[button["text"] for button in row] for row in message.reply_markup["inline_keyboard"]]
 
 
@@ -133,7 +134,7 @@ async def test_a_merged_message_labels_each_button_row_with_its_item(bot: BotHar
     message = await merged_dispatch(bot)
     # → 【进展调度】第16项 …  【进展调度】第24.1项 …  【进展调度】第J2024-017项 …, one message
     for number in ("16", "24.1", "J2024-017"):
-        assert f"【进展调度】第{number}项" in message.text
+        assert f"【进展调度】第{number}项" in text_of(message)
     assert labels(message) == [
         ["第16项 立即报送", "已知悉"],
         ["第24.1项 立即报送", "已知悉"],
@@ -169,8 +170,8 @@ async def test_a_reply_to_a_merged_message_asks_which_item(bot: BotHarness) -> N
     # ← "管网闭水试验已完成 70%" as a reply to the merged message
     (question,) = await bot.send(OFFICER, "管网闭水试验已完成 70%", reply_to_message_id=message.message_id)
     # → 这条消息涉及多个事项，您的回复是关于哪一项？ [第16项 …] [第24.1项 …] [第J2024-017项 …]
-    assert question.text.startswith("这条消息涉及多个事项，您的回复是关于哪一项？")
-    assert "第24.1项 铬渣堆场整治（当前 60%）" in question.text
+    assert text_of(question).startswith("这条消息涉及多个事项，您的回复是关于哪一项？")
+    assert "第24.1项 铬渣堆场整治（当前 60%）" in text_of(question)
     assert question.button_data() == ["ri:16", "ri:24.1", "ri:J2024-017"]
     assert labels(question) == [
         ["第16项 污水管网闭水试验"],
@@ -186,7 +187,9 @@ async def test_a_reply_to_a_merged_message_asks_which_item(bot: BotHarness) -> N
     assert saved.startswith("已记录第16项进展：污水管网闭水试验")
     assert "60% → 70%" in saved
     assert reports(bot) == [("16", 70, "管网闭水试验已完成 70%")]
-    assert bot.api.message(OFFICER, question.message_id).buttons() == []
+    pressed = bot.api.message(OFFICER, question.message_id)
+    assert pressed is not None
+    assert pressed.buttons() == []
 
     # The question is answered: its buttons, pressed again (an old client), change nothing.
     answer, said = await press(bot, OFFICER, question.message_id, "ri:24.1")
@@ -200,7 +203,7 @@ async def test_a_reply_naming_one_of_the_items_is_a_report_on_it(bot: BotHarness
     message = await merged_dispatch(bot)
     # ← "24.1 铬渣已转运 75%" as a reply: it names item 24.1 of the message
     (saved,) = await bot.send(OFFICER, "24.1 铬渣已转运 75%", reply_to_message_id=message.message_id)
-    assert saved.text.startswith("已记录第24.1项进展")
+    assert text_of(saved).startswith("已记录第24.1项进展")
     assert reports(bot) == [("24.1", 75, "铬渣已转运 75%")]
 
 
@@ -215,7 +218,7 @@ async def test_an_album_replying_to_a_merged_message_is_one_report_after_the_cho
     bot.api.push_photo(OFFICER, photo(3), media_group_id="al-1", reply_to=message.message_id)
     await bot.idle()
     (question,) = bot.api.sent(OFFICER)[before:]  # one question for the album
-    assert "您的佐证材料是关于哪一项？" in question.text
+    assert "您的佐证材料是关于哪一项？" in text_of(question)
     assert evidence(bot) == []
     _, said = await press(bot, OFFICER, question.message_id, "ri:J2024-017")
     (saved,) = said
@@ -256,7 +259,7 @@ async def test_a_bad_percent_in_a_reply_to_a_merged_message_is_refused_before_as
     await setup(bot)
     message = await merged_dispatch(bot)
     (reply,) = await bot.send(OFFICER, "完成 120%", reply_to_message_id=message.message_id)
-    assert "进度“120”无效" in reply.text
+    assert "进度“120”无效" in text_of(reply)
     assert reply.button_data() == []
     assert reports(bot) == []
 
@@ -341,7 +344,7 @@ async def test_an_album_captioned_with_an_item_is_one_report(bot: BotHarness) ->
     bot.api.push_photo(OFFICER, photo(2), media_group_id="al-2")
     await bot.idle()
     (saved,) = bot.api.sent(OFFICER)[before:]
-    assert saved.text.startswith("已记录第16项进展")
+    assert text_of(saved).startswith("已记录第16项进展")
     ((report_id,),) = [(r.id,) for r in rows(bot, ProgressReport)]  # type: ignore[attr-defined]
     assert evidence(bot) == [("16", "闭水试验现场", report_id)] * 2
 
@@ -363,7 +366,7 @@ async def test_a_photo_sent_at_any_step_of_a_guided_report_joins_it(bot: BotHarn
     assert added.startswith("已收到佐证材料（共 2 个）")
     assert "说明：主管道闭水试验合格" in added
     (summary,) = await bot.send(OFFICER, "/done")
-    assert "佐证材料：2 个" in summary.text
+    assert "佐证材料：2 个" in text_of(summary)
     # ← [文件] at the confirm step: the summary comes again with the new count
     before = len(bot.api.sent(OFFICER))
     bot.api.push_document(OFFICER, b"%PDF-1.7 test report", "闭水试验记录.pdf")
@@ -416,7 +419,7 @@ async def test_the_question_and_its_answer_in_english(bot: BotHarness) -> None:
     message = await merged_dispatch(bot)
     assert labels(message)[0] == ["Item 16: Report now", "Acknowledge"]
     (question,) = await bot.send(OFFICER, "pipes tested", reply_to_message_id=message.message_id)
-    assert question.text.startswith("This message is about several items. Which one is your reply about?")
+    assert text_of(question).startswith("This message is about several items. Which one is your reply about?")
     assert labels(question)[1] == ["Item 24.1: 铬渣堆场整治"]
     (dropped,) = await bot.send(OFFICER, "/cancel")
     assert dropped.text == "The reply was dropped; nothing was saved."

@@ -16,7 +16,7 @@ from ledger.model import ItemSpec, ItemStatus, ParsedLedger, Role
 from ledger.progress import ProgressInputError, parse_report_line, percent_in_text
 from loopback import SentMessage
 from storage.models import AuditEntry, Item, ProgressReport
-from tests.harness import ADMIN_ID, BotHarness, running_bot
+from tests.harness import ADMIN_ID, BotHarness, running_bot, text_of
 from tests.status_helpers import state_of
 
 UNIT = "市住建局"
@@ -114,28 +114,30 @@ def test_percent_in_text() -> None:
 async def test_guided_report_with_buttons_text_and_done(bot: BotHarness) -> None:
     await setup_ledger(bot)
     (ask,) = await bot.send(OFFICER_ID, "/report 24")
-    assert ask.text.startswith("报送第24项进展：铬污染场地修复推进缓慢")
-    assert "当前进度 0%" in ask.text
+    assert text_of(ask).startswith("报送第24项进展：铬污染场地修复推进缓慢")
+    assert "当前进度 0%" in text_of(ask)
     assert ask.button_data()[:3] == ["rp:24:0", "rp:24:10", "rp:24:20"]
     assert ask.button_data()[-1] == "rp:24:k"
     assert all(len(data.encode()) < 64 for data in ask.button_data())
 
     ask_text = await press(bot, OFFICER_ID, ask.message_id, "rp:24:60")
-    assert "0% → 60%" in ask_text.text
-    assert bot.api.message(OFFICER_ID, ask.message_id).buttons() == []  # pressed buttons are gone
+    assert "0% → 60%" in text_of(ask_text)
+    pressed = bot.api.message(OFFICER_ID, ask.message_id)
+    assert pressed is not None
+    assert pressed.buttons() == []  # pressed buttons are gone
     (ask_files,) = await bot.send(OFFICER_ID, "完成2号池清淤，下周进场修复")
-    assert "请发送照片或文件" in ask_files.text
+    assert "请发送照片或文件" in text_of(ask_files)
     assert ask_files.button_data() == ["rd:24"]
     (summary,) = await bot.send(OFFICER_ID, "/done")
-    assert "0% → 60%" in summary.text
-    assert "完成2号池清淤" in summary.text
-    assert "佐证材料：0 个" in summary.text
+    assert "0% → 60%" in text_of(summary)
+    assert "完成2号池清淤" in text_of(summary)
+    assert "佐证材料：0 个" in text_of(summary)
     assert summary.button_data() == ["rc:24", "re:24"]
     assert reports(bot) == []  # nothing stored before Confirm
 
     saved = await press(bot, OFFICER_ID, summary.message_id, "rc:24")
-    assert saved.text.startswith("已记录第24项进展")
-    assert "状态：未启动 → 推进中" in saved.text
+    assert text_of(saved).startswith("已记录第24项进展")
+    assert "状态：未启动 → 推进中" in text_of(saved)
     assert item_state(bot) == (60, ItemStatus.IN_PROGRESS)
     (report,) = reports(bot)
     assert (report.percent, report.text) == (60, "完成2号池清淤，下周进场修复")
@@ -158,15 +160,15 @@ async def test_guided_report_edit_starts_over_and_keep_current(bot: BotHarness) 
     await press(bot, OFFICER_ID, ask.message_id, "rp:24:30")
     (files_prompt,) = await bot.send(OFFICER_ID, "第一稿")
     summary = await press(bot, OFFICER_ID, files_prompt.message_id, "rd:24")
-    assert "0% → 30%" in summary.text
+    assert "0% → 30%" in text_of(summary)
     again = await press(bot, OFFICER_ID, summary.message_id, "re:24")
-    assert again.text.startswith("报送第24项进展")
+    assert text_of(again).startswith("报送第24项进展")
     ask_text = await press(bot, OFFICER_ID, again.message_id, "rp:24:k")
-    assert "保持 0%" in ask_text.text
+    assert "保持 0%" in text_of(ask_text)
     await bot.send(OFFICER_ID, "方案已报审")
     (summary,) = await bot.send(OFFICER_ID, "/done")
-    assert "0%（不变）" in summary.text
-    assert "方案已报审" in summary.text
+    assert "0%（不变）" in text_of(summary)
+    assert "方案已报审" in text_of(summary)
     await press(bot, OFFICER_ID, summary.message_id, "rc:24")
     (report,) = reports(bot)
     assert (report.percent, report.text) == (None, "方案已报审")
@@ -181,7 +183,7 @@ async def test_guided_report_cancel_stores_nothing(bot: BotHarness) -> None:
     assert cancelled.text == "已取消第24项的进展报送，未保存任何内容。"
     # The text that would have been the report's is now just a message nobody expects.
     (unknown,) = await bot.send(OFFICER_ID, "完成清淤")
-    assert "已记录" not in unknown.text
+    assert "已记录" not in text_of(unknown)
     (again,) = await bot.send(OFFICER_ID, "/cancel")
     assert again.text == "当前没有进行中的操作，无需取消。"
     assert_nothing_stored(bot)
@@ -193,19 +195,19 @@ async def test_guided_report_cancel_stores_nothing(bot: BotHarness) -> None:
 async def test_one_line_report_and_a_correction(bot: BotHarness) -> None:
     await setup_ledger(bot)
     (saved,) = await bot.send(OFFICER_ID, "/report 24 60% 完成2号池清淤")
-    assert "进度：0% → 60%" in saved.text
+    assert "进度：0% → 60%" in text_of(saved)
     assert item_state(bot) == (60, ItemStatus.IN_PROGRESS)
 
     bot.clock.advance(timedelta(days=1))
     (done,) = await bot.send(OFFICER_ID, "/report 24 １００％ 全部完成，待验收")
-    assert "状态：推进中 → 基本完成" in done.text
+    assert "状态：推进中 → 基本完成" in text_of(done)
     assert item_state(bot) == (100, ItemStatus.BASICALLY_DONE)
 
     # A lower percent is a correction: it must say why.
     (refused,) = await bot.send(OFFICER_ID, "/report 24 80")
-    assert "请写明进展说明" in refused.text
+    assert "请写明进展说明" in text_of(refused)
     (corrected,) = await bot.send(OFFICER_ID, "/report 24 80 复核发现3号池未完成")
-    assert "100% → 80%" in corrected.text
+    assert "100% → 80%" in text_of(corrected)
     assert item_state(bot) == (80, ItemStatus.IN_PROGRESS)
     assert [(e.before, e.after and e.after["percent"]) for e in report_audit(bot)] == [
         ({"percent": 0, "status": "not_started"}, 60),
@@ -218,8 +220,8 @@ async def test_one_line_report_and_a_correction(bot: BotHarness) -> None:
 async def test_report_by_an_admin_in_english(bot: BotHarness) -> None:
     await setup_ledger(bot)
     (saved,) = await bot.send(ADMIN_ID, "/report 25 40 设备进场", language_code="en")
-    assert saved.text.startswith("Report on item 25 saved")
-    assert "Status: not started → in progress" in saved.text
+    assert text_of(saved).startswith("Report on item 25 saved")
+    assert "Status: not started → in progress" in text_of(saved)
     assert item_state(bot, "25") == (40, ItemStatus.IN_PROGRESS)
 
 
@@ -238,7 +240,7 @@ async def test_report_by_an_admin_in_english(bot: BotHarness) -> None:
 async def test_one_line_refusals_store_nothing(bot: BotHarness, user: int, text: str, expected: str) -> None:
     await setup_ledger(bot)
     (reply,) = await bot.send(user, text)
-    assert expected in reply.text
+    assert expected in text_of(reply)
     assert_nothing_stored(bot)
 
 
@@ -246,7 +248,7 @@ async def test_supervisor_sees_the_item_but_does_not_report_on_it(bot: BotHarnes
     await setup_ledger(bot)
     await enrol(bot, SUPERVISOR_ID, "王督导", SUPERVISOR_UNIT, Role.SUPERVISOR)
     (reply,) = await bot.send(SUPERVISOR_ID, "/report 24 60% 完成")
-    assert "需要以下角色之一" in reply.text
+    assert "需要以下角色之一" in text_of(reply)
     assert_nothing_stored(bot)
 
 
@@ -254,8 +256,8 @@ async def test_an_english_refusal(bot: BotHarness) -> None:
     await setup_ledger(bot)
     await bot.send(OFFICER_ID, "/lang en")
     (reply,) = await bot.send(OFFICER_ID, "/report 24 101 done")
-    assert reply.text.startswith('"101" is not a valid percent')
-    assert "Usage:" in reply.text
+    assert text_of(reply).startswith('"101" is not a valid percent')
+    assert "Usage:" in text_of(reply)
 
 
 # ---- replies to the bot's messages ----------------------------------------------------------------
@@ -274,14 +276,14 @@ async def test_a_reply_to_a_reminder_is_a_report(bot: BotHarness) -> None:
     await setup_ledger(bot)
     reminder = await remember_reminder(bot, OFFICER_ID)
     (saved,) = await bot.send(OFFICER_ID, "已完成约 70% 的清淤工作", reply_to_message_id=reminder)
-    assert "0% → 70%" in saved.text
+    assert "0% → 70%" in text_of(saved)
     (report,) = reports(bot)
     assert (report.percent, report.text) == (70, "已完成约 70% 的清淤工作")
     assert item_state(bot) == (70, ItemStatus.IN_PROGRESS)
 
     # A reply to the receipt is a further report on the same item, here without a percent.
     (again,) = await bot.send(OFFICER_ID, "补充：已聘请第三方监测", reply_to_message_id=saved.message_id)
-    assert "进度：70%" in again.text
+    assert "进度：70%" in text_of(again)
     assert [r.percent for r in reports(bot)] == [70, None]
     assert len(report_audit(bot)) == 2
 
@@ -290,10 +292,10 @@ async def test_replies_that_are_not_reports(bot: BotHarness) -> None:
     await setup_ledger(bot)
     (help_message,) = await bot.send(OFFICER_ID, "/help")
     (reply,) = await bot.send(OFFICER_ID, "谢谢", reply_to_message_id=help_message.message_id)
-    assert "不对应具体事项" in reply.text
+    assert "不对应具体事项" in text_of(reply)
     reminder = await remember_reminder(bot, OFFICER_ID)
     (bad,) = await bot.send(OFFICER_ID, "完成 120%", reply_to_message_id=reminder)
-    assert "进度“120”无效" in bad.text
+    assert "进度“120”无效" in text_of(bad)
     assert_nothing_stored(bot)
 
 
@@ -319,9 +321,9 @@ async def test_an_edited_report_is_not_filed_again(bot: BotHarness) -> None:
     """Seen on main: an officer who edits "/report 24 60% …" into 75 % had a second report filed, at 75 %."""
     await setup_ledger(bot)
     sent = await bot.say(OFFICER_ID, "/report 24 60% 完成2号池清淤")
-    assert sent.reply.text.startswith("已记录第24项进展")
+    assert text_of(sent.reply).startswith("已记录第24项进展")
     edited = await bot.edit(OFFICER_ID, sent.update["message"]["message_id"], "/report 24 75% 完成2号池清淤")
-    assert edited.reply.text.startswith("修改后的消息不会重新处理：已记录的内容保持不变。")
+    assert text_of(edited.reply).startswith("修改后的消息不会重新处理：已记录的内容保持不变。")
     assert [(r.percent, r.text) for r in reports(bot)] == [(60, "完成2号池清淤")]
     assert item_state(bot) == (60, ItemStatus.IN_PROGRESS)
     assert len(report_audit(bot)) == 1
@@ -333,8 +335,8 @@ async def test_an_edit_is_no_step_of_the_guided_report(bot: BotHarness) -> None:
     await press(bot, OFFICER_ID, ask.message_id, "rp:24:30")
     text = await bot.say(OFFICER_ID, "第一稿")
     edited = await bot.edit(OFFICER_ID, text.update["message"]["message_id"], "第二稿")
-    assert edited.reply.text.startswith("修改后的消息不会重新处理")
+    assert text_of(edited.reply).startswith("修改后的消息不会重新处理")
     (summary,) = await bot.send(OFFICER_ID, "/done")
-    assert "第一稿" in summary.text
-    assert "第二稿" not in summary.text
+    assert "第一稿" in text_of(summary)
+    assert "第二稿" not in text_of(summary)
     assert_nothing_stored(bot)

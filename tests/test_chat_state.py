@@ -19,7 +19,7 @@ from handlers.chat import MessageRef
 from handlers.conversation import FORMAT_VERSION, Conversation
 from ledger.clock import ManualClock
 from storage.scheduling import OutboxMessage
-from tests.harness import ADMIN_ID, running_bot
+from tests.harness import ADMIN_ID, running_bot, text_of
 from tests.test_chat_report import OFFICER_ID, press, setup_ledger
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
@@ -60,7 +60,7 @@ async def test_a_damaged_state_is_set_aside_the_admins_are_told_once_and_the_bot
             assert any("could not be read" in record.message for record in caplog.records)
             bot.api.add_user(ADMIN_ID, "管理员")  # a chat this server instance knows
             await bot.deliver()
-            assert bot.api.last_sent(ADMIN_ID).text.startswith(f"【系统提示】{WARNING}")
+            assert text_of(bot.api.last_sent(ADMIN_ID)).startswith(f"【系统提示】{WARNING}")
             # The next writes work: a guided report is kept, and goes on after another restart.
             (ask,) = await bot.send(OFFICER_ID, "/report 24")
             await press(bot, OFFICER_ID, ask.message_id, "rp:24:60")

@@ -15,7 +15,7 @@ from telegram.ext import ApplicationHandlerStop, CommandHandler
 from bot.processing import DEFAULT_MAX_RUNNING, PerChatUpdateProcessor
 from bot.telegram.context import BotContext
 from ledger.clock import ManualClock
-from tests.harness import BotHarness, running_bot
+from tests.harness import BotHarness, running_bot, text_of
 
 SLOW_USER, OTHER_USER = 810_001, 810_002
 HELP_FOR_STRANGERS = "您好！督办机器人仅供已登记的整改工作人员使用"
@@ -62,7 +62,7 @@ async def test_a_slow_chat_does_not_hold_up_another_users_help(bot: BotHarness, 
     await bot.api.wait_for(lambda: gate.entered == 1)
 
     (reply,) = await bot.send(OTHER_USER, "/help")
-    assert reply.text.startswith(HELP_FOR_STRANGERS)
+    assert text_of(reply).startswith(HELP_FOR_STRANGERS)
     assert bot.api.sent(SLOW_USER) == []
 
     gate.open.set()
@@ -79,7 +79,7 @@ async def test_a_burst_from_one_chat_takes_no_slots_from_the_others(bot: BotHarn
     await bot.api.wait_updates_consumed()
 
     (reply,) = await bot.send(OTHER_USER, "/help")
-    assert reply.text.startswith(HELP_FOR_STRANGERS)
+    assert text_of(reply).startswith(HELP_FOR_STRANGERS)
 
     gate.open.set()
     replies = await bot.api.wait_sent(SLOW_USER, burst, timeout=20)

@@ -13,7 +13,7 @@ from ledger.progress import parse_report_line
 from ledger.text import split_arguments
 from storage.models import AuditEntry
 from storage.scheduling import CalendarOverride
-from tests.harness import ADMIN_ID, BotHarness
+from tests.harness import ADMIN_ID, BotHarness, text_of
 from tests.test_scheduler import OFFICER, SUPERVISOR, setup_ledger
 
 TODAY = date(2026, 11, 20)
@@ -103,26 +103,26 @@ async def test_calendar_reads_dates_as_officials_write_them(bot: BotHarness) -> 
     assert full_width.text == "已设定 2026-12-23 为休息日。"
     before = _changes(bot)
     (bad,) = await bot.send(ADMIN_ID, "/calendar 下周三 off")
-    assert bad.text.startswith("“下周三”不是有效的日期，未作修改。")
-    assert "2026-10-10" in bad.text  # the example is of this year
+    assert text_of(bad).startswith("“下周三”不是有效的日期，未作修改。")
+    assert "2026-10-10" in text_of(bad)  # the example is of this year
     assert _changes(bot) == before
     (english,) = await bot.send(ADMIN_ID, "/lang en")
     assert english.text
     before = _changes(bot)
     (refused,) = await bot.send(ADMIN_ID, "/calendar 2026-02-30 off")
-    assert refused.text.startswith('"2026-02-30" is not a valid date; nothing changed.')
+    assert text_of(refused).startswith('"2026-02-30" is not a valid date; nothing changed.')
     assert _changes(bot) == before
 
 
 async def test_report_and_extend_with_full_width_separators(bot: BotHarness) -> None:
     await setup_ledger(bot, date(2027, 6, 30), percent=10)
     (report,) = await bot.send(OFFICER, "/report 1，70%，现场整改照片，已完成")
-    assert report.text.startswith("已记录第1项进展")
-    assert "70%" in report.text
+    assert text_of(report).startswith("已记录第1项进展")
+    assert "70%" in text_of(report)
     (extend,) = await bot.send(OFFICER, "/extend 1，２０２７年９月３０日，汛期影响施工")
-    assert "2027-09-30" in extend.text
+    assert "2027-09-30" in text_of(extend)
     (bad,) = await bot.send(OFFICER, "/extend 1 明年秋天 汛期影响施工")
-    assert "明年秋天" in bad.text
+    assert "明年秋天" in text_of(bad)
     assert bot.services.ledger.rows()[0].spec.deadline == date(2027, 6, 30)
     # Read, then refused for what it asks, not for how it is written: the item is not signed off.
     (reopen,) = await bot.send(SUPERVISOR, "/reopen 1，12月31日，群众再次反映")

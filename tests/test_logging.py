@@ -13,7 +13,7 @@ from telegram.ext import CommandHandler
 from bot.logs import REDACTED, RedactingFilter, configure_logging
 from bot.telegram.context import BotContext
 from loopback import DEFAULT_TOKEN
-from tests.harness import BotHarness
+from tests.harness import BotHarness, text_of
 
 USER, BLOCKED = 820_001, 820_002
 NOISY = ("httpx", "httpcore", "telegram", "telegram.ext", "alembic")
@@ -63,8 +63,8 @@ async def test_token_is_redacted_from_requests_errors_and_tracebacks(
 
     # The failing handler's user is told; the feature handlers, in a later group, still answer too.
     failed, answered = await bot.send(USER, "/leak")
-    assert failed.text.startswith("抱歉，处理您的消息时出错")
-    assert answered.text.startswith("您好！督办机器人仅供已登记的整改工作人员使用")
+    assert text_of(failed).startswith("抱歉，处理您的消息时出错")
+    assert text_of(answered).startswith("您好！督办机器人仅供已登记的整改工作人员使用")
 
     text = log.getvalue()
     assert DEFAULT_TOKEN not in text

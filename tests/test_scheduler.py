@@ -26,7 +26,7 @@ from storage.scheduling import (
     OutboxStatus,
     SchedulerSetting,
 )
-from tests.harness import ADMIN_ID, BotHarness, running_bot
+from tests.harness import ADMIN_ID, BotHarness, running_bot, text_of
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 OFFICER = 700_101
@@ -96,8 +96,8 @@ async def test_a_reminder_is_written_at_midnight_and_delivered_after_the_quiet_h
     drained = await bot.deliver()
     assert drained.sent == 1
     (message,) = bot.api.sent(OFFICER)
-    assert message.text.startswith("【整改时限提醒】第1项 事项1")
-    assert "还有 14 个工作日" in message.text
+    assert text_of(message).startswith("【整改时限提醒】第1项 事项1")
+    assert "还有 14 个工作日" in text_of(message)
     assert message.button_data() == [f"nr:{rows[0].item_id}", f"na:{rows[0].id}", f"ns:{rows[0].id}"]
     assert outbox(bot)[0].telegram_message_id == message.message_id
 
@@ -114,7 +114,7 @@ async def test_messages_due_together_to_one_person_are_merged(bot: BotHarness) -
     assert (await bot.deliver()).sent == 2  # the officer's merged dispatches and the supervisor's digest
     (message,) = bot.api.sent(OFFICER)
     for number in ("1", "2", "3"):
-        assert f"【进展调度】第{number}项" in message.text
+        assert f"【进展调度】第{number}项" in text_of(message)
     statuses = sorted(r.status for r in outbox(bot) if r.chat_id == OFFICER)
     assert statuses == [OutboxStatus.MERGED, OutboxStatus.MERGED, OutboxStatus.SENT]
 
@@ -194,7 +194,7 @@ async def test_a_blocked_officer_is_marked_unreachable_and_the_admin_and_leader_
         officer = session.scalars(select(Person).where(Person.telegram_user_id == OFFICER)).one()
         assert officer.unreachable_at == bot.clock.now()
     for chat in (ADMIN_ID, LEADER):
-        texts = [m.text for m in bot.api.sent(chat)]
+        texts = [m.text or "" for m in bot.api.sent(chat)]
         assert any(t.startswith("张伟 已屏蔽督办机器人") for t in texts), texts
 
 
@@ -248,11 +248,11 @@ async def test_unanswered_dispatch_climbs_to_blue_and_a_report_lowers_it(bot: Bo
         assert escalation.facts == [{"key": "dispatch_unanswered", "count": 1}]
         assert escalation.issued_at == at(date(2026, 11, 24), 9)
     await bot.deliver()
-    texts = [m.text for m in bot.api.sent(OFFICER)]
+    texts = [m.text or "" for m in bot.api.sent(OFFICER)]
     assert any("【督办提醒】第1项" in t and "原因：调度逾期未报送1次。" in t for t in texts), texts
 
     (receipt,) = await bot.send(OFFICER, "/report 1 70% 已完成方案编制")
-    assert "70%" in receipt.text
+    assert "70%" in text_of(receipt)
     with bot.services.sessions() as session:
         ladder = session.get(ItemLadder, 1)
         assert ladder is not None
@@ -288,7 +288,7 @@ async def _reminded(bot: BotHarness) -> tuple[OutboxMessage, int]:
 async def test_a_reply_to_a_reminder_is_a_report_on_its_item(bot: BotHarness) -> None:
     _, message_id = await _reminded(bot)
     (receipt,) = await bot.send(OFFICER, "98% 已全部完成，待验收", reply_to_message_id=message_id)
-    assert "98%" in receipt.text
+    assert "98%" in text_of(receipt)
     with bot.services.sessions() as session:
         item = session.scalars(select(Item).where(Item.number == "1")).one()
         assert item.percent == 98
@@ -305,7 +305,7 @@ async def test_acknowledge_and_snooze_buttons(bot: BotHarness) -> None:
     bot.clock.set(at(date(2026, 12, 14), 9, 5))
     await bot.deliver()
     again = bot.api.sent(OFFICER)[-1]
-    assert again.text.startswith("【整改时限提醒】第1项")
+    assert text_of(again).startswith("【整改时限提醒】第1项")
     answered = (await bot.press(OFFICER, again, again.button_data()[2])).answered
     assert answered.text == "第1项的提醒已顺延至 2026-12-15 09:05。"
     bot.clock.set(at(date(2026, 12, 15), 9, 5))
@@ -330,14 +330,14 @@ async def test_someone_else_pressing_a_reminder_button_is_refused(bot: BotHarnes
 async def test_report_now_opens_the_guided_report(bot: BotHarness) -> None:
     _, message_id = await _reminded(bot)
     (question,) = (await bot.press(OFFICER, message_id, "nr:1")).replies
-    assert "第1项" in question.text
+    assert "第1项" in text_of(question)
     assert "rp:1:50" in question.button_data()
 
 
 async def test_supervisor_issues_a_warning_by_hand_and_an_officer_may_not(bot: BotHarness) -> None:
     await setup_ledger(bot, date(2026, 12, 31))
     (refused,) = await bot.send(OFFICER, "/warn 1 进度太慢")
-    assert refused.text.startswith("该操作需要以下角色之一：督导")
+    assert text_of(refused).startswith("该操作需要以下角色之一：督导")
     (issued,) = await bot.send(SUPERVISOR, "/warn 1 进度太慢")
     assert issued.text == "已记录第1项 事项1 的预警。已通知：张伟、李局长。"
     with bot.services.sessions() as session:
@@ -345,11 +345,11 @@ async def test_supervisor_issues_a_warning_by_hand_and_an_officer_may_not(bot: B
         assert (escalation.level, escalation.reason, escalation.note) == (Level.YELLOW, "by_hand", "进度太慢")
     await bot.deliver()
     for chat in (OFFICER, LEADER):
-        assert any("【预警】第1项" in m.text for m in bot.api.sent(chat))
+        assert any("【预警】第1项" in text_of(m) for m in bot.api.sent(chat))
     (usage,) = await bot.send(SUPERVISOR, "/notice")
     assert usage.text == "用法：/notice 编号 [说明]"
     (card,) = await bot.send(OFFICER, "/item 1")
-    assert "督办记录：\n· 2026-11-20 10:00 预警：督导单位决定（进度太慢）" in card.text
+    assert "督办记录：\n· 2026-11-20 10:00 预警：督导单位决定（进度太慢）" in text_of(card)
 
 
 async def test_the_job_queue_runs_the_tick_and_the_sender(tmp_path: Path, clock: ManualClock) -> None:
@@ -366,7 +366,7 @@ async def test_the_job_queue_runs_the_tick_and_the_sender(tmp_path: Path, clock:
         (tick,) = queue.get_jobs_by_name("tick")
         await tick.run(bot.app)
         (message,) = await bot.api.wait_sent(OFFICER)
-        assert message.text.startswith("【整改时限提醒】第1项")
+        assert text_of(message).startswith("【整改时限提醒】第1项")
 
 
 async def test_the_ladder_does_not_move_at_weekends(bot: BotHarness) -> None:
@@ -385,7 +385,7 @@ async def test_the_ladder_does_not_move_at_weekends(bot: BotHarness) -> None:
 async def test_an_item_with_a_cadence_of_its_own(bot: BotHarness) -> None:
     await setup_ledger(bot, date(2027, 6, 30), date(2027, 6, 30))
     (refused,) = await bot.send(OFFICER, "/cadence 1 5,20")
-    assert refused.text.startswith("该操作需要以下角色之一：管理员")
+    assert text_of(refused).startswith("该操作需要以下角色之一：管理员")
     (bad,) = await bot.send(ADMIN_ID, "/cadence 1 5,35")
     assert bad.text == "“5,35”不是调度日：请写每月的日期（1–28），如 5,20。"
     (done,) = await bot.send(ADMIN_ID, "/cadence 1 5,20")
@@ -398,9 +398,9 @@ async def test_an_item_with_a_cadence_of_its_own(bot: BotHarness) -> None:
     assert [r.item_id for r in outbox(bot) if r.kind == "dispatch"] == [1]
     bot.clock.set(at(date(2026, 12, 16), 9))  # the office's day: item 2 only
     bot.services.daily_run.tick()
-    assert sorted(r.item_id for r in outbox(bot) if r.kind == "dispatch") == [1, 2]
+    assert sorted(r.item_id or 0 for r in outbox(bot) if r.kind == "dispatch") == [1, 2]
     (listed,) = await bot.send(ADMIN_ID, "/cadence")
-    assert "第1项：每月5、20日" in listed.text
+    assert "第1项：每月5、20日" in text_of(listed)
     (reset,) = await bot.send(ADMIN_ID, "/cadence 1 default")
     assert reset.text == "第1项恢复按全局调度日调度。"
 
@@ -415,6 +415,6 @@ async def test_an_admins_urgent_notice_goes_out_in_the_quiet_hours(bot: BotHarne
     (issued,) = await bot.send(ADMIN_ID, "/notice 1 紧急 渣土苫盖被大风掀开，立即处置")
     assert issued.text == "已记录第1项 事项1 的通报。已通知：王督导、李局长。"
     await bot.deliver()
-    texts = [m.text for m in bot.api.sent(LEADER)]
+    texts = [m.text or "" for m in bot.api.sent(LEADER)]
     assert any("【通报】第1项" in t for t in texts), texts
     assert not any("【预警】第1项" in t for t in texts), "a plain warning waits for the morning"
