@@ -164,7 +164,8 @@ def pytest_testnodedown(node: Any, error: object) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    for _, title, lines in sorted(config.stash.get(SUMMARY_TABLES, [])):
+    tables: list[tuple[int, str, list[str]]] = config.stash.get(SUMMARY_TABLES, [])
+    for _, title, lines in sorted(tables):
         terminalreporter.write_sep("-", title)
         for line in lines:
             terminalreporter.write_line(line)

@@ -392,8 +392,8 @@ async def world(bot: BotHarness) -> BotHarness:
     indicator, and each role's own item for every row that needs one; a tick that sends the reminders some
     rows press."""
     roster = bot.services.roster
-    for unit in ("市住建局", "市水务局", "整改办", "水务督导组"):
-        roster.add_unit(unit, actor=Actor.system("test"))
+    for unit_name in ("市住建局", "市水务局", "整改办", "水务督导组"):
+        roster.add_unit(unit_name, actor=Actor.system("test"))
     specs = [
         ItemSpec("1", "住建局事项", "问题一。", date(2026, 1, 1), targets=[Target("目标", date(2026, 10, 30))],
                  responsible_units=["市住建局"], supervising_units=["整改办"]),

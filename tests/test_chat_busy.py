@@ -26,8 +26,8 @@ from services.accounts import TelegramUser
 from services.container import Services
 from storage.db import create_db_engine
 from storage.models import AuditEntry, Item, ProgressReport
-from tests.conftest import migrated
 from tests.fake_chat import FakeChat
+from tests.harness import migrated
 
 OFFICER = 740_001
 BUSY = "系统正忙，刚才的操作没有执行，台账没有任何改动。请稍后再试。"
@@ -74,8 +74,8 @@ def locked(url: str) -> Iterator[None]:
         return
     engine = create_db_engine(url)
     try:
-        with engine.connect() as other, other.begin():
-            other.execute(text("SELECT id FROM items WHERE number = '16' FOR UPDATE"))
+        with engine.connect() as connection, connection.begin():
+            connection.execute(text("SELECT id FROM items WHERE number = '16' FOR UPDATE"))
             yield
     finally:
         engine.dispose()

@@ -198,7 +198,10 @@ async def test_the_dossier_of_an_approved_item(bot: BotHarness) -> None:
     title_run = report.paragraphs[0].runs[0]
     assert title_run.font.size is not None
     assert title_run.font.size.pt == 22
-    assert title_run.element.rPr.rFonts.get(docx.oxml.ns.qn("w:eastAsia")) == "方正小标宋简体"
+    title_properties = title_run.element.rPr
+    assert title_properties is not None
+    assert title_properties.rFonts is not None
+    assert title_properties.rFonts.get(docx.oxml.ns.qn("w:eastAsia")) == "方正小标宋简体"
 
     opinion = paragraphs(word(archive, "2-验收意见.docx"))
     assert opinion[0] == "关于第1项问题销号申请的验收意见"

@@ -17,8 +17,8 @@ from scheduler.rule_values import SPEC_BY_NAME
 from scheduler.rules import Rules
 from storage.models import AuditEntry
 from storage.scheduling import CalendarOverride, SchedulerSetting
-from tests.conftest import CliRunner, migrated
-from tests.harness import ADMIN_ID, BotHarness
+from tests.conftest import CliRunner
+from tests.harness import ADMIN_ID, BotHarness, migrated, text_of
 from tests.test_scheduler import OFFICER, at, outbox, setup_ledger
 
 OFFICER_ID = 700_201
@@ -59,18 +59,18 @@ def test_every_rule_has_a_spec() -> None:
 
 async def test_rules_shows_every_rule_set_changes_it_and_marks_it(bot: BotHarness) -> None:
     (shown,) = await bot.send(ADMIN_ID, "/rules")
-    assert shown.text.startswith("督办规则（标 ★ 的已调整）：")
+    assert text_of(shown).startswith("督办规则（标 ★ 的已调整）：")
     for name in SPEC_BY_NAME:
-        assert f"· {name} = " in shown.text
-    assert "· reminder_offsets = 30,14,7,3,1,0\n  时限提醒：截止前第几个工作日" in shown.text
-    assert "· quiet_start = 21:00" in shown.text
-    assert "★" not in shown.text.partition("\n")[2]
+        assert f"· {name} = " in text_of(shown)
+    assert "· reminder_offsets = 30,14,7,3,1,0\n  时限提醒：截止前第几个工作日" in text_of(shown)
+    assert "· quiet_start = 21:00" in text_of(shown)
+    assert "★" not in text_of(shown).partition("\n")[2]
 
     (changed,) = await bot.send(ADMIN_ID, "/rules answer_within 5")
     assert changed.text == "已修改 answer_within：3 → 5（默认 3）\n调度报送期限（工作日）"
     assert bot.services.office.current_rules().answer_within == 5
     (shown,) = await bot.send(ADMIN_ID, "/rules")
-    assert "★ answer_within = 5（默认 3）" in shown.text
+    assert "★ answer_within = 5（默认 3）" in text_of(shown)
     (entry,) = _audit(bot, "set_rule")
     assert (entry.actor, entry.entity, entry.entity_id) == (
         bot.actor(ADMIN_ID),
@@ -80,17 +80,17 @@ async def test_rules_shows_every_rule_set_changes_it_and_marks_it(bot: BotHarnes
     assert (entry.before, entry.after) == ({"answer_within": 3}, {"answer_within": 5})
 
     (same,) = await bot.send(ADMIN_ID, "/rules answer_within 5")
-    assert same.text.startswith("answer_within 已是 5，未作修改。")
+    assert text_of(same).startswith("answer_within 已是 5，未作修改。")
     assert len(_audit(bot, "set_rule")) == 1
 
 
 async def test_lists_and_times_are_read_as_written_and_kept_in_order(bot: BotHarness) -> None:
     (listed,) = await bot.send(ADMIN_ID, "/rules reminder_offsets 0, 7，30 7")
-    assert listed.text.startswith("已修改 reminder_offsets：30,14,7,3,1,0 → 30,7,0")
+    assert text_of(listed).startswith("已修改 reminder_offsets：30,14,7,3,1,0 → 30,7,0")
     (days,) = await bot.send(ADMIN_ID, "/rules dispatch_days 16 1 10")
-    assert days.text.startswith("已修改 dispatch_days：1,16 → 1,10,16")
+    assert text_of(days).startswith("已修改 dispatch_days：1,16 → 1,10,16")
     (quiet,) = await bot.send(ADMIN_ID, "/rules quiet_start 22：30")
-    assert quiet.text.startswith("已修改 quiet_start：21:00 → 22:30")
+    assert text_of(quiet).startswith("已修改 quiet_start：21:00 → 22:30")
     rules = bot.services.office.current_rules()
     assert (rules.reminder_offsets, rules.dispatch_days) == ((30, 7, 0), (1, 10, 16))
     assert rules.quiet_start == time(22, 30)
@@ -112,7 +112,7 @@ async def test_reset_goes_back_to_the_default(bot: BotHarness) -> None:
     assert (entry.before, entry.after) == ({"snooze_max": 4}, {"snooze_max": 2})
 
     (again,) = await bot.send(ADMIN_ID, "/rules reset snooze_max")
-    assert again.text.startswith("snooze_max 本就是默认值 2，未作修改。")
+    assert text_of(again).startswith("snooze_max 本就是默认值 2，未作修改。")
     assert len(_audit(bot, "reset_rule")) == 1
     # Setting the default value by hand is no edit either.
     await bot.send(ADMIN_ID, "/rules red_overdue 10")
@@ -140,7 +140,7 @@ async def test_bad_rules_input_says_how_and_changes_nothing(
     bot: BotHarness, command: str, start: str
 ) -> None:
     (reply,) = await bot.send(ADMIN_ID, command)
-    assert reply.text.startswith(start)
+    assert text_of(reply).startswith(start)
     assert _stored(bot) == (None, 0)
     assert _audit(bot, "set_rule", "reset_rule") == []
     assert bot.services.office.current_rules() == Rules()
@@ -150,10 +150,10 @@ async def test_rules_in_english(bot: BotHarness) -> None:
     await bot.send(ADMIN_ID, "/lang en")
     await bot.send(ADMIN_ID, "/rules blue_percent_below 40")
     (shown,) = await bot.send(ADMIN_ID, "/rules")
-    assert shown.text.startswith("Supervision rules (★: changed):")
-    assert "★ blue_percent_below = 40 (default 50)\n  Blue reminder: and progress below (%)" in shown.text
+    assert text_of(shown).startswith("Supervision rules (★: changed):")
+    assert "★ blue_percent_below = 40 (default 50)\n  Blue reminder: and progress below (%)" in text_of(shown)
     (bad,) = await bot.send(ADMIN_ID, "/rules blue_percent_below 0")
-    assert bad.text.endswith("(blue_percent_below) must be a whole number from 1 to 100.")
+    assert text_of(bad).endswith("(blue_percent_below) must be a whole number from 1 to 100.")
 
 
 async def test_only_admins_see_or_change_rules_and_calendar(bot: BotHarness) -> None:
@@ -164,14 +164,14 @@ async def test_only_admins_see_or_change_rules_and_calendar(bot: BotHarness) -> 
     bot.api.add_user(OFFICER_ID, "张伟")
     for command in ("/rules", "/rules snooze_max 5", "/calendar", "/calendar 2026-12-23 off"):
         (refused,) = await bot.send(OFFICER_ID, command)
-        assert refused.text.startswith("该操作需要以下角色之一：管理员")
+        assert text_of(refused).startswith("该操作需要以下角色之一：管理员")
     assert _stored(bot) == (None, 0)
 
 
 async def test_a_rules_change_changes_the_tick(bot: BotHarness) -> None:
     await setup_ledger(bot, date(2026, 12, 31))
     (reply,) = await bot.send(ADMIN_ID, "/rules reminder_offsets 5")
-    assert reply.text.startswith("已修改 reminder_offsets：30,14,7,3,1,0 → 5")
+    assert text_of(reply).startswith("已修改 reminder_offsets：30,14,7,3,1,0 → 5")
     bot.clock.set(at(date(2026, 12, 22)))  # 7 working days before: a reminder by default
     bot.services.daily_run.tick()
     assert [r for r in outbox(bot) if r.kind == "reminder"] == []
@@ -187,10 +187,10 @@ async def test_a_rules_change_changes_the_tick(bot: BotHarness) -> None:
 
 async def test_calendar_shows_which_years_the_holiday_package_knows(bot: BotHarness) -> None:
     (shown,) = await bot.send(ADMIN_ID, "/calendar")
-    assert shown.text.startswith(
+    assert text_of(shown).startswith(
         "节假日日历：\n· 2026 年：已有国务院公布的节假日数据\n· 2027 年：缺少节假日数据"
     )
-    assert "尚无管理员调整。" in shown.text
+    assert "尚无管理员调整。" in text_of(shown)
 
 
 async def test_calendar_overrides_change_working_days_and_are_audited(bot: BotHarness) -> None:
@@ -203,12 +203,14 @@ async def test_calendar_overrides_change_working_days_and_are_audited(bot: BotHa
     assert not _working(bot, date(2026, 12, 23))
     assert _working(bot, date(2026, 12, 26))
     (shown,) = await bot.send(ADMIN_ID, "/calendar")
-    assert "管理员调整 2 天：\n· 2026-12-23（周三）休息：地方 假日\n· 2026-12-26（周六）上班" in shown.text
+    assert "管理员调整 2 天：\n· 2026-12-23（周三）休息：地方 假日\n· 2026-12-26（周六）上班" in text_of(
+        shown
+    )
 
     (changed,) = await bot.send(ADMIN_ID, "/calendar 2026-12-23 work")
     assert changed.text == "已设定 2026-12-23 为上班日。\n原设定为休息日。"
     (cleared,) = await bot.send(ADMIN_ID, "/calendar 2026-12-26 clear")
-    assert cleared.text.startswith("已删除 2026-12-26 的调整（原为上班日）")
+    assert text_of(cleared).startswith("已删除 2026-12-26 的调整（原为上班日）")
     assert not _working(bot, date(2026, 12, 26))
     entries = _audit(bot, "set_calendar_day", "clear_calendar_day")
     assert [(e.action, e.entity_id, e.before, e.after) for e in entries] == [
@@ -250,7 +252,7 @@ async def test_bad_calendar_input_says_how_and_changes_nothing(
     bot: BotHarness, command: str, start: str
 ) -> None:
     (reply,) = await bot.send(ADMIN_ID, command)
-    assert reply.text.startswith(start)
+    assert text_of(reply).startswith(start)
     assert _stored(bot) == (None, 0)
     assert _audit(bot, "set_calendar_day", "clear_calendar_day") == []
 

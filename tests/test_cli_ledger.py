@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.cell.cell import Cell
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
@@ -175,7 +176,9 @@ def test_export_writes_the_ledger_as_officials_keep_it(ready: CliRunner, tmp_pat
     assert sheet["A1"].value == "督察反馈问题整改落实情况台账"
     assert sheet["A1"].font.name == "宋体"
     assert sheet["A1"].font.b
-    last = sheet.cell(row=3, column=sheet.max_column).column_letter
+    last_header = sheet.cell(row=3, column=sheet.max_column)
+    assert isinstance(last_header, Cell)
+    last = last_header.column_letter
     assert f"A1:{last}1" in {str(r) for r in sheet.merged_cells.ranges}
     assert sheet["A2"].value == "填报单位：督察整改工作领导小组办公室"
     (date_line,) = [

@@ -88,7 +88,8 @@ def _xlsx(path: Path, header: list[str], *rows: list[object]) -> Path:
     sheet = book.active
     assert sheet is not None
     sheet.append(["2026年群众举报件交办清单"])
-    for row in (header, *rows):
+    sheet.append(header)
+    for row in rows:
         sheet.append(row)
     book.save(path)
     return path

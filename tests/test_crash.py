@@ -27,8 +27,7 @@ from loopback import LoopbackBotApi, SentMessage
 from storage.db import create_db_engine, create_session_factory
 from storage.models import AuditEntry, Person
 from storage.scheduling import OutboxMessage, OutboxStatus
-from tests.conftest import migrated
-from tests.harness import BotHarness
+from tests.harness import BotHarness, migrated
 from tests.test_run import BotProcess, bot_env, duban_run
 
 PEOPLE = 45  # one message each: about 1.5 s of sending at 30 messages a second, room to be killed mid-way

@@ -8,12 +8,13 @@ from datetime import date
 
 from sqlalchemy import select
 
+from ledger.actor import Actor
 from ledger.model import ItemSpec, ParsedLedger, Target
 from services.import_summary import import_summary_params
 from services.ledger import ChangeKind, KeptExtension
 from storage.models import Item
 from storage.scheduling import OutboxStatus
-from tests.harness import BotHarness
+from tests.harness import BotHarness, text_of
 from tests.test_scheduler import OFFICER, SUPERVISOR, at, outbox, setup_ledger
 
 OLD = date(2026, 12, 15)
@@ -32,7 +33,7 @@ async def extended_item(bot: BotHarness) -> None:
     """Item 1 (deadline 15 December, "12月中旬前"), the officer's request to move it to 31 December asked on
     9 December and delivered to the supervisor."""
     await setup_ledger(bot)
-    bot.services.ledger.import_ledger(plan(), actor="test", dry_run=False)
+    bot.services.ledger.import_ledger(plan(), actor=Actor.system("test"), dry_run=False)
     with bot.services.sessions() as session, session.begin():
         session.scalars(select(Item)).one().percent = 95
     bot.clock.set(at(date(2026, 12, 9), 10))
@@ -95,11 +96,11 @@ async def test_the_plans_deadline_words_give_way_to_the_extended_date(bot: BotHa
     """Seen: /item said "截止日期：2026-12-31（整改时限：12月中旬前）" and the month's notice "12月中旬前"."""
     await extended_item(bot)
     (card,) = await bot.send(OFFICER, "/item 1")
-    assert "（整改时限：12月中旬前）" in card.text
+    assert "（整改时限：12月中旬前）" in text_of(card)
     await approve(bot)
     (card,) = await bot.send(OFFICER, "/item 1")
-    assert "截止日期：2026-12-31" in card.text
-    assert "12月中旬前" not in card.text
+    assert "截止日期：2026-12-31" in text_of(card)
+    assert "12月中旬前" not in text_of(card)
     rows = bot.services.ledger.rows()
     assert [(row.spec.deadline, row.spec.deadline_text) for row in rows] == [(NEW, None)]
 
@@ -108,7 +109,7 @@ async def test_a_reimport_of_the_plan_keeps_the_extension_and_says_so(bot: BotHa
     """Seen: importing the plan again put the deadline back to 15 December, silently."""
     await extended_item(bot)
     await approve(bot)
-    outcome = bot.services.ledger.import_ledger(plan(), actor="test", dry_run=False)
+    outcome = bot.services.ledger.import_ledger(plan(), actor=Actor.system("test"), dry_run=False)
     assert outcome.kept_extensions == [KeptExtension("1", OLD, NEW)]
     assert [c.kind for c in outcome.changes] == [ChangeKind.UNCHANGED]
     with bot.services.sessions() as session:
@@ -126,7 +127,7 @@ async def test_a_reimport_of_the_plan_keeps_the_extension_and_says_so(bot: BotHa
         assert line in renderer.render(locale, "chat/admin/import_summary", params)
     # A plan that sets a deadline of its own is the office's new decision: it is taken.
     revised = bot.services.ledger.import_ledger(
-        plan(date(2027, 1, 15), "1月中旬前"), actor="test", dry_run=False
+        plan(date(2027, 1, 15), "1月中旬前"), actor=Actor.system("test"), dry_run=False
     )
     assert revised.kept_extensions == []
     assert [c.kind for c in revised.changes] == [ChangeKind.CHANGED]
@@ -137,7 +138,7 @@ async def test_a_reimport_of_the_plan_keeps_the_extension_and_says_so(bot: BotHa
 async def test_the_import_json_reports_the_kept_extension(bot: BotHarness) -> None:
     await extended_item(bot)
     await approve(bot)
-    outcome = bot.services.ledger.import_ledger(plan(), actor="test", dry_run=True)
+    outcome = bot.services.ledger.import_ledger(plan(), actor=Actor.system("test"), dry_run=True)
     assert [k.record() for k in outcome.kept_extensions] == [
         {"number": "1", "plan_deadline": "2026-12-15", "deadline": "2026-12-31"}
     ]
@@ -148,20 +149,22 @@ async def test_the_import_json_reports_the_kept_extension(bot: BotHarness) -> No
 async def test_the_people_who_ask_and_decide_are_told_when_the_unit_hears_of_it(bot: BotHarness) -> None:
     """Seen: "已通知责任单位" at 07:30, with the decision waiting for 08:00; "已送督导单位审批" at 22:00."""
     await setup_ledger(bot)
-    bot.services.ledger.import_ledger(plan(), actor="test", dry_run=False)
+    bot.services.ledger.import_ledger(plan(), actor=Actor.system("test"), dry_run=False)
     bot.clock.set(at(date(2026, 12, 9), 22, 0))
     (asked,) = await bot.send(OFFICER, "/extend 1 2026-12-31 汛期影响施工")
-    assert asked.text.endswith("现为免打扰时段，将于明日8:00送督导单位（1 人）审批，结果将通知您和责任领导。")
+    assert text_of(asked).endswith(
+        "现为免打扰时段，将于明日8:00送督导单位（1 人）审批，结果将通知您和责任领导。"
+    )
     bot.clock.set(at(date(2026, 12, 10), 8, 0))
     await bot.deliver()
     bot.clock.set(at(date(2026, 12, 10), 22, 30))
     request = next(m for m in bot.api.sent(SUPERVISOR) if (m.text or "").startswith("【延期申请】"))
     (decided,) = (await bot.press(SUPERVISOR, request, request.button_data()[0])).replies
-    assert decided.text.endswith("现为免打扰时段，将于明日8:00通知：张伟、李局长。")
+    assert text_of(decided).endswith("现为免打扰时段，将于明日8:00通知：张伟、李局长。")
     bot.clock.set(at(date(2026, 12, 11), 10, 0))
     (asked,) = await bot.send(OFFICER, "/extend 1 2027-01-15 再次延期")
-    assert asked.text.endswith("已送督导单位（1 人）审批，结果将通知您和责任领导。")
+    assert text_of(asked).endswith("已送督导单位（1 人）审批，结果将通知您和责任领导。")
     await bot.deliver()
     request = next(m for m in reversed(bot.api.sent(SUPERVISOR)) if (m.text or "").startswith("【延期申请】"))
     (decided,) = (await bot.press(SUPERVISOR, request, request.button_data()[1])).replies
-    assert decided.text.endswith("已通知：张伟、李局长。")
+    assert text_of(decided).endswith("已通知：张伟、李局长。")

@@ -23,8 +23,8 @@ from ledger.model import ItemSpec, ParsedLedger, Role, Target
 from services.container import Services
 from storage.models import AuditEntry, Base, BotMessage, Item, ProgressReport
 from storage.review import SpotCheck, SpotCheckStatus
-from tests.conftest import migrated
 from tests.fake_chat import FakeChat
+from tests.harness import migrated
 
 OFFICER, OTHER_OFFICER, SUPERVISOR, LEADER, ADMIN = 730_001, 730_002, 730_003, 730_004, 730_009
 EXPIRED = "该按钮已失效，未作任何更改。"
@@ -56,8 +56,8 @@ async def chat(tmp_path: Path, clock: ManualClock, empty_store: Path) -> AsyncIt
     url = f"sqlite:///{tmp_path / 'duban.db'}"
     services = build(Settings(database_url=url, data_dir=tmp_path / "data"), Overrides(clock=clock)).services
     roster = services.roster
-    for unit in ("市住建局", "市水务局", "整改办"):
-        roster.add_unit(unit, actor=Actor.system("test"))
+    for unit_name in ("市住建局", "市水务局", "整改办"):
+        roster.add_unit(unit_name, actor=Actor.system("test"))
     for user, name, role, unit in (
         (OFFICER, "张伟", Role.OFFICER, "市住建局"),
         (OTHER_OFFICER, "李娜", Role.OFFICER, "市水务局"),

@@ -68,11 +68,13 @@ def test_the_export_has_the_indicator_sheet_laid_out_as_the_ledger(
     for attribute in ("orientation", "paperSize", "fitToWidth", "fitToHeight"):
         assert getattr(sheet.page_setup, attribute) == getattr(ledger.page_setup, attribute)
     assert sheet.print_title_rows == ledger.print_title_rows == "$3:$3"
+    assert sheet.oddFooter is not None
+    assert ledger.oddFooter is not None
     assert sheet.oddFooter.center.text == ledger.oddFooter.center.text
     assert {c.font.name for c in sheet[3]} == {"宋体"}
     assert {c.font.name for c in sheet[4]} == {"仿宋"}
-    for row in sheet.iter_rows(min_row=3, max_row=sheet.max_row):
-        assert all(cell.border.left.style == "thin" and cell.border.bottom.style == "thin" for cell in row)
+    for cells in sheet.iter_rows(min_row=3, max_row=sheet.max_row):
+        assert all(cell.border.left.style == "thin" and cell.border.bottom.style == "thin" for cell in cells)
     # One row per indicator, in the ledger's order, its numbers those judge gives for the store today.
     assert sheet.max_row == 3 + len(SPECS)
     expected = verdicts(services, TODAY)

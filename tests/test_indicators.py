@@ -49,7 +49,16 @@ from tests.harness import ADMIN_ID, BotHarness
 RENDERER = Renderer(build_environment(), ZoneInfo("Asia/Shanghai"))
 PLAN = SAMPLES / "district-2021-ecology-indicators.txt"
 WITH_INDICATORS = [d for d in corpus() if "indicators" in expected(d)]
-_TABLE_KEYS = ("name", "category", "unit", "attribute", "direction", "baseline", "baseline_year", "target")
+_TABLE_KEYS: tuple[str, ...] = (
+    "name",
+    "category",
+    "unit",
+    "attribute",
+    "direction",
+    "baseline",
+    "baseline_year",
+    "target",
+)
 _TABLE_KEYS += ("target_year", "target_text")
 
 

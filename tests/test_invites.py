@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Protocol, cast
 
 import pytest
 from openpyxl import load_workbook
 from openpyxl.drawing.image import Image
+from openpyxl.drawing.spreadsheet_drawing import OneCellAnchor, TwoCellAnchor
 from openpyxl.worksheet.worksheet import Worksheet
 from PIL import Image as PilImage
 
@@ -16,6 +18,12 @@ from services.invites import deep_link, qr_png
 from tests.conftest import CliRunner
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+class _ImageData(Protocol):
+    """openpyxl's `Image._data` (the image's bytes as written into the workbook), which its stubs omit."""
+
+    def _data(self) -> bytes: ...
 
 
 def test_deep_link_opens_the_bot_with_the_code() -> None:
@@ -63,6 +71,7 @@ def test_invites_workbook_has_one_row_per_unbound_person_with_a_qr_image(
     by_name = {row[0]: row for row in rows[1:]}
     assert set(by_name) == {"张伟", "李娜", "赵敏"}
     for name, row in by_name.items():
+        assert isinstance(name, str)
         code, link = row[3:5]
         assert code == roster[name]["invite_code"]
         assert link == f"https://t.me/duban_bot?start={code}"
@@ -72,11 +81,14 @@ def test_invites_workbook_has_one_row_per_unbound_person_with_a_qr_image(
 
     images: list[Image] = sheet._images  # type: ignore[attr-defined]
     assert len(images) == 3
-    anchored_rows = sorted(image.anchor._from.row + 1 for image in images)
+    anchors = [image.anchor for image in images]
+    assert all(isinstance(anchor, OneCellAnchor | TwoCellAnchor) for anchor in anchors), anchors
+    markers = [anchor._from for anchor in anchors if isinstance(anchor, OneCellAnchor | TwoCellAnchor)]
+    anchored_rows = sorted(marker.row + 1 for marker in markers)
     assert anchored_rows == [2, 3, 4]
-    assert all(image.anchor._from.col == 5 for image in images)
+    assert all(marker.col == 5 for marker in markers)
     for image in images:
-        assert image._data().startswith(PNG_MAGIC)
+        assert cast(_ImageData, image)._data().startswith(PNG_MAGIC)
 
 
 def test_invites_without_the_bot_username_say_which_setting_to_set(

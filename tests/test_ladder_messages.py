@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from ledger.actor import Actor
 from ledger.model import ItemSpec, ParsedLedger, Target
 from messages.render import LOCALES, Renderer, build_environment
 from scheduler.calendar import WorkCalendar
@@ -28,7 +29,7 @@ from services.escalations import IssuedEscalation
 from services.outbox import Delivery
 from storage.models import AuditEntry, Person
 from storage.scheduling import Escalation, OutboxMessage, OutboxStatus
-from tests.harness import ADMIN_ID, BotHarness
+from tests.harness import ADMIN_ID, BotHarness, text_of
 from tests.test_scheduler import LEADER, OFFICER, SUPERVISOR, at, outbox, setup_ledger
 
 DEADLINE = date(2026, 12, 31)
@@ -74,7 +75,7 @@ async def test_two_levels_by_hand_on_one_day_both_reach_their_recipients(bot: Bo
     await setup_ledger(bot, DEADLINE)
     await bot.send(SUPERVISOR, "/warn 1 第一次")
     (second,) = await bot.send(SUPERVISOR, "/warn 1 第二次")
-    assert second.text.endswith("已通知：张伟、李局长。")
+    assert text_of(second).endswith("已通知：张伟、李局长。")
     warnings = [t for t in await texts_to(bot, OFFICER) if "【预警】" in t]
     assert len(warnings) == 1  # due together: one message to the chat …
     assert "说明：第一次" in warnings[0]  # … carrying both
@@ -95,7 +96,7 @@ async def test_a_notice_is_issued_and_a_summons_is_a_proposal(bot: BotHarness) -
     proposal = [t for t in await texts_to(bot, SUPERVISOR) if t.startswith("【约谈建议】")][-1]
     assert "说明：请主要负责同志到整改办说明情况" in proposal
     (card,) = await bot.send(SUPERVISOR, "/item 1")
-    assert "约谈建议：督导单位决定（请主要负责同志到整改办说明情况）" in card.text
+    assert "约谈建议：督导单位决定（请主要负责同志到整改办说明情况）" in text_of(card)
 
 
 @pytest.mark.parametrize(
@@ -130,7 +131,7 @@ async def test_the_promise_follows_the_offices_quiet_hours(bot: BotHarness) -> N
     await bot.send(ADMIN_ID, "/rules quiet_end 07:30")
     bot.clock.set(at(date(2026, 12, 4), 20, 10))  # a Friday evening: the next morning is a Saturday
     (issued,) = await bot.send(SUPERVISOR, "/warn 1")
-    assert issued.text.endswith("现为免打扰时段，将于明日7:30通知：张伟、李局长。")
+    assert text_of(issued).endswith("现为免打扰时段，将于明日7:30通知：张伟、李局长。")
     bot.clock.set(at(date(2026, 12, 5), 7, 29))
     assert (await bot.deliver()).sent == 0
     bot.clock.set(at(date(2026, 12, 5), 7, 30))
@@ -153,7 +154,7 @@ async def test_nobody_to_receive_it_is_said(bot: BotHarness) -> None:
             person.telegram_user_id = None
     (issued,) = await bot.send(SUPERVISOR, "/warn 1 进度太慢")
     # The ladder waits for an item nobody receives (无人接收): a level by hand is refused, saying why.
-    assert issued.text.startswith("第1项无人接收：责任单位尚无责任人员、责任领导绑定")
+    assert text_of(issued).startswith("第1项无人接收：责任单位尚无责任人员、责任领导绑定")
     with bot.services.sessions() as session:
         assert session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "yellow")).all() == []
         assert session.scalars(select(Escalation)).all() == []
@@ -262,7 +263,7 @@ async def test_after_downtime_a_passed_target_deadline_is_told_as_passed(bot: Bo
         targets=[Target("制定方案", date(2026, 12, 1)), Target("完成整改", DEADLINE)],
         responsible_units=["市住建局"], supervising_units=["整改办"],
     )  # fmt: skip
-    bot.services.ledger.import_ledger(ParsedLedger(items=[spec]), actor="test", dry_run=False)
+    bot.services.ledger.import_ledger(ParsedLedger(items=[spec]), actor=Actor.system("test"), dry_run=False)
     texts = await down_until(bot, date(2026, 11, 30), date(2026, 12, 3))
     reminders = [t for t in texts if t.startswith("【整改时限提醒】第2项")]
     assert len(reminders) == 1

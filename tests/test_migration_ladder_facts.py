@@ -50,7 +50,9 @@ def test_dispatch_messages_already_sent_are_linked_to_their_dispatch(db_url: str
             )
         upgrade(engine)
         with engine.connect() as connection:
-            linked = dict(connection.execute(text("SELECT id, dispatch_id FROM outbox")).all())
+            linked: dict[int, int | None] = dict(
+                connection.execute(text("SELECT id, dispatch_id FROM outbox")).all()
+            )
             facts = connection.execute(text("SELECT facts FROM escalations")).scalar_one()
         assert linked == {1: 7, 2: None}
         assert facts is None  # rendered from its key alone (`why` falls back to the reason)

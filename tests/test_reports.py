@@ -8,6 +8,7 @@ import re
 import warnings
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,7 +18,7 @@ from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import parse_xml
 from docx.oxml.ns import qn
-from docx.shared import Mm, RGBColor
+from docx.shared import Length, Mm, RGBColor
 from docx.text.run import Run
 from hypothesis import given
 from hypothesis import strategies as st
@@ -45,7 +46,7 @@ from storage.models import AuditEntry, Item, Person
 from storage.review import SignOffRequest, SignOffStatus
 from storage.scheduling import Escalation, SummonsRecord
 from tests.conftest import JIAYUGUAN, CliRunner
-from tests.harness import ADMIN_ID, BotHarness
+from tests.harness import ADMIN_ID, BotHarness, text_of
 from tests.status_helpers import state_of
 
 RENDERER = build_renderer(ZoneInfo("Asia/Shanghai"))
@@ -112,7 +113,7 @@ def test_chart_draws_each_unit_with_the_shipped_cjk_font_coloured_by_status() ->
     texts = {t.get_text() for t in chinese}
     assert texts >= {"市住建局", "市生态环境局", "各责任单位整改进度", "截至2026年11月20日", "20%（3项）"}
     assert texts >= {"达到序时进度或已完成", "有事项进度滞后", "有事项逾期未完成"}  # the legend
-    assert {Path(t.get_fontproperties().get_file()) for t in chinese} == {FONT_PATH}
+    assert {_font_file(t) for t in chinese} == {FONT_PATH}
 
     # Each bar in its status's colour, as long as its percent, in the PNG itself: red 20 %, green 80 %,
     # yellow 95 % (never red for a unit that is only behind).
@@ -136,7 +137,9 @@ def _has_cjk(text: str) -> bool:
 
 def test_chart_in_english_and_with_no_unit() -> None:
     figure = progress_figure([UnitProgress("市住建局", 1, 100.0, "on_track")], AS_OF, RENDERER, locale="en")
-    texts = {t.get_text() for t in figure.findobj(match=lambda o: hasattr(o, "get_text"))}
+    texts = {
+        t.get_text() for t in figure.findobj(match=lambda o: hasattr(o, "get_text")) if isinstance(t, Text)
+    }
     assert {"Progress by responsible unit", "100% (1 item)", "As of 2026-11-20"} <= texts
     assert progress_chart([], AS_OF, RENDERER).startswith(b"\x89PNG")
 
@@ -231,7 +234,7 @@ def _events(services: Services) -> None:
     rules) and on 39 (by a supervisor's /summon: a proposal too), the 约谈 on 39 held on 11-30 and recorded,
     24.2 signed off, 3 reopened; and a 预警 on 25 in October and a 约谈 held on 12-01 (not counted)."""
     with services.sessions() as session, session.begin():
-        ids: dict[str, int] = dict(session.execute(select(Item.number, Item.id)).all())  # type: ignore[arg-type]
+        ids: dict[str, int] = dict(session.execute(select(Item.number, Item.id)).all())
         person = session.scalars(select(Person).where(Person.telegram_user_id == REPORTER_ID)).one()
         for number, level, day, by in [
             ("14", 2, date(2026, 11, 3), None), ("39", 2, date(2026, 11, 4), None), ("39", 3, date(2026, 11, 18), None),
@@ -262,8 +265,25 @@ def _events(services: Services) -> None:
         )
 
 
+def _font_file(text: Text) -> Path:
+    """The font file matplotlib draws `text` with."""
+    file = text.get_fontproperties().get_file()
+    assert isinstance(file, str), file
+    return Path(file)
+
+
+def _mm(length: Length | None) -> int:
+    """A page dimension or margin that is set, in whole millimetres."""
+    assert length is not None
+    millimetres: float = length.mm
+    return round(millimetres)
+
+
 def _run_fonts(run: Run) -> tuple[str | None, float | None]:
-    fonts = run._r.rPr.rFonts
+    properties = run._r.rPr
+    assert properties is not None
+    fonts = properties.rFonts
+    assert fonts is not None
     return fonts.get(qn("w:eastAsia")), run.font.size.pt if run.font.size else None
 
 
@@ -351,8 +371,8 @@ def test_month_notice_is_laid_out_as_gbt_9704(services: Services, clock: ManualC
 
     # A4, margins 37/35/28/26 mm, 22 lines of 28 characters.
     first, annex = document.sections
-    assert (round(first.page_width.mm), round(first.page_height.mm)) == (210, 297)
-    assert [round(m.mm) for m in (first.top_margin, first.bottom_margin, first.left_margin, first.right_margin)] == [
+    assert (_mm(first.page_width), _mm(first.page_height)) == (210, 297)
+    assert [_mm(m) for m in (first.top_margin, first.bottom_margin, first.left_margin, first.right_margin)] == [
         37, 35, 28, 26,
     ]  # fmt: skip
     (grid,) = first._sectPr.findall(qn("w:docGrid"))
@@ -363,7 +383,11 @@ def test_month_notice_is_laid_out_as_gbt_9704(services: Services, clock: ManualC
     pitch = 16 + CHARACTER_SPACING_TWIPS / 20  # each 三号 character, as drawn
     assert int(Mm(156).pt // pitch) == 28
     body = next(p for p in document.paragraphs if p.text.startswith("截至"))
-    assert body.runs[0]._r.rPr.find(qn("w:spacing")).get(qn("w:val")) == str(CHARACTER_SPACING_TWIPS)
+    body_properties = body.runs[0]._r.rPr
+    assert body_properties is not None
+    spacing = body_properties.find(qn("w:spacing"))
+    assert spacing is not None
+    assert spacing.get(qn("w:val")) == str(CHARACTER_SPACING_TWIPS)
     assert body.paragraph_format.line_spacing.pt * 20 == int(grid.get(qn("w:linePitch")))
 
     # Fonts and sizes by role, as the standard names them.
@@ -411,7 +435,7 @@ def test_month_notice_is_laid_out_as_gbt_9704(services: Services, clock: ManualC
 
     # The table is the annex: a landscape section of its own after "附件", its header repeated, rows whole.
     assert annex.orientation == WD_ORIENT.LANDSCAPE
-    assert (round(annex.page_width.mm), round(annex.page_height.mm)) == (297, 210)
+    assert (_mm(annex.page_width), _mm(annex.page_height)) == (297, 210)
     body_xml = document.element.body
     (table,) = document.tables
     children = list(body_xml)
@@ -424,7 +448,9 @@ def test_month_notice_is_laid_out_as_gbt_9704(services: Services, clock: ManualC
     assert [cell.text for cell in table.rows[0].cells] == [
         "编号", "问题", "牵头单位", "责任单位", "整改时限", "整改状态", "完成进度", "最近报告",
     ]  # fmt: skip
-    assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    header_properties = table.rows[0]._tr.trPr
+    assert header_properties is not None
+    assert header_properties.find(qn("w:tblHeader")) is not None
     assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in table.rows)
     assert _run_fonts(table.rows[0].cells[0].paragraphs[0].runs[0]) == ("黑体", 10.5)
     assert _run_fonts(table.rows[1].cells[1].paragraphs[0].runs[0]) == ("仿宋_GB2312", 10.5)
@@ -453,8 +479,9 @@ def test_month_notice_is_laid_out_as_gbt_9704(services: Services, clock: ManualC
     ("name", "value"), [("office_name", " "), ("notice_recipients", ""), ("notice_first_month", "2026-13")]
 )
 def test_a_wrong_document_setting_is_refused(name: str, value: str) -> None:
+    wrong: dict[str, Any] = {name: value}  # any setting, given as text (as the environment gives it)
     with pytest.raises(ValidationError):
-        Settings(**{name: value})
+        Settings(**wrong)
 
 
 def test_the_document_settings_make_the_issuer() -> None:
@@ -671,6 +698,6 @@ async def test_report_month_refusals(bot: BotHarness) -> None:
 async def test_report_is_still_the_officers_progress_report(bot: BotHarness) -> None:
     await _chat_setup(bot)
     (saved,) = await bot.send(OFFICER_ID, "/report 16 50% 完成管网改造一半")
-    assert "进度：0% → 50%" in saved.text
+    assert "进度：0% → 50%" in text_of(saved)
     # 16 runs from 2026-11-01 to 2021年12月底前: long past its deadline, so 逾期未完成 at any percent under 100.
     assert state_of(bot.services, "16") == (50, ItemStatus.OVERDUE)

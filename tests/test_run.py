@@ -17,7 +17,8 @@ import aiohttp
 import pytest
 
 from loopback import LoopbackBotApi
-from tests.conftest import CliRunner, migrated
+from tests.conftest import CliRunner
+from tests.harness import migrated
 
 USER_ID = 4242
 STRANGER_REPLY = "您好！督办机器人仅供已登记的整改工作人员使用"

@@ -20,7 +20,8 @@ from scheduler.calendar import WorkCalendar
 from scheduler.rules import dispatch_days_between
 from storage.db import create_db_engine
 from storage.schema import metadata
-from tests.conftest import CliRunner, migrated
+from tests.conftest import CliRunner
+from tests.harness import migrated
 
 START = date(2026, 12, 1)
 # Two items far from their deadline but behind schedule (0% done after most of the time), one overdue.

@@ -12,13 +12,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
+from ledger.actor import Actor
 from ledger.clock import ManualClock
 from ledger.errors import DubanError
 from ledger.model import ItemSpec, ParsedLedger, Role, Target
 from services.container import Services
 from storage.models import AuditEntry, Person
 from storage.scheduling import OutboxMessage
-from tests.harness import BotHarness
+from tests.harness import BotHarness, text_of
 from tests.test_scheduler import OFFICER, at, outbox, setup_ledger
 
 REMINDER_DAY = date(2026, 12, 11)  # 14 working days before 31 December
@@ -45,7 +46,7 @@ async def test_a_double_tap_is_one_snooze_and_the_reminder_arrives_once(bot: Bot
     bot.clock.set(at(date(2026, 12, 14), 9, 5))
     await bot.deliver()
     again = bot.api.sent(OFFICER)[1:]
-    assert [m.text.splitlines()[0] for m in again] == ["【整改时限提醒】第1项 事项1"]  # once
+    assert [text_of(m).splitlines()[0] for m in again] == ["【整改时限提醒】第1项 事项1"]  # once
     # The snoozed reminder has its own button: the second snooze is still there to use.
     answered = (await bot.press(OFFICER, again[0], again[0].button_data()[2])).answered
     assert answered.text == "第1项的提醒已顺延至 2026-12-15 09:05。"
@@ -73,13 +74,15 @@ def reminded(services: Services, clock: ManualClock) -> tuple[int, OutboxMessage
     """An officer with a delivered-looking reminder about item 1 (deadline 31 December); the officer's
     person id and the reminder row."""
     roster = services.roster
-    roster.add_unit("市住建局", actor="test")
+    roster.add_unit("市住建局", actor=Actor.system("test"))
     spec = ItemSpec(
         number="1", title="事项1", problem="问题1。", start=date(2026, 1, 1),
         targets=[Target("目标1", date(2026, 12, 31))], responsible_units=["市住建局"],
     )  # fmt: skip
-    services.ledger.import_ledger(ParsedLedger(items=[spec]), actor="test", dry_run=False)
-    roster.add_person("张伟", unit="市住建局", role=Role.OFFICER, actor="test", telegram_user_id=OFFICER)
+    services.ledger.import_ledger(ParsedLedger(items=[spec]), actor=Actor.system("test"), dry_run=False)
+    roster.add_person(
+        "张伟", unit="市住建局", role=Role.OFFICER, actor=Actor.system("test"), telegram_user_id=OFFICER
+    )
     clock.set(at(REMINDER_DAY, 9))
     services.daily_run.tick()
     with services.sessions() as session:

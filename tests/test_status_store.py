@@ -34,7 +34,7 @@ from services.accounts import TelegramUser
 from services.container import Services
 from storage import queries
 from storage.models import Item
-from tests.conftest import migrated
+from tests.harness import migrated
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 UNITS = ("市住建局", "市水务局", "市生态环境局")

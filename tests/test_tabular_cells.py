@@ -15,7 +15,14 @@ def test_a_percentage_cell_reads_as_shown_and_other_numbers_as_stored(tmp_path: 
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    cells = [(0.79, "0%"), (0.845, "0.0%"), (1, "0%"), (12, "General"), (0.5, "General"), ("84%", "@")]
+    cells: list[tuple[float | str, str]] = [
+        (0.79, "0%"),
+        (0.845, "0.0%"),
+        (1, "0%"),
+        (12, "General"),
+        (0.5, "General"),
+        ("84%", "@"),
+    ]
     for row, (value, number_format) in enumerate(cells, start=1):
         sheet.cell(row=row, column=1, value=value).number_format = number_format
     path = tmp_path / "values.xlsx"

@@ -172,7 +172,7 @@ def plan_pdf(font: Path) -> None:
         pdf.set_y(-25)
         pdf.cell(0, 10, f"- {pdf.page_no()} -", align="C")
 
-    pdf.footer = footer  # type: ignore[method-assign]
+    pdf.footer = footer
     pdf.add_page()
     pdf.set_font("cjk", size=15)
     for line in PDF_TEXT.splitlines():
