@@ -16,6 +16,7 @@ from datetime import date
 from functools import partial
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Engine
 from telegram.request import BaseRequest
 
 from bot.config import Settings
@@ -80,6 +81,9 @@ class Overrides:
     # Items asked for progress per transaction of the day's run (default `CHUNK_ITEMS`): the tests make the
     # chunks small to stop and crash a run between and inside them.
     tick_chunk_items: int = CHUNK_ITEMS
+    # Seconds the day's run pauses after each transaction (default: `SQLITE_GIVE_WAY` on SQLite under the
+    # system clock, else none).
+    tick_give_way: float | None = None
 
 
 @dataclass
@@ -96,6 +100,14 @@ class Duban:
     def close(self) -> None:
         self.day_runner.close()
         self.services.close()
+
+
+def give_way_of(engine: Engine, overrides: Overrides) -> float:
+    """The day's run's pause after each transaction: for chat actions polling for SQLite's write lock, in
+    real time only (under a manual clock nobody waits in real time)."""
+    if overrides.tick_give_way is not None:
+        return overrides.tick_give_way
+    return SQLITE_GIVE_WAY if overrides.clock is None and engine.dialect.name == "sqlite" else 0.0
 
 
 def day_run_of(settings: Settings, overrides: Overrides) -> DailyRun:
@@ -148,7 +160,7 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
             digests.daily,
         ),
         chunk_items=overrides.tick_chunk_items,
-        give_way=SQLITE_GIVE_WAY if overrides.clock is None and engine.dialect.name == "sqlite" else 0.0,
+        give_way=give_way_of(engine, overrides),
     )
     services = Services(
         engine=engine,
@@ -200,7 +212,11 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
     runner: DayRunner
     if overrides.clock is None and overrides.calendar_source is None:
         runner = ProcessDayRunner(
-            partial(day_run_of, settings, Overrides(tick_chunk_items=overrides.tick_chunk_items))
+            partial(
+                day_run_of,
+                settings,
+                Overrides(tick_chunk_items=overrides.tick_chunk_items, tick_give_way=overrides.tick_give_way),
+            )
         )
     else:
         runner = ThreadDayRunner(daily_run)

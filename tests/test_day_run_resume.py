@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -28,6 +29,7 @@ from bot.day_runner import ProcessDayRunner
 from bot.wiring import Overrides, build, day_run_of
 from ledger.clock import ManualClock
 from services.container import Services
+from services.daily_run import TickResult
 from services.office import LAST_DAY, TICK_POSITION
 from storage import setting_queries
 from storage.scheduling import DispatchRequest, Escalation, OutboxMessage
@@ -133,6 +135,28 @@ def test_a_stopped_run_leaves_the_day_open_and_the_next_run_completes_it_once(tm
     assert record_of(second) == expected
     assert second.daily_run.tick().ran_days is False
     second.close()
+
+
+def test_a_stop_ends_the_pause_between_two_transactions(tmp_path: Path) -> None:
+    """The run gives way after each transaction (SQLite's polling writers); a stop asked meanwhile ends the
+    pause at once: SIGTERM never waits for it."""
+    store = prepared_store(tmp_path)
+    settings = Settings(database_url=f"sqlite:///{store}", data_dir=tmp_path / "data")
+    overrides = Overrides(clock=ManualClock(INSTANT), tick_chunk_items=CHUNK, tick_give_way=600.0)
+    services = build(settings, overrides).services
+    first_committed = threading.Event()
+    event.listen(services.engine, "commit", lambda _connection: first_committed.set())
+    results: list[TickResult] = []
+    run = threading.Thread(target=lambda: results.append(services.daily_run.tick()))
+    run.start()
+    assert first_committed.wait(timeout=60)  # the reminders are stored: the run pauses now
+    services.daily_run.stop()  # from outside, as SIGTERM does
+    run.join(timeout=60)  # a tenth of the pause: only a stop that ends the pause lets the run finish
+    assert not run.is_alive()
+    (result,) = results
+    assert result.stopped
+    assert result.dispatches == 0  # it ran nothing after the pause
+    services.close()
 
 
 def _killed_mid_transaction(url: str, data_dir: str, commits: int) -> None:
