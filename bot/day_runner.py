@@ -58,13 +58,18 @@ class ProcessDayRunner:
     def __init__(self, make_run: Callable[[], DailyRun]) -> None:
         self._make_run = make_run
         self._context = multiprocessing.get_context("spawn")  # no copy of this process's threads and loop
-        self._stopping = self._context.Event()
+        # Made with the child, at the first tick: a process event starts multiprocessing's resource tracker,
+        # which a command-line run that never ticks does not need.
+        self._stopping: Event | None = None
+        self._stopped = False
         self._pool: ProcessPoolExecutor | None = None
 
     async def tick(self) -> TickResult:
-        if self._stopping.is_set():
+        if self._stopped:
             return TickResult(ran_days=False, stopped=True)
         if self._pool is None:
+            if self._stopping is None:
+                self._stopping = self._context.Event()
             self._pool = ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=self._context,
@@ -79,7 +84,9 @@ class ProcessDayRunner:
             raise
 
     def stop(self) -> None:
-        self._stopping.set()
+        self._stopped = True
+        if self._stopping is not None:
+            self._stopping.set()
 
     def close(self) -> None:
         if self._pool is not None:
