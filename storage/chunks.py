@@ -80,11 +80,7 @@ def scalars_in(
     statement: Select[_Column],
     column: InstrumentedAttribute[_Key] | ColumnElement[_Key],
     values: Iterable[_Key],
-    *,
-    unique: bool = False,
 ) -> Iterator[_Column]:
-    """`rows_in`, each row's first column (an ORM entity when the statement selects one); `unique`: each
-    entity once, as a statement that joins a collection in (`joinedload`) must be read."""
+    """`rows_in`, each row's first column (an ORM entity when the statement selects one)."""
     for chunk in chunked(values):
-        result = session.scalars(statement.where(one_of(session, column, chunk)))
-        yield from (result.unique() if unique else result)
+        yield from session.scalars(statement.where(one_of(session, column, chunk)))

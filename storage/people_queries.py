@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVarTuple
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from ledger.model import Role, UnitRole
 from storage.chunks import rows_in, scalars_in
 from storage.models import ItemUnit, Person, RoleAssignment
+
+_Columns = TypeVarTuple("_Columns")
 
 
 @dataclass(frozen=True)
@@ -21,14 +24,18 @@ class Recipient:
     name: str
 
 
-def _receiving(unit_role: UnitRole, roles: Iterable[Role]) -> tuple[ColumnElement[bool], ...]:
-    """The people holding one of `roles` in an item's units of `unit_role`, bound and active (joined
-    through the item's unit links and their role assignments)."""
+def _receiving(statement: Select[*_Columns], unit_role: UnitRole, roles: Iterable[Role]) -> Select[*_Columns]:
+    """`statement` over an item's unit links, joined to the people holding one of `roles` in its units of
+    `unit_role`, bound and active."""
     return (
-        ItemUnit.role == unit_role,
-        RoleAssignment.role.in_(list(roles)),
-        Person.active.is_(True),
-        Person.telegram_user_id.is_not(None),
+        statement.join(RoleAssignment, RoleAssignment.unit_id == ItemUnit.unit_id)
+        .join(Person, Person.id == RoleAssignment.person_id)
+        .where(
+            ItemUnit.role == unit_role,
+            RoleAssignment.role.in_(list(roles)),
+            Person.active.is_(True),
+            Person.telegram_user_id.is_not(None),
+        )
     )
 
 
@@ -37,13 +44,8 @@ def recipients(
 ) -> dict[int, list[Recipient]]:
     """For each item, the bound and active people holding one of `roles` in its units of `unit_role`."""
     # The four columns a message needs, not whole people: a dispatch day asks this of every open item.
-    statement = (
-        select(ItemUnit.item_id, Person.id, Person.telegram_user_id, Person.locale, Person.name)
-        .join(RoleAssignment, RoleAssignment.unit_id == ItemUnit.unit_id)
-        .join(Person, Person.id == RoleAssignment.person_id)
-        .where(*_receiving(unit_role, roles))
-        .order_by(Person.id)
-    )
+    columns = select(ItemUnit.item_id, Person.id, Person.telegram_user_id, Person.locale, Person.name)
+    statement = _receiving(columns, unit_role, roles).order_by(Person.id)
     result: dict[int, list[Recipient]] = {}
     for item_id, person_id, user_id, locale, name in rows_in(session, statement, ItemUnit.item_id, item_ids):
         assert user_id is not None
@@ -57,13 +59,7 @@ def items_with_recipients(
     session: Session, item_ids: Iterable[int], unit_role: UnitRole, roles: Iterable[Role]
 ) -> set[int]:
     """Those of the items with someone `recipients` would name (the ids only, each once)."""
-    statement = (
-        select(ItemUnit.item_id)
-        .distinct()
-        .join(RoleAssignment, RoleAssignment.unit_id == ItemUnit.unit_id)
-        .join(Person, Person.id == RoleAssignment.person_id)
-        .where(*_receiving(unit_role, roles))
-    )
+    statement = _receiving(select(ItemUnit.item_id).distinct(), unit_role, roles)
     return set(scalars_in(session, statement, ItemUnit.item_id, item_ids))
 
 
