@@ -1,11 +1,14 @@
 """Splitting long texts under Telegram's limit of 4,096 characters, counted as Telegram counts them: in
-UTF-16 code units (a character outside the Basic Multilingual Plane, such as 𠀀 or an emoji, counts two).
+UTF-16 code units (a character outside the Basic Multilingual Plane, such as 𠀀 or an emoji, counts two);
+or under another platform's limit as it counts (a group robot's in UTF-8 bytes: `utf8_length`).
 
 Pieces break at line breaks where possible; a single line longer than the limit is cut between
 characters, never inside a surrogate pair. Together the pieces carry every line of the text.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 TELEGRAM_LIMIT = 4096
 
@@ -15,12 +18,17 @@ def utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _cut(line: str, limit: int) -> list[str]:
+def utf8_length(text: str) -> int:
+    """The length the Chinese platforms' robots count: UTF-8 bytes (a Chinese character counts three)."""
+    return len(text.encode())
+
+
+def _cut(line: str, limit: int, measure: Callable[[str], int]) -> list[str]:
     """A line longer than `limit` in pieces of at most `limit` units, cut between characters."""
     pieces: list[str] = []
     start = used = 0
     for index, char in enumerate(line):
-        width = 2 if ord(char) > 0xFFFF else 1
+        width = measure(char)
         if used + width > limit:
             pieces.append(line[start:index])
             start, used = index, 0
@@ -29,8 +37,11 @@ def _cut(line: str, limit: int) -> list[str]:
     return pieces
 
 
-def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
-    """Pieces of at most `limit` UTF-16 units each; lines are kept whole unless one line alone is too long.
+def split_message(
+    text: str, limit: int = TELEGRAM_LIMIT, measure: Callable[[str], int] = utf16_length
+) -> list[str]:
+    """Pieces of at most `limit` units each (UTF-16 units, or as `measure` counts); lines are kept whole
+    unless one line alone is too long.
 
     Blank pieces are dropped (Telegram refuses an empty message); a text with no visible character at all
     comes back as it is, for the caller to refuse.
@@ -39,14 +50,14 @@ def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     current: list[str] = []
     used = 0
     for line in text.split("\n"):
-        width = utf16_length(line)
+        width = measure(line)
         if width > limit:
             if current:
                 pieces.append("\n".join(current))
                 current, used = [], 0
-            *whole, rest = _cut(line, limit)
+            *whole, rest = _cut(line, limit, measure)
             pieces += whole
-            current, used = [rest], utf16_length(rest)
+            current, used = [rest], measure(rest)
             continue
         extra = width + (1 if current else 0)
         if current and used + extra > limit:

@@ -1,4 +1,5 @@
-"""Telegram's sending limits, kept by the sender so that it does not collect 429s in the first place."""
+"""Telegram's sending limits and the group robots', kept by the senders so that they do not collect refusals
+for going too fast in the first place."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import asyncio
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+
+from ledger.robots import RobotPlatform
 
 MARGIN = 0.05  # seconds added to every window (see `RateLimiter.wait_time`)
 
@@ -85,3 +88,56 @@ class RateLimiter:
             # Forget chats idle for a minute so the table does not grow with every chat ever written to.
             for key in [k for k, v in self._sent.items() if k != "*" and (not v or v[-1] < now - 60)]:
                 del self._sent[key]
+
+
+@dataclass(frozen=True)
+class RobotLimits:
+    """What one group robot may post (群机器人): its windows, and how long its platform refuses everything
+    once it said "too fast" (DingTalk: ten minutes)."""
+
+    windows: tuple[Window, ...]
+    throttled_for: float
+
+
+# The platforms' published figures (they change: kept here with these defaults, one home).
+ROBOT_LIMITS: dict[RobotPlatform, RobotLimits] = {
+    RobotPlatform.WECOM: RobotLimits((Window(20, 60.0),), 60.0),
+    RobotPlatform.DINGTALK: RobotLimits((Window(20, 60.0),), 600.0),
+    RobotPlatform.FEISHU: RobotLimits((Window(100, 60.0), Window(5, 1.0)), 60.0),
+}
+
+
+class RobotPacer:
+    """Each robot's posts kept within its platform's windows, and a robot the platform throttled left alone
+    until the platform lets it post again. Never sleeps: a robot that must wait is passed over and tried at
+    a later drain, so the robots never hold up the Telegram chats."""
+
+    def __init__(
+        self, clock: Callable[[], float], limits: dict[RobotPlatform, RobotLimits] | None = None
+    ) -> None:
+        self._clock = clock
+        self._limits = limits or ROBOT_LIMITS
+        self._sent: defaultdict[int, deque[float]] = defaultdict(deque)
+        self._blocked_until: dict[int, float] = {}
+
+    def wait(self, robot_id: int, platform: RobotPlatform) -> float:
+        """Seconds until the robot may post once more."""
+        now = self._clock()
+        wait = max(0.0, self._blocked_until.get(robot_id, now) - now)
+        times = self._sent[robot_id]
+        longest = max(window.seconds for window in self._limits[platform].windows) + MARGIN
+        while times and times[0] <= now - longest:
+            times.popleft()
+        for window in self._limits[platform].windows:
+            span = window.seconds + MARGIN
+            recent = [t for t in times if t > now - span]
+            if len(recent) >= window.count:
+                wait = max(wait, recent[-window.count] + span - now)
+        return wait
+
+    def posted(self, robot_id: int) -> None:
+        self._sent[robot_id].append(self._clock())
+
+    def throttled(self, robot_id: int, platform: RobotPlatform) -> None:
+        """The platform said "too fast": the robot rests for as long as its platform refuses."""
+        self._blocked_until[robot_id] = self._clock() + self._limits[platform].throttled_for

@@ -22,15 +22,16 @@ WENT_OUT = (OutboxStatus.SENT, OutboxStatus.MERGED)
 def due_or_abandoned(
     session: Session, now: datetime, *, urgent_only: bool, after_id: int, limit: int
 ) -> Sequence[OutboxMessage]:
-    """Rows a sender may take now, oldest first: pending and due, or claimed by a sender whose lease ran
-    out (its process died without marking them). Paged by id, so no statement carries a long list."""
+    """Rows to Telegram chats a sender may take now, oldest first: pending and due, or claimed by a sender
+    whose lease ran out (its process died without marking them). Paged by id, so no statement carries a
+    long list. (Rows to group robots: `robot_queries.due_posts`.)"""
     takeable = or_(
         (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.not_before <= now),
         (OutboxMessage.status == OutboxStatus.CLAIMED) & (OutboxMessage.lease_until <= now),
     )
     statement = (
         select(OutboxMessage)
-        .where(takeable, OutboxMessage.id > after_id)
+        .where(takeable, OutboxMessage.robot_id.is_(None), OutboxMessage.id > after_id)
         .order_by(OutboxMessage.id)
         .limit(limit)
     )

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ledger.robots import RobotPlatform
 from storage.models import Base
 from storage.types import UTCDateTime, enum_column
 
@@ -138,5 +139,25 @@ class GroupChat(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     title: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    registered_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class GroupRobot(Base):
+    """A work group's robot (群机器人) on WeCom, DingTalk or Feishu: the office's group posts go to it too.
+
+    `webhook` and `secret` are the robot's credentials (who has the webhook can post to the group): they are
+    shown and logged only as `ledger.robots.shown_address`. A robot the platform refuses for good (a bad
+    signature, an address it does not know) is stopped with the platform's answer in `failure`."""
+
+    __tablename__ = "group_robots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[RobotPlatform] = mapped_column(enum_column(RobotPlatform, "robot_platform"))
+    name: Mapped[str] = mapped_column(String(100))
+    webhook: Mapped[str] = mapped_column(String(500), unique=True)
+    secret: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failure: Mapped[str | None] = mapped_column(String(300))
     registered_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime())

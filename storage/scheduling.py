@@ -33,6 +33,9 @@ class OutboxStatus(enum.StrEnum):
     UNREACHABLE = "unreachable"  # 403: the person blocked the bot
     FAILED = "failed"  # refused for good (400)
     CALLED_OFF = "called_off"  # taken back before it went out (the question of a withdrawn request)
+    # A group robot's platform answered success: it took the message, and cannot say whether it reached
+    # the group (a robot webhook has no delivery report).
+    ACCEPTED = "accepted"
 
 
 class OutboxMessage(Base):
@@ -50,7 +53,9 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    # Where the row goes: a Telegram chat, or (`robot_id`) a work group's robot on another platform.
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    robot_id: Mapped[int | None] = mapped_column(ForeignKey("group_robots.id"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
     item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
