@@ -31,6 +31,7 @@ from ledger.indicator_value_sheet import VALUE_COLUMNS, parse_value_sheet, templ
 from ledger.indicators import IndicatorSpec
 from ledger.model import ImportNote, ItemSpec, LedgerRow, Measure, ParsedLedger, Role, Target
 from ledger.reporting import parse_month
+from ledger.robots import platform_of, robot_address
 from ledger.roster import parse_role, parse_roster
 from ledger.status import count_statuses
 from ledger.xlsx import write_indicator_template, write_template, write_value_template
@@ -87,6 +88,17 @@ def _parser() -> argparse.ArgumentParser:
     merge = units_sub.add_parser("merge", help="merge unit A into unit B (people, items, history move to B)")
     merge.add_argument("source", metavar="A")
     merge.add_argument("target", metavar="B")
+
+    robots = commands.add_parser(
+        "robots", help="the work groups' robots on WeCom, DingTalk, Feishu (群机器人): list, add, stop"
+    )
+    robots_sub = robots.add_subparsers(dest="robots_command")
+    robot_add = robots_sub.add_parser("add", help="register a robot; its first post goes when the bot runs")
+    robot_add.add_argument("platform", help="wecom, dingtalk or feishu (企业微信, 钉钉, 飞书)")
+    robot_add.add_argument("webhook", help="the robot's webhook address, as the group's settings show it")
+    robot_add.add_argument("--secret", help="the robot's signing secret (加签), when it has one")
+    robot_add.add_argument("--name", help="what the office calls the group")
+    robots_sub.add_parser("stop", help="stop posting to a robot").add_argument("id", type=int)
 
     people = commands.add_parser("people", help="the roster").add_subparsers(
         dest="people_command", required=True
@@ -363,6 +375,22 @@ class Cli:
                 self.say("cli/units_merged", merged=merged)
             else:
                 self.say("cli/units_table", units=services.roster.units())
+        finally:
+            services.close()
+        return 0
+
+    def cmd_robots(self, args: argparse.Namespace) -> int:
+        services = self.services()
+        try:
+            if args.robots_command == "add":
+                address = robot_address(platform_of(args.platform), args.webhook, args.secret)
+                name = args.name or self.renderer.render(self.locale, "chat/robot/default_name")
+                robot = services.robots.register(address, name, actor=CLI, person_id=None)
+                self.say("cli/robot_registered", robot=robot)
+            elif args.robots_command == "stop":
+                self.say("chat/robot/stopped", robot=services.robots.stop(args.id, actor=CLI))
+            else:
+                self.say("cli/robots_table", robots=services.robots.robots())
         finally:
             services.close()
         return 0

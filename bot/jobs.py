@@ -80,6 +80,7 @@ class OutboxJobs:
         self._duban.day_runner.stop()
 
     async def close(self) -> None:
+        await self._duban.robot_sender.close()
         if self._bot is not None:
             await self._bot.shutdown()
             self._bot = None
@@ -106,3 +107,7 @@ class OutboxJobs:
         result = await self._duban.sender.drain(self.bot)
         if result.sent or result.unreachable or result.failed:
             LOGGER.info("outbox: %s", result)
+        # The robots after the chats: their pacing never waits, so they hold up nothing.
+        posted = await self._duban.robot_sender.drain()
+        if posted.accepted or posted.failed or posted.robots_stopped:
+            LOGGER.info("group robots: %s", posted)

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from typing import TextIO
 
 REDACTED = "<token>"
+# The group robots' credentials are in the store, not known when logging starts: they are redacted by their
+# form (WeCom's `key=`, DingTalk's `access_token=` and its signature, Feishu's hook id, DingTalk's SEC… 加签
+# secret), wherever a request URL or a message's text carries them.
+ROBOT_SECRETS = re.compile(
+    r"([?&](?:key|access_token|sign)=|/open-apis/bot/v2/hook/)[^&/?\s\"'`]+|\bSEC[0-9A-Za-z]{16,}"
+)
 
 
 class RedactingFilter(logging.Filter):
     """Replaces secrets in the message and the traceback of every record a handler emits.
 
-    httpx logs each request URL at INFO, and Telegram URLs carry the token (`/bot<token>/sendMessage`).
+    httpx logs each request URL at INFO, and Telegram URLs carry the token (`/bot<token>/sendMessage`); a
+    group robot's URL carries its key (`ROBOT_SECRETS`).
     """
 
     def __init__(self, secrets: Iterable[str]) -> None:
@@ -22,7 +30,7 @@ class RedactingFilter(logging.Filter):
     def redact(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
-        return text
+        return ROBOT_SECRETS.sub(lambda found: (found.group(1) or "") + REDACTED, text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

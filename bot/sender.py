@@ -170,12 +170,70 @@ def _buttons(group: Sequence[OutboxMessage]) -> ButtonRows:
     return tuple(lines)
 
 
+def chat_of(row: OutboxMessage) -> int:
+    """The Telegram chat of a row this sender took (it takes only rows to Telegram chats)."""
+    if row.chat_id is None:
+        raise ValueError(f"outbox row {row.id} goes to no Telegram chat")
+    return row.chat_id
+
+
 def _batch(group: Sequence[OutboxMessage]) -> Batch:
     first = group[0]
     return Batch(
-        first.chat_id, tuple(row.id for row in group), "\n\n".join(row.text for row in group), _buttons(group),
+        chat_of(first), tuple(row.id for row in group), "\n\n".join(row.text for row in group), _buttons(group),
         first.kind, first.parts_sent, first.attachment, first.attachment_name, _items(group),
     )  # fmt: skip
+
+
+def claim(
+    session: Session, chosen: Sequence[OutboxMessage], owner: str, now: datetime, lease_until: datetime
+) -> set[int]:
+    """Claim the chosen rows for `owner` until `lease_until`: pending ones, and claimed ones whose lease ran
+    out (taken back, on record as possible repeats: their sender may have sent them). Returns the ids now ours
+    (another sender may have won some)."""
+    pending = [row.id for row in chosen if row.status == OutboxStatus.PENDING]
+    abandoned = [row.id for row in chosen if row.status == OutboxStatus.CLAIMED]
+    taken = outbox_queries.claim(session, pending, owner, now, lease_until)
+    taken_back = outbox_queries.take_back(session, abandoned, owner, now, lease_until)
+    for row_id in sorted(taken_back):
+        audit.record(
+            session, at=now, actor=SENDER, action="resend_possible_repeat", entity="outbox",
+            entity_id=row_id, after={"reason": "claim_expired"},
+        )  # fmt: skip
+    return taken | taken_back
+
+
+def release(rows: Sequence[OutboxMessage]) -> None:
+    """Give claimed rows back unsent: pending again, for the next claim."""
+    for row in rows:
+        row.status = OutboxStatus.PENDING
+        row.claimed_by = None
+        row.lease_until = None
+
+
+def back_off(
+    session: Session,
+    rows: Sequence[OutboxMessage],
+    now: datetime,
+    parts_sent: int,
+    error: str,
+    *,
+    possible_repeat: bool = True,
+) -> None:
+    """Try the rows again later (waiting longer after each attempt). When the request may have reached the
+    platform (no answer after it left), the next try is a possible repeat, flagged and audited."""
+    for row in rows:
+        release([row])
+        row.attempts += 1
+        row.not_before = now + min(MAX_BACKOFF, timedelta(seconds=2 ** min(row.attempts, 10)))
+        row.error = error[:ERROR_LIMIT]
+        row.parts_sent = parts_sent
+        if possible_repeat:
+            row.possible_repeat = True
+            audit.record(
+                session, at=now, actor=SENDER, action="resend_possible_repeat", entity="outbox",
+                entity_id=row.id, after={"reason": "no_answer", "error": error[:100]},
+            )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -284,27 +342,19 @@ class OutboxSender:
                 for row in page:
                     if len(chosen) == self._batch_size:
                         break
-                    count = per_chat.get(row.chat_id, 0)
-                    if row.chat_id in passed_over:
+                    chat = chat_of(row)
+                    count = per_chat.get(chat, 0)
+                    if chat in passed_over:
                         continue
-                    if count < PER_CHAT and (count or not self._limiter.chat_wait(row.chat_id)):
+                    if count < PER_CHAT and (count or not self._limiter.chat_wait(chat)):
                         chosen.append(row)
-                        per_chat[row.chat_id] = count + 1
+                        per_chat[chat] = count + 1
                     else:
-                        passed_over.add(row.chat_id)
+                        passed_over.add(chat)
                 if len(page) < 200:
                     break
                 after = page[-1].id
-            pending = [row.id for row in chosen if row.status == OutboxStatus.PENDING]
-            abandoned = [row.id for row in chosen if row.status == OutboxStatus.CLAIMED]
-            taken = outbox_queries.claim(session, pending, owner, now, lease_until)
-            taken_back = outbox_queries.take_back(session, abandoned, owner, now, lease_until)
-            for row_id in sorted(taken_back):
-                audit.record(
-                    session, at=now, actor=SENDER, action="resend_possible_repeat", entity="outbox",
-                    entity_id=row_id, after={"reason": "claim_expired"},
-                )  # fmt: skip
-            ours = taken | taken_back
+            ours = claim(session, chosen, owner, now, lease_until)
             rows = sorted((row for row in chosen if row.id in ours), key=lambda row: (row.chat_id, row.id))
             return merge(rows, alone=self._alone)
 
@@ -325,16 +375,13 @@ class OutboxSender:
         quiet = in_quiet_hours(now.astimezone(self._tz), self._rules())
         with self._sessions() as session:
             rows = outbox_queries.due_or_abandoned(session, now, urgent_only=quiet, after_id=0, limit=200)
-            waits = [self._limiter.chat_wait(row.chat_id) for row in rows]
+            waits = [self._limiter.chat_wait(chat_of(row)) for row in rows]
         return min(waits) if waits else None
 
     def _release(self, batch: Batch) -> None:
         """Give rows back unsent (their chat must wait): pending again, for the next claim."""
         with self._sessions() as session, session.begin():
-            for row in self._rows(session, batch):
-                row.status = OutboxStatus.PENDING
-                row.claimed_by = None
-                row.lease_until = None
+            release(self._rows(session, batch))
 
     def _renew(self, batch: Batch) -> bool:
         """Renew the lease before a request; False when another sender took the rows back meanwhile."""
@@ -507,19 +554,7 @@ class OutboxSender:
         """Try again later; the message may have been accepted, so the next try is a possible repeat."""
         now = self._clock.now()
         with self._sessions() as session, session.begin():
-            for row in self._rows(session, batch):
-                row.status = OutboxStatus.PENDING
-                row.attempts += 1
-                row.not_before = now + min(MAX_BACKOFF, timedelta(seconds=2 ** min(row.attempts, 10)))
-                row.error = error[:ERROR_LIMIT]
-                row.parts_sent = parts_sent
-                row.possible_repeat = True
-                row.claimed_by = None
-                row.lease_until = None
-                audit.record(
-                    session, at=now, actor=SENDER, action="resend_possible_repeat", entity="outbox",
-                    entity_id=row.id, after={"reason": "no_answer", "error": error[:100]},
-                )  # fmt: skip
+            back_off(session, self._rows(session, batch), now, parts_sent, error)
 
     def _migrated(self, batch: Batch, old_chat_id: int, new_chat_id: int) -> int:
         """The group became a supergroup: its id changes; the work group and every row still to go follow."""

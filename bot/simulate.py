@@ -38,6 +38,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.sender import chat_of
 from bot.wiring import Overrides, build
 from ledger.clock import ManualClock
 from ledger.errors import DubanError
@@ -329,7 +330,7 @@ class _Run:
         at = self._local(self._random.choice(days), time(minute // 60, minute % 60))
         if at <= now:
             at = now + timedelta(minutes=self._random.randrange(10, 120))
-        self._answers.append(_Answer(at, person.id, item.id, row.chat_id, person.name, item.number))
+        self._answers.append(_Answer(at, person.id, item.id, chat_of(row), person.name, item.number))
 
     def _answer_due(self, now: datetime) -> None:
         due = sorted(a for a in self._answers if a.at <= now)

@@ -16,11 +16,13 @@ from datetime import date
 from functools import partial
 from zoneinfo import ZoneInfo
 
+import httpx
 from sqlalchemy import Engine
 from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.day_runner import DayRunner, ProcessDayRunner, ThreadDayRunner
+from bot.robot_sender import RobotSender
 from bot.sender import OutboxSender
 from ledger.clock import Clock, SystemClock
 from messages.render import Renderer, build_environment
@@ -48,6 +50,7 @@ from services.office import Office
 from services.reminders import ReminderActions
 from services.reporting import ReportingService
 from services.reports import ReportService
+from services.robots import RobotService
 from services.roster import RosterService
 from services.settings import CadenceService, SettingsService
 from services.signoff import SignOffService
@@ -84,6 +87,9 @@ class Overrides:
     # Seconds the day's run pauses after each transaction (default: `SQLITE_GIVE_WAY` on SQLite under the
     # system clock, else none).
     tick_give_way: float | None = None
+    # How the robot sender reaches the group robots' platforms (default: HTTPS to each robot's address): the
+    # demo and the tests pass the robots fake's transport.
+    robot_transport: httpx.AsyncBaseTransport | None = None
 
 
 @dataclass
@@ -94,6 +100,7 @@ class Duban:
     settings: Settings
     services: Services
     sender: OutboxSender
+    robot_sender: RobotSender
     day_runner: DayRunner
     bot_api_request: Callable[[], BaseRequest] | None = None
 
@@ -193,6 +200,7 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
         history=HistoryService(sessions, items),
         reporting=reporting,
         digests=digests,
+        robots=RobotService(sessions, clock, renderer, tz, office.rules),
         indicators=indicators,
         indicator_views=indicator_views,
     )
@@ -208,6 +216,9 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
         photos=dict.fromkeys(WEEKLY_KINDS, digests.weekly_chart),
         standalone=(DIGEST_KIND,),
     )
+    robot_sender = RobotSender(
+        sessions, clock, renderer, tz, office.current_rules, transport=overrides.robot_transport
+    )
     # With the system clock and calendar, the job queue's tick runs in a process of its own (`bot.day_runner`).
     runner: DayRunner
     if overrides.clock is None and overrides.calendar_source is None:
@@ -220,4 +231,4 @@ def build(settings: Settings, overrides: Overrides | None = None) -> Duban:
         )
     else:
         runner = ThreadDayRunner(daily_run)
-    return Duban(settings, services, sender, runner, overrides.bot_api_request)
+    return Duban(settings, services, sender, robot_sender, runner, overrides.bot_api_request)

@@ -21,7 +21,10 @@ from collections.abc import Awaitable, Callable, Collection
 from handlers.chat import ChatRef
 from handlers.common import Turn, telegram_user, viewer_of
 
-ANSWERED_IN_GROUP = ("help", "group_here")
+GROUP_MENU = ("help", "group_here")  # what a group's command menu offers
+# /robot_add is answered (refused) where it was sent: a robot's key posted in a group is no longer secret, so
+# it is not taken, even in private.
+ANSWERED_IN_GROUP = (*GROUP_MENU, "robot_add")
 SENT_IN_GROUP = ("group_here",)  # only meaningful in a group: not in a person's own menu
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from handlers.chat import MenuCommand, MenuPort, UndeliverableError
 from handlers.common import run
-from handlers.groups import ANSWERED_IN_GROUP, SENT_IN_GROUP
+from handlers.groups import GROUP_MENU, SENT_IN_GROUP
 from handlers.routes import command_roles
 from ledger.access import Viewer
 from messages.render import Renderer
@@ -81,11 +81,7 @@ def default_menu(renderer: Renderer, locale: str) -> list[MenuCommand]:
 
 def group_menu(renderer: Renderer, locale: str) -> list[MenuCommand]:
     """What a group shows: /help (what the bot does in a group) and the commands sent in a group."""
-    return [
-        (line.name, line.description)
-        for line in catalogue(renderer, locale)
-        if line.name in ANSWERED_IN_GROUP
-    ]
+    return [(line.name, line.description) for line in catalogue(renderer, locale) if line.name in GROUP_MENU]
 
 
 def menu_key(chat_id: int, commands: Sequence[MenuCommand]) -> str | None:

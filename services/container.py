@@ -31,6 +31,7 @@ from services.office import Office
 from services.reminders import ReminderActions
 from services.reporting import ReportingService
 from services.reports import ReportService
+from services.robots import RobotService
 from services.roster import RosterService
 from services.settings import CadenceService, SettingsService
 from services.signoff import SignOffService
@@ -71,6 +72,7 @@ class Services:
     history: HistoryService
     reporting: ReportingService
     digests: DigestService
+    robots: RobotService
     indicators: IndicatorService
     indicator_views: IndicatorViews
 

@@ -39,10 +39,10 @@ from messages.split import TELEGRAM_LIMIT, utf16_length
 from reports.digest_sheet import digest_workbook, sheet_texts
 from scheduler.calendar import WorkCalendar
 from scheduler.rules import Level, Rules
-from services import audit
+from services import audit, robots
 from services.indicator_views import indicator_board
 from services.ladder import reachable_items
-from services.outbox import Attachment, Button, GroupRecipient, Outbox
+from services.outbox import Attachment, Button, GroupRecipient, Outbox, RobotRecipient
 from services.standing import OfficeDay, Standings
 from storage import digest_queries as dq
 from storage import people_queries, setting_queries
@@ -266,7 +266,11 @@ class DigestService:
         now = self._clock.now()
         since = self._since(session, now)
         at = datetime.combine(today, self.digest_time(session), tzinfo=self._tz)
-        groups = [GroupRecipient(g.chat_id, DEFAULT_LOCALE) for g in dq.active_groups(session)]
+        # The office's work groups: on Telegram, and through their robots on WeCom, DingTalk and Feishu.
+        groups: list[GroupRecipient | RobotRecipient] = [
+            *(GroupRecipient(g.chat_id, DEFAULT_LOCALE) for g in dq.active_groups(session)),
+            *robots.active_robots(session),
+        ]
         queued = 0
         office_day = self._standings.day(session, today, rules=rules, calendar=calendar)
         supervisors = people_queries.people_with_role(session, Role.SUPERVISOR)
@@ -338,7 +342,7 @@ class DigestService:
         self,
         session: Session,
         outbox: Outbox,
-        groups: Sequence[GroupRecipient],
+        groups: Sequence[GroupRecipient | RobotRecipient],
         since: datetime,
         until: datetime,
         at: datetime,

@@ -56,6 +56,15 @@ class GroupRecipient:
 
 
 @dataclass(frozen=True)
+class RobotRecipient:
+    """A work group's robot on WeCom, DingTalk or Feishu (群机器人): outbound only, so its rows carry no
+    buttons."""
+
+    robot_id: int
+    locale: str
+
+
+@dataclass(frozen=True)
 class Delivery:
     """Who the messages a person's action caused go to, and when: what the bot may tell that person it did
     (已通知：…; 将于明日8:00通知：…; 无人接收). Read back from the outbox rows written, so the answer says what
@@ -95,7 +104,7 @@ class Outbox:
     def add(
         self,
         key: str,
-        to: people_queries.Recipient | GroupRecipient,
+        to: people_queries.Recipient | GroupRecipient | RobotRecipient,
         kind: str,
         params: dict[str, Any],
         *,
@@ -116,7 +125,12 @@ class Outbox:
         reached the person once the row is sent; `rendered`: the text as the caller already rendered it from
         `notify/<kind>` and `params` (to measure it), not rendered again."""
         person_id = to.person_id if isinstance(to, people_queries.Recipient) else None
-        full_key = f"{key}:p{person_id}" if person_id is not None else f"{key}:c{to.chat_id}"
+        if isinstance(to, RobotRecipient):
+            full_key, chat_id, robot_id = f"{key}:r{to.robot_id}", None, to.robot_id
+            buttons = None  # a robot cannot take a press back
+        else:
+            chat_id, robot_id = to.chat_id, None
+            full_key = f"{key}:p{person_id}" if person_id is not None else f"{key}:c{to.chat_id}"
         if full_key in self._rows:
             return
         number = item.number if item else None
@@ -128,8 +142,8 @@ class Outbox:
         local = (not_before or self._now).astimezone(self._tz)
         send_at = local if urgent else next_send_time(local, self._rules)
         row = {
-            "key": full_key, "chat_id": to.chat_id, "person_id": person_id, "item_id": item.id if item else None,
-            "kind": kind, "level": level,
+            "key": full_key, "chat_id": chat_id, "robot_id": robot_id, "person_id": person_id,
+            "item_id": item.id if item else None, "kind": kind, "level": level,
             "text": rendered if rendered is not None else self._text(to.locale, f"notify/{kind}", params),
             "buttons": fixed, "urgent": urgent, "not_before": send_at.astimezone(UTC),
             "status": OutboxStatus.PENDING, "attempts": 0, "created_at": self._now, "possible_repeat": False,

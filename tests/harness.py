@@ -28,6 +28,7 @@ from telegram.ext import ExtBot
 
 from bot.app import build_application, built, polling, runtime_of
 from bot.config import Settings
+from bot.robot_sender import RobotDrainResult, RobotSender
 from bot.sender import DrainResult, OutboxSender
 from bot.telegram.context import DubanApp
 from bot.wiring import Overrides
@@ -38,6 +39,8 @@ from loopback.core import LoopbackBotApi
 from loopback.http import HttpFront
 from loopback.inprocess import InProcessFront
 from loopback.records import JSONDict, SentMessage
+from loopback.robots import LoopbackRobots
+from loopback.robots_inprocess import robot_transport
 from services.container import Services
 from storage.db import create_db_engine, upgrade
 from storage.models import Person
@@ -119,10 +122,16 @@ class BotHarness:
     clock: ManualClock
     outbox_bot: ExtBot[None]
     users: Users
+    robots: LoopbackRobots  # the group robots' platforms (WeCom, DingTalk, Feishu), faked
+    robot_sender: RobotSender
 
     async def deliver(self) -> DrainResult:
         """Drain the outbox now, as the sender job would."""
         return await self.sender.drain(self.outbox_bot)
+
+    async def post_robots(self) -> RobotDrainResult:
+        """Drain the group robots' rows now, as the sender job would after the chats."""
+        return await self.robot_sender.drain()
 
     # ---- acting: one primitive ------------------------------------------------------------------
 
@@ -197,7 +206,11 @@ async def running_bot(
     sender_time = SenderTime(sleep)
     api = LoopbackBotApi(**{"clock": sender_time.monotonic, **api_options})
     async with AsyncExitStack() as stack:
-        overrides = Overrides(clock=clock, sleep=sender_time.sleep, monotonic=sender_time.monotonic)
+        robots = LoopbackRobots(now=lambda: clock.now().timestamp())
+        overrides = Overrides(
+            clock=clock, sleep=sender_time.sleep, monotonic=sender_time.monotonic,
+            robot_transport=robot_transport(robots),
+        )  # fmt: skip
         if transport == "http":
             api_url = (await stack.enter_async_context(HttpFront(api))).base_url
         else:
@@ -218,5 +231,6 @@ async def running_bot(
         jobs = runtime_of(app).jobs
         assert jobs is not None
         yield BotHarness(
-            api, app, duban.services, duban.sender, duban.settings, clock, jobs.bot, Users(api, app)
-        )
+            api, app, duban.services, duban.sender, duban.settings, clock, jobs.bot, Users(api, app), robots,
+            duban.robot_sender,
+        )  # fmt: skip

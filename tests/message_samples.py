@@ -18,6 +18,7 @@ from ledger.indicator_board import IndicatorBoard
 from ledger.indicator_progress import TrackState, Verdict
 from ledger.indicators import Direction
 from ledger.model import ItemSpec, ItemStatus, LedgerRow, Role, Target
+from ledger.robots import RobotPlatform
 from ledger.schedule import DeadlineState, Timing
 from ledger.signoff import EvidenceLink, EvidenceRule, PartKind, coverage
 from ledger.status import count_statuses, summarize
@@ -28,6 +29,7 @@ from services.history import ItemHistory
 from services.ledger import KeptExtension
 from services.outbox import Delivery
 from services.reports import ItemBrief
+from services.robots import RobotView
 from services.roster import PersonView, RoleView, RosterOutcome, UnitSummary
 from services.settings import Cadence, CalendarView, DayChange, DayOverride, RuleChange, RuleView
 from services.signoff import (
@@ -165,6 +167,37 @@ DIGEST_SAMPLES: dict[str, dict[str, Any]] = {
     "errors/digest/not_a_group": {},
     "errors/digest/group_unknown": {},
     "errors/digest/group_usage": {},
+}  # fmt: skip
+# The group robots (handlers/robots.py, bot/robot_sender.py).
+_ROBOT = RobotView(
+    3, RobotPlatform.DINGTALK, "整改办钉钉群", "oapi.dingtalk.com/robot/send…a1b2", True, True, None
+)
+_STOPPED = RobotView(
+    4,
+    RobotPlatform.FEISHU,
+    "飞书群",
+    "open.feishu.cn/open-apis/bot/v2/hook/…4321",
+    False,
+    False,
+    "19021 sign match fail or timestamp is not within one hour from current time",
+)
+ROBOT_SAMPLES: dict[str, dict[str, Any]] = {
+    "notify/robot_hello": {"name": "整改办钉钉群"},
+    "notify/robot_refused": {"name": "整改办钉钉群", "platform": "dingtalk", "id": 3, "error": "310000 sign not match"},
+    "chat/robot/registered": {"robot": _ROBOT},
+    "chat/robot/list": {"robots": [_ROBOT, _STOPPED]},
+    "chat/robot/stopped": {"robot": _ROBOT},
+    "chat/robot/default_name": {},
+    "errors/robot/unknown_platform": {"word": "微博"},
+    "errors/robot/bad_address": {"platform": "wecom"},
+    "errors/robot/bad_secret": {"platform": "dingtalk"},
+    "errors/robot/no_secret_needed": {},
+    "errors/robot/bad_name": {"limit": 100},
+    "errors/robot/unknown": {"id": 9},
+    "errors/robot/usage": {},
+    "errors/robot/private_only": {},
+    "cli/robot_registered": {"robot": _ROBOT},
+    "cli/robots_table": {"robots": [_ROBOT, _STOPPED]},
 }  # fmt: skip
 # The admin's chat commands (handlers/admin.py, handlers/ledger_files.py) and `duban people invites`.
 ADMIN_SAMPLES: dict[str, dict[str, Any]] = {
@@ -706,5 +739,6 @@ SAMPLES: dict[str, dict[str, Any]] = {
     **DOSSIER_SAMPLES,
     **DRAFT_SAMPLES,
     **DIGEST_SAMPLES,
+    **ROBOT_SAMPLES,
     **INDICATOR_VALUE_SAMPLES,
 }

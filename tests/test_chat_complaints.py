@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from bot.sender import chat_of
 from ledger.actor import Actor
 from ledger.model import Role
 from scheduler.rules import Level
@@ -161,7 +162,7 @@ async def test_an_old_complaint_gets_a_leader_who_then_gets_its_reminders(bot: B
     bot.services.daily_run.tick()
     with bot.services.sessions() as session:
         reminders = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reminder")).all()
-        assert sorted(r.chat_id for r in reminders) == [OFFICER, LEADER]
+        assert sorted(chat_of(r) for r in reminders) == [OFFICER, LEADER]
     await bot.deliver()
     assert any("【整改时限提醒】" in text_of(m) for m in bot.api.sent(LEADER))
 
@@ -178,7 +179,7 @@ async def test_an_old_complaint_gets_a_leader_who_then_gets_its_reminders(bot: B
         blue = session.scalars(
             select(OutboxMessage).where(OutboxMessage.key.startswith(f"esc:{complaint.item_id}:1:2026-12-11"))
         ).all()
-        assert sorted(m.chat_id for m in blue) == [OFFICER, LEADER]
+        assert sorted(chat_of(m) for m in blue) == [OFFICER, LEADER]
 
 
 async def test_without_a_leader_the_supervisors_and_admins_are_told_once(bot: BotHarness) -> None:
@@ -192,4 +193,4 @@ async def test_without_a_leader_the_supervisors_and_admins_are_told_once(bot: Bo
     assert _complaint(bot, "J2024-020").leader_id is None
     with bot.services.sessions() as session:
         told = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "complaint_no_leader")).all()
-        assert sorted(m.chat_id for m in told) == sorted([SUPERVISOR, ADMIN_ID])
+        assert sorted(chat_of(m) for m in told) == sorted([SUPERVISOR, ADMIN_ID])

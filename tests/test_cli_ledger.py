@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import AuditEntry, Item
+from storage.review import GroupRobot
 from tests.conftest import JIAYUGUAN, CliRunner
 
 JIAYUGUAN_NUMBERS = [
@@ -29,7 +30,7 @@ def ready(cli: CliRunner) -> CliRunner:
     return cli
 
 
-def _count(url: str, model: type[Item] | type[AuditEntry]) -> int:
+def _count(url: str, model: type[Item] | type[AuditEntry] | type[GroupRobot]) -> int:
     engine = create_engine(url)
     try:
         with Session(engine) as session:
@@ -287,3 +288,48 @@ def test_console_entry_point_runs_as_a_module(ready: CliRunner) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "尚无单位" in result.stdout
+
+
+def test_robots_are_registered_listed_and_stopped_from_the_command_line(
+    ready: CliRunner, sqlite_url: str
+) -> None:
+    webhook = "https://oapi.dingtalk.com/robot/send?access_token=" + "ab12" * 16
+    secret = "SEC" + "0123456789abcdef" * 4
+    assert "尚未登记工作群机器人" in ready("robots").out
+    added = ready("robots", "add", "钉钉", webhook, "--secret", secret, "--name", "市督查室工作群")
+    assert added.code == 0, added.err
+    assert "“市督查室工作群”（编号1" in added.out
+    assert "ab12" * 16 not in added.out  # the key is shown by its last four only
+    assert secret not in added.out
+    listed = ready("robots").out
+    assert listed.splitlines() == [
+        "1\t市督查室工作群\t钉钉\toapi.dingtalk.com/robot/send…ab12\t已加签\t在用",
+        "共 1 个机器人，在用 1 个",
+    ]
+    assert ready("robots", "stop", "1").code == 0
+    assert ready("robots").out.splitlines()[0].endswith("\t已停用")
+    audits = _count(sqlite_url, AuditEntry)
+    # Refused: a platform nobody knows, a DingTalk secret of the wrong shape, a WeCom key with a secret, a robot
+    # that is not in use; each says why in Chinese and changes nothing.
+    for argv, says in (
+        (("robots", "add", "wechat", webhook), "不认识的平台“wechat”"),
+        (("robots", "add", "dingtalk", webhook, "--secret", "abc"), "加签"),
+        (
+            (
+                "robots",
+                "add",
+                "wecom",
+                "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k1",
+                "--secret",
+                secret,
+            ),
+            "不使用加签",
+        ),
+        (("robots", "stop", "1"), "没有在用的1号机器人"),
+        (("robots", "stop", "9"), "没有在用的9号机器人"),
+    ):
+        result = ready(*argv)
+        assert result.code == 1, argv
+        assert says in result.err, argv
+    assert _count(sqlite_url, GroupRobot) == 1
+    assert _count(sqlite_url, AuditEntry) == audits

@@ -23,6 +23,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.sender import chat_of
 from loopback import LoopbackBotApi, SentMessage
 from storage.db import create_db_engine, create_session_factory
 from storage.models import AuditEntry, Person
@@ -48,11 +49,11 @@ class Store:
     def statuses(self) -> dict[int, OutboxStatus]:
         """Chat id → status of its row."""
         with self.sessions() as session:
-            return dict(session.execute(select(OutboxMessage.chat_id, OutboxMessage.status)).all())
+            return {chat_of(row): row.status for row in session.scalars(select(OutboxMessage))}
 
     def rows(self) -> dict[int, OutboxMessage]:
         with self.sessions() as session:
-            return {row.chat_id: row for row in session.scalars(select(OutboxMessage))}
+            return {chat_of(row): row for row in session.scalars(select(OutboxMessage))}
 
     def resends(self) -> Counter[int]:
         """Outbox row id → how many `resend_possible_repeat` entries the audit log holds for it."""

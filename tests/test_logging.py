@@ -13,6 +13,7 @@ from telegram.ext import CommandHandler
 from bot.logs import REDACTED, RedactingFilter, configure_logging
 from bot.telegram.context import BotContext
 from loopback import DEFAULT_TOKEN
+from tests.harness import ADMIN_ID as ADMIN
 from tests.harness import BotHarness, text_of
 
 USER, BLOCKED = 820_001, 820_002
@@ -92,3 +93,23 @@ def test_filter_redacts_arguments_tracebacks_and_stacks() -> None:
     assert "url /bot<token>/x" in formatted
     assert "ValueError: bad <token>" in formatted
     assert "stack <token>" in formatted
+
+
+@pytest.mark.http
+async def test_a_group_robots_key_and_secret_are_redacted(bot: BotHarness, log: io.StringIO) -> None:
+    """A robot's key is in its URL (httpx logs it) and in the admin's /robot_add (the chat library logs the
+    update at DEBUG); its 加签 secret in the latter."""
+    token, secret = "0f" * 32, "SEC" + "ab" * 32
+    robot = bot.robots.add_dingtalk(token, secret)
+    await bot.send(ADMIN, f"/robot_add 钉钉 {robot.url('https://oapi.dingtalk.com')} {secret} 群")
+    bot.robots.fail_next(robot, status=502)
+    await bot.post_robots()  # a server error: logged with the request
+    await bot.post_robots()
+    hook = bot.robots.add_feishu("9c1e6f8a-1b2c-4d5e-8f90-a1b2c3d4e5f6")
+    await bot.send(ADMIN, f"/robot_add 飞书 {hook.url('https://open.feishu.cn')}")
+    await bot.post_robots()
+    written = log.getvalue()
+    assert "oapi.dingtalk.com/robot/send?access_token=<token>" in written
+    assert token not in written
+    assert secret not in written
+    assert hook.address not in written
