@@ -36,6 +36,8 @@ from ledger.roster import parse_roster
 from loopback import LoopbackBotApi, SentMessage
 from loopback.acting import Users
 from loopback.inprocess import InProcessFront
+from loopback.robots import FakeRobot, LoopbackRobots
+from loopback.robots_inprocess import BASE_URL, robot_transport
 from services.container import Services
 from storage.db import create_db_engine, upgrade
 from storage.models import Person
@@ -92,6 +94,11 @@ CAST = (
     Actor(4001, "黄组长", None, Role.LEADERSHIP),
 )
 ADMIN = Actor(9001, "整改办管理员", None, Role.ADMIN)
+# The office's work group on DingTalk (政务钉钉), reached through its robot: the admin registers it in chat, and
+# the group gets what a Telegram work group gets (the weekly summary, 通报, 销号公告).
+WORK_GROUP = "市督查室钉钉工作群"
+ROBOT_TOKEN = "d0c5" * 16
+ROBOT_SECRET = "SEC" + "6a1f" * 16
 
 
 class DemoInputError(Exception):
@@ -129,6 +136,10 @@ class Demo:
         self._result = DemoResult(folder)
         self.tz = settings.tz
         self.items_of: dict[int, list[str]] = {}
+        # The platform dates a signature by the virtual clock, as DingTalk would by the real one.
+        self._robots = LoopbackRobots(now=lambda: self._clock.now().timestamp())
+        self._work_group: FakeRobot = self._robots.add_dingtalk(ROBOT_TOKEN, ROBOT_SECRET)
+        self._group_seen = 0
 
     def _at(self, day: date, moment: time) -> datetime:
         return datetime.combine(day, moment, tzinfo=self._settings.tz).astimezone(UTC)
@@ -162,7 +173,11 @@ class Demo:
         # Wired as production is: Telegram's limits kept in virtual seconds, waiting advances the clock.
         virtual = VirtualTime(self._clock)
         overrides = Overrides(
-            clock=self._clock, sleep=virtual.sleep, monotonic=virtual.monotonic, bot_api_request=front.request
+            clock=self._clock,
+            sleep=virtual.sleep,
+            monotonic=virtual.monotonic,
+            bot_api_request=front.request,
+            robot_transport=robot_transport(self._robots),
         )
         app = build_application(settings, overrides, scheduled=False)
         async with polling(app, poll_timeout=1):
@@ -175,16 +190,14 @@ class Demo:
 
     async def _play(self, api: LoopbackBotApi, app: DubanApp) -> None:
         services = app.bot_data.services
-        sender = built(app).sender
-        jobs = runtime_of(app).jobs
-        assert jobs is not None
-        outbox_bot = jobs.bot
         api.on_send = lambda message: self._show(message)
         for actor in (*CAST, ADMIN):
             api.add_user(actor.user_id, actor.name)
         self._setup(services)
         user = _User(Users(api, app), self)
         await user.says(ADMIN, "/signoff_rule item")
+        robot = f"/robot_add 钉钉 {self._work_group.url(BASE_URL)} {ROBOT_SECRET} {WORK_GROUP}"
+        await user.says(ADMIN, robot)
         for actor in CAST:
             await user.says(actor, f"/start {self._codes[actor.user_id]}")
         for offset in range(DEMO_DAYS):
@@ -193,11 +206,22 @@ class Demo:
             await asyncio.to_thread(services.daily_run.tick)
             # After the quiet hours (08:00) and the supervisors' digest (08:30).
             self._clock.set(self._at(day, time(8, 30)))
-            await sender.drain(outbox_bot)
+            await self._drain(app)
             self._clock.set(self._at(day, time(10, 0)))
             await self._act(user, day, offset)
             self._clock.set(self._at(day, time(17, 0)))
-            await sender.drain(outbox_bot)
+            await self._drain(app)
+
+    async def _drain(self, app: DubanApp) -> None:
+        """Send what is due, as the drain job does: to the chats, then to the work group's robot."""
+        jobs = runtime_of(app).jobs
+        assert jobs is not None
+        duban = built(app)
+        await duban.sender.drain(jobs.bot)
+        await duban.robot_sender.drain()
+        for post in self._work_group.received[self._group_seen :]:
+            self._show_group_post(post)
+        self._group_seen = len(self._work_group.received)
 
     def _setup(self, services: Services) -> None:
         parsed = parse_ledger_file(SAMPLE, default_start=FIRST_DAY)
@@ -315,6 +339,19 @@ class Demo:
             {
                 "at": self._clock.now(), "to": who, "text": first[:60], "more": more, "kind": message.method,
                 "reason": reason,
+            },
+        )  # fmt: skip
+
+    def _show_group_post(self, post: dict[str, Any]) -> None:
+        """What the work group's robot posted, as the group shows it (DingTalk markdown: a line break is
+        two spaces and a newline)."""
+        lines = str(post["markdown"]["text"]).replace("  \n", "\n").strip().splitlines()
+        self._result.messages += 1
+        self._say(
+            "cli/demo_message",
+            {
+                "at": self._clock.now(), "to": f"{WORK_GROUP}（钉钉）", "text": lines[0][:60] if lines else "",
+                "more": len(lines) - 1, "kind": "robot", "reason": None,
             },
         )  # fmt: skip
 

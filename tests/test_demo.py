@@ -61,6 +61,7 @@ def test_demo_plays_90_days_and_writes_the_files(tmp_path: Path) -> None:
     assert places == sorted(places)
     assert transcript.count("【问责移送建议】") == 1  # the other proposals were never held: no referral
     assert_the_ladder_stated_only_what_happened(folder / "demo.db")
+    assert_the_work_group_was_told_what_happened(transcript, folder / "demo.db")
     # The officer of 市生态环境局 reports two indicators' monthly values; the good days run off track in
     # January (督办提醒) and stay off in February (预警, to the leader too), each with its numbers.
     indicators = [
@@ -153,6 +154,36 @@ def assert_the_ladder_stated_only_what_happened(database: Path) -> None:
             assert item_id in held, number
             assert held[item_id] < issued_at, number
         assert number != "14"
+
+
+def assert_the_work_group_was_told_what_happened(transcript: str, database: Path) -> None:
+    """The office's DingTalk work group, registered by the admin in chat, got through its robot the first
+    line, each week's summary on the day leadership got theirs, one 通报 per red notice issued and one 销号公告
+    per sign-off approved, each of the item the store names, and nothing twice."""
+    group = "→ 市督查室钉钉工作群（钉钉）："
+    posts = [line.split(group, 1)[1] for line in transcript.splitlines() if group in line]
+    assert posts[0].startswith("【督办】本群机器人“市督查室钉钉工作群”已登记")
+    weeks = re.findall(r"【整改工作周报】(\S+)", "\n".join(posts))
+    assert weeks
+    assert weeks == re.findall(r"→ 黄组长（leadership）：领导小组周报 (\S+)", transcript)
+    with sqlite3.connect(database) as db:
+        red = db.execute(
+            "SELECT i.number FROM escalations e JOIN items i ON i.id = e.item_id WHERE e.level = 3"
+        ).fetchall()
+        approved = db.execute(
+            "SELECT i.number FROM signoff_requests s JOIN items i ON i.id = s.item_id WHERE s.status = 'approved'"
+        ).fetchall()
+        accepted = db.execute(
+            "SELECT COUNT(*) FROM outbox WHERE robot_id IS NOT NULL AND status = 'accepted'"
+        )
+        assert accepted.fetchone()[0] == len(posts)
+    assert red
+    assert approved
+    noticed = re.findall(r"^【通报】第(\S+?)项", "\n".join(posts), re.MULTILINE)
+    assert sorted(noticed) == sorted(number for (number,) in red)
+    signed = re.findall(r"^【销号公告】第(\S+?)项", "\n".join(posts), re.MULTILINE)
+    assert sorted(signed) == sorted(number for (number,) in approved)
+    assert len(posts) == 1 + len(weeks) + len(red) + len(approved)
 
 
 def test_demo_speaks_english_on_request(tmp_path: Path) -> None:
